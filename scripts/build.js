@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+'use strict';
+/*
+ * Build: compile the TypeScript (lib/, nodes/, test/, bench/) to CommonJS in dist/, then lay each node's editor
+ * .html, locales and icons beside its .js exactly where Node-RED looks for them:
+ *   dist/nodes/<node>/<node>.js + <node>.html + locales/<lang>/<node>.json|html + icons/*.svg
+ */
+const fs = require('fs');
+const path = require('path');
+const { spawnSync } = require('child_process');
+
+const ROOT = path.join(__dirname, '..');
+const DIST = path.join(ROOT, 'dist');
+
+function copyTree(from, to) {
+  if (!fs.existsSync(from)) return;
+  fs.cpSync(from, to, { recursive: true });
+}
+
+function main() {
+  const tsc = require.resolve('typescript/bin/tsc');
+  const r = spawnSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status || 1);
+
+  const nodesDir = path.join(ROOT, 'nodes');
+  for (const name of fs.readdirSync(nodesDir)) {
+    const src = path.join(nodesDir, name);
+    // A node folder has an editor .html; others (shared adapter code) are plain TypeScript.
+    if (!fs.statSync(src).isDirectory() || !fs.readdirSync(src).some((f) => f.endsWith('.html'))) continue;
+    const out = path.join(DIST, 'nodes', name);
+    fs.mkdirSync(out, { recursive: true });
+    for (const file of fs.readdirSync(src)) {
+      if (file.endsWith('.html')) fs.copyFileSync(path.join(src, file), path.join(out, file));
+    }
+    copyTree(path.join(src, 'locales'), path.join(out, 'locales'));
+    // Node-RED only looks for icons in an `icons` folder beside each node's .js: give every node the pack's icons.
+    copyTree(path.join(ROOT, 'icons'), path.join(out, 'icons'));
+  }
+  // Test fixtures and other non-TypeScript assets that compiled tests read relative to themselves.
+  copyTree(path.join(ROOT, 'test', 'fixtures'), path.join(DIST, 'test', 'fixtures'));
+}
+
+main();

@@ -1,0 +1,66 @@
+/* Paths and endpoints every test shares: the project root (found from dist/ or source) and the local stack. */
+import * as fs from 'fs';
+import * as path from 'path';
+
+function findRoot(start: string): string {
+  let dir = start;
+  while (!fs.existsSync(path.join(dir, 'package.json')) || path.basename(dir) === 'dist') {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`package.json not found above ${start}`);
+    dir = up;
+  }
+  return dir;
+}
+
+export const ROOT = findRoot(__dirname);
+
+interface StackModule {
+  ENDPOINTS: {
+    kafkaBrokers: string[];
+    kafkaSaslSslBrokers: string[];
+    gremlinUrl: string;
+    gremlinSecureUrl: string;
+    scramUser: string;
+    scramPassword: string;
+    gremlinUser: string;
+    gremlinPassword: string;
+    caFile: string;
+  };
+  RUN: string;
+  LOGS: string;
+  up(): Promise<void>;
+  status(): Promise<string[]>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+export const stack: StackModule = require(path.join(ROOT, 'stack', 'stack.js'));
+export const ENDPOINTS = stack.ENDPOINTS;
+
+/** A name no other test run has used: topics, groups and graph labels stay apart between tests and runs. */
+export function unique(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** A graph label (identifier-safe) no other test uses. */
+export function uniqueLabel(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls until check() returns a truthy value or the deadline passes (then throws with the last value seen). */
+export async function eventually<T>(what: string, check: () => Promise<T> | T, timeoutMs = 30000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+      last = v;
+    } catch (e) { last = e; }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    await sleep(everyMs);
+  }
+}
