@@ -1,0 +1,108 @@
+/*
+ * `npm run demo:produce -- --events N [--rate R] [--seed S] [--brokers host:port]`: writes the demo events to Kafka,
+ * keyed by customer so one customer's events stay ordered, and prints progress and a summary (counts per topic and the
+ * expected graph size).
+ */
+import { Kafka, logLevel, CompressionTypes, Message } from 'kafkajs';
+import { generate, DemoRecord, DemoSummary, TOPICS } from './generator';
+
+export interface ProduceOptions {
+  events: number;
+  seed?: number;
+  /** Events per second; 0 or undefined = as fast as the broker takes them. */
+  rate?: number;
+  brokers?: string[];
+  /** Partitions for topics that do not exist yet. */
+  partitions?: number;
+  log?: (line: string) => void;
+}
+
+export function toMessage(r: DemoRecord): Message {
+  const value = r.value === null ? null : typeof r.value === 'string' ? r.value : JSON.stringify(r.value);
+  return { key: r.key, value, headers: { 'ceh-demo': 'true' }, timestamp: String(Date.now()) };
+}
+
+export async function ensureTopics(brokers: string[], partitions = 3): Promise<void> {
+  const admin = new Kafka({ brokers, clientId: 'ceh-demo-admin', logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const topics = Object.values(TOPICS).filter((t) => !existing.has(t)).map((topic) => ({ topic, numPartitions: partitions }));
+    if (topics.length) await admin.createTopics({ topics, waitForLeaders: true });
+  } finally { await admin.disconnect(); }
+}
+
+export async function produceDemo(opts: ProduceOptions): Promise<DemoSummary> {
+  const log = opts.log ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const brokers = opts.brokers ?? ['127.0.0.1:9092'];
+  const { records, summary } = generate(opts.events, opts.seed ?? 42);
+  await ensureTopics(brokers, opts.partitions ?? 3);
+  const producer = new Kafka({ brokers, clientId: 'ceh-demo-producer', logLevel: logLevel.WARN }).producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const t0 = Date.now();
+  const chunk = opts.rate ? Math.max(1, Math.min(500, Math.ceil(opts.rate / 10))) : 2000;
+  let sent = 0;
+  let lastReport = t0;
+  try {
+    for (let i = 0; i < records.length; i += chunk) {
+      const slice = records.slice(i, i + chunk);
+      const byTopic = new Map<string, Message[]>();
+      for (const r of slice) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), toMessage(r)]);
+      await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })), acks: -1, compression: CompressionTypes.None });
+      sent += slice.length;
+      if (opts.rate) {
+        const due = t0 + (sent / opts.rate) * 1000;
+        const wait = due - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+      if (Date.now() - lastReport > 1000 || sent === records.length) {
+        lastReport = Date.now();
+        log(`[demo] sent ${sent}/${records.length} (${Math.round(sent / ((Date.now() - t0) / 1000 || 1))} events/s)`);
+      }
+    }
+  } finally { await producer.disconnect(); }
+  return summary;
+}
+
+export function formatSummary(s: DemoSummary): string {
+  const lines = [`[demo] ${s.events} events, ${s.bad} deliberately bad (expected on ${TOPICS.deadletter}), ${s.tombstones} tombstones`];
+  for (const [t, n] of Object.entries(s.perTopic)) lines.push(`  ${t.padEnd(20)} ${String(n).padStart(8)}${s.badPerTopic[t] ? `  (${s.badPerTopic[t]} bad)` : ''}`);
+  lines.push('[demo] expected graph:');
+  for (const [l, n] of Object.entries(s.expected.vertices).sort()) lines.push(`  vertex ${l.padEnd(14)} ${String(n).padStart(8)}`);
+  for (const [l, n] of Object.entries(s.expected.edges).sort()) lines.push(`  edge   ${l.padEnd(14)} ${String(n).padStart(8)}`);
+  if (s.sampleCustomers[0]) lines.push(`[demo] try: curl 127.0.0.1:1880/customer/${s.sampleCustomers[0].customerId}/360`);
+  return lines.join('\n');
+}
+
+export function parseArgs(argv: string[]): ProduceOptions & { json: boolean } {
+  const opts: ProduceOptions & { json: boolean } = { events: 1000, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    const num = (v: string) => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0) throw new Error(`${a} needs a non-negative number, got "${v}"`);
+      return n;
+    };
+    if (a === '--events') opts.events = num(next());
+    else if (a === '--rate') opts.rate = num(next());
+    else if (a === '--seed') opts.seed = num(next());
+    else if (a === '--brokers') opts.brokers = next().split(',');
+    else if (a === '--partitions') opts.partitions = num(next());
+    else if (a === '--json') opts.json = true;
+    else throw new Error(`unknown option ${a} (use --events N [--rate R] [--seed S] [--brokers h:p] [--json])`);
+  }
+  return opts;
+}
+
+if (require.main === module) {
+  let opts: ReturnType<typeof parseArgs>;
+  try { opts = parseArgs(process.argv.slice(2)); } catch (e) { process.stderr.write(`[demo] ${(e as Error).message}\n`); process.exit(2); }
+  produceDemo(opts).then((summary) => {
+    process.stdout.write(`${opts.json ? JSON.stringify(summary, null, 2) : formatSummary(summary)}\n`);
+  }, (e) => { process.stderr.write(`[demo] failed: ${e.message}\n`); process.exit(1); });
+}

@@ -1,0 +1,75 @@
+'use strict';
+/*
+ * A project-local Node-RED home: a user directory that loads this pack (linked, not copied, so a rebuild is picked up)
+ * and a settings file. Shared by `npm start`, the tests and the benchmarks that run Node-RED as a child process.
+ */
+const fs = require('fs');
+const path = require('path');
+const { spawn } = require('child_process');
+
+const ROOT = path.join(__dirname, '..');
+const PACKAGE = require(path.join(ROOT, 'package.json'));
+
+/**
+ * Lays out userDir: package.json naming this pack, node_modules/<pack> → the repository, settings.js, and the given
+ * flow as flows.json (replacing what is there: the project's flow is the source of truth).
+ */
+function prepareUserDir(userDir, { flowFile, credentials, port = 1880, host = '127.0.0.1', settings = {} } = {}) {
+  fs.mkdirSync(path.join(userDir, 'node_modules'), { recursive: true });
+  fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({
+    name: 'customer-event-hub-node-red-home', private: true,
+    dependencies: { [PACKAGE.name]: `file:${path.relative(userDir, ROOT) || '.'}` },
+  }, null, 2));
+  const link = path.join(userDir, 'node_modules', PACKAGE.name);
+  try {
+    if (fs.readlinkSync(link) !== ROOT) { fs.unlinkSync(link); fs.symlinkSync(ROOT, link, 'dir'); }
+  } catch {
+    fs.rmSync(link, { recursive: true, force: true });
+    fs.symlinkSync(ROOT, link, 'dir');
+  }
+  const settingsObj = {
+    uiHost: host,
+    uiPort: port,
+    flowFile: 'flows.json',
+    flowFilePretty: true,
+    // Local development home only: credentials are encrypted with this key in flows_cred.json.
+    credentialSecret: 'customer-event-hub-local',
+    httpNodeCors: { origin: '*' },
+    logging: { console: { level: process.env.CEH_LOG_LEVEL || 'info', metrics: false, audit: false } },
+    editorTheme: { projects: { enabled: false }, tours: false, palette: { catalogues: [] } },
+    externalModules: { autoInstall: false, palette: { allowInstall: false } },
+    diagnostics: { enabled: false },
+    telemetry: { enabled: false },
+    ...settings,
+  };
+  fs.writeFileSync(path.join(userDir, 'settings.js'),
+    `// Written by scripts/node-red-home.js on every start; edit that file instead.\nmodule.exports = ${JSON.stringify(settingsObj, null, 2)};\n`);
+  if (flowFile) fs.copyFileSync(flowFile, path.join(userDir, 'flows.json'));
+  if (credentials) fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(credentials));
+  else fs.rmSync(path.join(userDir, 'flows_cred.json'), { force: true });
+  return userDir;
+}
+
+/** Starts Node-RED 4 (the project's devDependency) on userDir as a child process. */
+function startNodeRed(userDir, { stdio = 'inherit', env = {} } = {}) {
+  const redJs = require.resolve('node-red/red.js', { paths: [ROOT] });
+  return spawn(process.execPath, [redJs, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
+    cwd: ROOT, stdio, env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
+  });
+}
+
+/** Resolves once the editor answers on host:port (Node-RED has finished starting its flows). */
+async function waitForEditor(port, { host = '127.0.0.1', timeoutMs = 60000, child } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`Node-RED exited with code ${child.exitCode} during start-up`);
+    try {
+      const res = await fetch(`http://${host}:${port}/settings`, { headers: { Accept: 'application/json' } });
+      if (res.ok) return;
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`Node-RED did not answer on ${host}:${port} within ${timeoutMs / 1000} s`);
+}
+
+module.exports = { ROOT, prepareUserDir, startNodeRed, waitForEditor };

@@ -1,0 +1,55 @@
+/* The built package loads into a real Node-RED 4 runtime (a child process, as `npm start` runs it) with every type. */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as net from 'net';
+import { ROOT } from '../support/project';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const home = require(path.join(ROOT, 'scripts', 'node-red-home.js'));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+test('every node type of package.json is registered in a real Node-RED runtime', async () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const types = Object.keys(pkg['node-red'].nodes);
+  assert.ok(types.length >= 7);
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-load-'));
+  const port = await freePort();
+  home.prepareUserDir(userDir, { flowFile: path.join(ROOT, 'flows', 'customer-360.json'), port });
+  const child = home.startNodeRed(userDir, { stdio: 'pipe', env: { CEH_LOG_LEVEL: 'warn' } });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => { output += d; });
+  child.stderr.on('data', (d: Buffer) => { output += d; });
+  try {
+    await home.waitForEditor(port, { child });
+    const res = await fetch(`http://127.0.0.1:${port}/nodes`, { headers: { Accept: 'application/json' } });
+    assert.equal(res.status, 200);
+    const sets: Array<{ module: string; types: string[]; enabled: boolean; loaded: boolean; err?: string }> = (await res.json()) as any;
+    const ours = sets.filter((s) => s.module === pkg.name);
+    for (const set of ours) assert.equal(set.err, undefined, `node set failed to load: ${set.err}`);
+    const registered = ours.filter((s) => s.enabled && s.loaded).flatMap((s) => s.types);
+    assert.deepEqual([...registered].sort(), [...types].sort());
+    // The editor receives each node's .html (registerType call) and its help.
+    const html = await (await fetch(`http://127.0.0.1:${port}/nodes`, { headers: { Accept: 'text/html' } })).text();
+    for (const t of types) assert.ok(html.includes(`RED.nodes.registerType('${t}'`) || html.includes(`RED.nodes.registerType("${t}"`), `editor code for ${t}`);
+  } catch (e) {
+    (e as Error).message += `\nNode-RED output:\n${output.slice(-3000)}`;
+    throw e;
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    fs.rmSync(userDir, { recursive: true, force: true });
+  }
+});
