@@ -1,0 +1,91 @@
+/*
+ * The pack as a Node-RED citizen: the offline part of the Node-RED scorecard (`node-red-dev validate` needs the flow
+ * catalogue online) plus the conventions every node must keep — editor code, help sections, locale, icon, examples.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { ROOT } from '../support/project';
+
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+const nodeFiles: Record<string, string> = pkg['node-red'].nodes;
+const CONFIG_TYPES = new Set(['ceh-kafka-broker', 'ceh-gremlin-server']);
+
+/** dist/nodes/x/x.js → nodes/x/ (the source folder) */
+const sourceDir = (file: string) => path.join(ROOT, path.dirname(file).replace(/^dist\//, ''));
+
+test('P01/P03/P04/P05: license, repository, bugs, name and keyword', () => {
+  assert.equal(pkg.license, 'Apache-2.0');
+  assert.ok(fs.existsSync(path.join(ROOT, 'LICENSE')));
+  assert.match(pkg.repository.url, /^git\+https:\/\//);
+  assert.ok(pkg.bugs.url);
+  assert.match(pkg.name, /^node-red-contrib-/);
+  assert.ok(pkg.keywords.includes('node-red'));
+});
+
+test('P06/P07: declared Node-RED and Node.js ranges', () => {
+  assert.equal(pkg['node-red'].version, '^4.1.0');
+  const tested = require(path.join(ROOT, 'node_modules', 'node-red', 'package.json')).version as string;
+  assert.match(tested, /^4\.1\./, 'the Node-RED we test with is 4.1.x');
+  assert.equal(pkg.engines.node, '>=20');
+  assert.ok(Number(process.versions.node.split('.')[0]) >= 20);
+});
+
+test('D01: at most six runtime dependencies, each with a range that includes the pinned version', () => {
+  const deps = Object.keys(pkg.dependencies);
+  assert.ok(deps.length <= 6, `runtime dependencies: ${deps.join(', ')}`);
+  for (const d of deps) {
+    const installed = require(path.join(ROOT, 'node_modules', d, 'package.json')).version as string;
+    const range = pkg.dependencies[d] as string;
+    assert.match(range, /^\^\d+\.\d+\.\d+$/, `${d}: caret range`);
+    const [maj] = range.slice(1).split('.');
+    assert.equal(installed.split('.')[0], maj, `${d}@${installed} within ${range}`);
+  }
+});
+
+test('every node: editor registerType literal, template, help sections, en-US locale and an existing icon', () => {
+  const iconFiles = new Set(fs.readdirSync(path.join(ROOT, 'icons')));
+  for (const [type, file] of Object.entries(nodeFiles)) {
+    const dir = sourceDir(file);
+    const base = path.basename(file, '.js');
+    assert.ok(fs.existsSync(path.join(dir, `${base}.ts`)), `${type}: runtime ${base}.ts`);
+    const html = fs.readFileSync(path.join(dir, `${base}.html`), 'utf8');
+    assert.match(html, new RegExp(`<script type="text/javascript">[\\s\\S]*RED\\.nodes\\.registerType\\(['"]${type}['"]`), `${type}: registerType`);
+    assert.match(html, new RegExp(`data-template-name="${type}"`), `${type}: edit template`);
+    const helpFile = path.join(dir, 'locales', 'en-US', `${base}.html`);
+    const help = fs.existsSync(helpFile) ? fs.readFileSync(helpFile, 'utf8') : html;
+    assert.match(help, new RegExp(`data-help-name="${type}"`), `${type}: help`);
+    if (!CONFIG_TYPES.has(type)) {
+      for (const section of ['Inputs', 'Outputs', 'Details']) {
+        assert.match(help, new RegExp(`<h3>${section}</h3>`), `${type}: help section ${section}`);
+      }
+    }
+    assert.ok(fs.existsSync(path.join(dir, 'locales', 'en-US', `${base}.json`)), `${type}: en-US locale`);
+    if (!CONFIG_TYPES.has(type)) {
+      const icon = /icon:\s*['"]([^'"]+)['"]/.exec(html);
+      assert.ok(icon, `${type}: declares an icon`);
+      assert.ok(iconFiles.has(icon[1]), `${type}: icon ${icon[1]} exists in icons/`);
+    }
+  }
+});
+
+test('N02: every non-config node type appears in an example; examples are valid flows with a comment node', () => {
+  const dir = path.join(ROOT, 'examples');
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+  assert.ok(files.length > 0);
+  const seen = new Set<string>();
+  const ours = new Set(Object.keys(nodeFiles));
+  for (const f of files) {
+    const flow = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+    assert.ok(Array.isArray(flow), `${f} is an array of nodes`);
+    assert.ok(flow.some((n: { type: string }) => n.type === 'comment'), `${f} has a comment node`);
+    const ids = new Set(flow.map((n: { id: string }) => n.id));
+    for (const n of flow) {
+      seen.add(n.type);
+      for (const out of n.wires ?? []) for (const target of out) assert.ok(ids.has(target), `${f}: ${n.id} wires to missing ${target}`);
+      if (n.type.startsWith('ceh-')) assert.ok(ours.has(n.type), `${f}: unknown pack type ${n.type}`);
+    }
+  }
+  for (const type of ours) if (!CONFIG_TYPES.has(type)) assert.ok(seen.has(type), `${type} appears in some example`);
+});
