@@ -34,9 +34,42 @@ function missing(v: unknown): boolean {
 }
 
 class Run {
-  readonly vertices = new Map<string, VertexUpsert>();
-  readonly edges = new Map<string, EdgeUpsert>();
+  readonly vertices: VertexUpsert[] = [];
+  readonly edges: EdgeUpsert[] = [];
+  // Duplicates are found by scanning while a change set is small (cheaper than building id strings), by id after.
+  private vertexIndex?: Map<string, VertexUpsert>;
+  private edgeIndex?: Map<string, EdgeUpsert>;
   constructor(readonly source: EventRef | undefined) {}
+
+  private findVertex(label: string, key: string, value: string | number): VertexUpsert | undefined {
+    if (this.vertexIndex) return this.vertexIndex.get(vertexId({ label, key, value }));
+    const vs = this.vertices;
+    for (let i = 0; i < vs.length; i++) { const v = vs[i]; if (v.value === value && v.label === label && v.key === key) return v; }
+    return undefined;
+  }
+
+  private addVertex(v: VertexUpsert): void {
+    this.vertices.push(v);
+    if (this.vertexIndex) this.vertexIndex.set(vertexId(v), v);
+    else if (this.vertices.length > SCAN_LIMIT) this.vertexIndex = new Map(this.vertices.map((x) => [vertexId(x), x]));
+  }
+
+  private findEdge(e: EdgeUpsert): EdgeUpsert | undefined {
+    if (this.edgeIndex) return this.edgeIndex.get(edgeId(e));
+    const es = this.edges;
+    for (let i = 0; i < es.length; i++) {
+      const x = es[i];
+      if (x.label === e.label && sameRef(x.from, e.from) && sameRef(x.to, e.to)
+        && (x.key === e.key || (x.key !== undefined && e.key !== undefined && x.key.name === e.key.name && x.key.value === e.key.value))) return x;
+    }
+    return undefined;
+  }
+
+  private addEdge(e: EdgeUpsert): void {
+    this.edges.push(e);
+    if (this.edgeIndex) this.edgeIndex.set(edgeId(e), e);
+    else if (this.edges.length > SCAN_LIMIT) this.edgeIndex = new Map(this.edges.map((x) => [edgeId(x), x]));
+  }
 
   fail(reason: string, definition?: string, field?: string): never {
     throw new MappingError(reason, this.source, definition, field);
@@ -84,13 +117,16 @@ class Run {
       if (!d.required) return null;
       this.fail(`key value missing (template ${JSON.stringify(d.keySource)} rendered nothing); set required: false to skip instead`, d.definition, 'value');
     }
-    const ref: VertexRef = { label: d.label, key: d.keyName, value: this.keyValue(raw, d.keyType, d.definition, 'value') };
+    const value = this.keyValue(raw, d.keyType, d.definition, 'value');
     const { properties, cardinality } = this.properties(d.properties, scope, d.definition);
-    const id = vertexId(ref);
-    const seen = this.vertices.get(id);
+    const seen = this.findVertex(d.label, d.keyName, value);
     if (seen) merge(seen, properties, cardinality);
-    else this.vertices.set(id, cardinality ? { ...ref, properties, cardinality } : { ...ref, properties });
-    return ref;
+    else {
+      const v: VertexUpsert = { label: d.label, key: d.keyName, value, properties };
+      if (cardinality) v.cardinality = cardinality;
+      this.addVertex(v);
+    }
+    return { label: d.label, key: d.keyName, value };
   }
 
   edge(d: CompiledEdge, scope: Scope, from: VertexRef | null, to: VertexRef | null): void {
@@ -106,11 +142,16 @@ class Run {
       e.key = { name: d.key.name, value: this.keyValue(raw, d.key.type, d.definition, 'key.value') };
     }
     e.properties = this.properties(d.properties, scope, d.definition).properties;
-    const id = edgeId(e);
-    const seen = this.edges.get(id);
+    const seen = this.findEdge(e);
     if (seen) merge(seen, e.properties, undefined);
-    else this.edges.set(id, e);
+    else this.addEdge(e);
   }
+}
+
+const SCAN_LIMIT = 32;
+
+function sameRef(a: VertexRef, b: VertexRef): boolean {
+  return a === b || (a.value === b.value && a.label === b.label && a.key === b.key);
 }
 
 function merge(into: { properties: Record<string, PropertyValue>; cardinality?: Record<string, Cardinality> }, props: Record<string, PropertyValue>, cardinality: Record<string, Cardinality> | undefined): void {
@@ -208,7 +249,7 @@ export function mapEvent(m: CompiledMapping, event: unknown, source?: EventRef):
     if (missing(event)) run.fail('the event is empty (null)');
     mapUpserts(m, { root: event }, run);
   }
-  const cs: ChangeSet = { vertices: [...run.vertices.values()], edges: [...run.edges.values()], deletes };
+  const cs: ChangeSet = { vertices: run.vertices, edges: run.edges, deletes };
   if (source) cs.source = source;
   return cs;
 }
