@@ -1,0 +1,74 @@
+/*
+ * Micro-benchmark of the mapping engine: maps generated demo events (orders with line items, clicks, tweets with
+ * hashtags, CRM CDC changes, products) with the shipped mappings on one core and prints events/s per mapping and
+ * for the mix. Target: ≥ 100,000 events/s. Prints only; speed is not asserted anywhere.
+ *   npm run build && node dist/bench/mapping.js [seconds per case, default 2]
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { loadSpec, mapEvent, type CompiledMapping } from '../lib/mapping';
+import { ROOT } from '../test/support/project';
+
+const samples = JSON.parse(fs.readFileSync(path.join(ROOT, 'mappings', 'samples.json'), 'utf8')) as Record<string, any>;
+
+/** N distinct events per mapping, varied from the shipped sample so keys and array sizes differ. */
+function generate(name: string, n: number): unknown[] {
+  const out: unknown[] = [];
+  for (let i = 0; i < n; i++) {
+    const e = structuredClone(samples[name]);
+    switch (name) {
+      case 'customer':
+        e.payload.op = ['c', 'r', 'u', 'u', 'd'][i % 5];
+        e.payload.after.customer_id = e.payload.before.customer_id = `C-${i}`;
+        break;
+      case 'product': e.sku = `SKU-${i}`; e.price = (i % 100) + 0.5; break;
+      case 'order':
+        e.orderId = `O-${i}`; e.customerId = `C-${i % 1000}`;
+        e.items = Array.from({ length: 1 + (i % 4) }, (_, j) => ({ lineNo: j + 1, sku: `SKU-${(i + j) % 500}`, quantity: 1 + j, price: 9.5 + j }));
+        break;
+      case 'click': e.clickId = `K-${i}`; e.customerId = `C-${i % 1000}`; e.pageType = i % 2 ? 'product' : 'category'; break;
+      case 'twitter':
+        e.id_str = String(1050118621198921728n + BigInt(i)); e.user.id_str = String(i % 5000);
+        e.entities.hashtags = Array.from({ length: i % 4 }, (_, j) => ({ text: `tag${(i + j) % 300}` }));
+        break;
+    }
+    out.push(e);
+  }
+  return out;
+}
+
+function measure(mapping: CompiledMapping, events: unknown[], seconds: number): number {
+  for (let i = 0; i < 20000; i++) mapEvent(mapping, events[i % events.length]); // warm-up (JIT)
+  let n = 0;
+  let sink = 0;
+  const start = process.hrtime.bigint();
+  const until = start + BigInt(Math.round(seconds * 1e9));
+  let now = start;
+  while (now < until) {
+    for (let i = 0; i < 1000; i++, n++) {
+      const cs = mapEvent(mapping, events[n % events.length], { topic: 'bench', partition: 0, offset: String(n) });
+      if (cs) sink += cs.vertices.length + cs.edges.length + cs.deletes.length;
+    }
+    now = process.hrtime.bigint();
+  }
+  if (sink === 0) throw new Error('the benchmark produced nothing');
+  return n / (Number(now - start) / 1e9);
+}
+
+function main(): void {
+  const seconds = Number(process.argv[2] ?? 2);
+  const names = ['customer', 'product', 'order', 'click', 'twitter'];
+  const rates: number[] = [];
+  console.log(`mapping engine benchmark — node ${process.version}, one core, ${seconds}s per mapping`);
+  for (const name of names) {
+    const mapping = loadSpec(fs.readFileSync(path.join(ROOT, 'mappings', `${name}.yaml`), 'utf8'));
+    const rate = measure(mapping, generate(name, 10000), seconds);
+    rates.push(rate);
+    console.log(`  ${name.padEnd(9)} ${Math.round(rate).toLocaleString('en-US').padStart(12)} events/s`);
+  }
+  // Harmonic mean = the rate of an even mix of the five event kinds.
+  const mix = names.length / rates.reduce((s, r) => s + 1 / r, 0);
+  console.log(`  ${'mix'.padEnd(9)} ${Math.round(mix).toLocaleString('en-US').padStart(12)} events/s (target ≥ 100,000)`);
+}
+
+main();

@@ -1,0 +1,296 @@
+/*
+ * The mapping engine: one event + a compiled mapping → one change set (or a MappingError naming the event, the
+ * definition and the field). Framework-free; the `graph map` node and its editor preview both call it.
+ *
+ * Semantics (see docs/mapping.md):
+ * - Top-level definitions (no `each`) yield at most one vertex/edge per event. A definition with `each: path` yields
+ *   one per array item; its templates see `{{item...}}` (or the `as` name), `{{index}}` and every event field.
+ * - An edge's endpoints are the vertices its `from`/`to` definitions produced for the same event — and, when the edge
+ *   iterates an array (its own `each`, or inherited from an endpoint that has one), for the same item. An edge whose
+ *   endpoint was skipped (`when` false, or optional key missing) is skipped.
+ * - The same vertex (label + key value) produced twice in one event is written once: properties merge, later wins;
+ *   list/set values append. Identical edges merge likewise.
+ */
+import { describeEvent, vertexId, edgeId, type ChangeSet, type EdgeUpsert, type EventRef, type PropertyValue, type VertexRef, type VertexUpsert, type Cardinality } from '../change-set';
+import { coerceProperty, coerceScalar, CoercionError } from './coerce';
+import type { CompiledEdge, CompiledMapping, CompiledProperty, CompiledVertex } from './spec';
+import type { Scope } from './template';
+
+/** Why one event could not be mapped. `definition` and `field` are absent for envelope problems (CDC op...). */
+export class MappingError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly event: EventRef | undefined,
+    readonly definition?: string,
+    readonly field?: string,
+  ) {
+    super(`${describeEvent(event)}: ${definition ? `${definition}${field ? ` field "${field}"` : ''}: ` : field ? `field "${field}": ` : ''}${reason}`);
+  }
+}
+
+/** Missing = undefined or null: JSON has no undefined, and Debezium sends null for absent columns. */
+function missing(v: unknown): boolean {
+  return v === undefined || v === null;
+}
+
+class Run {
+  readonly vertices: VertexUpsert[] = [];
+  readonly edges: EdgeUpsert[] = [];
+  // Duplicates are found by scanning while a change set is small (cheaper than building id strings), by id after.
+  private vertexIndex?: Map<string, VertexUpsert>;
+  private edgeIndex?: Map<string, EdgeUpsert>;
+  constructor(readonly source: EventRef | undefined) {}
+
+  private findVertex(label: string, key: string, value: string | number): VertexUpsert | undefined {
+    if (this.vertexIndex) return this.vertexIndex.get(vertexId({ label, key, value }));
+    const vs = this.vertices;
+    for (let i = 0; i < vs.length; i++) { const v = vs[i]; if (v.value === value && v.label === label && v.key === key) return v; }
+    return undefined;
+  }
+
+  private addVertex(v: VertexUpsert): void {
+    this.vertices.push(v);
+    if (this.vertexIndex) this.vertexIndex.set(vertexId(v), v);
+    else if (this.vertices.length > SCAN_LIMIT) this.vertexIndex = new Map(this.vertices.map((x) => [vertexId(x), x]));
+  }
+
+  private findEdge(e: EdgeUpsert): EdgeUpsert | undefined {
+    if (this.edgeIndex) return this.edgeIndex.get(edgeId(e));
+    const es = this.edges;
+    for (let i = 0; i < es.length; i++) {
+      const x = es[i];
+      if (x.label === e.label && sameRef(x.from, e.from) && sameRef(x.to, e.to)
+        && (x.key === e.key || (x.key !== undefined && e.key !== undefined && x.key.name === e.key.name && x.key.value === e.key.value))) return x;
+    }
+    return undefined;
+  }
+
+  private addEdge(e: EdgeUpsert): void {
+    this.edges.push(e);
+    if (this.edgeIndex) this.edgeIndex.set(edgeId(e), e);
+    else if (this.edges.length > SCAN_LIMIT) this.edgeIndex = new Map(this.edges.map((x) => [edgeId(x), x]));
+  }
+
+  fail(reason: string, definition?: string, field?: string): never {
+    throw new MappingError(reason, this.source, definition, field);
+  }
+
+  properties(defs: CompiledProperty[], scope: Scope, definition: string): { properties: Record<string, PropertyValue>; cardinality?: Record<string, Cardinality> } {
+    const properties: Record<string, PropertyValue> = {};
+    let cardinality: Record<string, Cardinality> | undefined;
+    for (let i = 0; i < defs.length; i++) {
+      const p = defs[i];
+      let v = p.template.render(scope);
+      if (missing(v)) {
+        if (p.hasDefault) v = p.default;
+        else if (p.required) this.fail(`required value missing (template ${JSON.stringify(p.source)} rendered nothing)`, definition, p.field);
+        else continue;
+      }
+      try {
+        properties[p.name] = coerceProperty(v, p.type, p.cardinality, p.format);
+      } catch (e) {
+        if (e instanceof CoercionError) this.fail(e.message, definition, p.field);
+        throw e;
+      }
+      if (p.cardinality !== 'single') (cardinality ??= {})[p.name] = p.cardinality;
+    }
+    return { properties, cardinality };
+  }
+
+  keyValue(v: unknown, type: 'string' | 'int' | 'long' | undefined, definition: string, field: string): string | number {
+    try {
+      const k = coerceScalar(v, type);
+      if (typeof k === 'boolean') this.fail('a key value must be text or a number, not a boolean (set keyType: string)', definition, field);
+      if (k === '') this.fail('key value is empty', definition, field);
+      return k;
+    } catch (e) {
+      if (e instanceof CoercionError) this.fail(e.message, definition, field);
+      throw e;
+    }
+  }
+
+  /** The vertex a definition yields in this scope, or null when it is skipped. */
+  vertex(d: CompiledVertex, scope: Scope): VertexRef | null {
+    if (d.when && !d.when.test(scope)) return null;
+    const raw = d.key.render(scope);
+    if (missing(raw)) {
+      if (!d.required) return null;
+      this.fail(`key value missing (template ${JSON.stringify(d.keySource)} rendered nothing); set required: false to skip instead`, d.definition, 'value');
+    }
+    const value = this.keyValue(raw, d.keyType, d.definition, 'value');
+    const { properties, cardinality } = this.properties(d.properties, scope, d.definition);
+    const seen = this.findVertex(d.label, d.keyName, value);
+    if (seen) merge(seen, properties, cardinality);
+    else {
+      const v: VertexUpsert = { label: d.label, key: d.keyName, value, properties };
+      if (cardinality) v.cardinality = cardinality;
+      this.addVertex(v);
+    }
+    return { label: d.label, key: d.keyName, value };
+  }
+
+  edge(d: CompiledEdge, scope: Scope, from: VertexRef | null, to: VertexRef | null): void {
+    if (!from || !to) return;
+    if (d.when && !d.when.test(scope)) return;
+    const e: EdgeUpsert = { label: d.label, from, to, properties: {} };
+    if (d.key) {
+      const raw = d.key.template.render(scope);
+      if (missing(raw)) {
+        if (!d.required) return;
+        this.fail(`edge key value missing (template ${JSON.stringify(d.key.source)} rendered nothing); set required: false to skip instead`, d.definition, 'key.value');
+      }
+      e.key = { name: d.key.name, value: this.keyValue(raw, d.key.type, d.definition, 'key.value') };
+    }
+    e.properties = this.properties(d.properties, scope, d.definition).properties;
+    const seen = this.findEdge(e);
+    if (seen) merge(seen, e.properties, undefined);
+    else this.addEdge(e);
+  }
+}
+
+const SCAN_LIMIT = 32;
+
+function sameRef(a: VertexRef, b: VertexRef): boolean {
+  return a === b || (a.value === b.value && a.label === b.label && a.key === b.key);
+}
+
+function merge(into: { properties: Record<string, PropertyValue>; cardinality?: Record<string, Cardinality> }, props: Record<string, PropertyValue>, cardinality: Record<string, Cardinality> | undefined): void {
+  for (const k of Object.keys(props)) {
+    const before = into.properties[k];
+    const c = cardinality?.[k];
+    if (c && Array.isArray(before) && Array.isArray(props[k])) {
+      const add = props[k] as Array<string | number | boolean>;
+      into.properties[k] = c === 'set' ? [...before, ...add.filter((x) => !before.includes(x))] : [...before, ...add];
+    } else into.properties[k] = props[k];
+  }
+  if (cardinality) into.cardinality = { ...into.cardinality, ...cardinality };
+}
+
+function itemScope(base: Scope, as: string, item: unknown, index: number): Scope {
+  return { root: base.root, vars: { ...base.vars, [as]: item, index } };
+}
+
+/** Maps the upserts of one event (or CDC row) in the given scope. */
+function mapUpserts(m: CompiledMapping, scope: Scope, run: Run): void {
+  // Arrays are read once per event; a present non-array is an error (a missing one iterates nothing).
+  const arrays = new Map<string, unknown[]>();
+  for (const each of m.eachPaths) {
+    const a = each.get(scope);
+    if (missing(a)) arrays.set(each.path, []);
+    else if (Array.isArray(a)) arrays.set(each.path, a);
+    else {
+      const d = [...m.vertices, ...m.edges].find((x) => x.each?.path === each.path);
+      run.fail(`each path "${each.path}" is ${typeof a}, not an array`, d?.definition, 'each');
+    }
+  }
+  // Per definition: the single vertex (top-level) or one per item (each), kept for pairing edges.
+  const single = new Map<CompiledVertex, VertexRef | null>();
+  const perItem = new Map<CompiledVertex, Array<VertexRef | null>>();
+  for (const d of m.vertices) {
+    if (!d.each) { single.set(d, run.vertex(d, scope)); continue; }
+    const items = arrays.get(d.each.path)!;
+    const refs = new Array<VertexRef | null>(items.length);
+    for (let i = 0; i < items.length; i++) refs[i] = run.vertex(d, itemScope(scope, d.each.as, items[i], i));
+    perItem.set(d, refs);
+  }
+  for (const d of m.edges) {
+    if (!d.each) { run.edge(d, scope, single.get(d.from) ?? null, single.get(d.to) ?? null); continue; }
+    const items = arrays.get(d.each.path)!;
+    const fromItems = perItem.get(d.from);
+    const toItems = perItem.get(d.to);
+    for (let i = 0; i < items.length; i++) {
+      const from = fromItems ? fromItems[i] : single.get(d.from) ?? null;
+      const to = toItems ? toItems[i] : single.get(d.to) ?? null;
+      run.edge(d, itemScope(scope, d.each.as, items[i], i), from, to);
+    }
+  }
+}
+
+function isObject(v: unknown): v is Record<string, any> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const CDC_UPSERT_OPS: Record<string, true> = { c: true, r: true, u: true };
+
+/**
+ * Maps one event. Returns null for a CDC tombstone (a null value, or a wrapper whose payload is null): Kafka log
+ * compaction needs those, the graph has nothing to do. Throws MappingError for an event that cannot be mapped.
+ */
+export function mapEvent(m: CompiledMapping, event: unknown, source?: EventRef): ChangeSet | null {
+  const run: Run = new Run(source);
+  const deletes: ChangeSet['deletes'] = [];
+  if (m.mode === 'cdc') {
+    if (missing(event)) return null;
+    let env: unknown = event;
+    // Debezium's JSON converter with schemas.enable=true wraps every change as { schema, payload }.
+    if (isObject(env) && 'payload' in env && 'schema' in env) {
+      env = env.payload;
+      if (missing(env)) return null;
+    }
+    if (!isObject(env)) run.fail(`not a Debezium change event: ${Array.isArray(env) ? 'an array' : typeof env}, expected { op, before, after, source }`);
+    const op = env.op;
+    if (typeof op !== 'string') run.fail('not a Debezium change event: op is missing', undefined, 'op');
+    const vars = { $op: op, $before: env.before, $after: env.after, $source: env.source, $ts_ms: env.ts_ms };
+    if (CDC_UPSERT_OPS[op]) {
+      if (!isObject(env.after)) run.fail(`op "${op}" needs the row in after, which is ${env.after === null ? 'null' : typeof env.after}`, undefined, 'after');
+      mapUpserts(m, { root: env.after, vars }, run);
+    } else if (op === 'd') {
+      if (!isObject(env.before)) run.fail('op "d" needs the deleted row\'s key in before, which is missing (check the table\'s replica identity)', undefined, 'before');
+      const scope: Scope = { root: env.before, vars };
+      for (const d of m.deletes) {
+        const raw = d.key.render(scope);
+        if (missing(raw)) run.fail(`key value missing in before (template ${JSON.stringify(d.keySource)} rendered nothing)`, d.definition, 'value');
+        deletes.push({ kind: 'vertex', label: d.label, key: d.keyName, value: run.keyValue(raw, d.keyType, d.definition, 'value') });
+      }
+    } else {
+      run.fail(`unknown Debezium op ${JSON.stringify(op)} (expected c, r, u or d)`, undefined, 'op');
+    }
+  } else {
+    if (missing(event)) run.fail('the event is empty (null)');
+    mapUpserts(m, { root: event }, run);
+  }
+  const cs: ChangeSet = { vertices: run.vertices, edges: run.edges, deletes };
+  if (source) cs.source = source;
+  return cs;
+}
+
+export interface MappedEvent { index: number; changeSet: ChangeSet }
+export interface FailedEvent { index: number; error: MappingError }
+export interface MapEventsResult { mapped: MappedEvent[]; failed: FailedEvent[]; skipped: number[] }
+
+/** Maps several events; each one either maps, fails (with its error) or is a skipped tombstone. */
+export function mapEvents(m: CompiledMapping, events: unknown[], sources: Array<EventRef | undefined>): MapEventsResult {
+  const out: MapEventsResult = { mapped: [], failed: [], skipped: [] };
+  for (let i = 0; i < events.length; i++) {
+    try {
+      const cs = mapEvent(m, events[i], sources[i]);
+      if (cs) out.mapped.push({ index: i, changeSet: cs });
+      else out.skipped.push(i);
+    } catch (e) {
+      if (!(e instanceof MappingError)) throw e;
+      out.failed.push({ index: i, error: e });
+    }
+  }
+  return out;
+}
+
+/** EventRefs from `kafka in` metadata: per message, or per item of a batch (index = position in the payload). */
+export function eventRefs(kafka: unknown, count: number, batch: boolean): Array<EventRef | undefined> {
+  const k = isObject(kafka) ? kafka : undefined;
+  const refs: Array<EventRef | undefined> = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const ref: EventRef = {};
+    if (k && typeof k.topic === 'string') ref.topic = k.topic;
+    if (k && typeof k.partition === 'number') ref.partition = k.partition;
+    if (k && Array.isArray(k.offsets)) {
+      if (typeof k.offsets[i] === 'string') ref.offset = k.offsets[i];
+      if (Array.isArray(k.keys) && k.keys[i] !== undefined) ref.key = k.keys[i];
+    } else if (k) {
+      if (typeof k.offset === 'string') ref.offset = k.offset;
+      if (typeof k.key === 'string' || k.key === null) ref.key = k.key;
+    }
+    if (batch) ref.index = i;
+    refs[i] = Object.keys(ref).length ? ref : undefined;
+  }
+  return refs;
+}
