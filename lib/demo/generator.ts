@@ -55,8 +55,8 @@ export function rng(seed: number): () => number {
 
 const FIRST = ['Anna', 'Ben', 'Chiara', 'David', 'Elif', 'Finn', 'Greta', 'Hugo', 'Ines', 'Jonas', 'Klara', 'Luca', 'Mia', 'Noah', 'Olivia', 'Paul'];
 const LAST = ['Müller', 'Schmid', 'Keller', 'Weber', 'Meyer', 'Huber', 'Rossi', 'Fischer', 'Brunner', 'Baumann', 'Frei', 'Graf'];
-const CITIES = ['Basel', 'Bern', 'Zürich', 'Genf', 'München', 'Hamburg', 'Wien', 'Stuttgart'];
-const SEGMENTS = ['consumer', 'small-business', 'enterprise'];
+const COUNTRIES = ['CH', 'DE', 'AT', 'FR', 'IT'];
+const SEGMENTS = ['standard', 'silver', 'gold'];
 const CATEGORIES = ['bikes', 'helmets', 'apparel', 'tools', 'lights', 'books'];
 const TERMS = ['kafka', 'graph', 'customer360', 'nodered', 'gremlin', 'bikes', 'sale', 'service', 'delivery', 'streaming', 'cdc', 'janusgraph'];
 const PAGE_TYPES = ['home', 'search', 'cart', 'help'];
@@ -64,6 +64,7 @@ const PAGE_TYPES = ['home', 'search', 'cart', 'help'];
 const pad = (n: number, w = 5) => String(n).padStart(w, '0');
 export const customerId = (i: number) => `C-${pad(i)}`;
 export const productSku = (i: number) => `P-${pad(i, 4)}`;
+export const twitterId = (i: number) => String(6_000_000 + i);
 
 interface Sim {
   vertices: Set<string>;
@@ -119,36 +120,44 @@ export function generate(events: number, seed = 42): { records: DemoRecord[]; su
   let lsn = 1000;
   let orderNo = 0; let clickNo = 0; let tweetNo = 0; let badNo = 0;
 
-  const customerRow = (i: number) => ({
+  const customerRow = (i: number): Record<string, unknown> => ({
     customer_id: customerId(i), first_name: pick(FIRST), last_name: pick(LAST),
-    email: `customer${i}@example.com`, city: pick(CITIES), segment: pick(SEGMENTS), updated_at: tick(),
+    email: `customer${i}@example.com`, country: pick(COUNTRIES), segment: pick(SEGMENTS), created_at: tick(),
+    // The CRM knows the social account of two customers in three.
+    ...(i % 3 !== 0 ? { twitter_id: twitterId(i) } : {}),
   });
+  /** What the customer mapping (mappings/customer.yaml) makes of a CRM row. */
+  const upsertCustomer = (row: Record<string, unknown>) => {
+    const cid = row.customer_id as string;
+    vertex(sim, 'customer', cid);
+    vertex(sim, 'country', row.country as string);
+    edge(sim, 'livesIn', ref('customer', cid), ref('country', row.country as string));
+    if (row.twitter_id) {
+      vertex(sim, 'twitterUser', row.twitter_id as string);
+      edge(sim, 'hasAccount', ref('customer', cid), ref('twitterUser', row.twitter_id as string));
+    }
+  };
 
   // CRM snapshot first: every customer is created (op r for the first half, as a Debezium snapshot reads them; c after).
   for (let i = 1; i <= customers && records.length < events; i++) {
     const row = customerRow(i);
     rows.set(i, row);
     records.push({ topic: TOPICS.customers, key: customerId(i), value: debezium(i <= customers / 2 ? 'r' : 'c', null, row, clock, lsn++, i % 2 === 0) });
-    vertex(sim, 'customer', customerId(i));
+    upsertCustomer(row);
   }
 
-  const kinds: Array<'order' | 'click' | 'tweet' | 'update' | 'churn'> = [];
   while (records.length < events) {
     const k = rand();
     const kind = k < 0.35 ? 'order' : k < 0.75 ? 'click' : k < 0.92 ? 'tweet' : k < 0.97 ? 'update' : 'churn';
-    kinds.push(kind);
     const bad = (++badNo % 250) === 0; // one deliberately bad event in 250
     const ci = pick(active);
     const cid = customerId(ci);
     if (kind === 'order') {
       const orderId = `O-${pad(++orderNo, 7)}`;
-      const lines = [...Array(int(1, 4)).keys()].map((n) => {
-        const p = pick(catalog);
-        return { lineNo: n + 1, sku: p.sku, productName: p.name, category: p.category, quantity: int(1, 3), unitPrice: int(500, 50000) / 100 };
-      });
+      const items = [...Array(int(1, 4)).keys()].map((n) => ({ lineNo: n + 1, sku: pick(catalog).sku, quantity: int(1, 3), price: int(500, 50000) / 100 }));
       const order: Record<string, unknown> = {
-        orderId, customerId: cid, orderedAt: new Date(tick()).toISOString(), status: pick(['placed', 'paid', 'shipped']),
-        currency: 'CHF', total: Math.round(lines.reduce((s, l) => s + l.quantity * l.unitPrice, 0) * 100) / 100, lines,
+        orderId, customerId: cid, placedAt: new Date(tick()).toISOString(), channel: pick(['web', 'app', 'store']),
+        currency: 'CHF', total: Math.round(items.reduce((s, l) => s + l.quantity * l.price, 0) * 100) / 100, items,
       };
       if (bad) {
         delete order.customerId;
@@ -158,7 +167,7 @@ export function generate(events: number, seed = 42): { records: DemoRecord[]; su
       records.push({ topic: TOPICS.orders, key: cid, value: order });
       vertex(sim, 'customer', cid); vertex(sim, 'order', orderId);
       edge(sim, 'placed', ref('customer', cid), ref('order', orderId));
-      for (const l of lines) {
+      for (const l of items) {
         vertex(sim, 'product', l.sku);
         edge(sim, 'contains', ref('order', orderId), ref('product', l.sku), l.lineNo);
       }
@@ -166,46 +175,47 @@ export function generate(events: number, seed = 42): { records: DemoRecord[]; su
     } else if (kind === 'click') {
       const clickId = `K-${pad(++clickNo, 8)}`;
       const product = rand() < 0.6 ? pick(catalog) : undefined;
-      const url = product ? `/products/${product.sku}` : `/${pick(PAGE_TYPES)}`;
+      const url = product ? `/p/${product.sku}` : `/${pick(PAGE_TYPES)}`;
       if (bad) {
         records.push({ topic: TOPICS.clicks, key: cid, value: `{"clickId":"${clickId}","customerId":"${cid}",`, bad: 'undecodable JSON' });
         continue;
       }
-      const click: Record<string, unknown> = { clickId, customerId: cid, sessionId: `S-${ci}-${int(1, 5)}`, at: tick(), url, pageType: product ? 'product' : url.slice(1) };
+      const click: Record<string, unknown> = { clickId, customerId: cid, sessionId: `S-${ci}-${int(1, 5)}`, url, pageType: product ? 'product' : url.slice(1), ts: tick() };
       if (product) click.sku = product.sku;
       records.push({ topic: TOPICS.clicks, key: cid, value: click });
       vertex(sim, 'customer', cid); vertex(sim, 'page', url);
-      edge(sim, 'clicked', ref('customer', cid), ref('page', url), clickId);
-      if (product) { vertex(sim, 'product', product.sku); edge(sim, 'shows', ref('page', url), ref('product', product.sku)); }
+      edge(sim, 'viewed', ref('customer', cid), ref('page', url), clickId);
+      if (product) { vertex(sim, 'product', product.sku); edge(sim, 'clicked', ref('customer', cid), ref('product', product.sku), clickId); }
     } else if (kind === 'tweet') {
-      const tweetId = `T-${pad(++tweetNo, 8)}`;
+      if (ci % 3 === 0) continue; // only customers with a known social account tweet
+      const tweetId = String(1_050_000_000_000_000_000n + BigInt(++tweetNo));
       const terms = [...new Set([...Array(int(0, 3)).keys()].map(() => pick(TERMS)))];
-      const handle = `user_${ci}`;
-      const tweet = {
-        id: tweetId, createdAt: new Date(tick()).toISOString(), lang: pick(['en', 'de']),
+      const at = tick();
+      const tweet: Record<string, unknown> = {
+        id_str: tweetId, created_at: new Date(at).toUTCString(), timestamp_ms: String(at), lang: pick(['en', 'de']),
         text: `${pick(['Loving', 'Trying', 'Waiting for'])} my new order ${terms.map((t) => `#${t}`).join(' ')}`.trim(),
-        user: { id: `U-${pad(ci)}`, screenName: handle, name: `${pick(FIRST)} ${pick(LAST)}`, followers: int(0, 5000), customerId: cid },
-        hashtags: terms,
+        user: { id_str: twitterId(ci), screen_name: `user_${ci}`, name: `${pick(FIRST)} ${pick(LAST)}`, followers_count: int(0, 5000) },
+        entities: { hashtags: terms.map((text) => ({ text })) },
       };
       if (bad) {
-        records.push({ topic: TOPICS.tweets, key: cid, value: { ...tweet, id: null }, bad: 'tweet without id' });
+        records.push({ topic: TOPICS.tweets, key: cid, value: { ...tweet, id_str: null }, bad: 'tweet without id_str' });
         continue;
       }
       records.push({ topic: TOPICS.tweets, key: cid, value: tweet });
-      const uid = tweet.user.id;
-      vertex(sim, 'customer', cid); vertex(sim, 'twitterUser', uid); vertex(sim, 'tweet', tweetId);
-      edge(sim, 'hasAccount', ref('customer', cid), ref('twitterUser', uid));
+      const uid = twitterId(ci);
+      vertex(sim, 'twitterUser', uid); vertex(sim, 'tweet', tweetId);
       edge(sim, 'publishes', ref('twitterUser', uid), ref('tweet', tweetId));
       for (const t of terms) { vertex(sim, 'term', t); edge(sim, 'uses', ref('tweet', tweetId), ref('term', t)); }
     } else if (kind === 'update') {
       const before = rows.get(ci)!;
-      const after = { ...before, city: pick(CITIES), segment: pick(SEGMENTS), updated_at: tick() };
+      const after = { ...before, country: pick(COUNTRIES), segment: pick(SEGMENTS), email: `customer${ci}.${tick()}@example.com` };
       rows.set(ci, after);
       if (bad) {
         records.push({ topic: TOPICS.customers, key: cid, value: debezium('x' as 'u', before, after, clock, lsn++, false), bad: 'unknown Debezium op' });
         continue;
       }
       records.push({ topic: TOPICS.customers, key: cid, value: debezium('u', before, after, clock, lsn++, ci % 2 === 0) });
+      upsertCustomer(after);
     } else {
       // A churned customer: Debezium emits the delete and then a tombstone (null value) for log compaction.
       const candidates = [...churned].filter((i) => rows.has(i));

@@ -34,7 +34,7 @@ test('the expected graph follows from the good events: one order vertex and one 
   const goodOrders = records.filter((r) => r.topic === TOPICS.orders && !r.bad);
   assert.equal(summary.expected.vertices.order, goodOrders.length);
   assert.equal(summary.expected.edges.placed, goodOrders.length);
-  const lines = goodOrders.reduce((n, r) => n + (r.value as { lines: unknown[] }).lines.length, 0);
+  const lines = goodOrders.reduce((n, r) => n + (r.value as { items: unknown[] }).items.length, 0);
   assert.equal(summary.expected.edges.contains, lines);
   const deleted = records.filter((r) => r.topic === TOPICS.customers && r.value && ((r.value as any).payload ?? r.value).op === 'd').length;
   const created = new Set(records.filter((r) => r.topic === TOPICS.customers).map((r) => r.key)).size;
