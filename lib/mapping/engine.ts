@@ -2,7 +2,7 @@
  * The mapping engine: one event + a compiled mapping → one change set (or a MappingError naming the event, the
  * definition and the field). Framework-free; the `graph map` node and its editor preview both call it.
  *
- * Semantics (see docs/mapping.md):
+ * Semantics (see the README, "Mapping events to the graph"):
  * - Top-level definitions (no `each`) yield at most one vertex/edge per event. A definition with `each: path` yields
  *   one per array item; its templates see `{{item...}}` (or the `as` name), `{{index}}` and every event field.
  * - An edge's endpoints are the vertices its `from`/`to` definitions produced for the same event — and, when the edge
