@@ -316,7 +316,7 @@ function gremlinYaml({ port, graphProps, initScript, ssl, auth }) {
     `port: ${port}`,
     'evaluationTimeout: 60000',
     'channelizer: org.apache.tinkerpop.gremlin.server.channel.WebSocketChannelizer',
-    `graphs: { graph: '${graphProps}' }`,
+    `graphs: { ${Object.keys(GRAPHS).map((name) => `${name}: '${graphProps}'`).join(', ')} }`,
     'scriptEngines: {',
     '  gremlin-groovy: {',
     '    plugins: { org.apache.tinkerpop.gremlin.server.jsr223.GremlinServerGremlinPlugin: {},',
@@ -353,9 +353,16 @@ function gremlinYaml({ port, graphProps, initScript, ssl, auth }) {
   return lines.join('\n') + '\n';
 }
 
-const GREMLIN_INIT = `// Binds the traversal source "g" for scripts and bytecode requests.
+/**
+ * Separate in-memory TinkerGraphs on one server, each with its own traversal source: `g` for the main job and the
+ * tests, and one per suite that must count a graph it owns (end-to-end test, benchmarks, reliability suite), so they
+ * can be cleared and counted without touching anybody else's data.
+ */
+const GRAPHS = { graph: 'g', e2e: 'gE2e', bench: 'gBench', reliability: 'gReliability' };
+
+const GREMLIN_INIT = `// Binds one traversal source per graph for scripts and bytecode requests.
 def globals = [:]
-globals << [g : traversal().withEmbedded(graph)]
+${Object.entries(GRAPHS).map(([graph, source]) => `globals << [${source} : traversal().withEmbedded(${graph})]`).join('\n')}
 `;
 
 const LOGBACK = `<configuration>
@@ -387,9 +394,22 @@ async function ensureCredentialsGraph(dir) {
   if (!fs.existsSync(file)) throw new StackError('Could not create the Gremlin credentials graph');
 }
 
+/** What the Gremlin servers are configured with; a running server started with another configuration is restarted. */
+function gremlinConfigStamp() {
+  return crypto.createHash('sha256').update(GREMLIN_INIT).update(gremlinYaml({ port: 0, graphProps: '', initScript: '' }))
+    .update(hashFile(SERVICES.gremlin.pom)).digest('hex').slice(0, 16);
+}
+
 async function gremlinUp() {
   const dir = path.join(RUN, 'gremlin');
-  const pid = ourPid('gremlin');
+  const stampFile = path.join(dir, 'config.stamp');
+  let pid = ourPid('gremlin');
+  if (pid && (!fs.existsSync(stampFile) || fs.readFileSync(stampFile, 'utf8') !== gremlinConfigStamp())) {
+    log('gremlin: the configuration changed since it started; restarting');
+    await stop('gremlin-secure');
+    await stop('gremlin');
+    pid = null;
+  }
   if (pid) {
     await waitFor('Gremlin Server (running, pid ' + pid + ')', () => gremlinReady(), { timeoutMs: 60000, pid });
     log(`gremlin: already running (pid ${pid}), reused`);
@@ -419,7 +439,8 @@ async function gremlinUp() {
     ['org.apache.tinkerpop.gremlin.server.GremlinServer', path.join(conf, 'gremlin-server.yaml')], jvm);
   log(`gremlin: starting (pid ${started.pid}), log ${started.logFile}`);
   await waitFor('Gremlin Server', () => gremlinReady(), { pid: started.pid, logFile: started.logFile });
-  log('gremlin: ready on ws://127.0.0.1:8182/gremlin');
+  fs.writeFileSync(stampFile, gremlinConfigStamp());
+  log(`gremlin: ready on ws://127.0.0.1:8182/gremlin (traversal sources ${Object.values(GRAPHS).join(', ')})`);
   // The authenticated TLS server (its own TinkerGraph) runs as a second process sharing the jars.
   await ensureCredentialsGraph(dir);
   fs.writeFileSync(path.join(conf, 'gremlin-server-secure.yaml'), gremlinYaml({ port: 8183, ...common, ssl: keystore,
@@ -490,7 +511,7 @@ async function status() {
   return rows;
 }
 
-module.exports = { ENDPOINTS, up, down, status, kafkaReady, gremlinReady, RUN, LOGS };
+module.exports = { ENDPOINTS, GRAPHS, up, down, status, kafkaReady, gremlinReady, RUN, LOGS };
 
 if (require.main === module) {
   const cmd = process.argv[2];
