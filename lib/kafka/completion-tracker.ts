@@ -8,6 +8,9 @@
  * Events for a node with no outstanding delivery are ignored (Catch nodes are handed errors without postDeliver).
  * A message is finished when nothing is outstanding; the check runs one turn later because a node may finish with a
  * copy just before it sends the next one (done then send, or an error reaching a Catch node).
+ * Done-less nodes may queue: core `switch` handles one queued message per event-loop turn (setImmediate) after its
+ * input handler returned. So a message released by a done-less node is only declared finished after that node's
+ * possible backlog had time to drain (two turns per message it received in the same burst, plus two).
  * Limit: a node that builds a brand-new message (new _msgid) ends the chain — the original counts as finished then.
  */
 
@@ -20,10 +23,15 @@ interface Entry {
   error: Error | undefined;
   onFinished: FinishedCallback;
   checkScheduled: boolean;
+  /** Event-loop turns to wait before the finished check (a done-less node may still hold the message in a queue). */
+  holdTurns: number;
 }
 
 export class CompletionTracker {
   private entries = new Map<string, Entry>();
+  /** Per done-less node: messages it received that it may not have processed yet (one drains per turn). */
+  private backlog = new Map<string, number>();
+  private tickScheduled = false;
 
   constructor(private readonly defer: (fn: () => void) => void = (fn) => setImmediate(fn)) {}
 
@@ -35,7 +43,7 @@ export class CompletionTracker {
   /** Starts tracking a message before it is sent; onFinished runs once, when the flow is done with it. */
   track(msgid: string, onFinished: FinishedCallback): void {
     if (this.entries.has(msgid)) throw new Error(`message ${msgid} is already tracked`);
-    this.entries.set(msgid, { outstanding: new Map(), total: 0, error: undefined, onFinished, checkScheduled: false });
+    this.entries.set(msgid, { outstanding: new Map(), total: 0, error: undefined, onFinished, checkScheduled: false, holdTurns: 0 });
   }
 
   /** Call after the source node's send returned: a message sent to no node is finished at once. */
@@ -66,7 +74,11 @@ export class CompletionTracker {
   received(msgid: string | undefined, nodeId: string | undefined, callsDone: boolean): void {
     if (callsDone) return;
     const e = msgid === undefined ? undefined : this.entries.get(msgid);
-    if (!e || nodeId === undefined) return;
+    if (!e || nodeId === undefined || !e.outstanding.has(nodeId)) return;
+    const position = (this.backlog.get(nodeId) || 0) + 1;
+    this.backlog.set(nodeId, position);
+    this.scheduleTick();
+    e.holdTurns = Math.max(e.holdTurns, 2 * position + 2);
     this.release(msgid as string, e, nodeId);
   }
 
@@ -78,14 +90,33 @@ export class CompletionTracker {
     if (e.total === 0) this.scheduleCheck(msgid, e);
   }
 
+  private scheduleTick(): void {
+    if (this.tickScheduled) return;
+    this.tickScheduled = true;
+    this.defer(() => {
+      this.tickScheduled = false;
+      for (const [id, n] of this.backlog) {
+        if (n <= 1) this.backlog.delete(id); else this.backlog.set(id, n - 1);
+      }
+      if (this.backlog.size > 0) this.scheduleTick();
+    });
+  }
+
   private scheduleCheck(msgid: string, e: Entry): void {
     if (e.checkScheduled) return;
     e.checkScheduled = true;
-    this.defer(() => {
+    const check = () => {
+      if (this.entries.get(msgid) !== e) return;
+      if (e.total === 0 && e.holdTurns > 0) {
+        e.holdTurns -= 1;
+        this.defer(check);
+        return;
+      }
       e.checkScheduled = false;
-      if (this.entries.get(msgid) !== e || e.total !== 0) return;
+      if (e.total !== 0) return;
       this.entries.delete(msgid);
       e.onFinished(e.error);
-    });
+    };
+    this.defer(check);
   }
 }

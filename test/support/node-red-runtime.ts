@@ -70,7 +70,10 @@ export async function startNodeRed(opts: RuntimeOptions = {}): Promise<NodeRedRu
     ...opts.settings,
   };
   RED.init(server, settings);
+  // RED.start() resolves before the (empty) initial flows have started; wait for that so deploy() sees its own start.
+  const initialStart = new Promise<void>((resolve) => RED.events.once('flows:started', () => resolve()));
   await RED.start();
+  await initialStart;
 
   return {
     RED,
