@@ -63,6 +63,8 @@ export = function (RED: NodeAPI) {
     let rateSince = Date.now();
     let rate = 0;
     let lastStatus = '';
+    /** The last error reported to Catch nodes; cleared once consuming again. */
+    let lastReported = '';
 
     function showStatus(): void {
       let s: { fill: 'red' | 'green' | 'yellow' | 'grey'; shape: 'ring' | 'dot'; text: string };
@@ -208,10 +210,14 @@ export = function (RED: NodeAPI) {
     }
 
     function fail(e: Error, context: string): void {
+      const text = e.message || String(e);
+      const repeated = text === lastReported;
+      lastReported = text;
       state = 'error';
-      errorText = e.message || String(e);
+      errorText = text;
       showStatus();
-      node.error(`kafka in: ${context}: ${errorText}`);
+      // Reported once per distinct error (retries repeat it every few seconds), with a msg so Catch nodes get it.
+      if (!repeated) node.error(`kafka in: ${context}: ${text}`, { payload: null, topic: String(def.topics || ''), error: { message: text } });
     }
 
     async function start(): Promise<void> {
@@ -225,6 +231,8 @@ export = function (RED: NodeAPI) {
         retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10000 },
         sessionTimeout: 30000,
         heartbeatInterval: 3000,
+        // Short fetch wait: kafkajs sleeps this long when every partition is paused, so a resume takes effect quickly.
+        maxWaitTimeInMs: 100,
       });
       consumer = c;
       c.on(c.events.GROUP_JOIN, (e) => {
@@ -238,6 +246,7 @@ export = function (RED: NodeAPI) {
         flowControl.paused = false;
         if (flowControl.shouldPause(offsets.inFlightRecords)) pauseAll();
         state = 'consuming';
+        lastReported = '';
         showStatus();
       });
       c.on(c.events.CRASH, (e) => {
