@@ -1,0 +1,83 @@
+/*
+ * Builds the kafkajs client configuration from a broker config node's settings and credentials. Secrets only ever
+ * come from credentials; file paths (CA) are read by the caller-supplied reader so this stays testable.
+ */
+import type { KafkaConfig, SASLOptions } from 'kafkajs';
+
+export type SaslMechanism = 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
+
+export interface BrokerSettings {
+  brokers: string;
+  clientId?: string;
+  connectionTimeout?: number | string;
+  requestTimeout?: number | string;
+  tls?: boolean;
+  /** Path of a PEM CA bundle (alternative to the `ca` credential). */
+  caFile?: string;
+  rejectUnauthorized?: boolean;
+  sasl?: SaslMechanism | string;
+}
+
+export interface BrokerCredentials {
+  username?: string;
+  password?: string;
+  /** PEM texts. */
+  ca?: string;
+  cert?: string;
+  key?: string;
+  passphrase?: string;
+}
+
+export function parseBrokers(brokers: string): string[] {
+  const list = String(brokers || '').split(/[\s,]+/).map((b) => b.trim()).filter(Boolean);
+  if (list.length === 0) throw new Error('no brokers configured (expected host:port[, host:port...])');
+  for (const b of list) {
+    if (!/^[^:\s]+:\d{1,5}$/.test(b) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(b)) throw new Error(`broker "${b}" is not host:port`);
+  }
+  return list;
+}
+
+function positiveInt(v: number | string | undefined, name: string, fallback: number): number {
+  if (v === undefined || v === null || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a whole number of milliseconds > 0, got "${v}"`);
+  return n;
+}
+
+export function buildClientConfig(s: BrokerSettings, c: BrokerCredentials, readFile: (path: string) => string): KafkaConfig {
+  const config: KafkaConfig = {
+    brokers: parseBrokers(s.brokers),
+    clientId: s.clientId || 'node-red-ceh',
+    connectionTimeout: positiveInt(s.connectionTimeout, 'connection timeout', 10000),
+    requestTimeout: positiveInt(s.requestTimeout, 'request timeout', 30000),
+    // Keep retrying for a broker restart instead of giving up after kafkajs's default ~30 s.
+    retry: { initialRetryTime: 300, maxRetryTime: 10000, retries: 10 },
+  };
+  if (s.tls) {
+    const ca = c.ca && c.ca.trim() ? c.ca : s.caFile ? readFile(s.caFile) : undefined;
+    config.ssl = {
+      rejectUnauthorized: s.rejectUnauthorized !== false,
+      ...(ca ? { ca: [ca] } : {}),
+      ...(c.cert ? { cert: c.cert } : {}),
+      ...(c.key ? { key: c.key } : {}),
+      ...(c.passphrase ? { passphrase: c.passphrase } : {}),
+    };
+  }
+  const mechanism = (s.sasl || 'none') as SaslMechanism;
+  if (mechanism !== 'none') {
+    if (!['plain', 'scram-sha-256', 'scram-sha-512'].includes(mechanism)) throw new Error(`unknown SASL mechanism "${mechanism}"`);
+    if (!c.username) throw new Error(`SASL ${mechanism} needs a username (credentials)`);
+    config.sasl = { mechanism, username: c.username, password: c.password || '' } as SASLOptions;
+  }
+  return config;
+}
+
+/** Topics of a subscription: a list (comma or whitespace separated) or one regular expression. */
+export function parseTopics(text: string, type: string): string[] | RegExp[] {
+  const t = String(text || '').trim();
+  if (!t) throw new Error('no topic configured');
+  if (type === 'regex') {
+    try { return [new RegExp(t)]; } catch (e) { throw new Error(`topic pattern is not a valid regular expression: ${(e as Error).message}`); }
+  }
+  return t.split(/[\s,]+/).filter(Boolean);
+}

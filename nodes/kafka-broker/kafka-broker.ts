@@ -1,0 +1,35 @@
+/* `kafka broker` config node: connection settings and secrets; hands its shared client to kafka in / kafka out. */
+import type { NodeAPI, Node, NodeDef } from '../shared/red';
+import { BrokerClient, KafkaBrokerNode } from './broker-client';
+
+export = function (RED: NodeAPI) {
+  function KafkaBroker(this: Node<any>, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this as KafkaBrokerNode;
+    node.client = new BrokerClient({
+      brokers: String(def.brokers || ''),
+      clientId: def.clientId as string | undefined,
+      connectionTimeout: def.connectionTimeout as string | undefined,
+      requestTimeout: def.requestTimeout as string | undefined,
+      tls: def.tls === true || def.tls === 'true',
+      caFile: def.caFile as string | undefined,
+      rejectUnauthorized: !(def.rejectUnauthorized === false || def.rejectUnauthorized === 'false'),
+      sasl: (def.sasl as string) || 'none',
+    }, node.credentials || {}, (level, text) => {
+      if (level === 'error') node.error(text); else if (level === 'warn') node.warn(text); else node.debug(text);
+    });
+    node.on('close', (_removed: boolean, done: () => void) => {
+      node.client.close().then(done, done);
+    });
+  }
+  RED.nodes.registerType('ceh-kafka-broker', KafkaBroker, {
+    credentials: {
+      username: { type: 'text' },
+      password: { type: 'password' },
+      ca: { type: 'password' },
+      cert: { type: 'password' },
+      key: { type: 'password' },
+      passphrase: { type: 'password' },
+    },
+  });
+};

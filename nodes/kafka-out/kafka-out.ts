@@ -1,0 +1,108 @@
+/*
+ * `kafka out`: publishes each message as one record. done() only after the broker acknowledged (per the acks
+ * setting); a failed send goes to done(err) with the msg so Catch nodes see it. While the producer is not connected
+ * messages wait, up to `maxQueue`; beyond that they fail at once instead of piling up in memory.
+ */
+import type { NodeAPI, Node, NodeDef, NodeMessage } from '../shared/red';
+import type { KafkaBrokerNode } from '../kafka-broker/broker-client';
+import { CompressionTypes } from 'kafkajs';
+import { encodeHeaders, encodeKey, encodeValue } from '../../lib/kafka/codec';
+
+const ACKS: Record<string, number> = { all: -1, leader: 1, none: 0 };
+
+export = function (RED: NodeAPI) {
+  function KafkaOut(this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const broker = RED.nodes.getNode(String(def.broker || '')) as KafkaBrokerNode | null;
+    const acks = ACKS[String(def.acks || 'all')] ?? -1;
+    const gzip = def.compression === 'gzip';
+    const maxQueue = Number(def.maxQueue) > 0 ? Number(def.maxQueue) : 1000;
+    let pending = 0;
+    let sent = 0;
+    let lastError = '';
+
+    if (!broker) {
+      node.status({ fill: 'red', shape: 'ring', text: 'no kafka broker configured' });
+      node.on('input', (_msg: NodeMessage, _send, done) => done(new Error('kafka out: no kafka broker configured')));
+      return;
+    }
+    try {
+      broker.client.acquire(node.id);
+    } catch (e) {
+      node.status({ fill: 'red', shape: 'ring', text: (e as Error).message });
+      node.on('input', (_msg: NodeMessage, _send, done) => done(new Error(`kafka out: ${(e as Error).message}`)));
+      return;
+    }
+
+    const showStatus = () => {
+      if (lastError) node.status({ fill: 'red', shape: 'ring', text: lastError.slice(0, 60) });
+      else if (pending > 0) node.status({ fill: 'yellow', shape: 'dot', text: `sent ${sent}, ${pending} waiting` });
+      else node.status({ fill: 'green', shape: 'dot', text: `sent ${sent}` });
+    };
+    node.status({ fill: 'grey', shape: 'ring', text: 'ready' });
+
+    function evaluate(value: unknown, type: unknown, msg: NodeMessage): unknown {
+      if (type === 'none' || type === undefined || type === '') return undefined;
+      return RED.util.evaluateNodeProperty(value, String(type), node, msg);
+    }
+
+    node.on('input', (msg: NodeMessage, send, done) => {
+      let record: { topic: string; partition?: number; key: Buffer | string | null; value: Buffer | string | null; headers?: Record<string, string | Buffer> };
+      try {
+        const topic = (def.topic as string) || (typeof msg.topic === 'string' ? msg.topic : '');
+        if (!topic) throw new Error('no topic: set one in the node or in msg.topic');
+        const partitionValue = evaluate(def.partition, def.partitionType, msg);
+        let partition: number | undefined;
+        if (partitionValue !== undefined && partitionValue !== null && partitionValue !== '') {
+          partition = Number(partitionValue);
+          if (!Number.isInteger(partition) || partition < 0) throw new Error(`partition must be a whole number >= 0, got ${JSON.stringify(partitionValue)}`);
+        }
+        record = {
+          topic,
+          partition,
+          key: encodeKey(evaluate(def.key, def.keyType, msg)),
+          value: encodeValue(msg.payload),
+          headers: encodeHeaders(evaluate(def.headers, def.headersType, msg)),
+        };
+      } catch (e) {
+        done(new Error(`kafka out: ${(e as Error).message}`));
+        return;
+      }
+      if (pending >= maxQueue) {
+        done(new Error(`kafka out: ${pending} messages already waiting for the broker (queue bound ${maxQueue}); message to ${record.topic} not sent`));
+        return;
+      }
+      pending += 1;
+      showStatus();
+      broker.client.producer()
+        .then((producer) => producer.send({
+          topic: record.topic,
+          acks,
+          compression: gzip ? CompressionTypes.GZIP : CompressionTypes.None,
+          messages: [{ key: record.key, value: record.value, headers: record.headers, partition: record.partition }],
+        }))
+        .then((result) => {
+          pending -= 1;
+          sent += 1;
+          lastError = '';
+          const r = result && result[0];
+          if (r) msg.kafka = { ...(typeof msg.kafka === 'object' && msg.kafka ? msg.kafka as object : {}), topic: r.topicName, partition: r.partition, offset: r.baseOffset };
+          showStatus();
+          send(msg);
+          done();
+        }, (err: Error) => {
+          pending -= 1;
+          lastError = err.message;
+          showStatus();
+          if (/disconnected/i.test(err.message)) void broker.client.resetProducer();
+          done(new Error(`kafka out: send to ${record.topic} failed: ${err.message}`));
+        });
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      broker.client.release(node.id).then(done, done);
+    });
+  }
+  RED.nodes.registerType('ceh-kafka-out', KafkaOut);
+};

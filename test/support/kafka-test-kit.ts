@@ -1,0 +1,112 @@
+/*
+ * Shared pieces of the kafka tests: a probe that function nodes in a real Node-RED flow report to (and hold done()
+ * callbacks in), and small admin/produce helpers against the real local broker.
+ */
+import { Kafka, logLevel, Admin } from 'kafkajs';
+import { ENDPOINTS, unique } from './project';
+
+export interface Arrival {
+  msg: any;
+  done?: (err?: Error) => void;
+}
+
+/** Function nodes call global.get('probe').record(name, msg) or .hold(name, msg, cb) — the test reads and releases. */
+export class Probe {
+  readonly arrivals = new Map<string, Arrival[]>();
+  private holding = new Map<string, Arrival[]>();
+  /** Largest number ever held at once per name. */
+  readonly maxHeld = new Map<string, number>();
+
+  record(name: string, msg: unknown): void {
+    this.list(name).push({ msg });
+  }
+
+  hold(name: string, msg: unknown, done: (err?: Error) => void): void {
+    const a = { msg, done };
+    this.list(name).push(a);
+    const h = this.holding.get(name) || [];
+    h.push(a);
+    this.holding.set(name, h);
+    this.maxHeld.set(name, Math.max(this.maxHeld.get(name) || 0, h.length));
+  }
+
+  list(name: string): Arrival[] {
+    let l = this.arrivals.get(name);
+    if (!l) { l = []; this.arrivals.set(name, l); }
+    return l;
+  }
+
+  msgs(name: string): any[] {
+    return this.list(name).map((a) => a.msg);
+  }
+
+  held(name: string): Arrival[] {
+    return this.holding.get(name) || [];
+  }
+
+  /** Calls done() for held messages that match (all when no filter); returns how many were released. */
+  release(name: string, filter: (msg: any) => boolean = () => true, err?: Error): number {
+    const h = this.held(name);
+    const keep: Arrival[] = [];
+    let n = 0;
+    for (const a of h) {
+      if (filter(a.msg)) { a.done!(err); n += 1; } else keep.push(a);
+    }
+    this.holding.set(name, keep);
+    return n;
+  }
+
+  clear(): void {
+    this.arrivals.clear();
+    this.holding.clear();
+    this.maxHeld.clear();
+  }
+}
+
+/** Function node code that records each message under `name` (finishes at once). */
+export function recordCode(name: string): string {
+  return `global.get('probe').record(${JSON.stringify(name)}, msg); return null;`;
+}
+
+/** Function node code that holds each message under `name` until the test releases it (node.done later). */
+export function holdCode(name: string): string {
+  // The function node only leaves done() to the code when the code contains a literal `node.done()` call.
+  return `global.get('probe').hold(${JSON.stringify(name)}, msg, (err) => err ? node.done(err) : node.done()); return null;`;
+}
+
+export function kafkaClient(): Kafka {
+  return new Kafka({ brokers: ENDPOINTS.kafkaBrokers, clientId: unique('ceh-test'), logLevel: logLevel.NOTHING });
+}
+
+export async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = kafkaClient().admin();
+  await admin.connect();
+  try { return await fn(admin); } finally { await admin.disconnect(); }
+}
+
+export async function createTopic(topic: string, numPartitions = 1): Promise<void> {
+  await withAdmin((a) => a.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }], waitForLeaders: true }));
+}
+
+export async function deleteTopics(topics: string[]): Promise<void> {
+  await withAdmin((a) => a.deleteTopics({ topics })).catch(() => undefined);
+}
+
+export async function produce(topic: string, messages: Array<{ key?: string | null; value: string | Buffer | null; partition?: number; headers?: Record<string, string> }>): Promise<void> {
+  const producer = kafkaClient().producer();
+  await producer.connect();
+  try { await producer.send({ topic, messages }); } finally { await producer.disconnect(); }
+}
+
+/** The group's committed offset per partition (-1 when nothing was committed). */
+export async function committed(groupId: string, topic: string): Promise<Record<number, number>> {
+  const res = await withAdmin((a) => a.fetchOffsets({ groupId, topics: [topic] }));
+  const out: Record<number, number> = {};
+  for (const p of res[0]?.partitions || []) out[p.partition] = Number(p.offset);
+  return out;
+}
+
+/** Flow nodes for a plain-text broker config. */
+export function brokerNode(id = 'broker'): Record<string, unknown> & { id: string; type: string } {
+  return { id, type: 'ceh-kafka-broker', brokers: ENDPOINTS.kafkaBrokers.join(','), clientId: 'ceh-test' };
+}
