@@ -1,0 +1,211 @@
+/*
+ * The batch writer behind `gremlin upsert`. Change sets queue up and leave as a batch when `batchSize` events wait or
+ * `lingerMs` passed since the first one. A batch is planned (duplicates collapsed, see plan.ts) and written in a
+ * constant number of requests (deletes, vertices, edges; each split only into chunks of `chunkSize` rows). Transient
+ * errors are retried with exponential backoff and jitter; a permanent error splits the batch in halves (in order) until
+ * the offending events are alone, so the rest is written and only those events are reported with the server's message.
+ * Batches run concurrently up to `maxConcurrentBatches`, except that a batch touching a vertex of a batch still in
+ * flight waits for it: writes to one key stay in arrival order.
+ */
+import { EventEmitter } from 'events';
+import { ChangeSet, vertexId, describeEvent } from '../change-set';
+import { Dialect, isTransient, serverMessage } from './connection';
+import { planBatch, validateChangeSet, InvalidChangeSetError } from './plan';
+import { buildRequests, WriteRequest, EDGE_ENDPOINT_MISSING } from './dialects';
+
+export interface Submitter {
+  submit(message: unknown, bindings?: Record<string, unknown>, timeoutMs?: number): Promise<unknown[]>;
+}
+
+export interface BatchWriterOptions {
+  dialect: Dialect;
+  partitionKey?: string;
+  chunkSize?: number;
+  /** Events per batch (default 500). */
+  batchSize?: number;
+  /** How long the first queued event waits for more (default 50 ms). */
+  lingerMs?: number;
+  /** Batches in flight at once (default 2). */
+  maxConcurrentBatches?: number;
+  /** Retries of a transient error before its events are reported as failed (default 10). */
+  maxRetries?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+}
+
+/** One event that did not reach the graph, and why. */
+export interface WriteFailure {
+  /** Position of the change set in the array given to write(). */
+  position: number;
+  changeSet: ChangeSet;
+  message: string;
+  field?: string;
+}
+
+export interface BatchReport { events: number; requests: number; ms: number; retries: number; failed: number }
+
+interface Entry {
+  changeSet: ChangeSet;
+  position: number;
+  call: CallState;
+}
+
+interface CallState {
+  pending: number;
+  failures: WriteFailure[];
+  resolve: (failures: WriteFailure[]) => void;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class BatchWriter extends EventEmitter {
+  private queue: Entry[] = [];
+  private lingerTimer: NodeJS.Timeout | null = null;
+  private inFlight = new Set<{ keys: Set<string>; done: Promise<void> }>();
+  private readonly o: Required<Omit<BatchWriterOptions, 'partitionKey' | 'chunkSize'>> & Pick<BatchWriterOptions, 'partitionKey' | 'chunkSize'>;
+  /** Counters since creation (for status and the bench). */
+  readonly stats = { events: 0, batches: 0, requests: 0, retries: 0, failed: 0, lastBatchMs: 0 };
+
+  constructor(private readonly conn: Submitter, options: BatchWriterOptions) {
+    super();
+    this.o = {
+      batchSize: 500, lingerMs: 50, maxConcurrentBatches: 2, maxRetries: 10, retryBaseMs: 100, retryMaxMs: 5000,
+      ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+    } as BatchWriter['o'];
+  }
+
+  /** Queues change sets; resolves once every one of them is written or failed, with the failures. */
+  write(changeSets: ChangeSet[]): Promise<WriteFailure[]> {
+    return new Promise((resolve) => {
+      const call: CallState = { pending: changeSets.length, failures: [], resolve };
+      if (changeSets.length === 0) { resolve([]); return; }
+      changeSets.forEach((cs, position) => {
+        try {
+          validateChangeSet(cs, position);
+        } catch (err) {
+          const e = err as InvalidChangeSetError;
+          this.finish({ changeSet: cs, position, call }, e.message, e.field);
+          return;
+        }
+        this.queue.push({ changeSet: cs, position, call });
+      });
+      this.schedule();
+    });
+  }
+
+  /** Writes whatever is queued now, without waiting for the linger time. */
+  flush(): void {
+    if (this.lingerTimer) { clearTimeout(this.lingerTimer); this.lingerTimer = null; }
+    while (this.queue.length > 0) this.startBatch(this.queue.splice(0, this.o.batchSize));
+  }
+
+  /** Resolves when nothing is queued or in flight. */
+  async drain(): Promise<void> {
+    this.flush();
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight].map((b) => b.done));
+  }
+
+  private schedule(): void {
+    while (this.queue.length >= this.o.batchSize) this.startBatch(this.queue.splice(0, this.o.batchSize));
+    if (this.queue.length > 0 && !this.lingerTimer) {
+      this.lingerTimer = setTimeout(() => { this.lingerTimer = null; this.flush(); }, this.o.lingerMs);
+    }
+  }
+
+  private finish(entry: Entry, failure?: string, field?: string): void {
+    if (failure !== undefined) {
+      entry.call.failures.push({ position: entry.position, changeSet: entry.changeSet, message: failure, ...(field ? { field } : {}) });
+      this.stats.failed++;
+    }
+    if (--entry.call.pending === 0) entry.call.resolve(entry.call.failures.sort((a, b) => a.position - b.position));
+  }
+
+  private startBatch(entries: Entry[]): void {
+    const keys = new Set<string>();
+    for (const e of entries) {
+      for (const v of e.changeSet.vertices ?? []) keys.add(vertexId(v));
+      for (const d of e.changeSet.deletes ?? []) if (d.kind === 'vertex') keys.add(vertexId(d));
+      for (const x of [...(e.changeSet.edges ?? []), ...(e.changeSet.deletes ?? []).filter((d) => d.kind === 'edge')] as Array<{ from: any; to: any }>) {
+        keys.add(vertexId(x.from)); keys.add(vertexId(x.to));
+      }
+    }
+    const before = [...this.inFlight];
+    const slot = { keys, done: Promise.resolve() };
+    this.inFlight.add(slot);
+    slot.done = (async () => {
+      // Same keys as a batch in flight: wait for it (arrival order per key). Otherwise wait for a free slot.
+      for (const b of before) if ([...keys].some((k) => b.keys.has(k))) await b.done;
+      while ([...this.inFlight].indexOf(slot) >= this.o.maxConcurrentBatches) await Promise.race([...this.inFlight].slice(0, this.o.maxConcurrentBatches).map((b) => b.done));
+      await this.runBatch(entries);
+    })().finally(() => this.inFlight.delete(slot));
+  }
+
+  private async runBatch(entries: Entry[]): Promise<void> {
+    const started = Date.now();
+    const report: BatchReport = { events: entries.length, requests: 0, ms: 0, retries: 0, failed: 0 };
+    const failures = new Map<Entry, string>();
+    await this.writeIsolating(entries, failures, report);
+    for (const e of entries) this.finish(e, failures.get(e));
+    report.ms = Date.now() - started;
+    report.failed = failures.size;
+    this.stats.events += entries.length;
+    this.stats.batches++;
+    this.stats.lastBatchMs = report.ms;
+    this.emit('batch', report);
+  }
+
+  /** Writes entries; on a permanent error, bisects (left half first) down to single events. */
+  private async writeIsolating(entries: Entry[], failures: Map<Entry, string>, report: BatchReport): Promise<void> {
+    try {
+      await this.writeOnce(entries, failures, report);
+    } catch (err) {
+      if (entries.length === 1) {
+        failures.set(entries[0], `${describeEvent(entries[0].changeSet.source, entries[0].position)}: ${serverMessage(err)}`);
+        return;
+      }
+      const mid = Math.ceil(entries.length / 2);
+      await this.writeIsolating(entries.slice(0, mid), failures, report);
+      await this.writeIsolating(entries.slice(mid), failures, report);
+    }
+  }
+
+  private async writeOnce(entries: Entry[], failures: Map<Entry, string>, report: BatchReport): Promise<void> {
+    const plan = planBatch(entries.map((e) => e.changeSet));
+    const requests = buildRequests(plan, { dialect: this.o.dialect, partitionKey: this.o.partitionKey, chunkSize: this.o.chunkSize });
+    for (const req of requests.deletes) await this.submit(req, report);
+    for (const req of requests.vertices) await this.submit(req, report);
+    for (const req of requests.edges) {
+      const result = await this.submit(req, report);
+      if (!req.returnsRows) continue;
+      const written = new Set(result.map((x) => Number(x)));
+      // Coalesce dialects return the rows they wrote: an edge missing from the result had an endpoint missing.
+      for (const i of req.items) {
+        if (written.has(i)) continue;
+        const edge = plan.edges[i];
+        for (const ev of edge.events) {
+          const entry = entries[ev];
+          if (!failures.has(entry)) {
+            failures.set(entry, `${describeEvent(entry.changeSet.source, entry.position)}: ${EDGE_ENDPOINT_MISSING} for ${edge.label} edge ${edge.from.label}(${JSON.stringify(edge.from.value)}) -> ${edge.to.label}(${JSON.stringify(edge.to.value)})`);
+          }
+        }
+      }
+    }
+  }
+
+  private async submit(req: WriteRequest, report: BatchReport): Promise<unknown[]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        report.requests++;
+        this.stats.requests++;
+        return await this.conn.submit(req.message, req.bindings);
+      } catch (err) {
+        if (!isTransient(err) || attempt >= this.o.maxRetries) throw err;
+        report.retries++;
+        this.stats.retries++;
+        this.emit('retry', err, attempt + 1);
+        const backoff = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** attempt);
+        await sleep(backoff / 2 + Math.random() * backoff / 2);
+      }
+    }
+  }
+}

@@ -1,0 +1,176 @@
+/*
+ * One connection to a Gremlin Server over the npm `gremlin` driver. The driver keeps one WebSocket per Client, has no
+ * pool, no reconnect and no client-side timeout: this wrapper drops a closed Client and opens a new one on the next
+ * request, and bounds every request with the server's evaluationTimeout plus a client-side timer.
+ */
+import { EventEmitter } from 'events';
+
+// The driver ships no TypeScript types.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+export const gremlin: any = require('gremlin');
+
+export type Serializer = 'graphbinary' | 'graphson3' | 'graphson2';
+export type Dialect = 'tinkerpop' | 'legacy' | 'cosmos' | 'neptune';
+
+export const MIME_TYPES: Record<Serializer, string> = {
+  graphbinary: 'application/vnd.graphbinary-v1.0',
+  graphson3: 'application/vnd.gremlin-v3.0+json',
+  graphson2: 'application/vnd.gremlin-v2.0+json',
+};
+
+export interface ConnectionOptions {
+  url: string;
+  traversalSource?: string;
+  serializer?: Serializer;
+  /** PEM text of the CA certificate(s) to trust for wss:// (optional). */
+  ca?: string;
+  rejectUnauthorized?: boolean;
+  username?: string;
+  password?: string;
+  /** Per-request timeout in ms: sent as evaluationTimeout and enforced by a client-side timer (+1 s grace). */
+  requestTimeoutMs?: number;
+}
+
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'closed';
+
+/** An error that is worth retrying: the connection went away, the request timed out, or the server hit a conflict. */
+export class TransientError extends Error {
+  readonly transient = true;
+  constructor(message: string, override readonly cause?: unknown) { super(message); this.name = 'TransientError'; }
+}
+
+const TRANSIENT_SERVER_MESSAGES = /ConcurrentModification|PermanentLockingException|TemporaryLocking|TemporaryBackend|RequestRateTooLarge|\b429\b|timed out|timeout/i;
+
+/** True when an error from submit() should be retried rather than reported. */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof TransientError) return true;
+  const e = err as { statusCode?: number; message?: string } | undefined;
+  if (!e) return false;
+  // 598: server-side evaluation timeout; 429: throttling (Cosmos); other server codes (4xx/5xx) are about the request.
+  if (e.statusCode === 598 || e.statusCode === 429) return true;
+  if (typeof e.statusCode === 'number') return TRANSIENT_SERVER_MESSAGES.test(e.message ?? '');
+  // No server status: the socket failed or closed under the request.
+  return true;
+}
+
+/** The server's own message for an error, without the driver's "Server error: ... (500)" wrapping. */
+export function serverMessage(err: unknown): string {
+  const e = err as { statusMessage?: string; message?: string } | undefined;
+  return (e?.statusMessage || e?.message || String(err)).trim();
+}
+
+/** Unwraps the Traversers that bytecode requests return into plain result values (repeating bulked ones). */
+function unwrapTraversers(items: unknown[]): unknown[] {
+  const Traverser = gremlin.process.Traverser;
+  const out: unknown[] = [];
+  for (const item of items as any[]) {
+    if (item instanceof Traverser) {
+      for (let i = 0; i < Number(item.bulk ?? 1); i++) out.push(item.object);
+    } else out.push(item);
+  }
+  return out;
+}
+
+export class GremlinConnection extends EventEmitter {
+  private client: any = null;
+  private _state: ConnectionState = 'idle';
+  private closed = false;
+  /** Requests sent since creation: lets tests and the bench count round trips. */
+  requestCount = 0;
+
+  constructor(readonly options: ConnectionOptions) {
+    super();
+  }
+
+  get state(): ConnectionState { return this._state; }
+
+  private setState(s: ConnectionState, detail?: string): void {
+    if (this._state === s) return;
+    this._state = s;
+    this.emit('state', s, detail);
+  }
+
+  private newClient(): any {
+    const o = this.options;
+    const opts: Record<string, unknown> = {
+      traversalSource: o.traversalSource || 'g',
+      mimeType: MIME_TYPES[o.serializer || 'graphbinary'],
+    };
+    if (o.url.startsWith('wss:')) {
+      if (o.ca) opts.ca = [o.ca];
+      opts.rejectUnauthorized = o.rejectUnauthorized !== false;
+    }
+    if (o.username) opts.authenticator = new gremlin.driver.auth.PlainTextSaslAuthenticator(o.username, o.password ?? '');
+    const client = new gremlin.driver.Client(o.url, opts);
+    const conn = client._connection;
+    // The driver rejects pending requests itself on close; forget this client so the next request opens a new one.
+    const forget = (why: string) => {
+      if (this.client === client) {
+        this.client = null;
+        if (!this.closed) this.setState('disconnected', why);
+      }
+      client.close().catch(() => undefined);
+    };
+    conn.on('close', (code: number) => forget(`connection closed (${code})`));
+    conn.on('socketError', (err: Error) => forget(err?.message || 'socket error'));
+    conn.on('log', () => undefined);
+    return client;
+  }
+
+  /** Opens the connection now (submit() also opens it on demand). */
+  async open(): Promise<void> {
+    if (this.closed) throw new Error('the Gremlin connection is closed');
+    if (!this.client) this.client = this.newClient();
+    const client = this.client;
+    this.setState('connecting');
+    try {
+      await client.open();
+      if (this.client === client) this.setState('connected');
+    } catch (err) {
+      if (this.client === client) { this.client = null; this.setState('disconnected', (err as Error)?.message); }
+      client.close().catch(() => undefined);
+      throw new TransientError(`cannot connect to ${this.options.url}: ${(err as Error)?.message ?? err}`, err);
+    }
+  }
+
+  /**
+   * Sends bytecode or a script (with bindings) and resolves with the result values. Connection loss and the
+   * client-side timeout reject with TransientError; server errors reject with the driver's ResponseError.
+   */
+  async submit(message: unknown, bindings?: Record<string, unknown>, timeoutMs?: number): Promise<unknown[]> {
+    if (this.closed) throw new Error('the Gremlin connection is closed');
+    const timeout = timeoutMs ?? this.options.requestTimeoutMs ?? 30000;
+    if (!this.client || !this.client.isOpen) await this.open();
+    const client = this.client;
+    this.requestCount++;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new TransientError(`request timed out after ${timeout} ms`));
+        // A socket that does not answer is not trusted again.
+        if (this.client === client) { this.client = null; this.setState('disconnected', 'request timed out'); }
+        client.close().catch(() => undefined);
+      }, timeout + 1000);
+    });
+    try {
+      const rs = await Promise.race([client.submit(message, bindings, { evaluationTimeout: timeout }), timedOut]);
+      return unwrapTraversers((rs as { toArray(): unknown[] }).toArray());
+    } catch (err) {
+      if (isTransient(err) && !(err instanceof TransientError)) {
+        const msg = serverMessage(err);
+        throw new TransientError(msg === 'Connection has been closed.' ? 'connection closed during the request' : msg, err);
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const c = this.client;
+    this.client = null;
+    this.setState('closed');
+    if (c) await c.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,273 @@
+/*
+ * How each server dialect writes a plan. Every builder returns a small, constant number of requests per phase (one,
+ * or a few chunks of at most `chunkSize` rows), never one per event; event values travel only as data (bytecode
+ * arguments or ONE script binding), never inside script text. Labels and keys are checked identifiers.
+ *
+ * tinkerpop / neptune: bytecode, g.inject(rows).unfold().as('m').mergeV(select('m').select('s'))
+ *   .option(onCreate, select('m').select('p')) — since TinkerPop 3.8 the option traversals see the merged vertex,
+ *   so they select the labelled row. A missing edge endpoint makes the request fail with fail() (a server error).
+ * legacy / cosmos: inject(rows) + choose(group) + coalesce(lookup, addV/addE), the lookup matching the row through
+ *   where(...).by(key).by(select(...)) (not index-backed: fine for TinkerGraph, slow on very large graphs).
+ *   legacy sends it as bytecode; cosmos renders the same traversal to a script whose only binding is `rows`.
+ *   Rows whose edge was not written (endpoint missing) are simply absent from the result.
+ */
+import { IDENTIFIER, VertexRef, PropertyValue } from '../change-set';
+import { gremlin, Dialect } from './connection';
+import { WritePlan, PlannedVertex, PlannedEdge } from './plan';
+
+const { t, merge, direction, P } = gremlin.process;
+const __ = gremlin.process.statics;
+const Traversal = gremlin.process.Traversal;
+const EnumValue = gremlin.process.EnumValue;
+const graphTraversal = () => new gremlin.structure.Graph().traversal();
+
+/** One request: `rows` = which planned items (indices into the phase's item list) it writes. */
+export interface WriteRequest {
+  message: unknown;
+  bindings?: Record<string, unknown>;
+  /** Indices (into the phase's items) covered by this request. */
+  items: number[];
+  /** True when the request returns the indices of the rows it wrote (used to find edges not written). */
+  returnsRows: boolean;
+}
+
+export interface DialectOptions {
+  dialect: Dialect;
+  /** Cosmos: the partition-key property set on every created vertex (value: that property, else the key value). */
+  partitionKey?: string;
+  /** Rows per request; default 1000 (tinkerpop, legacy) or 100 (cosmos, neptune: provider guidance). */
+  chunkSize?: number;
+}
+
+export const EDGE_ENDPOINT_MISSING = 'edge endpoint vertex not found';
+
+function chunks(n: number, size: number): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < n; i += size) out.push(Array.from({ length: Math.min(size, n - i) }, (_, j) => i + j));
+  return out;
+}
+
+const toMap = (o: Record<string, unknown>) => new Map(Object.entries(o));
+
+/* ------------------------------------------------------------------ tinkerpop / neptune (mergeV / mergeE) */
+
+function mergeVertexRequest(items: PlannedVertex[], idx: number[]): WriteRequest {
+  const rows = idx.map((i) => new Map<string, unknown>([
+    ['s', new Map<unknown, unknown>([[t.label, items[i].ref.label], [items[i].ref.key, items[i].ref.value]])],
+    ['p', toMap(items[i].properties)],
+    ['i', i],
+  ]));
+  const m = () => __.select('m');
+  const bc = graphTraversal().inject(rows).unfold().as('m')
+    .mergeV(m().select('s'))
+    .option(merge.onCreate, m().select('p'))
+    .option(merge.onMatch, m().select('p'))
+    .select('m').select('i').getBytecode();
+  return { message: bc, items: idx, returnsRows: true };
+}
+
+function mergeEdgeRequest(items: PlannedEdge[], idx: number[]): WriteRequest {
+  const ref = (r: VertexRef) => new Map<unknown, unknown>([[t.label, r.label], [r.key, r.value]]);
+  const rows = idx.map((i) => {
+    const e = items[i];
+    const search = new Map<unknown, unknown>([[t.label, e.label], [direction.out, merge.outV], [direction.in, merge.inV]]);
+    if (e.key) search.set(e.key.name, e.key.value);
+    return new Map<string, unknown>([['e', search], ['f', ref(e.from)], ['t', ref(e.to)], ['p', toMap(e.properties)], ['i', i]]);
+  });
+  const m = () => __.select('m');
+  // mergeE yields nothing when an endpoint is missing: local(...fold()) + coalesce(unfold(), fail()) turns that into a
+  // server error, so the batch writer bisects and reports the offending event with the server's message.
+  const bc = graphTraversal().inject(rows).unfold().as('m')
+    .local(__.mergeE(m().select('e'))
+      .option(merge.outV, m().select('f'))
+      .option(merge.inV, m().select('t'))
+      .option(merge.onCreate, m().select('p'))
+      .option(merge.onMatch, m().select('p'))
+      .fold())
+    .coalesce(__.unfold(), __.fail(EDGE_ENDPOINT_MISSING))
+    .count().getBytecode();
+  // Every row is written or the request fails: nothing to check row by row.
+  return { message: bc, items: idx, returnsRows: false };
+}
+
+function bytecodeDeleteRequest(plan: WritePlan): WriteRequest | null {
+  if (plan.vertexDeletes.length === 0 && plan.edgeDeletes.length === 0) return null;
+  let tr = graphTraversal().inject(0);
+  for (const d of plan.edgeDeletes) {
+    let e = __.V().has(d.from.label, d.from.key, d.from.value).outE(d.label);
+    if (d.key) e = e.has(d.key.name, d.key.value);
+    tr = tr.sideEffect(e.where(__.inV().has(d.to.label, d.to.key, d.to.value)).drop());
+  }
+  // Vertex deletes grouped per label and key: one step per group, whatever the number of vertices.
+  const groups = new Map<string, { ref: VertexRef; values: Array<string | number> }>();
+  for (const d of plan.vertexDeletes) {
+    const g = `${d.ref.label}\u0000${d.ref.key}`;
+    if (!groups.has(g)) groups.set(g, { ref: d.ref, values: [] });
+    groups.get(g)!.values.push(d.ref.value);
+  }
+  for (const { ref, values } of groups.values()) tr = tr.sideEffect(__.V().has(ref.label, ref.key, P.within(values)).drop());
+  return { message: tr.getBytecode(), items: [], returnsRows: false };
+}
+
+/* ------------------------------------------------------------------ legacy / cosmos (coalesce idiom) */
+
+/** Marks where the `rows` list goes: bytecode gets the rows themselves, a script gets the binding name. */
+const ROWS = Symbol('rows');
+
+/** Row lookup: the vertex of label `label` whose `key` equals the row's field `field`. */
+function lookup(start: any, ref: { label: string; key: string }, as: string, field: string): any {
+  return start.hasLabel(ref.label).as(as).where(as, P.eq('m')).by(ref.key).by(__.select(field));
+}
+
+function setProperties(tr: any, keys: string[], skip?: string): any {
+  for (const k of keys) if (k !== skip) tr = tr.property(k, __.select('m').select('p').select(k));
+  return tr;
+}
+
+const groupKey = (...parts: Array<string | undefined>) => parts.map((p) => p ?? '').join('\u0000');
+
+interface CoalesceBuild { traversal: any; rows: Array<Record<string, unknown>> }
+
+function coalesceVertices(items: PlannedVertex[], idx: number[], partitionKey?: string): CoalesceBuild {
+  const groups = new Map<string, { name: string; ref: VertexRef; props: string[] }>();
+  const rows = idx.map((i) => {
+    const v = items[i];
+    const props = Object.keys(v.properties).filter((k) => k !== partitionKey).sort();
+    const gk = groupKey(v.ref.label, v.ref.key, ...props);
+    if (!groups.has(gk)) groups.set(gk, { name: `g${groups.size}`, ref: v.ref, props });
+    const row: Record<string, unknown> = { g: groups.get(gk)!.name, v: v.ref.value, p: toMap(v.properties), i };
+    if (partitionKey) row.pk = (v.properties[partitionKey] as PropertyValue | undefined) ?? v.ref.value;
+    return row;
+  });
+  let choose = graphTraversal().inject(ROWS).unfold().as('m').choose(__.select('g'));
+  for (const g of groups.values()) {
+    let create = __.addV(g.ref.label).property(g.ref.key, __.select('m').select('v'));
+    if (partitionKey && partitionKey !== g.ref.key) create = create.property(partitionKey, __.select('m').select('pk'));
+    choose = choose.option(g.name, setProperties(__.coalesce(lookup(__.V(), g.ref, 'x', 'v'), create), g.props));
+  }
+  return { traversal: choose.select('m').select('i'), rows };
+}
+
+function coalesceEdges(items: PlannedEdge[], idx: number[]): CoalesceBuild {
+  const groups = new Map<string, { name: string; e: PlannedEdge; props: string[] }>();
+  const rows = idx.map((i) => {
+    const e = items[i];
+    const props = Object.keys(e.properties).sort();
+    const gk = groupKey(e.label, e.from.label, e.from.key, e.to.label, e.to.key, e.key?.name, ...props);
+    if (!groups.has(gk)) groups.set(gk, { name: `g${groups.size}`, e, props });
+    const row: Record<string, unknown> = { g: groups.get(gk)!.name, f: e.from.value, t: e.to.value, p: toMap(e.properties), i };
+    if (e.key) row.k = e.key.value;
+    return row;
+  });
+  let choose = graphTraversal().inject(ROWS).unfold().as('m').choose(__.select('g'));
+  for (const g of groups.values()) {
+    const e = g.e;
+    let existing = __.select('a').outE(e.label);
+    if (e.key) existing = existing.as('y').where('y', P.eq('m')).by(e.key.name).by(__.select('k'));
+    existing = existing.where(__.inV().as('b'));
+    let create = __.addE(e.label).from_('a').to('b');
+    if (e.key) create = create.property(e.key.name, __.select('m').select('k'));
+    const branch = lookup(lookup(__.V(), e.from, 'a', 'f').V(), e.to, 'b', 't').coalesce(existing, create);
+    choose = choose.option(g.name, setProperties(branch, g.props));
+  }
+  return { traversal: choose.select('m').select('i'), rows };
+}
+
+function coalesceDeletes(plan: WritePlan): CoalesceBuild | null {
+  if (plan.vertexDeletes.length === 0 && plan.edgeDeletes.length === 0) return null;
+  const groups = new Map<string, { name: string; branch: any }>();
+  const rows: Array<Record<string, unknown>> = [];
+  for (const d of plan.edgeDeletes) {
+    const gk = groupKey('e', d.label, d.from.label, d.from.key, d.to.label, d.to.key, d.key?.name);
+    if (!groups.has(gk)) {
+      let edge = lookup(lookup(__.V(), d.from, 'a', 'f').V(), d.to, 'b', 't').select('a').outE(d.label);
+      if (d.key) edge = edge.as('y').where('y', P.eq('m')).by(d.key.name).by(__.select('k'));
+      groups.set(gk, { name: `g${groups.size}`, branch: edge.where(__.inV().as('b')).drop() });
+    }
+    const row: Record<string, unknown> = { g: groups.get(gk)!.name, f: d.from.value, t: d.to.value };
+    if (d.key) row.k = d.key.value;
+    rows.push(row);
+  }
+  for (const d of plan.vertexDeletes) {
+    const gk = groupKey('v', d.ref.label, d.ref.key);
+    if (!groups.has(gk)) groups.set(gk, { name: `g${groups.size}`, branch: lookup(__.V(), d.ref, 'x', 'v').drop() });
+    rows.push({ g: groups.get(gk)!.name, v: d.ref.value });
+  }
+  let choose = graphTraversal().inject(ROWS).unfold().as('m').choose(__.select('g'));
+  for (const g of groups.values()) choose = choose.option(g.name, g.branch);
+  return { traversal: choose, rows };
+}
+
+/* ------------------------------------------------------------------ script rendering (cosmos) */
+
+const SAFE_STRING = /^[A-Za-z_][A-Za-z0-9_ ]{0,127}$/;
+
+function renderArg(a: any): string {
+  if (a === ROWS) return 'rows';
+  if (typeof a === 'string') {
+    // Only identifiers and the builder's own constants reach here; anything else is a bug, not data to quote.
+    if (!SAFE_STRING.test(a)) throw new Error(`refusing to put ${JSON.stringify(a)} into a script`);
+    return `'${a}'`;
+  }
+  if (typeof a === 'number' && Number.isInteger(a)) return String(a);
+  if (a instanceof Traversal) return renderBytecode(a.getBytecode(), '__');
+  if (a instanceof P) return `${a.operator}(${renderArg(a.value)})`;
+  if (a instanceof EnumValue) return `${a.typeName}.${a.elementName}`;
+  throw new Error(`cannot render ${String(a)} into a script`);
+}
+
+function renderBytecode(bc: any, start: string): string {
+  return start + bc.stepInstructions.map((ins: unknown[]) => `.${String(ins[0])}(${ins.slice(1).map(renderArg).join(', ')})`).join('');
+}
+
+/** Renders a traversal built by this module to a Groovy-free Gremlin script (binding `rows`). */
+export function renderScript(traversal: any): string {
+  return renderBytecode(traversal.getBytecode(), 'g');
+}
+
+function withRows(traversal: any, rows: unknown[]): unknown {
+  // Swap the marker for the data in a copy of the bytecode: bytecode carries the rows as typed values.
+  const bc = traversal.getBytecode();
+  for (const ins of bc.sourceInstructions.concat(bc.stepInstructions)) {
+    for (let k = 1; k < ins.length; k++) if (ins[k] === ROWS) ins[k] = rows;
+  }
+  return bc;
+}
+
+function coalesceRequest(dialect: Dialect, build: CoalesceBuild, items: number[], returnsRows: boolean): WriteRequest {
+  if (dialect === 'cosmos') {
+    // One list binding: servers cap the number of parameters (maxParameters), not their size.
+    const rows = build.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Map ? Object.fromEntries(v) : v])));
+    return { message: renderScript(build.traversal), bindings: { rows }, items, returnsRows };
+  }
+  return { message: withRows(build.traversal, build.rows), items, returnsRows };
+}
+
+/* ------------------------------------------------------------------ entry points */
+
+export function defaultChunkSize(dialect: Dialect): number {
+  return dialect === 'cosmos' || dialect === 'neptune' ? 100 : 1000;
+}
+
+export interface PhaseRequests { deletes: WriteRequest[]; vertices: WriteRequest[]; edges: WriteRequest[] }
+
+/** The requests that write a plan, phase by phase. */
+export function buildRequests(plan: WritePlan, o: DialectOptions): PhaseRequests {
+  const size = o.chunkSize ?? defaultChunkSize(o.dialect);
+  const merges = o.dialect === 'tinkerpop' || o.dialect === 'neptune';
+  const out: PhaseRequests = { deletes: [], vertices: [], edges: [] };
+  if (merges) {
+    const del = bytecodeDeleteRequest(plan);
+    if (del) out.deletes.push(del);
+    for (const c of chunks(plan.vertices.length, size)) out.vertices.push(mergeVertexRequest(plan.vertices, c));
+    for (const c of chunks(plan.edges.length, size)) out.edges.push(mergeEdgeRequest(plan.edges, c));
+  } else {
+    const del = coalesceDeletes(plan);
+    if (del) out.deletes.push(coalesceRequest(o.dialect, del, [], false));
+    for (const c of chunks(plan.vertices.length, size)) out.vertices.push(coalesceRequest(o.dialect, coalesceVertices(plan.vertices, c, o.dialect === 'cosmos' ? o.partitionKey : undefined), c, true));
+    for (const c of chunks(plan.edges.length, size)) out.edges.push(coalesceRequest(o.dialect, coalesceEdges(plan.edges, c), c, true));
+  }
+  return out;
+}
+
+export { IDENTIFIER };

@@ -1,0 +1,89 @@
+/*
+ * ceh-gremlin-query: runs Gremlin text (from the node or msg.query) with bindings from msg.bindings and the
+ * configured TypedInputs; results as plain JSON. The editor button runs the query with its test bindings through
+ * POST /ceh-gremlin-query/:id and shows the result in the Debug sidebar.
+ */
+import type { NodeAPI, Node, NodeDef, NodeMessage } from '../shared/red';
+import { runQuery } from '../../lib/gremlin/query';
+import type { Plain } from '../../lib/gremlin/results';
+import type { GremlinServerNode } from '../gremlin-server/server-node';
+
+interface BindingDef { name: string; type: string; value: string }
+
+interface GremlinQueryNode extends Node {
+  /** Runs the node's query with its test bindings (the editor button). */
+  runTest(): Promise<Plain[]>;
+}
+
+export = function (RED: NodeAPI) {
+  function GremlinQuery(this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this as GremlinQueryNode;
+    const server = RED.nodes.getNode(String(def.server)) as GremlinServerNode | null;
+    const query = String(def.query ?? '');
+    const bindingDefs = (Array.isArray(def.bindings) ? def.bindings : []) as BindingDef[];
+    const timeout = Number(def.timeout) > 0 ? Number(def.timeout) : undefined;
+    const each = def.output === 'each';
+    const connection = server ? server.acquire(node) : null;
+    if (!server) node.status({ fill: 'red', shape: 'ring', text: 'no server configured' });
+
+    function evaluateBindings(msg: NodeMessage): Record<string, unknown> {
+      const out: Record<string, unknown> = {};
+      for (const b of bindingDefs) out[b.name] = RED.util.evaluateNodeProperty(b.value, b.type, node, msg);
+      return out;
+    }
+
+    node.runTest = async () => {
+      if (!server || !connection) throw new Error('no Gremlin server configured');
+      let test: Record<string, unknown> = {};
+      if (def.testBindings) {
+        try { test = JSON.parse(String(def.testBindings)); } catch (err) { throw new Error(`test bindings are not valid JSON: ${(err as Error).message}`); }
+      }
+      return runQuery(connection, query, { ...evaluateBindings({}), ...test }, server.dialect, timeout);
+    };
+
+    node.on('input', async (msg: NodeMessage, send, done) => {
+      if (!server || !connection) { done(new Error('gremlin query: no Gremlin server configured')); return; }
+      try {
+        const text = typeof msg.query === 'string' && msg.query.trim() !== '' ? msg.query : query;
+        const fromMsg = msg.bindings && typeof msg.bindings === 'object' ? (msg.bindings as Record<string, unknown>) : {};
+        const results = await runQuery(connection, text, { ...evaluateBindings(msg), ...fromMsg }, server.dialect, timeout);
+        if (each) {
+          for (const r of results) {
+            const out = RED.util.cloneMessage(msg);
+            out.payload = r;
+            send(out);
+          }
+        } else {
+          msg.payload = results;
+          send(msg);
+        }
+        node.status({ fill: 'green', shape: 'dot', text: `${results.length} result${results.length === 1 ? '' : 's'}` });
+        done();
+      } catch (err) {
+        node.status({ fill: 'red', shape: 'ring', text: String((err as Error).message).slice(0, 60) });
+        done(err as Error);
+      }
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      (server ? server.release(node) : Promise.resolve()).then(() => done(), () => done());
+    });
+  }
+
+  RED.nodes.registerType('ceh-gremlin-query', GremlinQuery);
+
+  RED.httpAdmin.post('/ceh-gremlin-query/:id', RED.auth.needsPermission('ceh-gremlin-query.write'), async (req: any, res: any) => {
+    const node = RED.nodes.getNode(req.params.id) as GremlinQueryNode | null;
+    if (!node || typeof node.runTest !== 'function') { res.status(404).json({ error: 'not deployed' }); return; }
+    try {
+      const result = await node.runTest();
+      RED.comms.publish('debug', RED.util.encodeObject({ id: node.id, z: node.z, name: node.name, topic: 'gremlin query (test)', msg: result }));
+      res.json({ result });
+    } catch (err) {
+      const message = String((err as Error).message || err);
+      node.status({ fill: 'red', shape: 'ring', text: message.slice(0, 60) });
+      res.status(500).json({ error: message });
+    }
+  });
+};

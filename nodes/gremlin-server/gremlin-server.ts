@@ -1,0 +1,82 @@
+/*
+ * ceh-gremlin-server: one shared Gremlin connection per config node, reference-counted by the nodes that use it,
+ * which also receive its connection state as their status.
+ */
+import * as fs from 'fs';
+import type { NodeAPI, Node, NodeDef, NodeStatus } from '../shared/red';
+import type { GremlinServerNode } from './server-node';
+import { GremlinConnection, Dialect, Serializer } from '../../lib/gremlin/connection';
+
+const STATUS: Record<string, NodeStatus> = {
+  connecting: { fill: 'yellow', shape: 'ring', text: 'connecting' },
+  connected: { fill: 'green', shape: 'dot', text: 'connected' },
+  disconnected: { fill: 'red', shape: 'ring', text: 'disconnected' },
+  closed: { fill: 'grey', shape: 'ring', text: 'closed' },
+};
+
+export = function (RED: NodeAPI) {
+  function GremlinServer(this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this as GremlinServerNode;
+    node.url = String(def.url || 'ws://127.0.0.1:8182/gremlin');
+    node.dialect = (def.dialect as Dialect) || 'tinkerpop';
+    node.partitionKey = def.partitionKey ? String(def.partitionKey) : undefined;
+    // Cosmos DB only speaks GraphSON v2.
+    const serializer = (node.dialect === 'cosmos' ? 'graphson2' : (def.serializer as Serializer)) || 'graphbinary';
+    let ca: string | undefined;
+    const caSetting = String(def.ca || '').trim();
+    if (caSetting) {
+      try {
+        ca = caSetting.startsWith('-----BEGIN') ? caSetting : fs.readFileSync(caSetting, 'utf8');
+      } catch (err) {
+        node.error(`cannot read the CA certificate file ${caSetting}: ${(err as Error).message}`);
+      }
+    }
+    const options = {
+      url: node.url,
+      traversalSource: String(def.traversalSource || 'g'),
+      serializer,
+      ca,
+      rejectUnauthorized: def.rejectUnauthorized !== false,
+      username: node.credentials?.username || undefined,
+      password: node.credentials?.password || undefined,
+      requestTimeoutMs: Number(def.timeout) > 0 ? Number(def.timeout) : 30000,
+    };
+    let connection: GremlinConnection | null = null;
+    const users = new Map<string, (status: NodeStatus) => void>();
+
+    node.acquire = (user, onState) => {
+      if (!connection) {
+        connection = new GremlinConnection(options);
+        connection.on('state', (state: string, detail?: string) => {
+          const s = { ...(STATUS[state] ?? { text: state }) };
+          if (state === 'disconnected' && detail) s.text = `disconnected: ${detail}`.slice(0, 60);
+          for (const cb of users.values()) cb(s);
+        });
+        connection.open().catch((err) => node.warn(`Gremlin Server ${node.url}: ${(err as Error).message}`));
+      }
+      users.set(user.id, onState ?? ((s) => user.status(s)));
+      return connection;
+    };
+
+    node.release = async (user) => {
+      users.delete(user.id);
+      if (users.size === 0 && connection) {
+        const c = connection;
+        connection = null;
+        await c.close();
+      }
+    };
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      const c = connection;
+      connection = null;
+      users.clear();
+      (c ? c.close() : Promise.resolve()).then(() => done(), () => done());
+    });
+  }
+
+  RED.nodes.registerType('ceh-gremlin-server', GremlinServer, {
+    credentials: { username: { type: 'text' }, password: { type: 'password' } },
+  });
+};

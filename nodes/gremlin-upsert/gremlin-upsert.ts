@@ -1,0 +1,88 @@
+/*
+ * ceh-gremlin-upsert: a thin adapter over lib/gremlin/batch-writer. done() is called for a message only after all of
+ * its change sets are written or reported, so `kafka in` can commit its offset safely.
+ */
+import type { NodeAPI, Node, NodeDef, NodeMessage, NodeStatus } from '../shared/red';
+import type { ChangeSet } from '../../lib/change-set';
+import { BatchWriter, BatchReport } from '../../lib/gremlin/batch-writer';
+import type { GremlinServerNode } from '../gremlin-server/server-node';
+
+const positive = (v: unknown, fallback: number) => (Number(v) > 0 ? Number(v) : fallback);
+
+export = function (RED: NodeAPI) {
+  function GremlinUpsert(this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const server = RED.nodes.getNode(String(def.server)) as GremlinServerNode | null;
+    if (!server) {
+      node.status({ fill: 'red', shape: 'ring', text: 'no server configured' });
+      node.on('input', (_msg: NodeMessage, _send, done) => done(new Error('gremlin upsert: no Gremlin server configured')));
+      return;
+    }
+    const passThrough = def.passThrough !== false;
+    const connection = server.acquire(node);
+    const writer = new BatchWriter(connection, {
+      dialect: server.dialect,
+      partitionKey: server.partitionKey,
+      batchSize: positive(def.batchSize, 500),
+      lingerMs: Number(def.lingerMs) >= 0 && def.lingerMs !== '' ? Number(def.lingerMs) : 50,
+      maxConcurrentBatches: positive(def.concurrency, 2),
+      maxRetries: Number(def.retries) >= 0 && def.retries !== '' ? Number(def.retries) : 10,
+    });
+
+    // Status: events/s and batches/s over the last second, last batch latency, retries so far.
+    let window = { events: 0, batches: 0, since: Date.now() };
+    let lastStatusAt = 0;
+    writer.on('batch', (r: BatchReport) => {
+      window.events += r.events;
+      window.batches++;
+      const now = Date.now();
+      if (now - lastStatusAt < 1000 && r.failed === 0) return;
+      const secs = Math.max(0.001, (now - window.since) / 1000);
+      const status: NodeStatus = {
+        fill: r.failed > 0 ? 'yellow' : 'green', shape: 'dot',
+        text: `${Math.round(window.events / secs)} ev/s, ${(window.batches / secs).toFixed(1)} b/s, ${r.ms} ms, ${writer.stats.retries} retries`,
+      };
+      node.status(status);
+      lastStatusAt = now;
+      window = { events: 0, batches: 0, since: now };
+    });
+    writer.on('retry', (err: Error, attempt: number) => node.status({ fill: 'yellow', shape: 'ring', text: `retry ${attempt}: ${err.message}`.slice(0, 60) }));
+
+    node.on('input', async (msg: NodeMessage, send, done) => {
+      const payload = msg.payload;
+      const isBatch = Array.isArray(payload);
+      if (!payload || typeof payload !== 'object') {
+        done(new Error('gremlin upsert: msg.payload must be a change set or an array of change sets'));
+        return;
+      }
+      const changeSets = (isBatch ? payload : [payload]) as ChangeSet[];
+      try {
+        const failures = await writer.write(changeSets);
+        for (const f of failures) {
+          const out = RED.util.cloneMessage(msg);
+          out.payload = f.changeSet;
+          if (isBatch && Array.isArray(msg.event)) out.event = (msg.event as unknown[])[f.position];
+          out.error = {
+            message: f.message,
+            event: f.changeSet?.source ?? (isBatch ? { index: f.position } : {}),
+            ...(f.field ? { field: f.field } : {}),
+          };
+          send([null, out]);
+        }
+        if (passThrough) send([msg, null]);
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      // Write what is queued before letting go of the connection (Node-RED allows 15 s).
+      const drained = Promise.race([writer.drain(), new Promise((r) => setTimeout(r, 12000))]);
+      drained.then(() => server.release(node)).then(() => done(), () => done());
+    });
+  }
+
+  RED.nodes.registerType('ceh-gremlin-upsert', GremlinUpsert);
+};
