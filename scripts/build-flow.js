@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+'use strict';
+/*
+ * Writes flows/customer-360.json, the flow `npm start` deploys, from this description and the mapping specs in
+ * mappings/ (so a mapping is written once: the YAML file is the source, the flow embeds it). A test checks that the
+ * committed flow is what this script writes. Run `node scripts/build-flow.js` after changing a mapping.
+ *
+ * Tests and benchmarks reuse customerFlow() with other topic names, group ids and traversal sources.
+ */
+const fs = require('fs');
+const path = require('path');
+
+const ROOT = path.join(__dirname, '..');
+const TAB = 'c360tab000000001';
+
+/** The Customer 360 query: profile, orders with their products, recent clicks, social account and its terms. */
+const QUERY_360 = [
+  "g.V().has('customer', 'customerId', customerId).",
+  "  project('profile', 'orders', 'recentClicks', 'social').",
+  '    by(valueMap().by(unfold())).',
+  "    by(out('placed').project('order', 'lines').",
+  '        by(valueMap().by(unfold())).',
+  "        by(outE('contains').order().by('lineNo').project('line', 'product').",
+  "            by(valueMap()).by(inV().valueMap().by(unfold())).fold()).fold()).",
+  "    by(outE('viewed').order().by('at', desc).limit(20).project('click', 'page').",
+  "        by(valueMap()).by(inV().values('url')).fold()).",
+  "    by(out('hasAccount').project('account', 'terms').",
+  "        by(valueMap().by(unfold())).by(out('publishes').out('uses').dedup().values('text').fold()).fold())",
+].join('\n');
+
+/** Turns any failure into a dead letter: the original event, keyed as it came, with the reason in headers. */
+const DEAD_LETTER_FN = [
+  '// Dead letter: publish the original event (not our change set) with why it failed and where it came from,',
+  '// so it can be inspected and replayed. msg.error.event names the record even in batch mode.',
+  'const err = msg.error || {};',
+  'const where = err.event || msg.kafka || {};',
+  'msg.headers = {',
+  "    'ceh-error': String(err.message || 'unknown error').slice(0, 2000),",
+  "    'ceh-failed-at': String(env.get('NR_NODE_NAME') || ''),",
+  "    'ceh-source-topic': String(where.topic ?? ''),",
+  "    'ceh-source-partition': String(where.partition ?? ''),",
+  "    'ceh-source-offset': String(where.offset ?? ''),",
+  '};',
+  "if (err.definition) msg.headers['ceh-definition'] = String(err.definition);",
+  "if (err.field) msg.headers['ceh-field'] = String(err.field);",
+  'msg.key = where.key ?? null;',
+  'if (msg.event !== undefined) msg.payload = msg.event;',
+  'return msg;',
+].join('\n');
+
+/** Answers the 360 query: 200 with the customer's view, 404 for an unknown customer. */
+const RESPOND_FN = [
+  '// The query returns one result for a known customer and none for an unknown one.',
+  'const view = Array.isArray(msg.payload) ? msg.payload[0] : undefined;',
+  'if (!view) {',
+  '    msg.statusCode = 404;',
+  "    msg.payload = { error: 'unknown customer', customerId: msg.req.params.id };",
+  '} else {',
+  '    msg.statusCode = 200;',
+  '    msg.payload = { customerId: msg.req.params.id, ...view };',
+  '}',
+  'return msg;',
+].join('\n');
+
+const SOURCES = [
+  { name: 'orders', topic: 'customer.orders', mapping: 'order.yaml', y: 180 },
+  { name: 'clicks', topic: 'customer.clicks', mapping: 'click.yaml', y: 240 },
+  { name: 'CRM customers (CDC)', topic: 'crm.customers.cdc', mapping: 'customer.yaml', y: 300 },
+  { name: 'tweets', topic: 'social.tweets', mapping: 'twitter.yaml', y: 360 },
+];
+
+/**
+ * The Customer 360 flow. Options let tests and benchmarks run the same flow in isolation:
+ *   topicPrefix: prepended to every topic (source and dead letter); groupPrefix: consumer group prefix;
+ *   traversalSource: the Gremlin traversal source (g, gE2e, gBench, gReliability); brokers; gremlinUrl;
+ *   mode: 'batch' (default) or 'message' for `kafka in`; maxInFlight; batchSize/lingerMs for `gremlin upsert`.
+ */
+function customerFlow(opts = {}) {
+  const o = {
+    topicPrefix: '', groupPrefix: 'customer-360', traversalSource: 'g', brokers: '127.0.0.1:9092',
+    gremlinUrl: 'ws://127.0.0.1:8182/gremlin', mode: 'batch', maxInFlight: 1000, batchSize: 500, lingerMs: 50,
+    httpPath: '/customer/:id/360', ...opts,
+  };
+  const id = (n) => `c360${n.replace(/[^a-z0-9]/gi, '').toLowerCase().padEnd(12, '0').slice(0, 12)}`;
+  const flow = [
+    { id: TAB, type: 'tab', label: 'Customer 360', disabled: false,
+      info: 'The Customer 360 event hub of the talk: customer events from Kafka become vertices and edges of one graph,\n' +
+        'written in batches; every failure goes to the dead-letter topic with its reason; an HTTP endpoint answers\n' +
+        'the 360° view of a customer. Produce demo events with `npm run demo:produce -- --events 5000`.' },
+    { id: id('kafkabroker'), type: 'ceh-kafka-broker', name: 'local Kafka', brokers: o.brokers, clientId: 'customer-360',
+      connectionTimeout: 10000, requestTimeout: 30000, tls: false, caFile: '', rejectUnauthorized: true, sasl: 'none' },
+    { id: id('gremlinserver'), type: 'ceh-gremlin-server', name: 'local TinkerGraph', url: o.gremlinUrl,
+      traversalSource: o.traversalSource, serializer: 'graphbinary', dialect: 'tinkerpop', partitionKey: '', ca: '',
+      rejectUnauthorized: true, timeout: 30000 },
+    { id: id('groupingest'), type: 'group', z: TAB, name: 'Ingest: Kafka → graph map → gremlin upsert (batched)',
+      style: { label: true, stroke: '#0070c0', fill: '#e3f3ff', 'fill-opacity': '0.4' },
+      nodes: [], x: 34, y: 79, w: 1052, h: 362 },
+    { id: id('commentingest'), type: 'comment', z: TAB, g: id('groupingest'),
+      name: 'One kafka in per topic (batch mode) → a graph map per topic → one shared gremlin upsert',
+      info: 'Offsets are committed only after gremlin upsert has written the batch (at-least-once through the whole flow).\n' +
+        'Each graph map embeds a mapping spec from mappings/; open one and use its preview.',
+      x: 420, y: 120, wires: [] },
+    { id: id('upsert'), type: 'ceh-gremlin-upsert', z: TAB, g: id('groupingest'), name: 'upsert into the graph',
+      server: id('gremlinserver'), batchSize: o.batchSize, lingerMs: o.lingerMs, concurrency: 2, retries: 10,
+      passThrough: false, x: 880, y: 270, wires: [[], [id('deadletterfn')]] },
+  ];
+  for (const s of SOURCES) {
+    const key = s.topic.replace(/\W/g, '');
+    flow.push(
+      { id: id(`in${key}`), type: 'ceh-kafka-in', z: TAB, g: id('groupingest'), name: s.name, broker: id('kafkabroker'),
+        topics: o.topicPrefix + s.topic, topicsType: 'list', groupId: `${o.groupPrefix}-${key}`, start: 'earliest',
+        valueDecoding: 'json', keyDecoding: 'string', mode: o.mode, commit: 'flow', onError: 'handled',
+        maxInFlight: o.maxInFlight, x: 170, y: s.y, wires: [[id(`map${key}`)], [id('deadletterfn')]] },
+      { id: id(`map${key}`), type: 'ceh-graph-map', z: TAB, g: id('groupingest'), name: `map ${s.name}`,
+        spec: fs.readFileSync(path.join(ROOT, 'mappings', s.mapping), 'utf8'), x: 470, y: s.y,
+        wires: [[id('upsert')], [id('deadletterfn')]] },
+    );
+  }
+  flow.push(
+    { id: id('groupdead'), type: 'group', z: TAB, name: 'Dead letters: undecodable, unmappable or unwritable events',
+      style: { label: true, stroke: '#c00000', fill: '#ffefef', 'fill-opacity': '0.4' }, nodes: [], x: 34, y: 459, w: 1052, h: 122 },
+    { id: id('commentdead'), type: 'comment', z: TAB, g: id('groupdead'),
+      name: 'Nothing is lost: every failure is published to the dead-letter topic with its reason in headers',
+      info: 'Headers: ceh-error, ceh-source-topic, ceh-source-partition, ceh-source-offset (and ceh-definition, ceh-field for mapping errors).',
+      x: 400, y: 500, wires: [] },
+    { id: id('deadletterfn'), type: 'function', z: TAB, g: id('groupdead'), name: 'dead letter (event + reason)',
+      func: DEAD_LETTER_FN, outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 560, y: 540,
+      wires: [[id('deadletterout')]] },
+    { id: id('deadletterout'), type: 'ceh-kafka-out', z: TAB, g: id('groupdead'), name: 'customer.deadletter',
+      broker: id('kafkabroker'), topic: `${o.topicPrefix}customer.deadletter`, key: 'key', keyType: 'msg', headers: 'headers',
+      headersType: 'msg', partition: '', partitionType: 'none', acks: 'all', compression: 'none', maxQueue: 1000,
+      x: 860, y: 540, wires: [] },
+    { id: id('groupapi'), type: 'group', z: TAB, name: 'Customer 360 API: GET /customer/:id/360',
+      style: { label: true, stroke: '#00a000', fill: '#efffef', 'fill-opacity': '0.4' }, nodes: [], x: 34, y: 599, w: 1052, h: 162 },
+    { id: id('commentapi'), type: 'comment', z: TAB, g: id('groupapi'),
+      name: 'curl 127.0.0.1:1880/customer/<id>/360 → profile, orders with products, recent clicks, social account and terms',
+      info: 'The query takes the customer id as a binding (never spliced into the query text). Press the button of the query node to run it with its test bindings and see the result in the Debug sidebar.',
+      x: 440, y: 640, wires: [] },
+    { id: id('httpin'), type: 'http in', z: TAB, g: id('groupapi'), name: '', url: o.httpPath, method: 'get',
+      upload: false, swaggerDoc: '', x: 180, y: 700, wires: [[id('query360')]] },
+    { id: id('query360'), type: 'ceh-gremlin-query', z: TAB, g: id('groupapi'), name: 'customer 360 view',
+      server: id('gremlinserver'), query: QUERY_360, bindings: [{ name: 'customerId', type: 'msg', value: 'req.params.id' }],
+      testBindings: '{"customerId": "C-00002"}', timeout: 30000, output: 'array', x: 430, y: 700, wires: [[id('respond')]] },
+    { id: id('respond'), type: 'function', z: TAB, g: id('groupapi'), name: '200 view or 404', func: RESPOND_FN, outputs: 1,
+      timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 660, y: 700, wires: [[id('httpout')]] },
+    { id: id('httpout'), type: 'http response', z: TAB, g: id('groupapi'), name: '', statusCode: '', headers: {}, x: 870, y: 700, wires: [] },
+    { id: id('catchapi'), type: 'catch', z: TAB, g: id('groupapi'), name: 'query failed', scope: [id('query360')],
+      uncaught: false, x: 430, y: 740, wires: [[id('fail500')]] },
+    { id: id('fail500'), type: 'change', z: TAB, g: id('groupapi'), name: '500 with the reason', rules: [
+      { t: 'set', p: 'statusCode', pt: 'msg', to: '500', tot: 'num' },
+      { t: 'set', p: 'payload', pt: 'msg', to: '{"error": error.message}', tot: 'jsonata' },
+    ], x: 660, y: 740, wires: [[id('httpout')]] },
+  );
+  const ids = new Set(flow.map((n) => n.id));
+  if (ids.size !== flow.length) throw new Error('customer-360 flow: duplicate node ids');
+  // Group membership is listed on the group too.
+  for (const g of flow.filter((n) => n.type === 'group')) g.nodes = flow.filter((n) => n.g === g.id).map((n) => n.id);
+  return flow;
+}
+
+module.exports = { customerFlow, QUERY_360, SOURCES };
+
+if (require.main === module) {
+  const out = path.join(ROOT, 'flows', 'customer-360.json');
+  fs.writeFileSync(out, `${JSON.stringify(customerFlow(), null, 2)}\n`);
+  process.stdout.write(`wrote ${path.relative(ROOT, out)}\n`);
+}

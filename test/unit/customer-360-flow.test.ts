@@ -1,0 +1,40 @@
+/* flows/customer-360.json is what scripts/build-flow.js writes from mappings/, and it is a well-formed flow. */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { ROOT } from '../support/project';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { customerFlow, SOURCES } = require(path.join(ROOT, 'scripts', 'build-flow.js'));
+
+test('the committed flow equals the generated one (run `node scripts/build-flow.js` after changing a mapping)', () => {
+  const committed = JSON.parse(fs.readFileSync(path.join(ROOT, 'flows', 'customer-360.json'), 'utf8'));
+  assert.deepEqual(committed, customerFlow());
+});
+
+test('every wire and config reference points at a node of the flow; every topic has kafka in → graph map → upsert', () => {
+  const flow: Array<Record<string, any>> = customerFlow();
+  const byId = new Map(flow.map((n) => [n.id, n]));
+  for (const n of flow) {
+    for (const out of n.wires ?? []) for (const t of out) assert.ok(byId.has(t), `${n.id} → ${t}`);
+    for (const ref of ['broker', 'server']) if (n[ref]) assert.ok(byId.has(n[ref]), `${n.id}.${ref}`);
+  }
+  for (const s of SOURCES) {
+    const kin = flow.find((n) => n.type === 'ceh-kafka-in' && n.topics === s.topic)!;
+    assert.ok(kin, s.topic);
+    const map = byId.get(kin.wires[0][0])!;
+    assert.equal(map.type, 'ceh-graph-map');
+    assert.equal(map.spec, fs.readFileSync(path.join(ROOT, 'mappings', s.mapping), 'utf8'));
+    assert.equal(byId.get(map.wires[0][0])!.type, 'ceh-gremlin-upsert');
+    // Every error output reaches the dead-letter producer.
+    for (const errOut of [kin.wires[1], map.wires[1]]) assert.equal(byId.get(errOut[0])!.name, 'dead letter (event + reason)');
+  }
+});
+
+test('options isolate a run: topic prefix, group prefix and traversal source', () => {
+  const flow: Array<Record<string, any>> = customerFlow({ topicPrefix: 'run1.', groupPrefix: 'g1', traversalSource: 'gE2e' });
+  assert.ok(flow.filter((n) => n.type === 'ceh-kafka-in').every((n) => n.topics.startsWith('run1.') && n.groupId.startsWith('g1-')));
+  assert.equal(flow.find((n) => n.type === 'ceh-kafka-out')!.topic, 'run1.customer.deadletter');
+  assert.equal(flow.find((n) => n.type === 'ceh-gremlin-server')!.traversalSource, 'gE2e');
+});
