@@ -36,7 +36,6 @@ const DEAD_LETTER_FN = [
   'const where = err.event || msg.kafka || {};',
   'msg.headers = {',
   "    'ceh-error': String(err.message || 'unknown error').slice(0, 2000),",
-  "    'ceh-failed-at': String(env.get('NR_NODE_NAME') || ''),",
   "    'ceh-source-topic': String(where.topic ?? ''),",
   "    'ceh-source-partition': String(where.partition ?? ''),",
   "    'ceh-source-offset': String(where.offset ?? ''),",
