@@ -6,6 +6,7 @@
  * graph, and the machine has two cores.
  *   npm test                       all tests
  *   npm test -- unit               only files whose path contains "unit" (any substring filter works)
+ * Without a filter the reliability suite (test/reliability/) is left to `npm run test:reliability`.
  */
 const fs = require('fs');
 const path = require('path');
@@ -26,8 +27,10 @@ async function main() {
   const filters = process.argv.slice(2);
   const build = spawnSync(process.execPath, [path.join(__dirname, 'build.js')], { stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status || 1);
+  // The reliability suite (minutes of crash and outage scenarios) runs on its own: `npm run test:reliability`.
+  const isReliability = (f) => f.includes(`${path.sep}reliability${path.sep}`);
   const files = listTests(path.join(ROOT, 'dist', 'test'))
-    .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+    .filter((f) => (filters.length === 0 ? !isReliability(f) : filters.some((s) => f.includes(s))));
   if (files.length === 0) { console.error('no test files matched'); process.exit(1); }
   const needsStack = files.some((f) => !f.includes(`${path.sep}unit${path.sep}`));
   if (needsStack) {

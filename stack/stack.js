@@ -358,7 +358,7 @@ function gremlinYaml({ port, graphProps, initScript, ssl, auth }) {
  * tests, and one per suite that must count a graph it owns (end-to-end test, benchmarks, reliability suite), so they
  * can be cleared and counted without touching anybody else's data.
  */
-const GRAPHS = { graph: 'g', e2e: 'gE2e', bench: 'gBench', reliability: 'gReliability' };
+const GRAPHS = { graph: 'g', e2e: 'gE2e', bench: 'gBench', reliability: 'gReliability', corpus: 'gCorpus' };
 
 const GREMLIN_INIT = `// Binds one traversal source per graph for scripts and bytecode requests.
 def globals = [:]
