@@ -30,7 +30,8 @@ const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 const PROFILE = args.includes('--profile');
 const onlyArg = args.find((a) => a.startsWith('--only'));
-const ONLY = new Set((onlyArg?.includes('=') ? onlyArg.split('=')[1] : args[args.indexOf('--only') + 1] ?? '1,2,3,4,5').split(',').map(Number));
+const onlyList = onlyArg === undefined ? '1,2,3,4,5' : onlyArg.includes('=') ? onlyArg.split('=')[1] : args[args.indexOf('--only') + 1] ?? '';
+const ONLY = new Set(onlyList.split(',').map(Number).filter((n) => n >= 1 && n <= 5));
 const SIZES = QUICK
   // Quick: sized so the slowest stage (TinkerGraph merges at ~1,000 events/s here) keeps the run to a few minutes.
   ? { single: 3000, limit: 5000, kafka: 50000, memory: [5000, 20000], latencySecs: 10 }
