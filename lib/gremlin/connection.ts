@@ -75,6 +75,8 @@ export class GremlinConnection extends EventEmitter {
   private client: any = null;
   private _state: ConnectionState = 'idle';
   private closed = false;
+  /** The open() in progress, so close() can wait for it: the driver cannot close a socket that is still opening. */
+  private opening: Promise<void> | null = null;
   /** Requests sent since creation: lets tests and the bench count round trips. */
   requestCount = 0;
 
@@ -124,9 +126,13 @@ export class GremlinConnection extends EventEmitter {
     const client = this.client;
     this.setState('connecting');
     try {
-      await client.open();
+      const opening = client.open();
+      this.opening = opening;
+      await opening;
+      if (this.closed) { await client.close().catch(() => undefined); throw new Error('the Gremlin connection is closed'); }
       if (this.client === client) this.setState('connected');
     } catch (err) {
+      if (this.closed) throw err;
       if (this.client === client) { this.client = null; this.setState('disconnected', (err as Error)?.message); }
       client.close().catch(() => undefined);
       throw new TransientError(`cannot connect to ${this.options.url}: ${(err as Error)?.message ?? err}`, err);
@@ -171,6 +177,7 @@ export class GremlinConnection extends EventEmitter {
     const c = this.client;
     this.client = null;
     this.setState('closed');
+    if (this.opening) await this.opening.catch(() => undefined);
     if (c) await c.close().catch(() => undefined);
   }
 }
