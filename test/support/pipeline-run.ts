@@ -137,7 +137,8 @@ const GRAPH = 'reliability';
  * any production graph indexes its key properties too. createIndex is a no-op for a key already indexed.
  */
 export async function clearGraph(conn: GremlinConnection, keys: string[]): Promise<void> {
-  await conn.submit(`${SOURCE}.V().drop().iterate(); keyNames.each { ${GRAPH}.createIndex(it, Vertex.class) }; ${SOURCE}.V().count()`, { keyNames: keys });
+  // TinkerGraph.clear() empties the graph (and its indexes) at once; V().drop() takes a minute for a 50,000-event graph.
+  await conn.submit(`${GRAPH}.clear(); keyNames.each { ${GRAPH}.createIndex(it, Vertex.class) }; ${SOURCE}.V().count()`, { keyNames: keys });
 }
 
 export async function graphCounts(conn: GremlinConnection): Promise<{ vertices: number; edges: number }> {
