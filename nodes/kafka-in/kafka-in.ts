@@ -22,6 +22,8 @@ const COMMIT_DELAY_MS = 200;
  * sleep maxWaitTimeInMs per fetch while all partitions are paused, which capped a fast flow at ~10 batches/s.
  */
 const ROOM_WAIT_MS = 1000;
+/** Without a fetch or heartbeat answered for this long, the status says so (kafkajs retries silently for minutes). */
+const SILENT_MS = 10000;
 
 export = function (RED: NodeAPI) {
   function KafkaIn(this: Node, def: NodeDef) {
@@ -68,6 +70,8 @@ export = function (RED: NodeAPI) {
     let rateSince = Date.now();
     let rate = 0;
     let lastStatus = '';
+    /** When the broker last answered a fetch or a heartbeat. */
+    let lastContact = Date.now();
     /** The last error reported to Catch nodes; cleared once consuming again. */
     let lastReported = '';
 
@@ -76,6 +80,7 @@ export = function (RED: NodeAPI) {
       const inFlight = offsets.inFlightRecords;
       if (state === 'error') s = { fill: 'red', shape: 'ring', text: errorText.slice(0, 80) };
       else if (state === 'connecting') s = { fill: 'grey', shape: 'ring', text: 'connecting' };
+      else if (Date.now() - lastContact > SILENT_MS) s = { fill: 'yellow', shape: 'ring', text: `no answer from the broker for ${Math.round((Date.now() - lastContact) / 1000)} s, ${inFlight} in flight` };
       else if (stoppedPartitions.size > 0) s = { fill: 'red', shape: 'dot', text: `stopped ${[...stoppedPartitions].join(' ')} after an error, ${inFlight} in flight` };
       else if (flowControl.paused) s = { fill: 'yellow', shape: 'dot', text: `paused, ${inFlight} in flight` };
       else s = { fill: 'green', shape: 'dot', text: `consuming ${rate} msg/s, ${inFlight} in flight` };
@@ -256,6 +261,10 @@ export = function (RED: NodeAPI) {
         maxWaitTimeInMs: 100,
       });
       consumer = c;
+      lastContact = Date.now();
+      const contact = () => { lastContact = Date.now(); };
+      c.on(c.events.FETCH, contact);
+      c.on(c.events.HEARTBEAT, contact);
       c.on(c.events.GROUP_JOIN, (e) => {
         assignment = e.payload.memberAssignment as Record<string, number[]>;
         offsets.retain(assignment);
