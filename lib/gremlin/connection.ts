@@ -53,6 +53,16 @@ export function isTransient(err: unknown): boolean {
   return true;
 }
 
+/**
+ * True when the server was not reached or did not answer (no server status): an outage, not a problem of the request.
+ * Such errors are retried for as long as the outage lasts, since the events wait safely upstream (kafka in pauses).
+ */
+export function isConnectionLoss(err: unknown): boolean {
+  if (!(err instanceof TransientError)) return false;
+  const cause = err.cause as { statusCode?: number } | undefined;
+  return typeof cause?.statusCode !== 'number';
+}
+
 /** The server's own message for an error, without the driver's "Server error: ... (500)" wrapping. */
 export function serverMessage(err: unknown): string {
   const e = err as { statusMessage?: string; message?: string } | undefined;
