@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawn, spawnSync, ChildProcess } from 'child_process';
 import { Kafka, logLevel } from 'kafkajs';
-import { sleep } from './project';
+import { sleep, stack } from './project';
 import { freePort } from './pipeline-run';
 
 const JAVA_OPENS = ['java.lang', 'java.io', 'java.nio', 'java.util', 'java.util.concurrent', 'sun.nio.ch']
@@ -25,9 +25,10 @@ export class PrivateKafka {
   private readonly props = path.join(this.dir, 'server.properties');
   readonly logFile = path.join(this.dir, 'kafka.log');
 
-  constructor(stackDir = process.env.CEH_STACK_DIR || '') {
+  /** stackDir: the local stack's state folder (stack.RUN: CEH_STACK_DIR or stack/.run), whose kafka/lib holds the jars. */
+  constructor(stackDir = stack.RUN) {
     const lib = path.join(stackDir, 'kafka', 'lib');
-    if (!stackDir || !fs.existsSync(lib)) throw new Error(`no Kafka jars at ${lib} (set CEH_STACK_DIR)`);
+    if (!fs.existsSync(lib)) throw new Error(`no Kafka jars at ${lib}: run \`npm run stack:up\` first`);
     this.classpath = `${lib}/*`;
   }
 
