@@ -212,17 +212,21 @@ async function gremlinSecureReady() {
 // Kafka
 // ---------------------------------------------------------------------------------------------------------------
 
-function kafkaProperties(dataDir, keystore) {
-  const pw = ENDPOINTS.tlsPassword;
+/**
+ * A single-node KRaft broker (broker + controller in one process) on 127.0.0.1. `listeners` are extra listeners
+ * besides PLAINTEXT and CONTROLLER, e.g. { SASL_SSL: 9094 }. Shared with the reliability suite's private broker.
+ */
+function singleNodeKafkaProperties({ port, controllerPort, dataDir, listeners = {} }) {
+  const extra = Object.entries(listeners);
   return [
     'process.roles=broker,controller',
     'node.id=1',
-    'controller.quorum.voters=1@127.0.0.1:9093',
-    'listeners=PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093,SASL_SSL://127.0.0.1:9094',
-    'advertised.listeners=PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9094',
+    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    `listeners=${[`PLAINTEXT://127.0.0.1:${port}`, `CONTROLLER://127.0.0.1:${controllerPort}`, ...extra.map(([n, p]) => `${n}://127.0.0.1:${p}`)].join(',')}`,
+    `advertised.listeners=${[`PLAINTEXT://127.0.0.1:${port}`, ...extra.map(([n, p]) => `${n}://127.0.0.1:${p}`)].join(',')}`,
     'inter.broker.listener.name=PLAINTEXT',
     'controller.listener.names=CONTROLLER',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL',
+    `listener.security.protocol.map=${['CONTROLLER:PLAINTEXT', 'PLAINTEXT:PLAINTEXT', ...extra.map(([n]) => `${n}:${n}`)].join(',')}`,
     `log.dirs=${dataDir}`,
     'num.partitions=3',
     'offsets.topic.replication.factor=1',
@@ -235,6 +239,13 @@ function kafkaProperties(dataDir, keystore) {
     'auto.create.topics.enable=true',
     'log.retention.hours=24',
     'log.segment.bytes=268435456',
+  ];
+}
+
+function kafkaProperties(dataDir, keystore) {
+  const pw = ENDPOINTS.tlsPassword;
+  return [
+    ...singleNodeKafkaProperties({ port: 9092, controllerPort: 9093, dataDir, listeners: { SASL_SSL: 9094 } }),
     // SASL_SSL listener: SCRAM users are created at storage format time.
     'sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512,PLAIN',
     'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
@@ -534,7 +545,7 @@ async function status() {
   return rows;
 }
 
-module.exports = { ENDPOINTS, GRAPHS, up, down, status, kafkaReady, gremlinReady, RUN, LOGS };
+module.exports = { ENDPOINTS, GRAPHS, singleNodeKafkaProperties, up, down, status, kafkaReady, gremlinReady, RUN, LOGS };
 
 if (require.main === module) {
   const cmd = process.argv[2];

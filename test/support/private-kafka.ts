@@ -40,27 +40,9 @@ export class PrivateKafka {
     this.controllerPort = await freePort();
     fs.writeFileSync(this.log4j, 'Configuration:\n  name: ceh-private-kafka\n  Appenders:\n    Console:\n      name: STDOUT\n'
       + '      PatternLayout:\n        pattern: "[%d] %p %m (%c)%n"\n  Loggers:\n    Root:\n      level: WARN\n      AppenderRef:\n        - ref: STDOUT\n');
-    fs.writeFileSync(this.props, [
-      'process.roles=broker,controller',
-      'node.id=1',
-      `controller.quorum.voters=1@127.0.0.1:${this.controllerPort}`,
-      `listeners=PLAINTEXT://127.0.0.1:${this.port},CONTROLLER://127.0.0.1:${this.controllerPort}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${this.port}`,
-      'inter.broker.listener.name=PLAINTEXT',
-      'controller.listener.names=CONTROLLER',
-      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-      `log.dirs=${path.join(this.dir, 'data')}`,
-      'num.partitions=3',
-      'offsets.topic.replication.factor=1',
-      'offsets.topic.num.partitions=3',
-      'transaction.state.log.replication.factor=1',
-      'transaction.state.log.min.isr=1',
-      'share.coordinator.state.topic.replication.factor=1',
-      'share.coordinator.state.topic.min.isr=1',
-      'group.initial.rebalance.delay.ms=0',
-      'auto.create.topics.enable=true',
-      '',
-    ].join('\n'));
+    // The same single-node KRaft configuration as the stack's broker, on this broker's own ports and data dir.
+    const properties: string[] = stack.singleNodeKafkaProperties({ port: this.port, controllerPort: this.controllerPort, dataDir: path.join(this.dir, 'data') });
+    fs.writeFileSync(this.props, `${properties.join('\n')}\n`);
     const java = (args: string[]) => spawnSync('java', ['-cp', this.classpath, `-Dlog4j2.configurationFile=${this.log4j}`, ...args], { encoding: 'utf8' });
     const uuid = java(['kafka.tools.StorageTool', 'random-uuid']);
     if (uuid.status !== 0) throw new Error(`StorageTool random-uuid failed: ${uuid.stderr}`);

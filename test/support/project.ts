@@ -27,6 +27,7 @@ interface StackModule {
     caFile: string;
   };
   RUN: string;
+  singleNodeKafkaProperties(o: { port: number; controllerPort: number; dataDir: string; listeners?: Record<string, number> }): string[];
   LOGS: string;
   up(): Promise<void>;
   status(): Promise<string[]>;
