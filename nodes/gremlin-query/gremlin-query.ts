@@ -27,9 +27,9 @@ export = function (RED: NodeAPI) {
     const connection = server ? server.acquire(node) : null;
     if (!server) node.status({ fill: 'red', shape: 'ring', text: 'no server configured' });
 
-    function evaluateBindings(msg: NodeMessage): Record<string, unknown> {
+    function evaluateBindings(msg: NodeMessage, skip: ReadonlySet<string> = new Set()): Record<string, unknown> {
       const out: Record<string, unknown> = {};
-      for (const b of bindingDefs) out[b.name] = RED.util.evaluateNodeProperty(b.value, b.type, node, msg);
+      for (const b of bindingDefs) if (!skip.has(b.name)) out[b.name] = RED.util.evaluateNodeProperty(b.value, b.type, node, msg);
       return out;
     }
 
@@ -39,7 +39,9 @@ export = function (RED: NodeAPI) {
       if (def.testBindings) {
         try { test = JSON.parse(String(def.testBindings)); } catch (err) { throw new Error(`test bindings are not valid JSON: ${(err as Error).message}`); }
       }
-      return runQuery(connection, query, { ...evaluateBindings({}), ...test }, server.dialect, timeout);
+      // Test bindings replace configured ones: a binding read from the message (e.g. msg.req.params.id) has no
+      // message to read from when the button is pressed, so it must not be evaluated at all.
+      return runQuery(connection, query, { ...evaluateBindings({}, new Set(Object.keys(test))), ...test }, server.dialect, timeout);
     };
 
     node.on('input', async (msg: NodeMessage, send, done) => {
