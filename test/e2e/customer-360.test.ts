@@ -7,46 +7,16 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import * as net from 'net';
-import type { ChildProcess } from 'child_process';
-import { ROOT, ENDPOINTS, unique, eventually, sleep } from '../support/project';
+import { ENDPOINTS, unique, eventually, sleep } from '../support/project';
+import { startCustomerFlow, CustomerFlowChild } from '../support/node-red-child';
 import { kafkaClient, deleteTopics } from '../support/kafka-test-kit';
 import { GremlinConnection } from '../../lib/gremlin/connection';
-import { produceDemo } from '../../lib/demo/produce';
+import { produceDemo, ensureTopics } from '../../lib/demo/produce';
 import { generate, TOPICS } from '../../lib/demo/generator';
-
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const { customerFlow } = require(path.join(ROOT, 'scripts', 'build-flow.js'));
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const home = require(path.join(ROOT, 'scripts', 'node-red-home.js'));
 
 const EVENTS = 5000;
 const SEED = 42;
 const TRAVERSAL_SOURCE = 'gE2e';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Stops a Node-RED child: SIGINT (it closes its flows), SIGKILL if it does not exit in time. */
-export async function stopChild(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGINT');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
-  await exited;
-  clearTimeout(timer);
-}
 
 async function countsByLabel(graph: GremlinConnection, elements: 'V' | 'E'): Promise<Record<string, number>> {
   const [m] = await graph.submit(`g.${elements}().groupCount().by(label)`);
@@ -61,26 +31,17 @@ const sorted = (o: Record<string, number>) => Object.fromEntries(Object.entries(
 test('Customer 360 end to end: 5,000 demo events → exact graph, 360 endpoint, exact dead letters', { timeout: 150000 }, async () => {
   const run = unique('e2e');
   const topicPrefix = `${run}.`;
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-e2e-'));
-  const port = await freePort();
   const graph = new GremlinConnection({ url: ENDPOINTS.gremlinUrl, traversalSource: TRAVERSAL_SOURCE });
   const { records, summary } = generate(EVENTS, SEED);
-  let child: ChildProcess | undefined;
+  let nr: CustomerFlowChild | undefined;
   const consumer = kafkaClient().consumer({ groupId: `${run}-deadletter-check` });
-  const log: string[] = [];
   try {
     await graph.submit('g.V().drop()'); // gE2e belongs to this suite alone
     assert.equal((await graph.submit('g.V().count()'))[0], 0);
 
-    const flowFile = path.join(userDir, 'customer-360.json');
-    fs.writeFileSync(flowFile, JSON.stringify(customerFlow({ topicPrefix, groupPrefix: run, traversalSource: TRAVERSAL_SOURCE })));
-    home.prepareUserDir(userDir, { flowFile, port });
-    const t0 = Date.now();
-    child = home.startNodeRed(userDir, { stdio: 'pipe', env: { CEH_LOG_LEVEL: 'warn' } }) as ChildProcess;
-    child.stdout?.on('data', (d) => log.push(String(d)));
-    child.stderr?.on('data', (d) => log.push(String(d)));
-    await home.waitForEditor(port, { child, timeoutMs: 60000 });
-    const editorReadyS = (Date.now() - t0) / 1000;
+    await ensureTopics(ENDPOINTS.kafkaBrokers, 3, topicPrefix); // the consumers find their topics at once
+    nr = await startCustomerFlow({ topicPrefix, groupPrefix: run, traversalSource: TRAVERSAL_SOURCE });
+    const { port, editorReadyS } = nr;
 
     // Produce: the producer creates the prefixed topics; kafka in starts at the earliest offset, so nothing is missed.
     const p0 = Date.now();
@@ -145,13 +106,12 @@ test('Customer 360 end to end: 5,000 demo events → exact graph, 360 endpoint, 
     process.stdout.write(`[e2e] Node-RED start → editor ready: ${editorReadyS.toFixed(1)} s; ${EVENTS} events produced and in the graph ` +
       `after ${seconds.toFixed(1)} s = ${Math.round(EVENTS / seconds)} events/s end to end; ${summary.bad} dead letters\n`);
   } catch (e) {
-    process.stdout.write(`[e2e] Node-RED log:\n${log.join('').slice(-4000)}\n`);
+    if (nr) process.stdout.write(`[e2e] Node-RED log:\n${nr.log.join('').slice(-4000)}\n`);
     throw e;
   } finally {
     await consumer.disconnect().catch(() => undefined);
-    await stopChild(child);
+    await nr?.stop();
     await graph.close();
     await deleteTopics([...Object.values(TOPICS)].map((t) => topicPrefix + t));
-    fs.rmSync(userDir, { recursive: true, force: true });
   }
 });
