@@ -68,6 +68,16 @@ test('the editor in Chromium: palette, running flow, examples, query button, gra
         await page.locator(`#red-ui-palette-container-event_hub .red-ui-palette-node[data-palette-type="${type}"]`).waitFor({ timeout: 10000 });
       }
     }
+    // German: the runtime serves the de help and messages of every node when the editor asks in German.
+    const nodesDe = await (await fetch(`${nr.url}/nodes`, { headers: { Accept: 'text/html', 'Accept-Language': 'de' } })).text();
+    for (const type of NODE_TYPES) {
+      const base = path.basename(PACK['node-red'].nodes[type], '.js');
+      const dir = path.join(ROOT, 'nodes', base, 'locales', 'de');
+      const firstParagraph = /<p>([^<]{20,60})/.exec(fs.readFileSync(path.join(dir, `${base}.html`), 'utf8'))![1];
+      assert.ok(nodesDe.includes(firstParagraph), `${type}: German help served`);
+      const messages = await (await fetch(`${nr.url}/locales/${PACK.name}/${type}?lng=de`)).json();
+      assert.deepEqual(messages, JSON.parse(fs.readFileSync(path.join(dir, `${base}.json`), 'utf8')), `${type}: German messages served`);
+    }
     const paletteShot = path.join(ARTIFACTS, 'palette.png');
     await page.locator('#red-ui-palette-container-event_hub').screenshot({ path: paletteShot });
 
