@@ -50,10 +50,10 @@ function prepareUserDir(userDir, { flowFile, credentials, port = 1880, host = '1
   return userDir;
 }
 
-/** Starts Node-RED 4 (the project's devDependency) on userDir as a child process. */
-function startNodeRed(userDir, { stdio = 'inherit', env = {} } = {}) {
+/** Starts Node-RED 4 (the project's devDependency) on userDir as a child process (execArgv: e.g. --cpu-prof). */
+function startNodeRed(userDir, { stdio = 'inherit', env = {}, execArgv = [] } = {}) {
   const redJs = require.resolve('node-red/red.js', { paths: [ROOT] });
-  return spawn(process.execPath, [redJs, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
+  return spawn(process.execPath, [...execArgv, redJs, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
     cwd: ROOT, stdio, env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
   });
 }

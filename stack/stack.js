@@ -400,6 +400,27 @@ function gremlinConfigStamp() {
     .update(hashFile(SERVICES.gremlin.pom)).digest('hex').slice(0, 16);
 }
 
+/**
+ * TinkerGraph looks a vertex up by scanning unless its key property is indexed, which makes every merge O(graph):
+ * index the vertex keys of the shipped mappings (mappings/*.yaml) in every graph, as any real deployment would.
+ * Idempotent and done at run time, so it needs no restart.
+ */
+async function indexVertexKeys() {
+  const dir = path.join(ROOT, '..', 'mappings');
+  const keys = new Set();
+  for (const f of fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)) : []) {
+    for (const m of fs.readFileSync(path.join(dir, f), 'utf8').matchAll(/^\s+key:\s*([A-Za-z_][A-Za-z0-9_]*)\s*$/gm)) keys.add(m[1]);
+  }
+  if (keys.size === 0) return;
+  const gremlin = require('gremlin');
+  const client = new gremlin.driver.Client(ENDPOINTS.gremlinUrl, { traversalSource: 'g' });
+  try {
+    for (const graph of Object.keys(GRAPHS)) {
+      await client.submit(`def idx = ${graph}.getIndexedKeys(Vertex.class); keyNames.each { k -> if (!idx.contains(k)) ${graph}.createIndex(k, Vertex.class) }; 1`, { keyNames: [...keys] });
+    }
+  } finally { await client.close().catch(() => {}); }
+}
+
 async function gremlinUp() {
   const dir = path.join(RUN, 'gremlin');
   const stampFile = path.join(dir, 'config.stamp');
@@ -412,6 +433,7 @@ async function gremlinUp() {
   }
   if (pid) {
     await waitFor('Gremlin Server (running, pid ' + pid + ')', () => gremlinReady(), { timeoutMs: 60000, pid });
+    await indexVertexKeys();
     log(`gremlin: already running (pid ${pid}), reused`);
     return;
   }
@@ -440,6 +462,7 @@ async function gremlinUp() {
   log(`gremlin: starting (pid ${started.pid}), log ${started.logFile}`);
   await waitFor('Gremlin Server', () => gremlinReady(), { pid: started.pid, logFile: started.logFile });
   fs.writeFileSync(stampFile, gremlinConfigStamp());
+  await indexVertexKeys();
   log(`gremlin: ready on ws://127.0.0.1:8182/gremlin (traversal sources ${Object.values(GRAPHS).join(', ')})`);
   // The authenticated TLS server (its own TinkerGraph) runs as a second process sharing the jars.
   await ensureCredentialsGraph(dir);

@@ -9,7 +9,7 @@
  */
 import { EventEmitter } from 'events';
 import { ChangeSet, vertexId, describeEvent } from '../change-set';
-import { Dialect, isTransient, serverMessage } from './connection';
+import { Dialect, isConnectionLoss, isTransient, serverMessage } from './connection';
 import { planBatch, validateChangeSet, InvalidChangeSetError } from './plan';
 import { buildRequests, WriteRequest, EDGE_ENDPOINT_MISSING } from './dialects';
 
@@ -199,7 +199,9 @@ export class BatchWriter extends EventEmitter {
         this.stats.requests++;
         return await this.conn.submit(req.message, req.bindings);
       } catch (err) {
-        if (!isTransient(err) || attempt >= this.o.maxRetries) throw err;
+        // maxRetries bounds retries of server-side conflicts and throttling; an outage is waited out instead, so that
+        // events are never dead-lettered just because the graph was unreachable for a while.
+        if (!isTransient(err) || (attempt >= this.o.maxRetries && !isConnectionLoss(err))) throw err;
         report.retries++;
         this.stats.retries++;
         this.emit('retry', err, attempt + 1);

@@ -53,6 +53,16 @@ export function isTransient(err: unknown): boolean {
   return true;
 }
 
+/**
+ * True when the server was not reached or did not answer (no server status): an outage, not a problem of the request.
+ * Such errors are retried for as long as the outage lasts, since the events wait safely upstream (kafka in pauses).
+ */
+export function isConnectionLoss(err: unknown): boolean {
+  if (!(err instanceof TransientError)) return false;
+  const cause = err.cause as { statusCode?: number } | undefined;
+  return typeof cause?.statusCode !== 'number';
+}
+
 /** The server's own message for an error, without the driver's "Server error: ... (500)" wrapping. */
 export function serverMessage(err: unknown): string {
   const e = err as { statusMessage?: string; message?: string } | undefined;
@@ -75,6 +85,8 @@ export class GremlinConnection extends EventEmitter {
   private client: any = null;
   private _state: ConnectionState = 'idle';
   private closed = false;
+  /** The open() in progress, so close() can wait for it: the driver cannot close a socket that is still opening. */
+  private opening: Promise<void> | null = null;
   /** Requests sent since creation: lets tests and the bench count round trips. */
   requestCount = 0;
 
@@ -124,9 +136,13 @@ export class GremlinConnection extends EventEmitter {
     const client = this.client;
     this.setState('connecting');
     try {
-      await client.open();
+      const opening = client.open();
+      this.opening = opening;
+      await opening;
+      if (this.closed) { await client.close().catch(() => undefined); throw new Error('the Gremlin connection is closed'); }
       if (this.client === client) this.setState('connected');
     } catch (err) {
+      if (this.closed) throw err;
       if (this.client === client) { this.client = null; this.setState('disconnected', (err as Error)?.message); }
       client.close().catch(() => undefined);
       throw new TransientError(`cannot connect to ${this.options.url}: ${(err as Error)?.message ?? err}`, err);
@@ -171,6 +187,7 @@ export class GremlinConnection extends EventEmitter {
     const c = this.client;
     this.client = null;
     this.setState('closed');
+    if (this.opening) await this.opening.catch(() => undefined);
     if (c) await c.close().catch(() => undefined);
   }
 }

@@ -48,6 +48,34 @@ export function isDecodeMode(v: unknown): v is DecodeMode {
 }
 
 /**
+ * JSON nested deeper than this is refused at decoding: Node-RED copies and prints messages recursively
+ * (RED.util.cloneMessage, JSON.stringify), so a record nested thousands of levels deep would overflow the stack in some
+ * node downstream. Real events are nested a few levels; the raw record goes to the error output instead.
+ */
+export const MAX_JSON_DEPTH = 512;
+
+/** True when the JSON text nests objects/arrays deeper than `max` (brackets inside strings do not count). */
+export function jsonTooDeep(text: string, max = MAX_JSON_DEPTH): boolean {
+  if (text.length <= 2 * max) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i += 1; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) { if (++depth > max) return true; }
+    else if (c === 125 || c === 93) depth -= 1;
+  }
+  return false;
+}
+
+function tooDeep(field: 'value' | 'key'): DecodeError {
+  return new DecodeError(`record ${field} is JSON nested deeper than ${MAX_JSON_DEPTH} levels`, field);
+}
+
+/**
  * Decodes one value or key. `auto` = JSON when the text parses as JSON, else the text; `json` throws DecodeError on
  * text that is not JSON; null (a tombstone or a record without key) stays null in every mode.
  */
@@ -60,6 +88,7 @@ export function decodeBytes(raw: Buffer | null, mode: DecodeMode, field: 'value'
       return raw.toString('utf8');
     case 'json': {
       const text = raw.toString('utf8');
+      if (jsonTooDeep(text)) throw tooDeep(field);
       try {
         return JSON.parse(text);
       } catch (e) {
@@ -70,7 +99,10 @@ export function decodeBytes(raw: Buffer | null, mode: DecodeMode, field: 'value'
       const text = raw.toString('utf8');
       // Cheap pre-check: only text that can start a JSON document is worth parsing.
       if (/^\s*[[{"\d\-tfn]/.test(text)) {
-        try { return JSON.parse(text); } catch { /* not JSON: keep the text */ }
+        let parsed: unknown;
+        try { parsed = JSON.parse(text); } catch { return text; /* not JSON: keep the text */ }
+        if (jsonTooDeep(text)) throw tooDeep(field);
+        return parsed;
       }
       return text;
     }

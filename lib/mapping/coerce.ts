@@ -17,7 +17,9 @@ const INTEGER_TEXT = /^[+-]?\d+$/;
 const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 function show(v: unknown): string {
-  const s = typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  let s: string;
+  // JSON.stringify throws on very deeply nested values (stack overflow): the error message must never throw itself.
+  try { s = typeof v === 'string' || typeof v === 'object' ? JSON.stringify(v) : String(v); } catch { s = Array.isArray(v) ? '[nested array]' : '{nested object}'; }
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 

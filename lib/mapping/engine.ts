@@ -267,8 +267,11 @@ export function mapEvents(m: CompiledMapping, events: unknown[], sources: Array<
       if (cs) out.mapped.push({ index: i, changeSet: cs });
       else out.skipped.push(i);
     } catch (e) {
-      if (!(e instanceof MappingError)) throw e;
-      out.failed.push({ index: i, error: e });
+      // A stack overflow comes from the event itself (nested too deeply to copy or print): that event fails, the
+      // others still map.
+      if (e instanceof RangeError) out.failed.push({ index: i, error: new MappingError(`the event is nested too deeply to process (${e.message})`, sources[i]) });
+      else if (!(e instanceof MappingError)) throw e;
+      else out.failed.push({ index: i, error: e });
     }
   }
   return out;

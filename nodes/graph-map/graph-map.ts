@@ -72,6 +72,11 @@ export = function (RED: NodeAPI) {
     }
 
     node.on('input', (msg, send, done) => {
+      // Whatever goes wrong, the message must finish (done), or kafka in would wait for it forever.
+      try { handle(msg, send, done); } catch (e) { done(e as Error); }
+    });
+
+    function handle(msg: NodeMessage, send: (m: Array<NodeMessage | NodeMessage[] | null>) => void, done: () => void): void {
       const batch = Array.isArray(msg.payload);
       const events: unknown[] = batch ? (msg.payload as unknown[]) : [msg.payload];
       if (events.length) rememberEvent(node.id, events[events.length - 1]);
@@ -92,13 +97,17 @@ export = function (RED: NodeAPI) {
           failures.push({ index: f.index, error });
         }
       }
-      // Clones for output 2 are taken before msg is reused for output 1, so each keeps the original payload context.
+      // Clones for output 2 are taken before msg is reused for output 1. The payload is left out of the clone: copying
+      // the whole batch per failure is slow, and a deeply nested event would overflow the stack and lose the batch.
+      const payload = msg.payload;
+      delete msg.payload;
       const errorMsgs = failures.map((f) => {
         const c = RED.util.cloneMessage(msg);
         c.payload = events[f.index];
         c.error = f.error;
         return c;
       });
+      msg.payload = payload;
       let out: NodeMessage | null = null;
       if (batch && (changeSets.length || events.length === 0)) {
         msg.event = msg.payload;
@@ -114,7 +123,7 @@ export = function (RED: NodeAPI) {
       showCounts();
       send([out, errorMsgs.length ? errorMsgs : null]);
       done();
-    });
+    }
 
     node.on('close', (_removed: boolean, closed: () => void) => {
       if (statusTimer) clearTimeout(statusTimer);

@@ -27,9 +27,12 @@ export = function (RED: NodeAPI) {
     const connection = server ? server.acquire(node) : null;
     if (!server) node.status({ fill: 'red', shape: 'ring', text: 'no server configured' });
 
-    function evaluateBindings(msg: NodeMessage, skip: ReadonlySet<string> = new Set()): Record<string, unknown> {
+    /** Configured bindings, except those given otherwise (the button's test bindings need no msg.req). */
+    function evaluateBindings(msg: NodeMessage, givenOtherwise: Record<string, unknown> = {}): Record<string, unknown> {
       const out: Record<string, unknown> = {};
-      for (const b of bindingDefs) if (!skip.has(b.name)) out[b.name] = RED.util.evaluateNodeProperty(b.value, b.type, node, msg);
+      for (const b of bindingDefs) {
+        if (!(b.name in givenOtherwise)) out[b.name] = RED.util.evaluateNodeProperty(b.value, b.type, node, msg);
+      }
       return out;
     }
 
@@ -39,9 +42,7 @@ export = function (RED: NodeAPI) {
       if (def.testBindings) {
         try { test = JSON.parse(String(def.testBindings)); } catch (err) { throw new Error(`test bindings are not valid JSON: ${(err as Error).message}`); }
       }
-      // Test bindings replace configured ones: a binding read from the message (e.g. msg.req.params.id) has no
-      // message to read from when the button is pressed, so it must not be evaluated at all.
-      return runQuery(connection, query, { ...evaluateBindings({}, new Set(Object.keys(test))), ...test }, server.dialect, timeout);
+      return runQuery(connection, query, { ...evaluateBindings({}, test), ...test }, server.dialect, timeout);
     };
 
     node.on('input', async (msg: NodeMessage, send, done) => {

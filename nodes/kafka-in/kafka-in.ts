@@ -17,6 +17,13 @@ import { parseTopics } from '../../lib/kafka/client-config';
 const RECONNECT_MS = 3000;
 /** Finished offsets are committed this long after they finish, so bursts share one commit request. */
 const COMMIT_DELAY_MS = 200;
+/**
+ * When the flow is full, eachBatch first waits this long for it to make room before pausing: a pause makes kafkajs
+ * sleep maxWaitTimeInMs per fetch while all partitions are paused, which capped a fast flow at ~10 batches/s.
+ */
+const ROOM_WAIT_MS = 1000;
+/** Without a fetch or heartbeat answered for this long, the status says so (kafkajs retries silently for minutes). */
+const SILENT_MS = 10000;
 
 export = function (RED: NodeAPI) {
   function KafkaIn(this: Node, def: NodeDef) {
@@ -63,6 +70,8 @@ export = function (RED: NodeAPI) {
     let rateSince = Date.now();
     let rate = 0;
     let lastStatus = '';
+    /** When the broker last answered a fetch or a heartbeat. */
+    let lastContact = Date.now();
     /** The last error reported to Catch nodes; cleared once consuming again. */
     let lastReported = '';
 
@@ -71,6 +80,7 @@ export = function (RED: NodeAPI) {
       const inFlight = offsets.inFlightRecords;
       if (state === 'error') s = { fill: 'red', shape: 'ring', text: errorText.slice(0, 80) };
       else if (state === 'connecting') s = { fill: 'grey', shape: 'ring', text: 'connecting' };
+      else if (Date.now() - lastContact > SILENT_MS) s = { fill: 'yellow', shape: 'ring', text: `no answer from the broker for ${Math.round((Date.now() - lastContact) / 1000)} s, ${inFlight} in flight` };
       else if (stoppedPartitions.size > 0) s = { fill: 'red', shape: 'dot', text: `stopped ${[...stoppedPartitions].join(' ')} after an error, ${inFlight} in flight` };
       else if (flowControl.paused) s = { fill: 'yellow', shape: 'dot', text: `paused, ${inFlight} in flight` };
       else s = { fill: 'green', shape: 'dot', text: `consuming ${rate} msg/s, ${inFlight} in flight` };
@@ -131,6 +141,15 @@ export = function (RED: NodeAPI) {
       return committing;
     }
 
+    /** Resolves a waiting eachBatch once the flow worked its backlog down to the resume mark (or after ms). */
+    let roomWaiter: (() => void) | null = null;
+    function waitForRoom(ms: number): Promise<void> {
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => { roomWaiter = null; resolve(); }, ms);
+        roomWaiter = () => { clearTimeout(timer); roomWaiter = null; resolve(); };
+      });
+    }
+
     function finishPart(d: Delivery, error: Error | undefined): void {
       if (!d.live) return;
       const part = offsets.get(d.topic, d.partition);
@@ -144,6 +163,7 @@ export = function (RED: NodeAPI) {
         }
       }
       part.finishPart(d);
+      if (roomWaiter && offsets.inFlightRecords <= Math.floor(flowControl.maxInFlight / 2)) roomWaiter();
       resumeIfDrained();
       scheduleCommit();
     }
@@ -180,8 +200,14 @@ export = function (RED: NodeAPI) {
         if (closing || !p.isRunning() || p.isStale()) return;
         // Records handed out before a rejoin come again from the committed offset: skip them.
         if (part.isDuplicate(messages[i].offset)) { p.resolveOffset(messages[i].offset); i += 1; continue; }
-        const room = flowControl.room(offsets.inFlightRecords);
-        if (room === 0) { pauseAll(); return; }
+        let room = flowControl.room(offsets.inFlightRecords);
+        if (room === 0) {
+          await p.heartbeat();
+          await waitForRoom(ROOM_WAIT_MS);
+          if (closing || !p.isRunning() || p.isStale()) return;
+          room = flowControl.room(offsets.inFlightRecords);
+          if (room === 0) { pauseAll(); return; }
+        }
         const take: KafkaMessage[] = [];
         while (i < messages.length && take.length < (batchMode ? room : 1)) {
           if (part.isDuplicate(messages[i].offset)) break;
@@ -206,7 +232,7 @@ export = function (RED: NodeAPI) {
         deliver(d, outs);
         if (i % 200 === 0) await p.heartbeat();
       }
-      if (flowControl.shouldPause(offsets.inFlightRecords)) pauseAll();
+      // Full now: no pause here; the next eachBatch waits for room first and pauses only if none comes.
     }
 
     function fail(e: Error, context: string): void {
@@ -235,6 +261,10 @@ export = function (RED: NodeAPI) {
         maxWaitTimeInMs: 100,
       });
       consumer = c;
+      lastContact = Date.now();
+      const contact = () => { lastContact = Date.now(); };
+      c.on(c.events.FETCH, contact);
+      c.on(c.events.HEARTBEAT, contact);
       c.on(c.events.GROUP_JOIN, (e) => {
         assignment = e.payload.memberAssignment as Record<string, number[]>;
         offsets.retain(assignment);
@@ -293,6 +323,7 @@ export = function (RED: NodeAPI) {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
+      roomWaiter?.();
       clearInterval(statusTimer);
       if (commitTimer) { clearTimeout(commitTimer); commitTimer = null; }
       if (reconnectTimer) { clearTimeout(reconnectTimer); reconnectTimer = null; }

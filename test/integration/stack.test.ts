@@ -7,7 +7,7 @@ import { Kafka, logLevel } from 'kafkajs';
 // The driver ships no types; this test only needs a few calls.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const gremlin = require('gremlin');
-import { ROOT, ENDPOINTS, unique, uniqueLabel } from '../support/project';
+import { ROOT, ENDPOINTS, stack, unique, uniqueLabel } from '../support/project';
 
 /** Java processes by main class and config, as `ps` shows them. */
 function javaProcesses(pattern: RegExp): string[] {
@@ -22,9 +22,11 @@ test('stack:up twice leaves one broker and one server process each', () => {
     assert.match(r.stdout, /kafka: already running/);
     assert.match(r.stdout, /gremlin: already running/);
   }
-  assert.equal(javaProcesses(/kafka\.Kafka /).length, 1);
-  assert.equal(javaProcesses(/GremlinServer .*gremlin-server\.yaml/).length, 1);
-  assert.equal(javaProcesses(/GremlinServer .*gremlin-server-secure\.yaml/).length, 1);
+  // Count the processes of this stack (its state folder), not private brokers other suites may run.
+  const run = stack.RUN.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  assert.equal(javaProcesses(new RegExp(`kafka\\.Kafka ${run}/kafka/server\\.properties`)).length, 1);
+  assert.equal(javaProcesses(new RegExp(`GremlinServer ${run}/gremlin/conf/gremlin-server\\.yaml`)).length, 1);
+  assert.equal(javaProcesses(new RegExp(`GremlinServer ${run}/gremlin/conf/gremlin-server-secure\\.yaml`)).length, 1);
   const status = spawnSync(process.execPath, [path.join(ROOT, 'stack', 'stack.js'), 'status'], { encoding: 'utf8' });
   assert.match(status.stdout, /kafka\s+running \(pid \d+\), port 9092 open/);
   assert.match(status.stdout, /gremlin\s+running \(pid \d+\), port 8182 open/);

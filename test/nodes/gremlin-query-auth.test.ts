@@ -33,7 +33,7 @@ function request(port: number, method: string, url: string, body?: unknown, toke
   });
 }
 
-test('the button endpoint needs ceh-gremlin-query.write when adminAuth is on', async () => {
+test('the button endpoint needs ceh-gremlin-query.write when adminAuth is on', { timeout: 60000 }, async () => {
   const L = uniqueLabel('auth');
   await admin.submit("g.addV(L).property('cid','Z1').iterate()", { L });
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-gq-auth-'));
@@ -54,7 +54,8 @@ test('the button endpoint needs ceh-gremlin-query.write when adminAuth is on', a
   RED.init(server, {
     userDir, nodesDir, flowFile: 'flows.json', httpAdminRoot: '/', httpNodeRoot: false, uiPort: 0,
     logging: { console: { level: 'error' } }, editorTheme: { tours: false, projects: { enabled: false } }, credentialSecret: 'ceh-test',
-    adminAuth: { type: 'credentials', users: [
+    // Node-RED keeps a timer until its sessions expire: a short expiry lets this test process exit soon after.
+    adminAuth: { type: 'credentials', sessionExpiryTime: 5, users: [
       { username: 'admin', password: hash, permissions: '*' },
       { username: 'viewer', password: hash, permissions: 'read' },
     ] },

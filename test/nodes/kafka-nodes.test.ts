@@ -146,3 +146,26 @@ test('a failed send in kafka out reaches a Catch node with the message', async (
   await eventually('the good one acked', () => probe.msgs('ok').length === 1);
   assert.equal(probe.msgs('ok')[0].payload.id, 'E-3');
 });
+
+test('kafka out never drops silently while the broker is unreachable: up to maxQueue wait, beyond it fail at once', async () => {
+  probe.clear();
+  // A port nothing listens on: the producer cannot connect, so every send waits and then fails.
+  await rt.deploy([
+    { id: 'dead-broker', type: 'ceh-kafka-broker', brokers: '127.0.0.1:1', clientId: 'ceh-test-dead', connectionTimeout: 300, requestTimeout: 1000 },
+    { id: 'k-out', type: 'ceh-kafka-out', broker: 'dead-broker', topic: unique('ceh-unreachable'), keyType: 'none', headersType: 'none', partitionType: 'none', acks: 'all', maxQueue: 2, wires: [['k-ok']] },
+    { id: 'k-ok', type: 'function', func: recordCode('ok'), outputs: 1, wires: [] },
+    { id: 'k-catch', type: 'catch', scope: ['k-out'], uncaught: false, wires: [['k-caught']] },
+    { id: 'k-caught', type: 'function', func: recordCode('caught'), outputs: 1, wires: [] },
+  ]);
+  for (const id of ['Q-1', 'Q-2', 'Q-3', 'Q-4']) rt.inject('k-out', { payload: { id } });
+  // The two beyond the bound fail at once; the two waiting fail when the producer gives up. None is acked, none is lost.
+  await eventually('over-the-bound messages fail at once', () => probe.msgs('caught').length >= 2, 5000);
+  const first = probe.msgs('caught').slice(0, 2);
+  assert.deepEqual(first.map((m) => m.payload.id).sort(), ['Q-3', 'Q-4']);
+  for (const m of first) assert.match(m.error.message, /2 messages already waiting for the broker \(queue bound 2\)/);
+  await eventually('the waiting messages fail too', () => probe.msgs('caught').length === 4, 120000);
+  const later = probe.msgs('caught').slice(2);
+  assert.deepEqual(later.map((m) => m.payload.id).sort(), ['Q-1', 'Q-2']);
+  for (const m of later) assert.match(m.error.message, /kafka out: send to .* failed/);
+  assert.equal(probe.msgs('ok').length, 0);
+});

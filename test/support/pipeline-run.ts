@@ -1,0 +1,251 @@
+/*
+ * Running the project's Customer 360 flow for the reliability suite: demo events produced to isolated topics, Node-RED
+ * as a child process (scripts/node-red-home.js, as `npm start` runs it) with customerFlow() pointed at those topics,
+ * the graph gReliability and any broker / Gremlin URL (e.g. a fault-injecting proxy), plus what the scenarios observe:
+ * node statuses (over the editor's comms socket), the child's RSS, the dead-letter topic and the graph.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as net from 'net';
+import type { ChildProcess } from 'child_process';
+import { Kafka, logLevel, Message } from 'kafkajs';
+import { ROOT, ENDPOINTS, sleep } from './project';
+import { DemoRecord, TOPICS } from '../../lib/demo/generator';
+import { toMessage } from '../../lib/demo/produce';
+import { GremlinConnection } from '../../lib/gremlin/connection';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const home = require(path.join(ROOT, 'scripts', 'node-red-home.js'));
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { customerFlow } = require(path.join(ROOT, 'scripts', 'build-flow.js'));
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const WebSocket = require('ws');
+
+export const SOURCE = 'gReliability';
+
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+export function kafka(brokers: string[] = ENDPOINTS.kafkaBrokers): Kafka {
+  return new Kafka({ brokers, clientId: 'ceh-reliability', logLevel: logLevel.NOTHING, retry: { retries: 10 } });
+}
+
+/** Creates the prefixed demo topics (3 partitions each, as the demo producer does) and writes the records, keyed. */
+export async function produceRecords(prefix: string, records: DemoRecord[], brokers: string[] = ENDPOINTS.kafkaBrokers): Promise<void> {
+  const k = kafka(brokers);
+  const admin = k.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: Object.values(TOPICS).map((t) => ({ topic: prefix + t, numPartitions: 3, replicationFactor: 1 })), waitForLeaders: true });
+  } finally { await admin.disconnect(); }
+  const producer = k.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    for (let i = 0; i < records.length; i += 5000) {
+      const byTopic = new Map<string, Message[]>();
+      for (const r of records.slice(i, i + 5000)) {
+        const t = prefix + r.topic;
+        if (!byTopic.has(t)) byTopic.set(t, []);
+        byTopic.get(t)!.push(toMessage(r));
+      }
+      await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })), acks: -1 });
+    }
+  } finally { await producer.disconnect(); }
+}
+
+export async function deleteTopics(prefix: string, brokers: string[] = ENDPOINTS.kafkaBrokers): Promise<void> {
+  const admin = kafka(brokers).admin();
+  await admin.connect().catch(() => undefined);
+  await admin.deleteTopics({ topics: Object.values(TOPICS).map((t) => prefix + t), timeout: 10000 }).catch(() => undefined);
+  await admin.disconnect().catch(() => undefined);
+}
+
+/** Sum over the source topics of the group's committed offsets (what the pipeline has finished for good). */
+export async function committedTotal(prefix: string, groupPrefix: string, brokers: string[] = ENDPOINTS.kafkaBrokers): Promise<number> {
+  const admin = kafka(brokers).admin();
+  await admin.connect();
+  try {
+    let n = 0;
+    for (const t of [TOPICS.customers, TOPICS.orders, TOPICS.clicks, TOPICS.tweets]) {
+      const res = await admin.fetchOffsets({ groupId: `${groupPrefix}-${t.replace(/\W/g, '')}`, topics: [prefix + t] });
+      for (const p of res[0]?.partitions ?? []) n += Math.max(0, Number(p.offset));
+    }
+    return n;
+  } finally { await admin.disconnect(); }
+}
+
+export interface DeadLetters {
+  /** Messages on the dead-letter topic. */
+  messages: number;
+  /** Distinct source records (topic/partition/offset from the headers). */
+  distinct: number;
+  /** Reasons seen (ceh-error header), first 80 chars, with counts. */
+  reasons: Record<string, number>;
+}
+
+/** Reads the whole dead-letter topic (up to its current end). */
+export async function readDeadLetters(prefix: string, brokers: string[] = ENDPOINTS.kafkaBrokers): Promise<DeadLetters> {
+  const topic = prefix + TOPICS.deadletter;
+  const k = kafka(brokers);
+  const admin = k.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const want = ends.reduce((s, p) => s + Number(p.high) - Number(p.low), 0);
+  const out: DeadLetters = { messages: 0, distinct: 0, reasons: {} };
+  if (want === 0) return out;
+  const seen = new Set<string>();
+  const consumer = k.consumer({ groupId: `ceh-reliability-dl-${Date.now()}-${Math.random().toString(36).slice(2)}` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`read ${out.messages}/${want} dead letters`)), 30000);
+      consumer.run({
+        eachMessage: async ({ message }) => {
+          const h = (n: string) => (message.headers?.[n] ? String(message.headers[n]) : '');
+          out.messages++;
+          seen.add(`${h('ceh-source-topic')}/${h('ceh-source-partition')}@${h('ceh-source-offset')}`);
+          const reason = h('ceh-error').replace(/\d+/g, 'N').slice(0, 80);
+          out.reasons[reason] = (out.reasons[reason] ?? 0) + 1;
+          if (out.messages >= want) { clearTimeout(timer); resolve(); }
+        },
+      }).catch(reject);
+    });
+  } finally { await consumer.disconnect(); }
+  out.distinct = seen.size;
+  return out;
+}
+
+/** A connection to the graph of the suite, straight to the server (never through a test proxy). */
+export function graphConnection(): GremlinConnection {
+  return new GremlinConnection({ url: ENDPOINTS.gremlinUrl, traversalSource: SOURCE, requestTimeoutMs: 120000 });
+}
+
+/** The graph instance behind SOURCE (Gremlin Server binds each graph by its name in scripts). */
+const GRAPH = 'reliability';
+
+/**
+ * Empties the suite's graph and indexes the given vertex key properties (those of the demo mappings). Without the indexes every
+ * mergeV scans all vertices (TinkerGraph has no index unless asked), which makes a 50,000-event run ten times slower;
+ * any production graph indexes its key properties too. createIndex is a no-op for a key already indexed.
+ */
+export async function clearGraph(conn: GremlinConnection, keys: string[]): Promise<void> {
+  // TinkerGraph.clear() empties the graph (and its indexes) at once; V().drop() takes a minute for a 50,000-event graph.
+  await conn.submit(`${GRAPH}.clear(); keyNames.each { ${GRAPH}.createIndex(it, Vertex.class) }; ${SOURCE}.V().count()`, { keyNames: keys });
+}
+
+export async function graphCounts(conn: GremlinConnection): Promise<{ vertices: number; edges: number }> {
+  // The server iterates a returned list: two results.
+  const [v, e] = await conn.submit(`[${SOURCE}.V().count().next(), ${SOURCE}.E().count().next()]`) as unknown[];
+  return { vertices: Number(v), edges: Number(e) };
+}
+
+export interface RunOptions {
+  topicPrefix: string;
+  groupPrefix: string;
+  brokers?: string;
+  gremlinUrl?: string;
+  maxInFlight?: number;
+}
+
+/**
+ * Node-RED as a child process on its own userDir and port, running customerFlow(). The same instance can be killed
+ * and started again on the same userDir (same flow, same consumer groups), as a supervisor would.
+ */
+export class NodeRedChild {
+  readonly userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-reliability-'));
+  port = 0;
+  child: ChildProcess | null = null;
+  /** Latest status per node id (text), from the editor's comms socket. */
+  readonly status = new Map<string, { text?: string; fill?: string }>();
+  /** Every status text seen per node id (to prove a state was reached, e.g. "paused"). */
+  readonly statusHistory = new Map<string, string[]>();
+  private ws: any = null;
+  private log: string[] = [];
+  readonly flow: any[];
+
+  constructor(opts: RunOptions) {
+    this.flow = customerFlow({ traversalSource: SOURCE, httpPath: '/customer/:id/360', ...opts });
+    fs.writeFileSync(path.join(this.userDir, 'flow-source.json'), JSON.stringify(this.flow));
+  }
+
+  nodeId(type: string, nameIncludes = ''): string {
+    const n = this.flow.find((x) => x.type === type && String(x.name ?? '').includes(nameIncludes));
+    if (!n) throw new Error(`no ${type} node named like "${nameIncludes}" in the flow`);
+    return n.id;
+  }
+
+  get pid(): number {
+    if (!this.child?.pid) throw new Error('Node-RED is not running');
+    return this.child.pid;
+  }
+
+  async start(): Promise<void> {
+    if (!this.port) this.port = await freePort();
+    home.prepareUserDir(this.userDir, { flowFile: path.join(this.userDir, 'flow-source.json'), port: this.port });
+    const child = home.startNodeRed(this.userDir, { stdio: ['ignore', 'pipe', 'pipe'], env: { CEH_LOG_LEVEL: 'warn' } }) as ChildProcess;
+    this.child = child;
+    const keep = (b: Buffer) => { this.log.push(b.toString()); if (this.log.length > 400) this.log.splice(0, 200); };
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    await home.waitForEditor(this.port, { child, timeoutMs: 60000 });
+    await this.watchStatus();
+  }
+
+  private async watchStatus(): Promise<void> {
+    const ws = new WebSocket(`ws://127.0.0.1:${this.port}/comms`);
+    this.ws = ws;
+    await new Promise<void>((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+    ws.send(JSON.stringify({ subscribe: 'status/#' }));
+    ws.on('message', (data: Buffer) => {
+      let events: any;
+      try { events = JSON.parse(data.toString()); } catch { return; }
+      for (const e of Array.isArray(events) ? events : [events]) {
+        if (typeof e?.topic !== 'string' || !e.topic.startsWith('status/')) continue;
+        const id = e.topic.slice('status/'.length);
+        this.status.set(id, e.data ?? {});
+        const h = this.statusHistory.get(id) ?? [];
+        if (e.data?.text) h.push(String(e.data.text));
+        if (h.length > 2000) h.splice(0, 1000);
+        this.statusHistory.set(id, h);
+      }
+    });
+    ws.on('error', () => undefined);
+  }
+
+  /** VmRSS of the child in MB (from /proc). */
+  rssMb(): number {
+    const s = fs.readFileSync(`/proc/${this.pid}/status`, 'utf8');
+    const m = /VmRSS:\s+(\d+) kB/.exec(s);
+    return m ? Number(m[1]) / 1024 : NaN;
+  }
+
+  /** Kills the child with a signal and waits until it is gone. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    this.ws?.terminate();
+    this.ws = null;
+    const gone = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill(signal);
+    await Promise.race([gone, sleep(20000)]);
+    if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await gone; }
+    this.child = null;
+  }
+
+  logTail(lines = 40): string {
+    return this.log.join('').split('\n').slice(-lines).join('\n');
+  }
+
+  async stop(): Promise<void> {
+    await this.kill('SIGTERM');
+    fs.rmSync(this.userDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,29 @@
+/* Which Gremlin errors are retried, and which are waited out as an outage (pure classification, plain values). */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { TransientError, isTransient, isConnectionLoss } from '../../lib/gremlin/connection';
+
+test('no server answer is an outage: retried and waited out', () => {
+  const refused = new TransientError('cannot connect to ws://127.0.0.1:1/gremlin: connect ECONNREFUSED', Object.assign(new Error('ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+  const silent = new TransientError('request timed out after 30000 ms');
+  for (const e of [refused, silent]) {
+    assert.equal(isTransient(e), true);
+    assert.equal(isConnectionLoss(e), true);
+  }
+});
+
+test('server conflicts and throttling are retried a bounded number of times, not waited out', () => {
+  const conflict = new TransientError('ConcurrentModificationException', { statusCode: 500, message: 'ConcurrentModificationException' });
+  assert.equal(isTransient(conflict), true);
+  assert.equal(isConnectionLoss(conflict), false);
+  const throttled = { statusCode: 429, message: 'RequestRateTooLarge' };
+  assert.equal(isTransient(throttled), true);
+  assert.equal(isConnectionLoss(throttled), false);
+});
+
+test('a request the server rejects is neither retried nor waited out', () => {
+  const bad = { statusCode: 597, message: 'No such property: x for class: Script1' };
+  assert.equal(isTransient(bad), false);
+  assert.equal(isConnectionLoss(bad), false);
+  assert.equal(isConnectionLoss(new Error('the Gremlin connection is closed')), false);
+});
