@@ -1,5 +1,5 @@
 /*
- * `npm run demo:produce -- --events N [--rate R] [--seed S] [--brokers host:port]`: writes the demo events to Kafka,
+ * `npm run demo:produce -- --events N [--rate R] [--seed S] [--brokers host:port] [--topic-prefix P]`: writes the demo events to Kafka,
  * keyed by customer so one customer's events stay ordered, and prints progress and a summary (counts per topic and the
  * expected graph size).
  */
@@ -14,6 +14,8 @@ export interface ProduceOptions {
   brokers?: string[];
   /** Partitions for topics that do not exist yet. */
   partitions?: number;
+  /** Prepended to every topic name (isolated runs: tests and benchmarks use customerFlow({topicPrefix}) alike). */
+  topicPrefix?: string;
   log?: (line: string) => void;
 }
 
@@ -22,12 +24,12 @@ export function toMessage(r: DemoRecord): Message {
   return { key: r.key, value, headers: { 'ceh-demo': 'true' }, timestamp: String(Date.now()) };
 }
 
-export async function ensureTopics(brokers: string[], partitions = 3): Promise<void> {
+export async function ensureTopics(brokers: string[], partitions = 3, topicPrefix = ''): Promise<void> {
   const admin = new Kafka({ brokers, clientId: 'ceh-demo-admin', logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const topics = Object.values(TOPICS).filter((t) => !existing.has(t)).map((topic) => ({ topic, numPartitions: partitions }));
+    const topics = Object.values(TOPICS).map((t) => topicPrefix + t).filter((t) => !existing.has(t)).map((topic) => ({ topic, numPartitions: partitions }));
     if (topics.length) await admin.createTopics({ topics, waitForLeaders: true });
   } finally { await admin.disconnect(); }
 }
@@ -36,7 +38,8 @@ export async function produceDemo(opts: ProduceOptions): Promise<DemoSummary> {
   const log = opts.log ?? ((l: string) => process.stdout.write(`${l}\n`));
   const brokers = opts.brokers ?? ['127.0.0.1:9092'];
   const { records, summary } = generate(opts.events, opts.seed ?? 42);
-  await ensureTopics(brokers, opts.partitions ?? 3);
+  const prefix = opts.topicPrefix ?? '';
+  await ensureTopics(brokers, opts.partitions ?? 3, prefix);
   const producer = new Kafka({ brokers, clientId: 'ceh-demo-producer', logLevel: logLevel.WARN }).producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const t0 = Date.now();
@@ -47,7 +50,11 @@ export async function produceDemo(opts: ProduceOptions): Promise<DemoSummary> {
     for (let i = 0; i < records.length; i += chunk) {
       const slice = records.slice(i, i + chunk);
       const byTopic = new Map<string, Message[]>();
-      for (const r of slice) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), toMessage(r)]);
+      for (const r of slice) {
+        const topic = prefix + r.topic;
+        const messages = byTopic.get(topic);
+        if (messages) messages.push(toMessage(r)); else byTopic.set(topic, [toMessage(r)]);
+      }
       await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })), acks: -1, compression: CompressionTypes.None });
       sent += slice.length;
       if (opts.rate) {
@@ -93,8 +100,9 @@ export function parseArgs(argv: string[]): ProduceOptions & { json: boolean } {
     else if (a === '--seed') opts.seed = num(next());
     else if (a === '--brokers') opts.brokers = next().split(',');
     else if (a === '--partitions') opts.partitions = num(next());
+    else if (a === '--topic-prefix') opts.topicPrefix = next();
     else if (a === '--json') opts.json = true;
-    else throw new Error(`unknown option ${a} (use --events N [--rate R] [--seed S] [--brokers h:p] [--json])`);
+    else throw new Error(`unknown option ${a} (use --events N [--rate R] [--seed S] [--brokers h:p] [--topic-prefix P] [--json])`);
   }
   return opts;
 }

@@ -81,7 +81,9 @@ export = function (RED: NodeAPI) {
     if (!node || typeof node.runTest !== 'function') { res.status(404).json({ error: 'not deployed' }); return; }
     try {
       const result = await node.runTest();
-      RED.comms.publish('debug', RED.util.encodeObject({ id: node.id, z: node.z, name: node.name, topic: 'gremlin query (test)', msg: result }));
+      // `path` (the flow path, as the core debug node sends it) is what the Debug sidebar reads on mouse-over.
+      const flowPath = (node as unknown as { _flow?: { path?: string } })._flow?.path ?? node.z;
+      RED.comms.publish('debug', RED.util.encodeObject({ id: node.id, z: node.z, path: flowPath, name: node.name, topic: 'gremlin query (test)', msg: result }));
       res.json({ result });
     } catch (err) {
       const message = String((err as Error).message || err);

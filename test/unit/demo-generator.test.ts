@@ -46,6 +46,8 @@ test('demo:produce arguments are checked', () => {
   assert.throws(() => parseArgs(['--events']), /--events needs a value/);
   assert.throws(() => parseArgs(['--events', 'x']), /non-negative number/);
   assert.throws(() => parseArgs(['--nope']), /unknown option --nope/);
+  assert.equal(parseArgs(['--topic-prefix', 'run7.']).topicPrefix, 'run7.');
+  assert.throws(() => parseArgs(['--topic-prefix']), /--topic-prefix needs a value/);
 });
 
 test('records become Kafka messages: JSON values, raw strings as they are, tombstones as null', () => {

@@ -1,0 +1,73 @@
+/*
+ * Node-RED as a child process running the Customer 360 flow, isolated (topic prefix, group prefix, traversal source) —
+ * what `npm start` runs, for the end-to-end and browser tests. Callers stop it in a finally block.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as net from 'net';
+import type { ChildProcess } from 'child_process';
+import { ROOT } from './project';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { customerFlow } = require(path.join(ROOT, 'scripts', 'build-flow.js'));
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const home = require(path.join(ROOT, 'scripts', 'node-red-home.js'));
+
+export type FlowNode = Record<string, any> & { id: string; type: string };
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface CustomerFlowChild {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  flow: FlowNode[];
+  userDir: string;
+  /** Seconds from spawning Node-RED until the editor answered. */
+  editorReadyS: number;
+  /** Everything Node-RED printed (for failure reports). */
+  log: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts Node-RED with customerFlow(options) deployed and resolves once the editor answers. */
+export async function startCustomerFlow(options: Record<string, unknown>): Promise<CustomerFlowChild> {
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-nr-'));
+  const port = await freePort();
+  const flow: FlowNode[] = customerFlow(options);
+  const flowFile = path.join(userDir, 'customer-360.json');
+  fs.writeFileSync(flowFile, JSON.stringify(flow));
+  home.prepareUserDir(userDir, { flowFile, port });
+  const log: string[] = [];
+  const t0 = Date.now();
+  const child: ChildProcess = home.startNodeRed(userDir, { stdio: 'pipe', env: { CEH_LOG_LEVEL: 'warn' } });
+  child.stdout?.on('data', (d) => log.push(String(d)));
+  child.stderr?.on('data', (d) => log.push(String(d)));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGINT'); // Node-RED closes its flows (consumers leave their groups)
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
+      await exited;
+      clearTimeout(timer);
+    }
+    fs.rmSync(userDir, { recursive: true, force: true });
+  };
+  try {
+    await home.waitForEditor(port, { child, timeoutMs: 60000 });
+  } catch (e) {
+    await stop();
+    throw new Error(`${(e as Error).message}\n${log.join('').slice(-3000)}`);
+  }
+  return { child, port, url: `http://127.0.0.1:${port}`, flow, userDir, editorReadyS: (Date.now() - t0) / 1000, log, stop };
+}
