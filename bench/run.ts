@@ -33,8 +33,8 @@ const onlyArg = args.find((a) => a.startsWith('--only'));
 const onlyList = onlyArg === undefined ? '1,2,3,4,5' : onlyArg.includes('=') ? onlyArg.split('=')[1] : args[args.indexOf('--only') + 1] ?? '';
 const ONLY = new Set(onlyList.split(',').map(Number).filter((n) => n >= 1 && n <= 5));
 const SIZES = QUICK
-  // Quick: sized so the slowest stage (TinkerGraph merges at ~1,000 events/s here) keeps the run to a few minutes.
-  ? { single: 3000, limit: 5000, kafka: 50000, memory: [5000, 20000], latencySecs: 10 }
+  // Quick: sized so the slowest stage (TinkerGraph merges at ~1,000 events/s here) keeps the run near two minutes.
+  ? { single: 1000, limit: 2000, kafka: 50000, memory: [2000, 8000], latencySecs: 8 }
   : { single: 20000, limit: 100000, kafka: 200000, memory: [100000, 1000000], latencySecs: 30 };
 const SOURCE = 'gBench';
 const RUN_ID = Date.now().toString(36);
