@@ -3,21 +3,14 @@
  * message hooks exist only there) against the real local broker. Downstream function nodes hold done() in the probe
  * until the test releases them; "unload" is a deploy of an empty flow, "load" deploys the same flow again.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { startNodeRed, NodeRedRuntime, FlowNode } from '../support/node-red-runtime';
+import { FlowNode } from '../support/node-red-runtime';
 import { unique, eventually } from '../support/project';
-import { Probe, holdCode, recordCode, createTopic, deleteTopics, produce, brokerNode, committed } from '../support/kafka-test-kit';
+import { kafkaTestRuntime, holdCode, recordCode, createTopic, produce, brokerNode, committed } from '../support/kafka-test-kit';
 
-const probe = new Probe();
-let rt: NodeRedRuntime;
-const topics: string[] = [];
-
-before(async () => { rt = await startNodeRed({ globals: { probe } }); });
-after(async () => {
-  await rt.stop();
-  await deleteTopics(topics);
-});
+const suite = kafkaTestRuntime();
+const { probe, topics } = suite;
 
 /** For eventually(): true once partition 0's committed offset is `expected`, else throws with what it is. */
 async function committedIs(groupId: string, topic: string, expected: number): Promise<boolean> {
@@ -43,7 +36,7 @@ test('unfinished messages are delivered again after an unload, finished ones are
   const topic = await newTopic(Array.from({ length: 10 }, (_, i) => ({ i })));
   const groupId = unique('g-alo');
   const flow: FlowNode[] = [brokerNode(), kafkaIn(topic, groupId, ['hold']), { id: 'hold', type: 'function', func: holdCode('h'), outputs: 1, wires: [] }];
-  await rt.deploy(flow);
+  await suite.rt.deploy(flow);
   await eventually('10 held', () => probe.held('h').length === 10);
   assert.deepEqual(await committed(groupId, topic), { 0: -1 }, 'nothing committed while all are held');
   // Finish 0..5 out of order; 6..9 stay unfinished.
@@ -52,16 +45,16 @@ test('unfinished messages are delivered again after an unload, finished ones are
   probe.release('h', (m) => m.payload.i === 4);
   await eventually('commit up to 6', () => committedIs(groupId, topic, 6));
 
-  await rt.deploy([]);
+  await suite.rt.deploy([]);
   assert.deepEqual(await committed(groupId, topic), { 0: 6 });
   probe.clear();
-  await rt.deploy(flow);
+  await suite.rt.deploy(flow);
   await produce(topic, [{ value: JSON.stringify({ i: 10 }) }]);
   await eventually('the record after the redelivered ones', () => probe.msgs('h').some((m) => m.payload.i === 10));
   assert.deepEqual(probe.msgs('h').map((m) => m.payload.i), [6, 7, 8, 9, 10]);
   probe.release('h');
   await eventually('all committed', () => committedIs(groupId, topic, 11));
-  await rt.deploy([]);
+  await suite.rt.deploy([]);
 });
 
 test('the guarantee holds through function, switch, change and a fan-out to two branches', async () => {
@@ -78,7 +71,7 @@ test('the guarantee holds through function, switch, change and a fan-out to two 
     { id: 'a', type: 'function', func: holdCode('A'), outputs: 1, wires: [] },
     { id: 'b', type: 'function', func: holdCode('B'), outputs: 1, wires: [] },
   ];
-  await rt.deploy(flow);
+  await suite.rt.deploy(flow);
   await eventually('8 kept messages in both branches', () => probe.held('A').length === 8 && probe.held('B').length === 8);
   assert.ok(probe.msgs('A').every((m) => m.viaFunction === true && m.branch === 'both'));
   // 0..5 finished in both branches (1 and 4 were dropped by the switch); 6 finished only in branch A.
@@ -88,24 +81,24 @@ test('the guarantee holds through function, switch, change and a fan-out to two 
   probe.release('B', (m) => m.payload.i === 5);
   await eventually('commit up to 6', () => committedIs(groupId, topic, 6));
 
-  await rt.deploy([]);
+  await suite.rt.deploy([]);
   assert.deepEqual(await committed(groupId, topic), { 0: 6 }, 'message 6 is unfinished in branch B: not committed');
   probe.clear();
-  await rt.deploy(flow);
+  await suite.rt.deploy(flow);
   await produce(topic, [{ value: JSON.stringify({ i: 10, kind: 'keep' }) }]);
   await eventually('the record after the redelivered ones', () => probe.msgs('B').some((m) => m.payload.i === 10));
   assert.deepEqual(probe.msgs('B').map((m) => m.payload.i), [6, 7, 8, 9, 10]);
   assert.deepEqual(probe.msgs('A').map((m) => m.payload.i), [6, 7, 8, 9, 10]);
   probe.release('A');
   probe.release('B');
-  await rt.deploy([]);
+  await suite.rt.deploy([]);
 });
 
 test('backpressure: in flight never exceeds maxInFlight; the consumer pauses and resumes', async () => {
   probe.clear();
   const topic = await newTopic(Array.from({ length: 20 }, (_, i) => ({ i })));
   const groupId = unique('g-bp');
-  await rt.deploy([
+  await suite.rt.deploy([
     brokerNode(),
     kafkaIn(topic, groupId, ['hold'], { maxInFlight: 4 }),
     { id: 'hold', type: 'function', func: holdCode('h'), outputs: 1, wires: [] },
@@ -130,7 +123,7 @@ test('backpressure: in flight never exceeds maxInFlight; the consumer pauses and
   const firstPause = statuses().findIndex((s) => s.startsWith('paused'));
   assert.ok(statuses().slice(firstPause).some((s) => s.startsWith('consuming')), 'resumed after pausing');
   await eventually('all committed', () => committedIs(groupId, topic, 20));
-  await rt.deploy([]);
+  await suite.rt.deploy([]);
 });
 
 test('batch mode: one message per fetched batch, unfinished batches delivered again', async () => {
@@ -139,7 +132,7 @@ test('batch mode: one message per fetched batch, unfinished batches delivered ag
   const groupId = unique('g-batch');
   const flow: FlowNode[] = [brokerNode(), kafkaIn(topic, groupId, ['hold'], { mode: 'batch' }), { id: 'hold', type: 'function', func: holdCode('h'), outputs: 1, wires: [] }];
   const values = () => probe.msgs('h').flatMap((m) => m.payload.map((v: { i: number }) => v.i));
-  await rt.deploy(flow);
+  await suite.rt.deploy(flow);
   await eventually('first 10 records', () => values().length === 10);
   const first = probe.msgs('h')[0];
   assert.equal(first.kafka.batch, true);
@@ -150,14 +143,14 @@ test('batch mode: one message per fetched batch, unfinished batches delivered ag
   await eventually('batch committed', () => committedIs(groupId, topic, 10));
   await produce(topic, Array.from({ length: 10 }, (_, k) => ({ value: JSON.stringify({ i: 10 + k }) })));
   await eventually('next 10 records', () => values().length === 20);
-  await rt.deploy([]);
+  await suite.rt.deploy([]);
   assert.deepEqual(await committed(groupId, topic), { 0: 10 });
   probe.clear();
-  await rt.deploy(flow);
+  await suite.rt.deploy(flow);
   await produce(topic, [{ value: JSON.stringify({ i: 20 }) }]);
   await eventually('the record after the redelivered ones', () => values().includes(20));
   assert.deepEqual(values(), Array.from({ length: 11 }, (_, k) => 10 + k));
   probe.release('h');
   await eventually('all committed', () => committedIs(groupId, topic, 21));
-  await rt.deploy([]);
+  await suite.rt.deploy([]);
 });

@@ -1,19 +1,12 @@
 /* kafka in / kafka out in a real Node-RED runtime against the real local broker: round trip, decoding, regex, groups. */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { startNodeRed, NodeRedRuntime, FlowNode } from '../support/node-red-runtime';
+import { FlowNode } from '../support/node-red-runtime';
 import { unique, eventually } from '../support/project';
-import { Probe, recordCode, createTopic, deleteTopics, produce, brokerNode, withAdmin } from '../support/kafka-test-kit';
+import { kafkaTestRuntime, recordCode, createTopic, produce, brokerNode, withAdmin } from '../support/kafka-test-kit';
 
-const probe = new Probe();
-let rt: NodeRedRuntime;
-const topics: string[] = [];
-
-before(async () => { rt = await startNodeRed({ globals: { probe } }); });
-after(async () => {
-  await rt.stop();
-  await deleteTopics(topics);
-});
+const suite = kafkaTestRuntime();
+const { probe, topics } = suite;
 
 function kafkaIn(id: string, extra: Record<string, unknown>, out0: string, out1 = `${out0}-bad`): FlowNode[] {
   return [
@@ -28,7 +21,7 @@ test('round trip through kafka out and kafka in keeps keys, headers and values i
   const topic = unique('ceh-rt');
   topics.push(topic);
   await createTopic(topic, 1);
-  await rt.deploy([
+  await suite.rt.deploy([
     brokerNode(),
     { id: 'k-out', type: 'ceh-kafka-out', broker: 'broker', topic, key: 'key', keyType: 'msg', headers: 'headers', headersType: 'msg', partitionType: 'none', acks: 'all', compression: 'gzip', wires: [['k-out-ok']] },
     { id: 'k-out-ok', type: 'function', func: recordCode('acked'), outputs: 1, wires: [] },
@@ -39,11 +32,11 @@ test('round trip through kafka out and kafka in keeps keys, headers and values i
   ]);
   const bytes = Buffer.from([0xff, 0x00, 0x01]);
   // One at a time, so the record order (and offsets) is the order sent.
-  rt.inject('k-out', { payload: { customerId: 'C-1', n: 1 }, key: 'k1', headers: { source: 'crm', version: 2 } });
+  suite.rt.inject('k-out', { payload: { customerId: 'C-1', n: 1 }, key: 'k1', headers: { source: 'crm', version: 2 } });
   await eventually('first ack', () => probe.msgs('acked').length === 1);
-  rt.inject('k-out', { payload: 'plain text', key: 'k2' });
+  suite.rt.inject('k-out', { payload: 'plain text', key: 'k2' });
   await eventually('second ack', () => probe.msgs('acked').length === 2);
-  rt.inject('k-out', { payload: bytes });
+  suite.rt.inject('k-out', { payload: bytes });
   await eventually('third ack', () => probe.msgs('acked').length === 3);
   assert.deepEqual(probe.msgs('acked').map((m) => m.kafka.offset), ['0', '1', '2']);
 
@@ -87,7 +80,7 @@ test('a topic regex subscribes to every matching topic', async () => {
   await produce(a, [{ value: '{"from":"a"}' }]);
   await produce(b, [{ value: '{"from":"b"}' }]);
   await produce(other, [{ value: '{"from":"other"}' }]);
-  await rt.deploy([brokerNode(), ...kafkaIn('rx', { topics: `^${prefix.replace(/[-]/g, '\\-')}-[ab]$`, topicsType: 'regex' }, 'rx')]);
+  await suite.rt.deploy([brokerNode(), ...kafkaIn('rx', { topics: `^${prefix.replace(/[-]/g, '\\-')}-[ab]$`, topicsType: 'regex' }, 'rx')]);
   await eventually('both matching topics', () => probe.msgs('rx').length >= 2);
   // A record produced after the matching ones, on a matching topic: once it is here, nothing else is still coming.
   await produce(a, [{ value: '{"from":"a2"}' }]);
@@ -102,7 +95,7 @@ test('two kafka in nodes in one group share the partitions of a topic', async ()
   const groupId = unique('g-share');
   topics.push(topic);
   await createTopic(topic, 4);
-  await rt.deploy([
+  await suite.rt.deploy([
     brokerNode(),
     ...kafkaIn('m1', { topics: topic, groupId }, 'm1'),
     ...kafkaIn('m2', { topics: topic, groupId }, 'm2'),
@@ -128,16 +121,16 @@ test('a failed send in kafka out reaches a Catch node with the message', async (
   const topic = unique('ceh-fail');
   topics.push(topic);
   await createTopic(topic, 1);
-  await rt.deploy([
+  await suite.rt.deploy([
     brokerNode(),
     { id: 'k-out', type: 'ceh-kafka-out', broker: 'broker', topic: '', keyType: 'none', headersType: 'none', partition: 'partition', partitionType: 'msg', acks: 'all', wires: [['k-ok']] },
     { id: 'k-ok', type: 'function', func: recordCode('ok'), outputs: 1, wires: [] },
     { id: 'k-catch', type: 'catch', scope: ['k-out'], uncaught: false, wires: [['k-caught']] },
     { id: 'k-caught', type: 'function', func: recordCode('caught'), outputs: 1, wires: [] },
   ]);
-  rt.inject('k-out', { topic: 'not a valid topic name!', payload: { id: 'E-1' } });
-  rt.inject('k-out', { topic, payload: { id: 'E-2' }, partition: -3 });
-  rt.inject('k-out', { topic, payload: { id: 'E-3' } });
+  suite.rt.inject('k-out', { topic: 'not a valid topic name!', payload: { id: 'E-1' } });
+  suite.rt.inject('k-out', { topic, payload: { id: 'E-2' }, partition: -3 });
+  suite.rt.inject('k-out', { topic, payload: { id: 'E-3' } });
   await eventually('two caught errors', () => probe.msgs('caught').length === 2, 60000);
   const caught = probe.msgs('caught');
   const byId = Object.fromEntries(caught.map((m) => [m.payload.id, m.error.message]));
@@ -150,14 +143,14 @@ test('a failed send in kafka out reaches a Catch node with the message', async (
 test('kafka out never drops silently while the broker is unreachable: up to maxQueue wait, beyond it fail at once', async () => {
   probe.clear();
   // A port nothing listens on: the producer cannot connect, so every send waits and then fails.
-  await rt.deploy([
+  await suite.rt.deploy([
     { id: 'dead-broker', type: 'ceh-kafka-broker', brokers: '127.0.0.1:1', clientId: 'ceh-test-dead', connectionTimeout: 300, requestTimeout: 1000 },
     { id: 'k-out', type: 'ceh-kafka-out', broker: 'dead-broker', topic: unique('ceh-unreachable'), keyType: 'none', headersType: 'none', partitionType: 'none', acks: 'all', maxQueue: 2, wires: [['k-ok']] },
     { id: 'k-ok', type: 'function', func: recordCode('ok'), outputs: 1, wires: [] },
     { id: 'k-catch', type: 'catch', scope: ['k-out'], uncaught: false, wires: [['k-caught']] },
     { id: 'k-caught', type: 'function', func: recordCode('caught'), outputs: 1, wires: [] },
   ]);
-  for (const id of ['Q-1', 'Q-2', 'Q-3', 'Q-4']) rt.inject('k-out', { payload: { id } });
+  for (const id of ['Q-1', 'Q-2', 'Q-3', 'Q-4']) suite.rt.inject('k-out', { payload: { id } });
   // The two beyond the bound fail at once; the two waiting fail when the producer gives up. None is acked, none is lost.
   await eventually('over-the-bound messages fail at once', () => probe.msgs('caught').length >= 2, 5000);
   const first = probe.msgs('caught').slice(0, 2);

@@ -1,19 +1,11 @@
 /* kafka in / kafka out through the SASL_SSL listener (TLS with the stack's CA, SCRAM-SHA-512), and a wrong password. */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { startNodeRed, NodeRedRuntime } from '../support/node-red-runtime';
 import { unique, eventually, ENDPOINTS } from '../support/project';
-import { Probe, recordCode, createTopic, deleteTopics } from '../support/kafka-test-kit';
+import { kafkaTestRuntime, recordCode, createTopic } from '../support/kafka-test-kit';
 
-const probe = new Probe();
-let rt: NodeRedRuntime;
-const topics: string[] = [];
-
-before(async () => { rt = await startNodeRed({ globals: { probe } }); });
-after(async () => {
-  await rt.stop();
-  await deleteTopics(topics);
-});
+const suite = kafkaTestRuntime();
+const { probe, topics } = suite;
 
 function secureBroker(id: string, sasl: string, password: string) {
   return {
@@ -27,7 +19,7 @@ test('produce and consume through SASL_SSL with SCRAM-SHA-512 and SCRAM-SHA-256'
   const topic = unique('ceh-sasl');
   topics.push(topic);
   await createTopic(topic, 1);
-  await rt.deploy([
+  await suite.rt.deploy([
     secureBroker('b512', 'scram-sha-512', ENDPOINTS.scramPassword),
     secureBroker('b256', 'scram-sha-256', ENDPOINTS.scramPassword),
     { id: 'k-out', type: 'ceh-kafka-out', broker: 'b512', topic, keyType: 'none', headersType: 'none', partitionType: 'none', acks: 'all', wires: [['acked']] },
@@ -35,7 +27,7 @@ test('produce and consume through SASL_SSL with SCRAM-SHA-512 and SCRAM-SHA-256'
     { id: 'k-in', type: 'ceh-kafka-in', broker: 'b256', topics: topic, groupId: unique('g-sasl'), start: 'earliest', valueDecoding: 'auto', maxInFlight: 10, wires: [['got'], []] },
     { id: 'got', type: 'function', func: recordCode('got'), outputs: 1, wires: [] },
   ]);
-  rt.inject('k-out', { payload: { secure: true } });
+  suite.rt.inject('k-out', { payload: { secure: true } });
   await eventually('acked over SASL_SSL', () => probe.msgs('acked').length === 1, 30000);
   await eventually('consumed over SASL_SSL', () => probe.msgs('got').length === 1, 30000);
   assert.deepEqual(probe.msgs('got')[0].payload, { secure: true });
@@ -43,7 +35,7 @@ test('produce and consume through SASL_SSL with SCRAM-SHA-512 and SCRAM-SHA-256'
 
 test('a wrong password shows a clear status and error on kafka in', async () => {
   probe.clear();
-  await rt.deploy([
+  await suite.rt.deploy([
     secureBroker('bad', 'scram-sha-512', 'not-the-password'),
     { id: 'k-in', type: 'ceh-kafka-in', broker: 'bad', topics: unique('ceh-none'), groupId: unique('g-bad'), start: 'earliest', maxInFlight: 10, wires: [[], []] },
     { id: 'st', type: 'status', scope: ['k-in'], wires: [['st-rec']] },
@@ -56,5 +48,5 @@ test('a wrong password shows a clear status and error on kafka in', async () => 
   assert.match(red.status.text, /SASL SCRAM SHA512 authentication failed/i);
   await eventually('an error for Catch nodes', () => probe.msgs('error').length > 0, 30000);
   assert.match(probe.msgs('error')[0].error.message, /kafka in: cannot consume: .*authentication failed/i);
-  await rt.deploy([]);
+  await suite.rt.deploy([]);
 });

@@ -2,6 +2,8 @@
  * Shared pieces of the kafka tests: a probe that function nodes in a real Node-RED flow report to (and hold done()
  * callbacks in), and small admin/produce helpers against the real local broker.
  */
+import { before, after } from 'node:test';
+import { startNodeRed, NodeRedRuntime } from './node-red-runtime';
 import { Kafka, logLevel, Admin } from 'kafkajs';
 import { ENDPOINTS, unique } from './project';
 
@@ -109,4 +111,27 @@ export async function committed(groupId: string, topic: string): Promise<Record<
 /** Flow nodes for a plain-text broker config. */
 export function brokerNode(id = 'broker'): Record<string, unknown> & { id: string; type: string } {
   return { id, type: 'ceh-kafka-broker', brokers: ENDPOINTS.kafkaBrokers.join(','), clientId: 'ceh-test' };
+}
+
+/**
+ * One embedded Node-RED runtime for a test file, with a Probe in its global context; the topics the file lists in
+ * `topics` are deleted when the file ends. Registers the file's before/after hooks.
+ */
+export function kafkaTestRuntime(): { probe: Probe; topics: string[]; readonly rt: NodeRedRuntime } {
+  const probe = new Probe();
+  const topics: string[] = [];
+  let rt: NodeRedRuntime | undefined;
+  before(async () => { rt = await startNodeRed({ globals: { probe } }); });
+  after(async () => {
+    await rt?.stop();
+    await deleteTopics(topics);
+  });
+  return {
+    probe,
+    topics,
+    get rt(): NodeRedRuntime {
+      if (!rt) throw new Error('the Node-RED runtime is not started yet (use it inside a test)');
+      return rt;
+    },
+  };
 }
