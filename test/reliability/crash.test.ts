@@ -14,8 +14,7 @@ import { unique, sleep } from '../support/project';
 import { generate } from '../../lib/demo/generator';
 import { expectedGraph, actualGraph, compareGraphs, total } from '../support/graph-check';
 import {
-  NodeRedChild, produceRecords, deleteTopics, committedTotal, readDeadLetters, graphConnection, clearGraph, graphCounts, SOURCE,
-} from '../support/pipeline-run';
+  NodeRedChild, produceRecords, deleteTopics, committedTotal, readDeadLetters, graphConnection, clearGraph, graphCounts, SOURCE, graphRowFields } from '../support/pipeline-run';
 import { recordScenario } from '../support/reliability';
 
 const EVENTS = Number(process.env.CEH_RELIABILITY_EVENTS) || 50_000;
@@ -89,9 +88,7 @@ test(`crash: ${EVENTS} events, Node-RED SIGKILLed three times, the graph equals 
     recordScenario({
       scenario: '1 crash (3 x SIGKILL)',
       eventsSent: EVENTS,
-      verticesExpected: total(expected.vertices), verticesFound: total(actual.vertices),
-      edgesExpected: total(expected.edges), edgesFound: total(actual.edges),
-      errorOutputs: dead.messages, lost: cmp.lost, duplicated: cmp.duplicated,
+      ...graphRowFields(expected, actual, cmp, dead),
       notes: `kills at ${kills.map((k) => `${Math.round((100 * k.elements) / expectedElements)}%`).join('/')} of the graph; `
         + `checksum ${cmp.equal ? 'equal' : 'DIFFERENT'}; dead letters ${dead.messages} (${dead.distinct} distinct, ${expected.bad} bad sent); `
         + `drained ${Math.round((drainedAt - t0) / 1000)} s, total ${seconds} s`,

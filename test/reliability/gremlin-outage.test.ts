@@ -11,8 +11,7 @@ import { unique, sleep } from '../support/project';
 import { generate } from '../../lib/demo/generator';
 import { expectedGraph, actualGraph, compareGraphs, total } from '../support/graph-check';
 import {
-  NodeRedChild, produceRecords, deleteTopics, committedTotal, readDeadLetters, graphConnection, clearGraph, graphCounts, SOURCE,
-} from '../support/pipeline-run';
+  NodeRedChild, produceRecords, deleteTopics, committedTotal, readDeadLetters, graphConnection, clearGraph, graphCounts, SOURCE, graphRowFields } from '../support/pipeline-run';
 import { TcpProxy } from '../support/tcp-proxy';
 import { recordScenario } from '../support/reliability';
 
@@ -96,9 +95,7 @@ test(`gremlin outage: ${EVENTS} events, the Gremlin connection cut for 20 s mid-
     recordScenario({
       scenario: '2 gremlin outage (20 s)',
       eventsSent: EVENTS,
-      verticesExpected: total(expected.vertices), verticesFound: total(actual.vertices),
-      edgesExpected: total(expected.edges), edgesFound: total(actual.edges),
-      errorOutputs: dead.messages, lost: cmp.lost, duplicated: cmp.duplicated,
+      ...graphRowFields(expected, actual, cmp, dead),
       notes: `cut at ${Math.round((100 * (atCut.vertices + atCut.edges)) / expectedElements)}% of the graph; no write and no commit during the cut; `
         + `kafka in paused, max ${Math.max(...inFlight)} in flight (bound ${MAX_IN_FLIGHT}); RSS ${rssBefore.toFixed(0)} → peak ${peakRss.toFixed(0)} MB; `
         + `drained ${recoveredS} s after restore; checksum ${cmp.equal ? 'equal' : 'DIFFERENT'}; total ${Math.round((Date.now() - t0) / 1000)} s`,

@@ -13,8 +13,7 @@ import { unique, sleep } from '../support/project';
 import { generate } from '../../lib/demo/generator';
 import { expectedGraph, actualGraph, compareGraphs, total } from '../support/graph-check';
 import {
-  NodeRedChild, produceRecords, committedTotal, readDeadLetters, graphConnection, clearGraph, graphCounts, SOURCE,
-} from '../support/pipeline-run';
+  NodeRedChild, produceRecords, committedTotal, readDeadLetters, graphConnection, clearGraph, graphCounts, SOURCE, graphRowFields } from '../support/pipeline-run';
 import { PrivateKafka } from '../support/private-kafka';
 import { recordScenario } from '../support/reliability';
 
@@ -87,9 +86,7 @@ test(`kafka restart: ${EVENTS} events, the broker stopped and restarted mid-stre
     recordScenario({
       scenario: '3 kafka restart',
       eventsSent: EVENTS,
-      verticesExpected: total(expected.vertices), verticesFound: total(actual.vertices),
-      edgesExpected: total(expected.edges), edgesFound: total(actual.edges),
-      errorOutputs: dead.messages, lost: cmp.lost, duplicated: cmp.duplicated,
+      ...graphRowFields(expected, actual, cmp, dead),
       notes: `private broker stopped at ${Math.round((100 * (atStop.vertices + atStop.edges)) / expectedElements)}% of the graph for ${Math.round((restartedAt - stoppedAt) / 1000)} s `
         + `(kafka in status then: ${[...new Set(downStatuses.map((s) => s.replace(/\d+/g, "N")))].join(" | ")}; graph ${whileDown.vertices + whileDown.edges - atStop.vertices - atStop.edges} elements on while down); drained ${resumedS} s after restart, same Node-RED pid; `
         + `dead letters ${dead.messages} (${dead.distinct} distinct, ${expected.bad} bad sent); checksum ${cmp.equal ? 'equal' : 'DIFFERENT'}; total ${Math.round((Date.now() - t0) / 1000)} s`,

@@ -14,6 +14,7 @@ import { ROOT, ENDPOINTS, sleep } from './project';
 import { DemoRecord, TOPICS } from '../../lib/demo/generator';
 import { toMessage } from '../../lib/demo/produce';
 import { GremlinConnection } from '../../lib/gremlin/connection';
+import { GraphSnapshot, GraphComparison, total } from './graph-check';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const home = require(path.join(ROOT, 'scripts', 'node-red-home.js'));
@@ -248,4 +249,13 @@ export class NodeRedChild {
     await this.kill('SIGTERM');
     fs.rmSync(this.userDir, { recursive: true, force: true });
   }
+}
+
+/** The summary-row fields every pipeline scenario shares: the graph expected vs found, dead letters, lost, duplicated. */
+export function graphRowFields(expected: GraphSnapshot, actual: GraphSnapshot, cmp: GraphComparison, dead: DeadLetters) {
+  return {
+    verticesExpected: total(expected.vertices), verticesFound: total(actual.vertices),
+    edgesExpected: total(expected.edges), edgesFound: total(actual.edges),
+    errorOutputs: dead.messages, lost: cmp.lost, duplicated: cmp.duplicated,
+  };
 }
