@@ -16,7 +16,7 @@ import { gremlin, Dialect } from './connection';
 import { WritePlan, PlannedVertex, PlannedEdge } from './plan';
 import { typed } from './wire';
 
-const { t, merge, direction, P } = gremlin.process;
+const { t, merge, direction, P, cardinality: CARDINALITY } = gremlin.process;
 const __ = gremlin.process.statics;
 const Traversal = gremlin.process.Traversal;
 const EnumValue = gremlin.process.EnumValue;
@@ -52,20 +52,54 @@ function chunks(n: number, size: number): number[][] {
 const typedMap = (o: Record<string, unknown>, types: Record<string, NumericType>) =>
   new Map(Object.entries(o).map(([k, v]) => [k, typed(v, types[k])]));
 
+/** A vertex's single-valued properties ('p') and its list/set ones ('l'), each typed. */
+function splitProperties(v: PlannedVertex): { single: Map<string, unknown>; multi: Map<string, unknown> } {
+  const single = new Map<string, unknown>();
+  const multi = new Map<string, unknown>();
+  for (const [k, val] of Object.entries(v.properties)) (v.multi[k] ? multi : single).set(k, typed(val, v.types[k]));
+  return { single, multi };
+}
+
+/**
+ * Writes the list/set properties of the row's vertex (labelled 'v'): for each such key present in the row, drop the
+ * vertex's values of that key, then add each value with the key's cardinality. A key absent from the row is left
+ * alone (select() of a missing key yields nothing, so neither step runs).
+ */
+function writeMulti(tr: any, keys: Array<[string, 'list' | 'set']>): any {
+  for (const [k, c] of keys) {
+    const values = () => __.select('m').select('l').select(k);
+    tr = tr.sideEffect(values().select('v').properties(k).drop())
+      .sideEffect(values().unfold().as('x').select('v').property(CARDINALITY[c], k, __.select('x')));
+  }
+  return tr;
+}
+
+function multiKeys(items: PlannedVertex[], idx: number[]): Array<[string, 'list' | 'set']> {
+  const keys = new Map<string, 'list' | 'set'>();
+  for (const i of idx) for (const [k, c] of Object.entries(items[i].multi)) keys.set(k, c);
+  return [...keys.entries()].sort(([a], [b]) => a.localeCompare(b));
+}
+
 /* ------------------------------------------------------------------ tinkerpop / neptune (mergeV / mergeE) */
 
 function mergeVertexRequest(items: PlannedVertex[], idx: number[]): WriteRequest {
-  const rows = idx.map((i) => new Map<string, unknown>([
-    ['s', new Map<unknown, unknown>([[t.label, items[i].ref.label], [items[i].ref.key, typed(items[i].ref.value, items[i].types[items[i].ref.key])]])],
-    ['p', typedMap(items[i].properties, items[i].types)],
-    ['i', i],
-  ]));
+  const rows = idx.map((i) => {
+    const { single, multi } = splitProperties(items[i]);
+    const row = new Map<string, unknown>([
+      ['s', new Map<unknown, unknown>([[t.label, items[i].ref.label], [items[i].ref.key, typed(items[i].ref.value, items[i].types[items[i].ref.key])]])],
+      ['p', single],
+      ['i', i],
+    ]);
+    if (multi.size) row.set('l', multi);
+    return row;
+  });
   const m = () => __.select('m');
-  const bc = graphTraversal().inject(rows).unfold().as('m')
+  const tr = graphTraversal().inject(rows).unfold().as('m')
     .mergeV(m().select('s'))
     .option(merge.onCreate, m().select('p'))
-    .option(merge.onMatch, m().select('p'))
-    .select('m').select('i').getBytecode();
+    .option(merge.onMatch, m().select('p'));
+  const multi = multiKeys(items, idx);
+  const bc = (multi.length ? writeMulti(tr.as('v'), multi) : tr).select('m').select('i').getBytecode();
   return { message: bc, items: idx, returnsRows: true };
 }
 
@@ -132,13 +166,16 @@ const groupKey = (...parts: Array<string | undefined>) => parts.map((p) => p ?? 
 interface CoalesceBuild { traversal: any; rows: Array<Record<string, unknown>> }
 
 function coalesceVertices(items: PlannedVertex[], idx: number[], partitionKey?: string): CoalesceBuild {
-  const groups = new Map<string, { name: string; ref: VertexRef; props: string[] }>();
+  const groups = new Map<string, { name: string; ref: VertexRef; props: string[]; multi: Array<[string, 'list' | 'set']> }>();
   const rows = idx.map((i) => {
     const v = items[i];
-    const props = Object.keys(v.properties).filter((k) => k !== partitionKey).sort();
-    const gk = groupKey(v.ref.label, v.ref.key, ...props);
-    if (!groups.has(gk)) groups.set(gk, { name: `g${groups.size}`, ref: v.ref, props });
-    const row: Record<string, unknown> = { g: groups.get(gk)!.name, v: typed(v.ref.value, v.types[v.ref.key]), p: typedMap(v.properties, v.types), i };
+    const props = Object.keys(v.properties).filter((k) => k !== partitionKey && !v.multi[k]).sort();
+    const multi = Object.entries(v.multi).sort(([a], [b]) => a.localeCompare(b)) as Array<[string, 'list' | 'set']>;
+    const gk = groupKey(v.ref.label, v.ref.key, ...props, '|', ...multi.map(([k, c]) => `${k}:${c}`));
+    if (!groups.has(gk)) groups.set(gk, { name: `g${groups.size}`, ref: v.ref, props, multi });
+    const { single, multi: multiValues } = splitProperties(v);
+    const row: Record<string, unknown> = { g: groups.get(gk)!.name, v: typed(v.ref.value, v.types[v.ref.key]), p: single, i };
+    if (multiValues.size) row.l = multiValues;
     if (partitionKey) row.pk = (v.properties[partitionKey] as PropertyValue | undefined) ?? v.ref.value;
     return row;
   });
@@ -146,7 +183,8 @@ function coalesceVertices(items: PlannedVertex[], idx: number[], partitionKey?: 
   for (const g of groups.values()) {
     let create = __.addV(g.ref.label).property(g.ref.key, __.select('m').select('v'));
     if (partitionKey && partitionKey !== g.ref.key) create = create.property(partitionKey, __.select('m').select('pk'));
-    choose = choose.option(g.name, setProperties(__.coalesce(lookup(__.V(), g.ref, 'x', 'v'), create), g.props));
+    const branch = setProperties(__.coalesce(lookup(__.V(), g.ref, 'x', 'v'), create), g.props);
+    choose = choose.option(g.name, g.multi.length ? writeMulti(branch.as('v'), g.multi) : branch);
   }
   return { traversal: choose.select('m').select('i'), rows };
 }
@@ -215,7 +253,8 @@ function renderArg(a: any): string {
   if (typeof a === 'number' && Number.isInteger(a)) return String(a);
   if (a instanceof Traversal) return renderBytecode(a.getBytecode(), '__');
   if (a instanceof P) return `${a.operator}(${renderArg(a.value)})`;
-  if (a instanceof EnumValue) return `${a.typeName}.${a.elementName}`;
+  // Cardinality as the bare static import (list, set): `Cardinality` alone means JanusGraph's own enum on JanusGraph.
+  if (a instanceof EnumValue) return a.typeName === 'Cardinality' ? String(a.elementName) : `${a.typeName}.${a.elementName}`;
   throw new Error(`cannot render ${String(a)} into a script`);
 }
 
