@@ -11,6 +11,15 @@ const ROOT = path.join(__dirname, '..');
 const PACKAGE = require(path.join(ROOT, 'package.json'));
 
 /**
+ * The Node-RED package the project runs and tests with: the devDependency (Node-RED 4.1) unless CEH_NODE_RED_DIR names
+ * another node-red package folder (scripts/test-node-red-5.js sets it to .node-red-5/node_modules/node-red).
+ */
+function nodeRedDir() {
+  if (process.env.CEH_NODE_RED_DIR) return path.resolve(process.env.CEH_NODE_RED_DIR);
+  return path.dirname(require.resolve('node-red/package.json', { paths: [ROOT] }));
+}
+
+/**
  * Lays out userDir: package.json naming this pack, node_modules/<pack> → the repository, settings.js, and the given
  * flow as flows.json (replacing what is there: the project's flow is the source of truth).
  */
@@ -50,9 +59,9 @@ function prepareUserDir(userDir, { flowFile, credentials, port = 1880, host = '1
   return userDir;
 }
 
-/** Starts Node-RED 4 (the project's devDependency) on userDir as a child process (execArgv: e.g. --cpu-prof). */
+/** Starts Node-RED (nodeRedDir(), on this Node.js) on userDir as a child process (execArgv: e.g. --cpu-prof). */
 function startNodeRed(userDir, { stdio = 'inherit', env = {}, execArgv = [] } = {}) {
-  const redJs = require.resolve('node-red/red.js', { paths: [ROOT] });
+  const redJs = path.join(nodeRedDir(), 'red.js');
   return spawn(process.execPath, [...execArgv, redJs, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
     cwd: ROOT, stdio, env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
   });
@@ -72,4 +81,4 @@ async function waitForEditor(port, { host = '127.0.0.1', timeoutMs = 60000, chil
   throw new Error(`Node-RED did not answer on ${host}:${port} within ${timeoutMs / 1000} s`);
 }
 
-module.exports = { ROOT, prepareUserDir, startNodeRed, waitForEditor };
+module.exports = { ROOT, nodeRedDir, prepareUserDir, startNodeRed, waitForEditor };
