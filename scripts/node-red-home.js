@@ -20,10 +20,12 @@ function nodeRedDir() {
 }
 
 /**
- * Lays out userDir: package.json naming this pack, node_modules/<pack> → the repository, settings.js, and the given
- * flow as flows.json (replacing what is there: the project's flow is the source of truth).
+ * Lays out userDir: package.json naming this pack, node_modules/<pack> → the repository, settings.js, and a flow:
+ *   flowFile      copied over flows.json (tests: a throw-away user dir whose flow is the test's input)
+ *   seedFlowFile  copied to flows.json only when userDir has no flows.json yet (`npm start`: a user's work is kept)
+ * flows_cred.json is replaced by `credentials`, removed when flowFile replaces the flow, and otherwise left alone.
  */
-function prepareUserDir(userDir, { flowFile, credentials, port = 1880, host = '127.0.0.1', settings = {} } = {}) {
+function prepareUserDir(userDir, { flowFile, seedFlowFile, credentials, port = 1880, host = '127.0.0.1', settings = {} } = {}) {
   fs.mkdirSync(path.join(userDir, 'node_modules'), { recursive: true });
   fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({
     name: 'customer-event-hub-node-red-home', private: true,
@@ -53,9 +55,11 @@ function prepareUserDir(userDir, { flowFile, credentials, port = 1880, host = '1
   };
   fs.writeFileSync(path.join(userDir, 'settings.js'),
     `// Written by scripts/node-red-home.js on every start; edit that file instead.\nmodule.exports = ${JSON.stringify(settingsObj, null, 2)};\n`);
-  if (flowFile) fs.copyFileSync(flowFile, path.join(userDir, 'flows.json'));
+  const flows = path.join(userDir, 'flows.json');
+  const seeded = !flowFile && !!seedFlowFile && !fs.existsSync(flows);
+  if (flowFile || seeded) fs.copyFileSync(flowFile || seedFlowFile, flows);
   if (credentials) fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(credentials));
-  else fs.rmSync(path.join(userDir, 'flows_cred.json'), { force: true });
+  else if (flowFile || seeded) fs.rmSync(path.join(userDir, 'flows_cred.json'), { force: true });
   return userDir;
 }
 
