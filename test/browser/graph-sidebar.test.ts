@@ -100,12 +100,20 @@ test('the graph sidebar in Chromium: 360 search drawn, properties, expand, PNG, 
     assert.equal(await page.evaluate(() => JSON.parse((globalThis as any).localStorage.getItem('ceh-graph-sidebar.history') || '[]')[0].bindings.customerId), customer, 'the query is in the history');
 
     // Click: the customer's properties; double-click a product: its one-hop neighbours are added.
+    // Where to click a vertex of a label: the one farthest from any other vertex, so the click cannot hit a neighbour.
     const screenPos = async (selector: string) => page.evaluate((sel: string) => {
       const s = (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state;
-      const n = s.cy.nodes(sel)[0];
+      const all = s.cy.nodes();
+      let best: any; let bestGap = -1;
+      s.cy.nodes(sel).forEach((n: any) => {
+        const p = n.renderedPosition();
+        let gap = Infinity;
+        all.forEach((o: any) => { if (o !== n) { const q = o.renderedPosition(); gap = Math.min(gap, Math.hypot(p.x - q.x, p.y - q.y)); } });
+        if (gap > bestGap) { bestGap = gap; best = n; }
+      });
       const box = s.cy.container().getBoundingClientRect();
-      const p = n.renderedPosition();
-      return { x: box.left + p.x, y: box.top + p.y, vid: n.data('vid'), id: n.id() };
+      const p = best.renderedPosition();
+      return { x: box.left + p.x, y: box.top + p.y, vid: best.data('vid'), id: best.id(), gap: bestGap };
     }, selector);
     const c = await screenPos('[label = "customer"]');
     await page.mouse.click(c.x, c.y);
