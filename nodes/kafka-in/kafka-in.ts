@@ -5,7 +5,7 @@
  */
 import * as crypto from 'crypto';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
-import type { NodeAPI, Node, NodeDef, NodeMessage } from '../shared/red';
+import { errorSource, type NodeAPI, type Node, type NodeDef, type NodeMessage } from '../shared/red';
 import type { KafkaBrokerNode } from '../kafka-broker/broker-client';
 import { decodeRecord, isDecodeMode, toBatch, DecodeMode, RecordMeta } from '../../lib/kafka/codec';
 import { OffsetTracker, Delivery, TopicPartitionOffset } from '../../lib/kafka/offset-tracker';
@@ -186,7 +186,7 @@ export = function (RED: NodeAPI) {
     function badRecordMsg(meta: RecordMeta, raw: Buffer | null, error: Error & { field?: string }): NodeMessage {
       return {
         payload: raw, topic: meta.topic, kafka: meta,
-        error: { message: `record ${meta.topic}/${meta.partition}@${meta.offset}: ${error.message}`, field: error.field },
+        error: { message: `record ${meta.topic}/${meta.partition}@${meta.offset}: ${error.message}`, field: error.field, source: errorSource(node) },
       };
     }
 
