@@ -11,6 +11,13 @@ export type PropertyValue = string | number | boolean | Array<string | number | 
 
 export type Cardinality = 'single' | 'list' | 'set';
 
+/**
+ * The Java number type a property must be stored as. JSON (and JS) numbers carry no type: without this, 3100 declared
+ * `double` would reach the graph as an Integer. Properties not named are sent as the driver sees fit.
+ */
+export type NumericType = 'int' | 'long' | 'double';
+export const NUMERIC_TYPES: readonly NumericType[] = ['int', 'long', 'double'];
+
 /** Identifies one vertex: its label and the value of its key property. */
 export interface VertexRef {
   label: string;
@@ -27,6 +34,8 @@ export interface VertexUpsert extends VertexRef {
   cardinality?: Record<string, Cardinality>;
   /** Per-property merge rule with the value already in the graph; a property not named here is last-write-wins. */
   merge?: Record<string, MergeRule>;
+  /** Declared number types of properties (the key property included). */
+  types?: Record<string, NumericType>;
 }
 
 /**
@@ -60,6 +69,8 @@ export interface EdgeUpsert {
   merge?: Record<string, MergeRule>;
   /** 'skip': when an endpoint vertex does not exist, the edge is left out instead of failing its event. */
   ifMissing?: 'skip';
+  /** Declared number types of properties (the edge key included). */
+  types?: Record<string, NumericType>;
 }
 
 /** Removes a vertex with all its edges (a CDC delete). */

@@ -11,9 +11,10 @@
  *   legacy sends it as bytecode; cosmos renders the same traversal to a script whose only binding is `rows`.
  *   Rows whose edge was not written (endpoint missing) are simply absent from the result.
  */
-import { IDENTIFIER, VertexRef, PropertyValue, MergeRule } from '../change-set';
+import { IDENTIFIER, VertexRef, PropertyValue, NumericType, MergeRule } from '../change-set';
 import { gremlin, Dialect } from './connection';
 import { WritePlan, PlannedVertex, PlannedEdge } from './plan';
+import { typed } from './wire';
 
 const { t, merge, direction, P, cardinality } = gremlin.process;
 const __ = gremlin.process.statics;
@@ -47,7 +48,9 @@ function chunks(n: number, size: number): number[][] {
   return out;
 }
 
-const toMap = (o: Record<string, unknown>) => new Map(Object.entries(o));
+/** Properties with each declared number type attached, so the graph stores Double/Long/Integer as declared. */
+const typedMap = (o: Record<string, unknown>, types: Record<string, NumericType>) =>
+  new Map(Object.entries(o).map(([k, v]) => [k, typed(v, types[k])]));
 
 /* ------------------------------------------------------------------ merge rules (every dialect, no read first) */
 
@@ -91,12 +94,12 @@ function mergeVertexRequest(items: PlannedVertex[], idx: number[]): WriteRequest
   const rules = ruledNames(idx.map((i) => items[i]));
   const rows = idx.map((i) => {
     const row = new Map<string, unknown>([
-      ['s', new Map<unknown, unknown>([[t.label, items[i].ref.label], [items[i].ref.key, items[i].ref.value]])],
-      ['p', toMap(items[i].properties)],
+      ['s', new Map<unknown, unknown>([[t.label, items[i].ref.label], [items[i].ref.key, typed(items[i].ref.value, items[i].types[items[i].ref.key])]])],
+      ['p', typedMap(items[i].properties, items[i].types)],
       ['i', i],
     ]);
     // With merge rules, a match overwrites only the unruled properties ('u'); the ruled ones follow as steps.
-    if (rules.length) row.set('u', toMap(overwritable(items[i])));
+    if (rules.length) row.set('u', typedMap(overwritable(items[i]), items[i].types));
     return row;
   });
   const m = () => __.select('m');
@@ -115,9 +118,9 @@ function mergeEdgeRequest(items: PlannedEdge[], idx: number[]): WriteRequest {
   const rows = idx.map((i) => {
     const e = items[i];
     const search = new Map<unknown, unknown>([[t.label, e.label], [direction.out, merge.outV], [direction.in, merge.inV]]);
-    if (e.key) search.set(e.key.name, e.key.value);
-    const row = new Map<string, unknown>([['e', search], ['f', ref(e.from)], ['t', ref(e.to)], ['p', toMap(e.properties)], ['i', i]]);
-    if (rules.length) row.set('u', toMap(overwritable(e)));
+    if (e.key) search.set(e.key.name, typed(e.key.value, e.types[e.key.name]));
+    const row = new Map<string, unknown>([['e', search], ['f', ref(e.from)], ['t', ref(e.to)], ['p', typedMap(e.properties, e.types)], ['i', i]]);
+    if (rules.length) row.set('u', typedMap(overwritable(e), e.types));
     if (e.skipIfMissing) row.set('o', true);
     return row;
   });
@@ -191,7 +194,7 @@ function coalesceVertices(items: PlannedVertex[], idx: number[], partitionKey?: 
     const props = Object.keys(v.properties).filter((k) => k !== partitionKey).sort();
     const gk = groupKey(v.ref.label, v.ref.key, ...props, '\u0001', ...rulesKey(props, v.merge));
     if (!groups.has(gk)) groups.set(gk, { name: `g${groups.size}`, ref: v.ref, props, merge: v.merge });
-    const row: Record<string, unknown> = { g: groups.get(gk)!.name, v: v.ref.value, p: toMap(v.properties), i };
+    const row: Record<string, unknown> = { g: groups.get(gk)!.name, v: typed(v.ref.value, v.types[v.ref.key]), p: typedMap(v.properties, v.types), i };
     if (partitionKey) row.pk = (v.properties[partitionKey] as PropertyValue | undefined) ?? v.ref.value;
     return row;
   });
@@ -211,8 +214,8 @@ function coalesceEdges(items: PlannedEdge[], idx: number[]): CoalesceBuild {
     const props = Object.keys(e.properties).sort();
     const gk = groupKey(e.label, e.from.label, e.from.key, e.to.label, e.to.key, e.key?.name, ...props, '\u0001', ...rulesKey(props, e.merge));
     if (!groups.has(gk)) groups.set(gk, { name: `g${groups.size}`, e, props, merge: e.merge });
-    const row: Record<string, unknown> = { g: groups.get(gk)!.name, f: e.from.value, t: e.to.value, p: toMap(e.properties), i };
-    if (e.key) row.k = e.key.value;
+    const row: Record<string, unknown> = { g: groups.get(gk)!.name, f: e.from.value, t: e.to.value, p: typedMap(e.properties, e.types), i };
+    if (e.key) row.k = typed(e.key.value, e.types[e.key.name]);
     return row;
   });
   let choose = graphTraversal().inject(ROWS).unfold().as('m').choose(__.select('g'));

@@ -12,7 +12,7 @@
  *   rule (later wins by default; first keeps, max/min compare); list/set values append. Identical edges merge likewise.
  * - A match-only vertex (create: false) is never upserted: it only names an edge endpoint that must already exist.
  */
-import { describeEvent, vertexId, edgeId, type ChangeSet, type EdgeUpsert, type EventRef, type PropertyValue, type VertexRef, type VertexUpsert, type Cardinality, type MergeRule, mergeInBatch } from '../change-set';
+import { describeEvent, vertexId, edgeId, type ChangeSet, type EdgeUpsert, type EventRef, type PropertyValue, type VertexRef, type VertexUpsert, type Cardinality, type MergeRule, type NumericType, mergeInBatch } from '../change-set';
 import { coerceProperty, coerceScalar, CoercionError } from './coerce';
 import type { CompiledEdge, CompiledLabel, CompiledMapping, CompiledProperty, CompiledVertex } from './spec';
 import type { Scope } from './template';
@@ -34,7 +34,7 @@ function missing(v: unknown): boolean {
   return v === undefined || v === null;
 }
 
-interface Props { properties: Record<string, PropertyValue>; cardinality?: Record<string, Cardinality>; merge?: Record<string, MergeRule> }
+interface Props { properties: Record<string, PropertyValue>; cardinality?: Record<string, Cardinality>; merge?: Record<string, MergeRule>; types?: Record<string, NumericType> }
 
 class Run {
   readonly vertices: VertexUpsert[] = [];
@@ -84,6 +84,7 @@ class Run {
     const properties: Record<string, PropertyValue> = {};
     let cardinality: Record<string, Cardinality> | undefined;
     let merge: Record<string, MergeRule> | undefined;
+    let types: Record<string, NumericType> | undefined;
     if (this.refsOnly) return { properties };
     for (let i = 0; i < defs.length; i++) {
       const p = defs[i];
@@ -103,8 +104,10 @@ class Run {
       }
       if (p.cardinality !== 'single') (cardinality ??= {})[p.name] = p.cardinality;
       if (p.merge !== 'last') (merge ??= {})[p.name] = p.merge;
+      const t = numericType(p.type);
+      if (t) (types ??= {})[p.name] = t;
     }
-    return { properties, cardinality, merge };
+    return { properties, cardinality, merge, types };
   }
 
   label(d: { label: string; labelFrom?: CompiledLabel; definition: string }, scope: Scope): string {
@@ -142,12 +145,15 @@ class Run {
     // Match only: a reference for edges, never written (so never created).
     if (!d.create) return { label, key: d.keyName, value };
     const p = this.properties(d.properties, scope, d.definition);
+    const keyType = numericType(d.keyType);
+    if (keyType) p.types = { ...p.types, [d.keyName]: keyType };
     const seen = this.findVertex(label, d.keyName, value);
     if (seen) merge(seen, p);
     else {
       const v: VertexUpsert = { label, key: d.keyName, value, properties: p.properties };
       if (p.cardinality) v.cardinality = p.cardinality;
       if (p.merge) v.merge = p.merge;
+      if (p.types) v.types = p.types;
       this.addVertex(v);
     }
     return { label, key: d.keyName, value };
@@ -167,15 +173,23 @@ class Run {
     }
     const p = this.properties(d.properties, scope, d.definition);
     e.properties = p.properties;
+    const keyType = numericType(d.key?.type);
+    if (keyType) p.types = { ...p.types, [d.key!.name]: keyType };
+    if (p.types) e.types = p.types;
     if (p.merge) e.merge = p.merge;
     if (d.ifMissing === 'skip') e.ifMissing = 'skip';
     const seen = this.findEdge(e);
-    if (seen) merge(seen, { properties: p.properties, merge: p.merge });
+    if (seen) merge(seen, { properties: p.properties, merge: p.merge, types: p.types });
     else this.addEdge(e);
   }
 }
 
 const SCAN_LIMIT = 32;
+
+/** The declared types that JS numbers cannot carry by themselves. */
+function numericType(t: string | undefined): NumericType | undefined {
+  return t === 'int' || t === 'long' || t === 'double' ? t : undefined;
+}
 
 function sameRef(a: VertexRef, b: VertexRef): boolean {
   return a === b || (a.value === b.value && a.label === b.label && a.key === b.key);
@@ -193,6 +207,7 @@ function merge(into: Props, p: Props): void {
   }
   if (p.cardinality) into.cardinality = { ...into.cardinality, ...p.cardinality };
   if (p.merge) into.merge = { ...into.merge, ...p.merge };
+  if (p.types) into.types = { ...into.types, ...p.types };
 }
 
 function itemScope(base: Scope, as: string, item: unknown, index: number): Scope {
