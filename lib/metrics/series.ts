@@ -1,0 +1,136 @@
+/*
+ * Per-node handles on the shared registry: a node creates one when it starts, calls it on its hot path (label sets are
+ * resolved once and cached, so an increment is a map lookup and an add) and closes it when the node closes, which
+ * removes every series the node created: a redeployed or deleted node leaves nothing behind in /metrics.
+ * A handle made with `enabled: false` does nothing (metrics switched off in the settings).
+ */
+import { series, addSampler } from './registry';
+import type { Counter, Gauge, Histogram } from 'prom-client';
+import type { RetryKind } from '../gremlin/connection';
+
+export interface MetricsNode { id: string; name?: string }
+
+type Metric = Counter<string> | Gauge<string> | Histogram<string>;
+type Labels = Record<string, string>;
+
+/** Lag of one partition as the lag reader computed it. */
+export interface PartitionLagValue { topic: string; partition: number; lag: number }
+
+class NodeSeries {
+  private readonly base: Labels;
+  private readonly children = new Map<string, { metric: Metric; labels: Labels; child: any }>();
+  private unsample: (() => void) | null = null;
+
+  constructor(node: MetricsNode, readonly enabled: boolean) {
+    this.base = { node_id: node.id, node_name: node.name || '' };
+  }
+
+  /** The child of `metric` for this node and the extra labels, created once. */
+  protected child(metric: Metric, key: string, extra?: Labels): any {
+    let c = this.children.get(key);
+    if (!c) {
+      const labels = extra ? { ...this.base, ...extra } : this.base;
+      c = { metric, labels, child: (metric as Counter<string>).labels(labels) };
+      this.children.set(key, c);
+    }
+    return c.child;
+  }
+
+  /** Removes one series of this node (e.g. the lag of a partition no longer assigned). */
+  protected drop(key: string): void {
+    const c = this.children.get(key);
+    if (!c) return;
+    c.metric.remove(c.labels);
+    this.children.delete(key);
+  }
+
+  protected keys(prefix: string): string[] {
+    return [...this.children.keys()].filter((k) => k.startsWith(prefix));
+  }
+
+  protected sampleWith(sample: () => void): void {
+    if (this.enabled) this.unsample = addSampler(sample);
+  }
+
+  /** Removes every series of this node from the registry. */
+  close(): void {
+    this.unsample?.();
+    this.unsample = null;
+    for (const key of [...this.children.keys()]) this.drop(key);
+  }
+}
+
+export class KafkaInMetrics extends NodeSeries {
+  /** Records sent into the flow from one partition. */
+  consumed(topic: string, partition: number, records: number): void {
+    if (this.enabled) this.child(series.recordsConsumed, `c/${topic}/${partition}`, { topic, partition: String(partition) }).inc(records);
+  }
+
+  undecodable(topic: string, records = 1): void {
+    if (this.enabled) this.child(series.recordsUndecodable, `u/${topic}`, { topic }).inc(records);
+  }
+
+  /** Sets the lag of every listed partition; partitions not listed any more (rebalanced away) lose their series. */
+  lag(lags: PartitionLagValue[]): void {
+    if (!this.enabled) return;
+    const seen = new Set<string>();
+    for (const l of lags) {
+      const key = `l/${l.topic}/${l.partition}`;
+      seen.add(key);
+      this.child(series.consumerLag, key, { topic: l.topic, partition: String(l.partition) }).set(l.lag);
+    }
+    for (const key of this.keys('l/')) if (!seen.has(key)) this.drop(key);
+  }
+
+  /** Reads in-flight records and paused partitions from the node at every scrape. */
+  sample(read: () => { inFlight: number; pausedPartitions: number }): void {
+    this.sampleWith(() => {
+      const v = read();
+      this.child(series.inFlight, 'f').set(v.inFlight);
+      this.child(series.pausedPartitions, 'p').set(v.pausedPartitions);
+    });
+  }
+}
+
+export class GraphMapMetrics extends NodeSeries {
+  events(mapped: number, failed: number, skipped: number): void {
+    if (!this.enabled) return;
+    // Created even at zero so a dashboard shows 0 failures rather than no data.
+    this.child(series.eventsMapped, 'm').inc(mapped);
+    this.child(series.eventsFailed, 'f').inc(failed);
+    if (skipped) this.child(series.eventsSkipped, 's').inc(skipped);
+  }
+}
+
+
+export class GremlinUpsertMetrics extends NodeSeries {
+  /** One batch left the writer: `events` change sets of which `failed` were refused, after `ms` milliseconds. */
+  batch(events: number, failed: number, ms: number): void {
+    if (!this.enabled) return;
+    this.child(series.eventsWritten, 'w').inc(events - failed);
+    this.child(series.batches, 'b').inc();
+    this.child(series.batchSize, 'bs').observe(events);
+    this.child(series.batchDuration, 'bd').observe(ms / 1000);
+  }
+
+  retry(kind: RetryKind): void {
+    if (this.enabled) this.child(series.retries, `r/${kind}`, { kind }).inc();
+  }
+
+  /** Change sets sent to the error output (refused by the graph, or invalid). */
+  poison(events: number): void {
+    if (this.enabled) this.child(series.poisonEvents, 'p').inc(events);
+  }
+}
+
+export class KafkaOutMetrics extends NodeSeries {
+  published(topic: string, deadLetter: boolean): void {
+    if (!this.enabled) return;
+    this.child(series.recordsPublished, `p/${topic}`, { topic }).inc();
+    if (deadLetter) this.child(series.deadLetters, `d/${topic}`, { topic }).inc();
+  }
+
+  failed(topic: string): void {
+    if (this.enabled) this.child(series.publishFailures, `f/${topic}`, { topic }).inc();
+  }
+}
