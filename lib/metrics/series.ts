@@ -13,6 +13,9 @@ export interface MetricsNode { id: string; name?: string }
 type Metric = Counter<string> | Gauge<string> | Histogram<string>;
 type Labels = Record<string, string>;
 
+/** What a closed handle hands out: late events (a write finishing after close) must not bring a series back. */
+const DISCARD = { inc: () => undefined, set: () => undefined, observe: () => undefined };
+
 /** Lag of one partition as the lag reader computed it. */
 export interface PartitionLagValue { topic: string; partition: number; lag: number }
 
@@ -20,6 +23,7 @@ class NodeSeries {
   private readonly base: Labels;
   private readonly children = new Map<string, { metric: Metric; labels: Labels; child: any }>();
   private unsample: (() => void) | null = null;
+  private closed = false;
 
   constructor(node: MetricsNode, readonly enabled: boolean) {
     this.base = { node_id: node.id, node_name: node.name || '' };
@@ -29,6 +33,7 @@ class NodeSeries {
   protected child(metric: Metric, key: string, extra?: Labels): any {
     let c = this.children.get(key);
     if (!c) {
+      if (this.closed) return DISCARD;
       const labels = extra ? { ...this.base, ...extra } : this.base;
       c = { metric, labels, child: (metric as Counter<string>).labels(labels) };
       this.children.set(key, c);
@@ -54,6 +59,7 @@ class NodeSeries {
 
   /** Removes every series of this node from the registry. */
   close(): void {
+    this.closed = true;
     this.unsample?.();
     this.unsample = null;
     for (const key of [...this.children.keys()]) this.drop(key);

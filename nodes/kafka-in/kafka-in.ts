@@ -12,6 +12,9 @@ import { OffsetTracker, Delivery, TopicPartitionOffset } from '../../lib/kafka/o
 import { FlowControl } from '../../lib/kafka/flow-control';
 import { joinTracker, leaveTracker } from './completion-hooks';
 import { parseTopics } from '../../lib/kafka/client-config';
+import { LagReader } from '../../lib/kafka/lag-reader';
+import { KafkaInMetrics } from '../../lib/metrics/series';
+import { serveMetrics, metricsSettings } from '../shared/metrics';
 
 /** Delay before re-creating a consumer that failed to connect or crashed for good. */
 const RECONNECT_MS = 3000;
@@ -26,6 +29,7 @@ const ROOM_WAIT_MS = 1000;
 const SILENT_MS = 10000;
 
 export = function (RED: NodeAPI) {
+  serveMetrics(RED);
   function KafkaIn(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -74,6 +78,14 @@ export = function (RED: NodeAPI) {
     let lastContact = Date.now();
     /** The last error reported to Catch nodes; cleared once consuming again. */
     let lastReported = '';
+    const metricsConfig = metricsSettings(RED);
+    const metrics = new KafkaInMetrics(node, metricsConfig.enabled);
+    metrics.sample(() => ({
+      inFlight: offsets.inFlightRecords,
+      pausedPartitions: flowControl.paused ? Object.values(assignment).reduce((n, p) => n + p.length, 0) : stoppedPartitions.size,
+    }));
+    /** Consumer lag per assigned partition, read from the broker on an interval (metrics and the status text). */
+    let lagReader: LagReader | null = null;
 
     function showStatus(): void {
       let s: { fill: 'red' | 'green' | 'yellow' | 'grey'; shape: 'ring' | 'dot'; text: string };
@@ -84,6 +96,8 @@ export = function (RED: NodeAPI) {
       else if (stoppedPartitions.size > 0) s = { fill: 'red', shape: 'dot', text: `stopped ${[...stoppedPartitions].join(' ')} after an error, ${inFlight} in flight` };
       else if (flowControl.paused) s = { fill: 'yellow', shape: 'dot', text: `paused, ${inFlight} in flight` };
       else s = { fill: 'green', shape: 'dot', text: `consuming ${rate} msg/s, ${inFlight} in flight` };
+      const lag = lagReader?.totalLag ?? 0;
+      if (lag > 0 && state === 'consuming') s.text += `, lag ${lag}`;
       const key = JSON.stringify(s);
       if (key !== lastStatus) { lastStatus = key; node.status(s); }
     }
@@ -171,6 +185,7 @@ export = function (RED: NodeAPI) {
     /** Sends the messages of one delivery on their outputs, tracking each until the flow is done with it. */
     function deliver(d: Delivery, outs: Array<[0 | 1, NodeMessage]>): void {
       received += d.records;
+      metrics.consumed(d.topic, d.partition, d.records);
       for (const [output, msg] of outs) {
         const id = crypto.randomBytes(8).toString('hex');
         msg._msgid = id;
@@ -226,7 +241,7 @@ export = function (RED: NodeAPI) {
         } else if (decoded[0].ok) {
           outs.push([0, { payload: decoded[0].payload, topic, kafka: decoded[0].meta }]);
         }
-        for (const r of decoded) if (!r.ok) outs.push([1, badRecordMsg(r.meta, r.raw, r.error)]);
+        for (const r of decoded) if (!r.ok) { outs.push([1, badRecordMsg(r.meta, r.raw, r.error)]); metrics.undecodable(topic); }
         const d = part.begin(take[0].offset, take[take.length - 1].offset, take.length, outs.length);
         p.resolveOffset(take[take.length - 1].offset);
         deliver(d, outs);
@@ -251,6 +266,14 @@ export = function (RED: NodeAPI) {
       state = 'connecting';
       showStatus();
       const kafka = broker.client.acquire(node.id);
+      if (!lagReader && metricsConfig.enabled) {
+        lagReader = new LagReader(kafka.admin(), {
+          groupId: String(def.groupId),
+          intervalMs: metricsConfig.lagIntervalMs,
+          onLag: (lags) => { metrics.lag(lags); showStatus(); },
+          onError: (e) => node.debug(`kafka in: reading the consumer lag failed: ${e.message}`),
+        });
+      }
       const c = kafka.consumer({
         groupId: String(def.groupId),
         allowAutoTopicCreation: false,
@@ -268,6 +291,7 @@ export = function (RED: NodeAPI) {
       c.on(c.events.GROUP_JOIN, (e) => {
         assignment = e.payload.memberAssignment as Record<string, number[]>;
         offsets.retain(assignment);
+        if (lagReader) { lagReader.setAssignment(assignment); lagReader.start(); }
         for (const k of [...stoppedPartitions]) {
           const [t, pStr] = [k.slice(0, k.lastIndexOf('/')), k.slice(k.lastIndexOf('/') + 1)];
           if (!(assignment[t] || []).includes(Number(pStr))) stoppedPartitions.delete(k);
@@ -335,6 +359,8 @@ export = function (RED: NodeAPI) {
           await c.disconnect().catch(() => undefined);
         }
         consumer = null;
+        await lagReader?.stop();
+        metrics.close();
         if (tracker) for (const id of ownIds) tracker.forget(id);
         ownIds.clear();
         offsets.reset();
