@@ -11,7 +11,9 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
 import * as path from 'path';
+import { spawnSync } from 'child_process';
 import { ROOT, ENDPOINTS, unique, eventually } from '../support/project';
 import { startCustomerFlow, CustomerFlowChild } from '../support/node-red-child';
 import { deleteTopics } from '../support/kafka-test-kit';
@@ -164,6 +166,22 @@ test('metrics: counters agree with the producer, lag falls to 0, Prometheus read
     assert.ok(maxRate > 0, `the consumption rate seen by Prometheus: ${maxRate}`);
     const dead = scalar(await prom.query('sum(ceh_kafka_out_dead_letters_published_total)'));
     assert.equal(dead, summary.bad);
+
+    // The shipped Grafana dashboard: every panel's query is valid PromQL for this Prometheus, and the main ones have data.
+    const dashboard = JSON.parse(fs.readFileSync(path.join(ROOT, 'docs', 'metrics', 'grafana-dashboard.json'), 'utf8'));
+    const empty: string[] = [];
+    for (const panel of dashboard.panels) {
+      for (const t of panel.targets) {
+        const result = await prom.query(String(t.expr).replace(/\$job/g, 'node-red'));
+        if (result.length === 0) empty.push(panel.title);
+      }
+    }
+    for (const title of ['Total consumer lag', 'Consumer lag per partition', 'Records consumed / s per topic', 'Events mapped / failed per graph map', 'Batch latency', 'Node-RED process memory']) {
+      assert.ok(!empty.includes(title), `dashboard panel "${title}" has data`);
+    }
+    // The example Prometheus configuration and alerting rules pass Prometheus's own checker.
+    const check = spawnSync('promtool', ['check', 'config', path.join(ROOT, 'docs', 'metrics', 'prometheus.yml')], { encoding: 'utf8' });
+    assert.equal(check.status, 0, `promtool check config: ${check.stdout}${check.stderr}`);
 
     process.stdout.write(`[metrics] ${EVENTS} events: drained (lag 0, counters equal) after ${drainedS.toFixed(1)} s; ` +
       `Prometheus saw max lag ${maxLag}, max rate ${Math.round(maxRate)} records/s; ${batches} batches; ${summary.bad} dead letters\n`);
