@@ -1,10 +1,11 @@
 /*
- * Per-node handles on the shared registry: a node creates one when it starts, calls it on its hot path (label sets are
- * resolved once and cached, so an increment is a map lookup and an add) and closes it when the node closes, which
+ * Per-node handles on the shared registry: a node creates one when it starts, calls it on its hot path (a counter is a
+ * cached cell: an increment is a map lookup and an add; the sums reach prom-client at scrape time, see
+ * addCollector) and closes it when the node closes, which
  * removes every series the node created: a redeployed or deleted node leaves nothing behind in /metrics.
  * A handle made with `enabled: false` does nothing (metrics switched off in the settings).
  */
-import { series, addSampler } from './registry';
+import { series, addCollector } from './registry';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import type { RetryKind } from '../gremlin/connection';
 
@@ -12,6 +13,7 @@ export interface MetricsNode { id: string; name?: string }
 
 type Metric = Counter<string> | Gauge<string> | Histogram<string>;
 type Labels = Record<string, string>;
+interface Cell { n: number; child: { inc(n: number): void } }
 
 /** What a closed handle hands out: late events (a write finishing after close) must not bring a series back. */
 const DISCARD = { inc: () => undefined, set: () => undefined, observe: () => undefined };
@@ -22,11 +24,33 @@ export interface PartitionLagValue { topic: string; partition: number; lag: numb
 class NodeSeries {
   private readonly base: Labels;
   private readonly children = new Map<string, { metric: Metric; labels: Labels; child: any }>();
-  private unsample: (() => void) | null = null;
+  private readonly cells = new Map<string, Cell>();
+  private sampler: (() => void) | null = null;
+  private uncollect: (() => void) | null = null;
   private closed = false;
 
   constructor(node: MetricsNode, readonly enabled: boolean) {
     this.base = { node_id: node.id, node_name: node.name || '' };
+    if (enabled) this.uncollect = addCollector(() => this.collect());
+  }
+
+  /** A counter of this node and the extra labels, as a cell the hot path adds to. */
+  protected count(metric: Counter<string>, key: string, extra?: Labels): Cell {
+    let cell = this.cells.get(key);
+    if (!cell) {
+      if (this.closed) return { n: 0, child: DISCARD };
+      cell = { n: 0, child: this.child(metric, key, extra) };
+      this.cells.set(key, cell);
+    }
+    return cell;
+  }
+
+  /** Moves the accumulated counts into prom-client and samples the gauges (at scrape time). */
+  private collect(): void {
+    for (const cell of this.cells.values()) {
+      if (cell.n > 0) { cell.child.inc(cell.n); cell.n = 0; }
+    }
+    this.sampler?.();
   }
 
   /** The child of `metric` for this node and the extra labels, created once. */
@@ -47,6 +71,7 @@ class NodeSeries {
     if (!c) return;
     c.metric.remove(c.labels);
     this.children.delete(key);
+    this.cells.delete(key);
   }
 
   protected keys(prefix: string): string[] {
@@ -54,14 +79,15 @@ class NodeSeries {
   }
 
   protected sampleWith(sample: () => void): void {
-    if (this.enabled) this.unsample = addSampler(sample);
+    if (this.enabled) this.sampler = sample;
   }
 
   /** Removes every series of this node from the registry. */
   close(): void {
     this.closed = true;
-    this.unsample?.();
-    this.unsample = null;
+    this.uncollect?.();
+    this.uncollect = null;
+    this.sampler = null;
     for (const key of [...this.children.keys()]) this.drop(key);
   }
 }
@@ -69,11 +95,24 @@ class NodeSeries {
 export class KafkaInMetrics extends NodeSeries {
   /** Records sent into the flow from one partition. */
   consumed(topic: string, partition: number, records: number): void {
-    if (this.enabled) this.child(series.recordsConsumed, `c/${topic}/${partition}`, { topic, partition: String(partition) }).inc(records);
+    if (!this.enabled) return;
+    // Looked up by the topic string kafkajs hands over each time (its hash is cached) and the partition number: no key
+    // string is built per record.
+    let cells = this.consumedCells.get(topic);
+    if (!cells) { cells = []; this.consumedCells.set(topic, cells); }
+    const cell = cells[partition] ??= this.count(series.recordsConsumed, `c/${topic}/${partition}`, { topic, partition: String(partition) });
+    cell.n += records;
+  }
+
+  private readonly consumedCells = new Map<string, Cell[]>();
+
+  override close(): void {
+    this.consumedCells.clear();
+    super.close();
   }
 
   undecodable(topic: string, records = 1): void {
-    if (this.enabled) this.child(series.recordsUndecodable, `u/${topic}`, { topic }).inc(records);
+    if (this.enabled) this.count(series.recordsUndecodable, `u/${topic}`, { topic }).n += records;
   }
 
   /** Sets the lag of every listed partition; partitions not listed any more (rebalanced away) lose their series. */
@@ -102,9 +141,9 @@ export class GraphMapMetrics extends NodeSeries {
   events(mapped: number, failed: number, skipped: number): void {
     if (!this.enabled) return;
     // Created even at zero so a dashboard shows 0 failures rather than no data.
-    this.child(series.eventsMapped, 'm').inc(mapped);
-    this.child(series.eventsFailed, 'f').inc(failed);
-    if (skipped) this.child(series.eventsSkipped, 's').inc(skipped);
+    this.count(series.eventsMapped, 'm').n += mapped;
+    this.count(series.eventsFailed, 'f').n += failed;
+    if (skipped) this.count(series.eventsSkipped, 's').n += skipped;
   }
 }
 
@@ -132,8 +171,8 @@ export class GremlinUpsertMetrics extends NodeSeries {
 export class KafkaOutMetrics extends NodeSeries {
   published(topic: string, deadLetter: boolean): void {
     if (!this.enabled) return;
-    this.child(series.recordsPublished, `p/${topic}`, { topic }).inc();
-    if (deadLetter) this.child(series.deadLetters, `d/${topic}`, { topic }).inc();
+    this.count(series.recordsPublished, `p/${topic}`, { topic }).n++;
+    if (deadLetter) this.count(series.deadLetters, `d/${topic}`, { topic }).n++;
   }
 
   failed(topic: string): void {
