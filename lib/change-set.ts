@@ -11,6 +11,13 @@ export type PropertyValue = string | number | boolean | Array<string | number | 
 
 export type Cardinality = 'single' | 'list' | 'set';
 
+/**
+ * The Java number type a property must be stored as. JSON (and JS) numbers carry no type: without this, 3100 declared
+ * `double` would reach the graph as an Integer. Properties not named are sent as the driver sees fit.
+ */
+export type NumericType = 'int' | 'long' | 'double';
+export const NUMERIC_TYPES: readonly NumericType[] = ['int', 'long', 'double'];
+
 /** Identifies one vertex: its label and the value of its key property. */
 export interface VertexRef {
   label: string;
@@ -25,6 +32,8 @@ export interface VertexUpsert extends VertexRef {
   properties: Record<string, PropertyValue>;
   /** Per-property cardinality; a property not named here is `single`. */
   cardinality?: Record<string, Cardinality>;
+  /** Declared number types of properties (the key property included). */
+  types?: Record<string, NumericType>;
 }
 
 export interface EdgeKey {
@@ -40,6 +49,8 @@ export interface EdgeUpsert {
   /** Present for multi-edges: the edge is unique by label + endpoints + this key. */
   key?: EdgeKey;
   properties: Record<string, PropertyValue>;
+  /** Declared number types of properties (the edge key included). */
+  types?: Record<string, NumericType>;
 }
 
 /** Removes a vertex with all its edges (a CDC delete). */

@@ -11,9 +11,10 @@
  *   legacy sends it as bytecode; cosmos renders the same traversal to a script whose only binding is `rows`.
  *   Rows whose edge was not written (endpoint missing) are simply absent from the result.
  */
-import { IDENTIFIER, VertexRef, PropertyValue } from '../change-set';
+import { IDENTIFIER, VertexRef, PropertyValue, NumericType } from '../change-set';
 import { gremlin, Dialect } from './connection';
 import { WritePlan, PlannedVertex, PlannedEdge } from './plan';
+import { typed } from './wire';
 
 const { t, merge, direction, P } = gremlin.process;
 const __ = gremlin.process.statics;
@@ -47,14 +48,16 @@ function chunks(n: number, size: number): number[][] {
   return out;
 }
 
-const toMap = (o: Record<string, unknown>) => new Map(Object.entries(o));
+/** Properties with each declared number type attached, so the graph stores Double/Long/Integer as declared. */
+const typedMap = (o: Record<string, unknown>, types: Record<string, NumericType>) =>
+  new Map(Object.entries(o).map(([k, v]) => [k, typed(v, types[k])]));
 
 /* ------------------------------------------------------------------ tinkerpop / neptune (mergeV / mergeE) */
 
 function mergeVertexRequest(items: PlannedVertex[], idx: number[]): WriteRequest {
   const rows = idx.map((i) => new Map<string, unknown>([
-    ['s', new Map<unknown, unknown>([[t.label, items[i].ref.label], [items[i].ref.key, items[i].ref.value]])],
-    ['p', toMap(items[i].properties)],
+    ['s', new Map<unknown, unknown>([[t.label, items[i].ref.label], [items[i].ref.key, typed(items[i].ref.value, items[i].types[items[i].ref.key])]])],
+    ['p', typedMap(items[i].properties, items[i].types)],
     ['i', i],
   ]));
   const m = () => __.select('m');
@@ -71,8 +74,8 @@ function mergeEdgeRequest(items: PlannedEdge[], idx: number[]): WriteRequest {
   const rows = idx.map((i) => {
     const e = items[i];
     const search = new Map<unknown, unknown>([[t.label, e.label], [direction.out, merge.outV], [direction.in, merge.inV]]);
-    if (e.key) search.set(e.key.name, e.key.value);
-    return new Map<string, unknown>([['e', search], ['f', ref(e.from)], ['t', ref(e.to)], ['p', toMap(e.properties)], ['i', i]]);
+    if (e.key) search.set(e.key.name, typed(e.key.value, e.types[e.key.name]));
+    return new Map<string, unknown>([['e', search], ['f', ref(e.from)], ['t', ref(e.to)], ['p', typedMap(e.properties, e.types)], ['i', i]]);
   });
   const m = () => __.select('m');
   // mergeE yields nothing when an endpoint is missing: local(...fold()) + coalesce(unfold(), fail()) turns that into a
@@ -135,7 +138,7 @@ function coalesceVertices(items: PlannedVertex[], idx: number[], partitionKey?: 
     const props = Object.keys(v.properties).filter((k) => k !== partitionKey).sort();
     const gk = groupKey(v.ref.label, v.ref.key, ...props);
     if (!groups.has(gk)) groups.set(gk, { name: `g${groups.size}`, ref: v.ref, props });
-    const row: Record<string, unknown> = { g: groups.get(gk)!.name, v: v.ref.value, p: toMap(v.properties), i };
+    const row: Record<string, unknown> = { g: groups.get(gk)!.name, v: typed(v.ref.value, v.types[v.ref.key]), p: typedMap(v.properties, v.types), i };
     if (partitionKey) row.pk = (v.properties[partitionKey] as PropertyValue | undefined) ?? v.ref.value;
     return row;
   });
@@ -155,8 +158,8 @@ function coalesceEdges(items: PlannedEdge[], idx: number[]): CoalesceBuild {
     const props = Object.keys(e.properties).sort();
     const gk = groupKey(e.label, e.from.label, e.from.key, e.to.label, e.to.key, e.key?.name, ...props);
     if (!groups.has(gk)) groups.set(gk, { name: `g${groups.size}`, e, props });
-    const row: Record<string, unknown> = { g: groups.get(gk)!.name, f: e.from.value, t: e.to.value, p: toMap(e.properties), i };
-    if (e.key) row.k = e.key.value;
+    const row: Record<string, unknown> = { g: groups.get(gk)!.name, f: e.from.value, t: e.to.value, p: typedMap(e.properties, e.types), i };
+    if (e.key) row.k = typed(e.key.value, e.types[e.key.name]);
     return row;
   });
   let choose = graphTraversal().inject(ROWS).unfold().as('m').choose(__.select('g'));

@@ -8,13 +8,14 @@
  * upsert that came after it is applied after the delete.
  */
 import {
-  ChangeSet, VertexRef, PropertyValue, EdgeKey, isIdentifier, vertexId, edgeId, describeEvent,
+  ChangeSet, VertexRef, PropertyValue, EdgeKey, NumericType, NUMERIC_TYPES, isIdentifier, vertexId, edgeId, describeEvent,
 } from '../change-set';
 
-export interface PlannedVertex { ref: VertexRef; properties: Record<string, PropertyValue>; events: number[] }
+/** `types`: declared number types by property name (the key included), sent as those Java types. */
+export interface PlannedVertex { ref: VertexRef; properties: Record<string, PropertyValue>; types: Record<string, NumericType>; events: number[] }
 export interface PlannedEdge {
   label: string; from: VertexRef; to: VertexRef; key?: EdgeKey;
-  properties: Record<string, PropertyValue>; events: number[];
+  properties: Record<string, PropertyValue>; types: Record<string, NumericType>; events: number[];
 }
 export interface PlannedVertexDelete { ref: VertexRef; events: number[] }
 export interface PlannedEdgeDelete { label: string; from: VertexRef; to: VertexRef; key?: EdgeKey; events: number[] }
@@ -64,6 +65,15 @@ function checkProperties(where: string, field: string, props: unknown, cardinali
   }
 }
 
+function checkTypes(where: string, field: string, types: unknown): void {
+  if (types === undefined) return;
+  if (!types || typeof types !== 'object' || Array.isArray(types)) throw new InvalidChangeSetError(`${where}: ${field} must be an object`, field);
+  for (const [k, t] of Object.entries(types)) {
+    if (!isIdentifier(k)) throw new InvalidChangeSetError(`${where}: ${field} name ${JSON.stringify(k)} is not an identifier`, `${field}.${k}`);
+    if (!NUMERIC_TYPES.includes(t as NumericType)) throw new InvalidChangeSetError(`${where}: ${field}.${k} must be one of ${NUMERIC_TYPES.join(', ')}`, `${field}.${k}`);
+  }
+}
+
 function checkEdgeKey(where: string, field: string, key: EdgeKey | undefined): void {
   if (key === undefined) return;
   if (!key || !isIdentifier(key.name)) throw new InvalidChangeSetError(`${where}: ${field}.name is not an identifier`, `${field}.name`);
@@ -82,6 +92,7 @@ export function validateChangeSet(cs: ChangeSet, index?: number): void {
   (cs.vertices ?? []).forEach((v, i) => {
     checkRef(where, `vertices[${i}]`, v);
     checkProperties(where, `vertices[${i}].properties`, v.properties, v.cardinality, v);
+    checkTypes(where, `vertices[${i}].types`, v.types);
   });
   (cs.edges ?? []).forEach((e, i) => {
     if (!e || !isIdentifier(e.label)) throw new InvalidChangeSetError(`${where}: edges[${i}].label is not an identifier`, `edges[${i}].label`);
@@ -89,6 +100,7 @@ export function validateChangeSet(cs: ChangeSet, index?: number): void {
     checkRef(where, `edges[${i}].to`, e.to);
     checkEdgeKey(where, `edges[${i}].key`, e.key);
     checkProperties(where, `edges[${i}].properties`, e.properties);
+    checkTypes(where, `edges[${i}].types`, e.types);
     if (e.key && e.properties && e.key.name in e.properties && e.properties[e.key.name] !== e.key.value) {
       throw new InvalidChangeSetError(`${where}: edges[${i}].properties.${e.key.name} would change the edge key`, `edges[${i}].properties.${e.key.name}`);
     }
@@ -119,19 +131,21 @@ export function planBatch(changeSets: ChangeSet[], events: number[] = changeSets
     for (const v of cs.vertices ?? []) {
       const id = vertexId(v);
       let p = vertices.get(id);
-      if (!p) { p = { ref: refOf(v), properties: {}, events: [] }; vertices.set(id, p); }
+      if (!p) { p = { ref: refOf(v), properties: {}, types: {}, events: [] }; vertices.set(id, p); }
       for (const [k, val] of Object.entries(v.properties ?? {})) if (k !== v.key) p.properties[k] = val;
+      Object.assign(p.types, v.types);
       addEvent(p.events, ev);
     }
     for (const e of cs.edges ?? []) {
       const id = edgeId(e);
       let p = edges.get(id);
       if (!p) {
-        p = { label: e.label, from: refOf(e.from), to: refOf(e.to), properties: {}, events: [] };
+        p = { label: e.label, from: refOf(e.from), to: refOf(e.to), properties: {}, types: {}, events: [] };
         if (e.key) p.key = { name: e.key.name, value: e.key.value };
         edges.set(id, p);
       }
       for (const [k, val] of Object.entries(e.properties ?? {})) if (k !== e.key?.name) p.properties[k] = val;
+      Object.assign(p.types, e.types);
       addEvent(p.events, ev);
     }
     for (const d of cs.deletes ?? []) {

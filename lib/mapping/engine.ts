@@ -11,7 +11,7 @@
  * - The same vertex (label + key value) produced twice in one event is written once: properties merge, later wins;
  *   list/set values append. Identical edges merge likewise.
  */
-import { describeEvent, vertexId, edgeId, type ChangeSet, type EdgeUpsert, type EventRef, type PropertyValue, type VertexRef, type VertexUpsert, type Cardinality } from '../change-set';
+import { describeEvent, vertexId, edgeId, type ChangeSet, type EdgeUpsert, type EventRef, type PropertyValue, type VertexRef, type VertexUpsert, type Cardinality, type NumericType } from '../change-set';
 import { coerceProperty, coerceScalar, CoercionError } from './coerce';
 import type { CompiledEdge, CompiledMapping, CompiledProperty, CompiledVertex } from './spec';
 import type { Scope } from './template';
@@ -75,9 +75,10 @@ class Run {
     throw new MappingError(reason, this.source, definition, field);
   }
 
-  properties(defs: CompiledProperty[], scope: Scope, definition: string): { properties: Record<string, PropertyValue>; cardinality?: Record<string, Cardinality> } {
+  properties(defs: CompiledProperty[], scope: Scope, definition: string): { properties: Record<string, PropertyValue>; cardinality?: Record<string, Cardinality>; types?: Record<string, NumericType> } {
     const properties: Record<string, PropertyValue> = {};
     let cardinality: Record<string, Cardinality> | undefined;
+    let types: Record<string, NumericType> | undefined;
     for (let i = 0; i < defs.length; i++) {
       const p = defs[i];
       let v = p.template.render(scope);
@@ -93,8 +94,10 @@ class Run {
         throw e;
       }
       if (p.cardinality !== 'single') (cardinality ??= {})[p.name] = p.cardinality;
+      const t = numericType(p.type);
+      if (t) (types ??= {})[p.name] = t;
     }
-    return { properties, cardinality };
+    return { properties, cardinality, types };
   }
 
   keyValue(v: unknown, type: 'string' | 'int' | 'long' | undefined, definition: string, field: string): string | number {
@@ -118,12 +121,15 @@ class Run {
       this.fail(`key value missing (template ${JSON.stringify(d.keySource)} rendered nothing); set required: false to skip instead`, d.definition, 'value');
     }
     const value = this.keyValue(raw, d.keyType, d.definition, 'value');
-    const { properties, cardinality } = this.properties(d.properties, scope, d.definition);
+    const { properties, cardinality, types: propTypes } = this.properties(d.properties, scope, d.definition);
+    const keyType = numericType(d.keyType);
+    const types = keyType ? { ...propTypes, [d.keyName]: keyType } : propTypes;
     const seen = this.findVertex(d.label, d.keyName, value);
-    if (seen) merge(seen, properties, cardinality);
+    if (seen) { merge(seen, properties, cardinality); if (types) seen.types = { ...seen.types, ...types }; }
     else {
       const v: VertexUpsert = { label: d.label, key: d.keyName, value, properties };
       if (cardinality) v.cardinality = cardinality;
+      if (types) v.types = types;
       this.addVertex(v);
     }
     return { label: d.label, key: d.keyName, value };
@@ -141,14 +147,23 @@ class Run {
       }
       e.key = { name: d.key.name, value: this.keyValue(raw, d.key.type, d.definition, 'key.value') };
     }
-    e.properties = this.properties(d.properties, scope, d.definition).properties;
+    const { properties, types: propTypes } = this.properties(d.properties, scope, d.definition);
+    e.properties = properties;
+    const keyType = numericType(d.key?.type);
+    const types = keyType ? { ...propTypes, [d.key!.name]: keyType } : propTypes;
+    if (types) e.types = types;
     const seen = this.findEdge(e);
-    if (seen) merge(seen, e.properties, undefined);
+    if (seen) { merge(seen, e.properties, undefined); if (types) seen.types = { ...seen.types, ...types }; }
     else this.addEdge(e);
   }
 }
 
 const SCAN_LIMIT = 32;
+
+/** The declared types that JS numbers cannot carry by themselves. */
+function numericType(t: string | undefined): NumericType | undefined {
+  return t === 'int' || t === 'long' || t === 'double' ? t : undefined;
+}
 
 function sameRef(a: VertexRef, b: VertexRef): boolean {
   return a === b || (a.value === b.value && a.label === b.label && a.key === b.key);
