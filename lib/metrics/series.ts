@@ -40,6 +40,8 @@ class NodeSeries {
     if (!cell) {
       if (this.closed) return { n: 0, child: DISCARD };
       cell = { n: 0, child: this.child(metric, key, extra) };
+      // The series exists from 0 on: Prometheus' rate() and increase() then see the first increment too.
+      cell.child.inc(0);
       this.cells.set(key, cell);
     }
     return cell;
@@ -109,6 +111,11 @@ export class KafkaInMetrics extends NodeSeries {
   override close(): void {
     this.consumedCells.clear();
     super.close();
+  }
+
+  /** A new assignment: the consumed series of every assigned partition start at 0. */
+  assigned(assignment: Record<string, number[]>): void {
+    for (const [topic, partitions] of Object.entries(assignment)) for (const p of partitions) this.consumed(topic, p, 0);
   }
 
   undecodable(topic: string, records = 1): void {

@@ -116,7 +116,7 @@ export = function (RED: NodeAPI) {
         },
         onError: (e) => node.debug(`kafka in: reading the consumer lag failed: ${e.message}`),
       });
-      runner.on('assigned', (assignment) => { reader.setAssignment(assignment); reader.start(); });
+      runner.on('assigned', (assignment) => { metrics.assigned(assignment); reader.setAssignment(assignment); reader.start(); });
       lagReader = reader;
     }
     runner.start();

@@ -164,6 +164,12 @@ test('metrics: counters agree with the producer, lag falls to 0, Prometheus read
     assert.ok(maxLag > 0, `the lag seen by Prometheus during the ingest: ${maxLag}`);
     const maxRate = scalar(await prom.query(`max_over_time(sum(rate(ceh_kafka_in_records_consumed_total[5s]))[${window}:1s])`));
     assert.ok(maxRate > 0, `the consumption rate seen by Prometheus: ${maxRate}`);
+    const maxWriteRate = scalar(await prom.query(`max_over_time(sum(rate(ceh_gremlin_upsert_events_written_total[5s]))[${window}:1s])`));
+    assert.ok(maxWriteRate > 0, `the write rate seen by Prometheus: ${maxWriteRate}`);
+    // The counters start at 0 when the partitions are assigned, so increase() over the run sees (nearly) every record;
+    // Prometheus extrapolates at the window's edges, hence a tolerance rather than equality.
+    const increase = scalar(await prom.query(`sum(increase(ceh_kafka_in_records_consumed_total[${window}]))`));
+    assert.ok(increase >= summary.events * 0.9, `increase() over the run: ${increase} of ${summary.events}`);
     const dead = scalar(await prom.query('sum(ceh_kafka_out_dead_letters_published_total)'));
     assert.equal(dead, summary.bad);
 
@@ -184,7 +190,8 @@ test('metrics: counters agree with the producer, lag falls to 0, Prometheus read
     assert.equal(check.status, 0, `promtool check config: ${check.stdout}${check.stderr}`);
 
     process.stdout.write(`[metrics] ${EVENTS} events: drained (lag 0, counters equal) after ${drainedS.toFixed(1)} s; ` +
-      `Prometheus saw max lag ${maxLag}, max rate ${Math.round(maxRate)} records/s; ${batches} batches; ${summary.bad} dead letters\n`);
+      `Prometheus saw max lag ${maxLag}, max consumed rate ${Math.round(maxRate)} records/s, max write rate ${Math.round(maxWriteRate)} events/s, ` +
+      `increase ${Math.round(increase)}; ${batches} batches; ${summary.bad} dead letters\n`);
   } catch (e) {
     if (nr) process.stdout.write(`[metrics] Node-RED log:\n${nr.log.join('').slice(-4000)}\n`);
     throw e;
