@@ -96,7 +96,7 @@ export const series = {
     labelNames: TOPIC, registers: [registry],
   }),
   deadLetters: new Counter({
-    name: 'ceh_kafka_out_dead_letters_published_total', help: 'Published records whose message carried msg.error (a dead letter from an error output)',
+    name: 'ceh_kafka_out_dead_letters_published_total', help: 'Published dead letters (kafka out in dead-letter mode, or a message carrying msg.error from an error output)',
     labelNames: TOPIC, registers: [registry],
   }),
   publishFailures: new Counter({
