@@ -5,7 +5,7 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage, NodeStatus } from '../shared/red';
 import type { ChangeSet } from '../../lib/change-set';
 import { BatchWriter, BatchReport } from '../../lib/gremlin/batch-writer';
-import type { GremlinServerNode } from '../gremlin-server/server-node';
+import type { GremlinServerNode } from '../shared/contracts';
 
 const positive = (v: unknown, fallback: number) => (Number(v) > 0 ? Number(v) : fallback);
 

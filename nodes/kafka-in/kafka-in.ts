@@ -6,7 +6,7 @@
  */
 import * as crypto from 'crypto';
 import type { NodeAPI, Node, NodeDef, NodeStatus } from '../shared/red';
-import type { KafkaBrokerNode } from '../kafka-broker/broker-client';
+import type { KafkaBrokerNode } from '../shared/contracts';
 import { isDecodeMode, DecodeMode } from '../../lib/kafka/codec';
 import { ConsumerRunner, consumerConfig, checkMaxInFlight, RunnerStatus, RunnerProblem, DeliverySink } from '../../lib/kafka/consumer-runner';
 import { joinTracker, leaveTracker } from './completion-hooks';
@@ -92,7 +92,7 @@ export = function (RED: NodeAPI) {
       runner.close().catch((e) => node.debug(`kafka in: close: ${(e as Error).message}`)).then(async () => {
         if (tracker) for (const id of ownIds) tracker.forget(id);
         ownIds.clear();
-        leaveTracker(node.id);
+        leaveTracker(RED.hooks, node.id);
         await broker.client.release(node.id);
       }).catch((e) => node.debug(`kafka in: close: ${(e as Error).message}`)).finally(() => {
         node.status({});

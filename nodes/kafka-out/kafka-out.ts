@@ -4,7 +4,7 @@
  * messages wait, up to `maxQueue`; beyond that they fail at once instead of piling up in memory.
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from '../shared/red';
-import type { KafkaBrokerNode } from '../kafka-broker/broker-client';
+import type { KafkaBrokerNode } from '../shared/contracts';
 import { CompressionTypes } from 'kafkajs';
 import { encodeHeaders, encodeKey, encodeValue } from '../../lib/kafka/codec';
 
@@ -95,7 +95,6 @@ export = function (RED: NodeAPI) {
           pending -= 1;
           lastError = err.message;
           showStatus();
-          if (/disconnected/i.test(err.message)) void broker.client.resetProducer();
           done(new Error(`kafka out: send to ${record.topic} failed: ${err.message}`));
         });
     });
