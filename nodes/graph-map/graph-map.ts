@@ -3,7 +3,7 @@
  * set(s) on output 1 (events kept in msg.event); one message per unmappable event on output 2 with msg.error naming
  * the event, definition and field. Also serves the editor's live preview (same engine, admin endpoint).
  */
-import type { NodeAPI, Node, NodeDef, NodeMessage } from '../shared/red';
+import { errorSource, type NodeAPI, type Node, type NodeDef, type NodeMessage } from '../shared/red';
 import { checkSpec, mapEvents, eventRefs, formatIssue, SpecError, type CompiledMapping, type SpecIssue } from '../../lib/mapping';
 import { describeEvent, type EventRef } from '../../lib/change-set';
 
@@ -104,7 +104,9 @@ export = function (RED: NodeAPI) {
       const errorMsgs = failures.map((f) => {
         const c = RED.util.cloneMessage(msg);
         c.payload = events[f.index];
-        c.error = f.error;
+        // msg.event is the original event on every output (dead letters publish it), as on output 1.
+        c.event = events[f.index];
+        c.error = { ...f.error, source: errorSource(node) };
         return c;
       });
       msg.payload = payload;

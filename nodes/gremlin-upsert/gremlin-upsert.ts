@@ -2,7 +2,7 @@
  * ceh-gremlin-upsert: a thin adapter over lib/gremlin/batch-writer. done() is called for a message only after all of
  * its change sets are written or reported, so `kafka in` can commit its offset safely.
  */
-import type { NodeAPI, Node, NodeDef, NodeMessage, NodeStatus } from '../shared/red';
+import { errorSource, type NodeAPI, type Node, type NodeDef, type NodeMessage, type NodeStatus } from '../shared/red';
 import type { ChangeSet } from '../../lib/change-set';
 import { BatchWriter, BatchReport } from '../../lib/gremlin/batch-writer';
 import type { GremlinServerNode } from '../shared/contracts';
@@ -67,10 +67,21 @@ export = function (RED: NodeAPI) {
             message: f.message,
             event: f.changeSet?.source ?? (isBatch ? { index: f.position } : {}),
             ...(f.field ? { field: f.field } : {}),
+            source: errorSource(node),
           };
           send([null, out]);
         }
-        if (passThrough) send([msg, null]);
+        // Output 1 ("written") carries only what was written: failed change sets (and their events) are taken out,
+        // msg.failed counts them, and a message none of whose change sets was written is not sent on at all.
+        if (passThrough && failures.length < changeSets.length) {
+          if (failures.length) {
+            const failed = new Set(failures.map((f) => f.position));
+            msg.payload = changeSets.filter((_, i) => !failed.has(i));
+            if (Array.isArray(msg.event)) msg.event = (msg.event as unknown[]).filter((_, i) => !failed.has(i));
+            msg.failed = failures.length;
+          }
+          send([msg, null]);
+        }
         done();
       } catch (err) {
         done(err as Error);

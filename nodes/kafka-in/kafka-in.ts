@@ -5,7 +5,7 @@
  * node reads its settings, tells it when the flow finished a message (completion-hooks.ts) and shows its status.
  */
 import * as crypto from 'crypto';
-import type { NodeAPI, Node, NodeDef, NodeStatus } from '../shared/red';
+import { errorSource, type NodeAPI, type Node, type NodeDef, type NodeStatus } from '../shared/red';
 import type { KafkaBrokerNode } from '../shared/contracts';
 import { isDecodeMode, DecodeMode } from '../../lib/kafka/codec';
 import { ConsumerRunner, consumerConfig, checkMaxInFlight, RunnerStatus, RunnerProblem, DeliverySink } from '../../lib/kafka/consumer-runner';
@@ -56,6 +56,8 @@ export = function (RED: NodeAPI) {
       send({ output, msg }, finished) {
         const id = crypto.randomBytes(8).toString('hex');
         const m = { ...msg, _msgid: id };
+        // Undecodable records name this node as the failing one (dead letters carry it), as a Catch node would.
+        if (output === 1 && m.error && typeof m.error === 'object') (m as Record<string, unknown>).error = { ...m.error, source: errorSource(node) };
         if (tracker) {
           ownIds.add(id);
           tracker.track(id, (err) => { ownIds.delete(id); finished(err); });

@@ -296,7 +296,7 @@ describe('mapping spec validation', () => {
       'vertices.b|key|key "1id" is not a valid identifier', 'vertices.b|properties.p.type|unknown type "strng"',
       'vertices.b|properties.p.format|format applies only to type date', 'vertices.b|properties.p.cardinality|unknown cardinality "bag"',
       'vertices.b|properties.bad-name|property name "bad-name" is not a valid identifier',
-      'vertices.c|value|value is required', 'vertices.d|required|must be true or false', 'vertices.d|when|when needs exactly one of',
+      'vertices.c|value|value is required', 'vertices.d|required|must be true or false', 'vertices.d|when|when needs at least one of',
       'vertices.d|each|each needs the path of an array', 'vertices.e|properties.id|property "id" is the key property',
       'edges[0]|to|to names no vertex definition: "nope"', 'edges[1]||an edge definition must be a map', '|deletes|deletes applies only to mode: cdc',
     ];
