@@ -64,6 +64,22 @@ export function isConnectionLoss(err: unknown): boolean {
   return typeof cause?.statusCode !== 'number';
 }
 
+export type RetryKind = 'unreachable' | 'conflict' | 'throttled';
+
+const THROTTLED_MESSAGES = /RequestRateTooLarge|\b429\b|Throttl|TooManyRequests/i;
+
+/**
+ * Why a transient error is retried, for metrics: the server was not reached or did not answer (unreachable), it asked
+ * the client to slow down (throttled: Cosmos DB 429, Neptune throttling), or the request met another writer or ran out
+ * of time on the server (conflict: concurrent modification, locking, evaluation timeout).
+ */
+export function retryKind(err: unknown): RetryKind {
+  if (isConnectionLoss(err)) return 'unreachable';
+  const e = (err instanceof TransientError ? err.cause : err) as { statusCode?: number; message?: string } | undefined;
+  if (e?.statusCode === 429 || THROTTLED_MESSAGES.test(e?.message ?? '') || THROTTLED_MESSAGES.test((err as Error)?.message ?? '')) return 'throttled';
+  return 'conflict';
+}
+
 /** The server's own message for an error, without the driver's "Server error: ... (500)" wrapping. */
 export function serverMessage(err: unknown): string {
   const e = err as { statusMessage?: string; message?: string } | undefined;
