@@ -178,7 +178,9 @@ export class BatchWriter extends EventEmitter {
     const vertexIds = new Map<number, unknown>();
     for (const req of requests.vertices) {
       const result = await this.submit(req, report);
-      if (requests.linkEdges) for (const r of result as Array<Map<string, unknown>>) vertexIds.set(Number(r.get('i')), r.get('id'));
+      // GraphBinary and GraphSON 3 give a Map, GraphSON 2 a plain object.
+      const field = (r: any, k: string) => (r instanceof Map ? r.get(k) : r[k]);
+      if (requests.linkEdges) for (const r of result) vertexIds.set(Number(field(r, 'i')), field(r, 'id'));
     }
     for (const req of [...requests.edges, ...(requests.linkEdges?.(vertexIds) ?? [])]) {
       const result = await this.submit(req, report);
