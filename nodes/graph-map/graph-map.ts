@@ -6,8 +6,9 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage } from '../shared/red';
 import { checkSpec, mapEvents, eventRefs, formatIssue, SpecError, type CompiledMapping, type SpecIssue } from '../../lib/mapping';
 import { describeEvent, type EventRef } from '../../lib/change-set';
+import { addLineage, lineageProperties, eventTimeOf } from '../../lib/lineage';
 
-interface GraphMapDef extends NodeDef { spec?: string }
+interface GraphMapDef extends NodeDef { spec?: string; lineage?: boolean }
 
 /** The last event each deployed node saw, for "preview with the last event". One per node, small ones only. */
 const lastEvents = new Map<string, unknown>();
@@ -36,6 +37,8 @@ export = function (RED: NodeAPI) {
     RED.nodes.createNode(this, config);
     const node = this;
     const configured = load(config.spec ?? '');
+    // Lineage (opt-in): every written vertex and edge names its last event (topic, partition, offset, time) and this node.
+    const lineageName = config.lineage === true ? String(config.name || config.id) : undefined;
     const dynamic = new Map<string, Loaded>();
     let mapped = 0;
     let failed = 0;
@@ -89,6 +92,9 @@ export = function (RED: NodeAPI) {
         events.forEach((_, i) => failures.push({ index: i, error: { message: `${describeEvent(refs[i])}: ${e.message}`, event: refs[i] ?? {}, definition: e.definition, field: e.field } }));
       } else {
         const r = mapEvents(loaded.mapping, events, refs);
+        if (lineageName !== undefined) {
+          for (const x of r.mapped) addLineage(x.changeSet, lineageProperties(refs[x.index], eventTimeOf(msg.kafka, x.index), lineageName));
+        }
         changeSets = r.mapped.map((x) => x.changeSet);
         for (const f of r.failed) {
           const error: { message: string; event: EventRef; definition?: string; field?: string } = { message: f.error.message, event: f.error.event ?? {} };
@@ -161,6 +167,8 @@ export = function (RED: NodeAPI) {
     if (!mapping || !hasEvent) { res.json({ issues, event }); return; }
     const events = Array.isArray(event) ? event : [event];
     const r = mapEvents(mapping, events, eventRefs(undefined, events.length, Array.isArray(event)));
+    // With lineage ticked the preview shows its properties too (no Kafka position for a sample event).
+    if (body.lineage === true) for (const x of r.mapped) addLineage(x.changeSet, lineageProperties(undefined, undefined, String(body.name || body.nodeId || 'graph map')));
     res.json({
       issues,
       event,
