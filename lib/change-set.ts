@@ -32,9 +32,26 @@ export interface VertexUpsert extends VertexRef {
   properties: Record<string, PropertyValue>;
   /** Per-property cardinality; a property not named here is `single`. */
   cardinality?: Record<string, Cardinality>;
+  /** Per-property merge rule with the value already in the graph; a property not named here is last-write-wins. */
+  merge?: Record<string, MergeRule>;
   /** Declared number types of properties (the key property included). */
   types?: Record<string, NumericType>;
 }
+
+/**
+ * How a write meets a value already stored: `first` keeps an existing value (createdAt, firstSeen), `max`/`min` keep
+ * the larger/smaller (lastSeen). Applied by the server in the same request, never by reading first.
+ */
+export type MergeRule = 'first' | 'max' | 'min';
+
+/** Two writes of one property in arrival order (within an event or a batch) keep what its rule keeps in the graph. */
+export function mergeInBatch(rule: MergeRule | undefined, before: PropertyValue | undefined, next: PropertyValue): PropertyValue {
+  if (before === undefined || rule === undefined) return next;
+  if (rule === 'first') return before;
+  if (rule === 'max') return next > before ? next : before;
+  return next < before ? next : before;
+}
+
 
 export interface EdgeKey {
   /** The edge property that tells multi-edges apart, e.g. "lineNo". */
@@ -49,6 +66,9 @@ export interface EdgeUpsert {
   /** Present for multi-edges: the edge is unique by label + endpoints + this key. */
   key?: EdgeKey;
   properties: Record<string, PropertyValue>;
+  merge?: Record<string, MergeRule>;
+  /** 'skip': when an endpoint vertex does not exist, the edge is left out instead of failing its event. */
+  ifMissing?: 'skip';
   /** Declared number types of properties (the edge key included). */
   types?: Record<string, NumericType>;
 }

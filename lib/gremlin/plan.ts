@@ -8,14 +8,36 @@
  * upsert that came after it is applied after the delete.
  */
 import {
-  ChangeSet, VertexRef, PropertyValue, EdgeKey, NumericType, NUMERIC_TYPES, isIdentifier, vertexId, edgeId, describeEvent,
+  ChangeSet, VertexRef, PropertyValue, EdgeKey, NumericType, NUMERIC_TYPES, MergeRule, isIdentifier, vertexId, edgeId, describeEvent, mergeInBatch,
 } from '../change-set';
 
-/** `types`: declared number types by property name (the key included), sent as those Java types. */
-export interface PlannedVertex { ref: VertexRef; properties: Record<string, PropertyValue>; types: Record<string, NumericType>; events: number[] }
+/**
+ * `types`: declared number types by property name (the key included), sent as those Java types. `multi`: properties
+ * with list or set cardinality; their array value REPLACES the vertex's values of that key (replaying an event adds
+ * no second copy; a changed list leaves only the new values).
+ */
+export interface PlannedVertex {
+  ref: VertexRef; properties: Record<string, PropertyValue>; types: Record<string, NumericType>; merge?: Record<string, MergeRule>;
+  multi: Record<string, 'list' | 'set'>; events: number[];
+}
 export interface PlannedEdge {
   label: string; from: VertexRef; to: VertexRef; key?: EdgeKey;
-  properties: Record<string, PropertyValue>; types: Record<string, NumericType>; events: number[];
+  properties: Record<string, PropertyValue>; types: Record<string, NumericType>; merge?: Record<string, MergeRule>;
+  /** Left out (not failed) when an endpoint vertex does not exist. */
+  skipIfMissing?: boolean;
+  events: number[];
+}
+
+const MERGE_RULES: readonly string[] = ['first', 'max', 'min'];
+
+function checkMerge(where: string, field: string, merge: unknown, props: Record<string, unknown> | undefined): void {
+  if (merge === undefined) return;
+  if (!merge || typeof merge !== 'object' || Array.isArray(merge)) throw new InvalidChangeSetError(`${where}: ${field} must be an object`, field);
+  for (const [k, r] of Object.entries(merge)) {
+    if (!MERGE_RULES.includes(r as string)) throw new InvalidChangeSetError(`${where}: ${field}.${k} must be first, max or min (last write wins needs no rule)`, `${field}.${k}`);
+    if (!isIdentifier(k)) throw new InvalidChangeSetError(`${where}: ${field} name ${JSON.stringify(k)} is not an identifier`, `${field}.${k}`);
+    if ((r === 'max' || r === 'min') && props && Array.isArray(props[k])) throw new InvalidChangeSetError(`${where}: ${field}.${k}: ${r} needs a single value, not a list`, `${field}.${k}`);
+  }
 }
 export interface PlannedVertexDelete { ref: VertexRef; events: number[] }
 export interface PlannedEdgeDelete { label: string; from: VertexRef; to: VertexRef; key?: EdgeKey; events: number[] }
@@ -55,9 +77,11 @@ function checkProperties(where: string, field: string, props: unknown, cardinali
     if (!isIdentifier(k)) throw new InvalidChangeSetError(`${where}: ${field} name ${JSON.stringify(k)} is not an identifier`, `${field}.${k}`);
     checkValue(where, `${field}.${k}`, v);
     const c = cardinality?.[k];
-    if (c && c !== 'single') {
-      // The batch traversals set single-valued properties; list/set would need per-value steps (not built yet).
-      throw new InvalidChangeSetError(`${where}: ${field}.${k} has cardinality ${c}, which gremlin upsert does not write yet (only single)`, `${field}.${k}`);
+    if (c !== undefined && c !== 'single' && c !== 'list' && c !== 'set') {
+      throw new InvalidChangeSetError(`${where}: ${field}.${k} has cardinality ${JSON.stringify(c)} (single, list or set)`, `${field}.${k}`);
+    }
+    if (key && k === key.key && c && c !== 'single') {
+      throw new InvalidChangeSetError(`${where}: ${field}.${k} is the vertex key: it must have single cardinality`, `${field}.${k}`);
     }
     if (key && k === key.key && v !== key.value) {
       throw new InvalidChangeSetError(`${where}: ${field}.${k} would change the vertex key (${JSON.stringify(key.value)} → ${JSON.stringify(v)})`, `${field}.${k}`);
@@ -92,6 +116,7 @@ export function validateChangeSet(cs: ChangeSet, index?: number): void {
   (cs.vertices ?? []).forEach((v, i) => {
     checkRef(where, `vertices[${i}]`, v);
     checkProperties(where, `vertices[${i}].properties`, v.properties, v.cardinality, v);
+    checkMerge(where, `vertices[${i}].merge`, v.merge, v.properties);
     checkTypes(where, `vertices[${i}].types`, v.types);
   });
   (cs.edges ?? []).forEach((e, i) => {
@@ -100,6 +125,8 @@ export function validateChangeSet(cs: ChangeSet, index?: number): void {
     checkRef(where, `edges[${i}].to`, e.to);
     checkEdgeKey(where, `edges[${i}].key`, e.key);
     checkProperties(where, `edges[${i}].properties`, e.properties);
+    checkMerge(where, `edges[${i}].merge`, e.merge, e.properties);
+    if (e.ifMissing !== undefined && e.ifMissing !== 'skip') throw new InvalidChangeSetError(`${where}: edges[${i}].ifMissing must be "skip" (or left out: a missing endpoint fails the event)`, `edges[${i}].ifMissing`);
     checkTypes(where, `edges[${i}].types`, e.types);
     if (e.key && e.properties && e.key.name in e.properties && e.properties[e.key.name] !== e.key.value) {
       throw new InvalidChangeSetError(`${where}: edges[${i}].properties.${e.key.name} would change the edge key`, `edges[${i}].properties.${e.key.name}`);
@@ -131,8 +158,19 @@ export function planBatch(changeSets: ChangeSet[], events: number[] = changeSets
     for (const v of cs.vertices ?? []) {
       const id = vertexId(v);
       let p = vertices.get(id);
-      if (!p) { p = { ref: refOf(v), properties: {}, types: {}, events: [] }; vertices.set(id, p); }
-      for (const [k, val] of Object.entries(v.properties ?? {})) if (k !== v.key) p.properties[k] = val;
+      if (!p) { p = { ref: refOf(v), properties: {}, types: {}, multi: {}, events: [] }; vertices.set(id, p); }
+      if (v.merge) p.merge = { ...p.merge, ...v.merge };
+      for (const [k, val] of Object.entries(v.properties ?? {})) {
+        if (k === v.key) continue;
+        const c = v.cardinality?.[k];
+        if (c === 'list' || c === 'set') {
+          p.multi[k] = c;
+          p.properties[k] = Array.isArray(val) ? val : [val];
+        } else {
+          delete p.multi[k];
+          p.properties[k] = mergeInBatch(p.merge?.[k], p.properties[k], val);
+        }
+      }
       Object.assign(p.types, v.types);
       addEvent(p.events, ev);
     }
@@ -142,9 +180,12 @@ export function planBatch(changeSets: ChangeSet[], events: number[] = changeSets
       if (!p) {
         p = { label: e.label, from: refOf(e.from), to: refOf(e.to), properties: {}, types: {}, events: [] };
         if (e.key) p.key = { name: e.key.name, value: e.key.value };
+        // Skippable only when every event writing it said so: one that wants it failing on a missing endpoint wins.
+        if (e.ifMissing === 'skip') p.skipIfMissing = true;
         edges.set(id, p);
-      }
-      for (const [k, val] of Object.entries(e.properties ?? {})) if (k !== e.key?.name) p.properties[k] = val;
+      } else if (e.ifMissing !== 'skip') delete p.skipIfMissing;
+      if (e.merge) p.merge = { ...p.merge, ...e.merge };
+      for (const [k, val] of Object.entries(e.properties ?? {})) if (k !== e.key?.name) p.properties[k] = mergeInBatch(p.merge?.[k], p.properties[k], val);
       Object.assign(p.types, e.types);
       addEvent(p.events, ev);
     }

@@ -3,10 +3,12 @@
  * set(s) on output 1 (events kept in msg.event); one message per unmappable event on output 2 with msg.error naming
  * the event, definition and field. Also serves the editor's live preview (same engine, admin endpoint).
  */
-import type { NodeAPI, Node, NodeDef, NodeMessage } from '../shared/red';
+import { errorSource, type NodeAPI, type Node, type NodeDef, type NodeMessage } from '../shared/red';
 import { checkSpec, mapEvents, eventRefs, formatIssue, SpecError, type CompiledMapping, type SpecIssue } from '../../lib/mapping';
 import { describeEvent, type EventRef } from '../../lib/change-set';
 import { addLineage, lineageProperties, eventTimeOf } from '../../lib/lineage';
+import { GraphMapMetrics } from '../../lib/metrics/series';
+import { serveMetrics, metricsSettings } from '../shared/metrics';
 
 interface GraphMapDef extends NodeDef { spec?: string; lineage?: boolean }
 
@@ -33,9 +35,11 @@ function load(source: unknown): Loaded {
 }
 
 export = function (RED: NodeAPI) {
+  serveMetrics(RED);
   function GraphMapNode(this: Node, config: GraphMapDef) {
     RED.nodes.createNode(this, config);
     const node = this;
+    const metrics = new GraphMapMetrics(node, metricsSettings(RED).enabled);
     const configured = load(config.spec ?? '');
     // Lineage (opt-in): every written vertex and edge names its last event (topic, partition, offset, time) and this node.
     const lineageName = config.lineage === true ? String(config.name || config.id) : undefined;
@@ -87,6 +91,7 @@ export = function (RED: NodeAPI) {
       const loaded = mappingFor(msg);
       const failures: Array<{ index: number; error: { message: string; event: EventRef; definition?: string; field?: string } }> = [];
       let changeSets: unknown[] = [];
+      let skipped = 0;
       if ('error' in loaded) {
         const e = loaded.error;
         events.forEach((_, i) => failures.push({ index: i, error: { message: `${describeEvent(refs[i])}: ${e.message}`, event: refs[i] ?? {}, definition: e.definition, field: e.field } }));
@@ -96,6 +101,7 @@ export = function (RED: NodeAPI) {
           for (const x of r.mapped) addLineage(x.changeSet, lineageProperties(refs[x.index], eventTimeOf(msg.kafka, x.index), lineageName));
         }
         changeSets = r.mapped.map((x) => x.changeSet);
+        skipped = r.skipped.length;
         for (const f of r.failed) {
           const error: { message: string; event: EventRef; definition?: string; field?: string } = { message: f.error.message, event: f.error.event ?? {} };
           if (f.error.definition) error.definition = f.error.definition;
@@ -110,7 +116,9 @@ export = function (RED: NodeAPI) {
       const errorMsgs = failures.map((f) => {
         const c = RED.util.cloneMessage(msg);
         c.payload = events[f.index];
-        c.error = f.error;
+        // msg.event is the original event on every output (dead letters publish it), as on output 1.
+        c.event = events[f.index];
+        c.error = { ...f.error, source: errorSource(node) };
         return c;
       });
       msg.payload = payload;
@@ -126,6 +134,7 @@ export = function (RED: NodeAPI) {
       }
       mapped += changeSets.length;
       failed += failures.length;
+      metrics.events(changeSets.length, failures.length, skipped);
       showCounts();
       send([out, errorMsgs.length ? errorMsgs : null]);
       done();
@@ -134,6 +143,7 @@ export = function (RED: NodeAPI) {
     node.on('close', (_removed: boolean, closed: () => void) => {
       if (statusTimer) clearTimeout(statusTimer);
       lastEvents.delete(node.id);
+      metrics.close();
       closed();
     });
   }

@@ -7,10 +7,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as http from 'http';
-import { ROOT, eventually } from './project';
+import { ROOT, eventually, requireFromNodeRed } from './project';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const bcrypt = require('bcryptjs');
+const bcrypt = requireFromNodeRed('bcryptjs');
 const PACKAGE = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 
 export interface AdminResponse { status: number; body: any; headers: http.IncomingHttpHeaders }
@@ -54,8 +53,7 @@ export async function startAuthNodeRed(flows: Array<Record<string, unknown>>, us
   fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'ceh-auth-home', private: true, dependencies: { [PACKAGE.name]: '*' } }));
   fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
   const hash = bcrypt.hashSync('secret', 8);
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const RED = require('node-red');
+  const RED = requireFromNodeRed('node-red');
   const server = http.createServer();
   RED.init(server, {
     userDir, flowFile: 'flows.json', httpAdminRoot: '/', httpNodeRoot: false, uiPort: 0,
