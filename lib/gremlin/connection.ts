@@ -40,7 +40,9 @@ export class TransientError extends Error {
   constructor(message: string, override readonly cause?: unknown) { super(message); this.name = 'TransientError'; }
 }
 
-const TRANSIENT_SERVER_MESSAGES = /ConcurrentModification|PermanentLockingException|TemporaryLocking|TemporaryBackend|RequestRateTooLarge|\b429\b|timed out|timeout/i;
+// JanusGraph: PermanentLockingException / TemporaryLockingException (lock contention between writers); BerkeleyJE under
+// SERIALIZABLE: LockConflictException, LockTimeoutException, DeadlockException. Neptune: ConcurrentModification.
+const TRANSIENT_SERVER_MESSAGES = /ConcurrentModification|PermanentLockingException|TemporaryLocking|TemporaryBackend|LockConflictException|LockTimeoutException|DeadlockException|RequestRateTooLarge|\b429\b|timed out|timeout/i;
 
 /** True when an error from submit() should be retried rather than reported. */
 export function isTransient(err: unknown): boolean {
