@@ -2,9 +2,11 @@
  * Micro-benchmark of the mapping engine: maps generated demo events (orders with line items, clicks, tweets with
  * hashtags, CRM CDC changes, products) with the shipped mappings on one core and prints events/s per mapping and
  * for the mix. Target: ≥ 100,000 events/s. Prints only; speed is not asserted anywhere.
+ * Two columns from one run: "before" compiles the templates with the old regex tokenizer (bench/baseline/), "mustache"
+ * with lib/mapping/template.ts (Mustache.parse tokens compiled into closures). Cases alternate, so load drift hits both.
  *   npm run build && node dist/bench/mapping.js [seconds per case, default 2] [--baseline <dir>]
- * --baseline: another build's dist/lib/mapping (e.g. of main before a change): both engines are measured in the same
- * run, alternating, best of two rounds each, so a before/after ratio is not skewed by what else the machine does.
+ * --baseline <dir>: instead, compare this build's engine with another build's dist/lib/mapping (e.g. main before a
+ * change), in the same run, alternating, best of two rounds each.
  * The transfer mapping uses the second edition's features (transforms, locale numbers/dates, label map, match-only
  * endpoints, merge rules, any/gte/matches conditions); a baseline engine that cannot load it is skipped for it.
  */
@@ -12,6 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as mappingEngine from '../lib/mapping';
 import type { CompiledMapping } from '../lib/mapping';
+import { compileTemplate as regexTemplate } from './baseline/regex-template';
 import { ROOT } from '../test/support/project';
 
 const samples = JSON.parse(fs.readFileSync(path.join(ROOT, 'mappings', 'samples.json'), 'utf8')) as Record<string, any>;
@@ -71,9 +74,39 @@ function main(): void {
   const at = args.indexOf('--baseline');
   const baselineDir = at >= 0 ? path.resolve(args.splice(at, 2)[1]) : undefined;
   const seconds = Number(args[0] ?? 2);
+  if (baselineDir) { compareEngines(baselineDir, seconds); return; }
+  const names = NAMES;
+  const before: number[] = [];
+  const after: number[] = [];
+  const fmt = (r: number) => Math.round(r).toLocaleString('en-US').padStart(12);
+  console.log(`mapping engine benchmark — node ${process.version}, one core, ${seconds}s per mapping and compiler`);
+  console.log(`  ${'mapping'.padEnd(9)} ${'before'.padStart(12)} ${'mustache'.padStart(12)}   events/s  ratio`);
+  for (const name of names) {
+    const text = fs.readFileSync(path.join(ROOT, 'mappings', `${name}.yaml`), 'utf8');
+    const events = generate(name, 10000);
+    const old = mappingEngine.loadSpec(text, { compileTemplate: regexTemplate as never });
+    const now = mappingEngine.loadSpec(text);
+    // Both compilers must produce the same change sets, or the comparison means nothing.
+    for (const e of events.slice(0, 200)) {
+      if (JSON.stringify(mappingEngine.mapEvent(old, e)) !== JSON.stringify(mappingEngine.mapEvent(now, e))) throw new Error(`${name}: the two template compilers disagree`);
+    }
+    before.push(measure(mappingEngine, old, events, seconds));
+    after.push(measure(mappingEngine, now, events, seconds));
+    const [b, a] = [before[before.length - 1], after[after.length - 1]];
+    console.log(`  ${name.padEnd(9)} ${fmt(b)} ${fmt(a)}   ${(a / b).toFixed(2)}x`);
+  }
+  // Harmonic mean = the rate of an even mix of the event kinds.
+  const mix = (rates: number[]) => names.length / rates.reduce((s, r) => s + 1 / r, 0);
+  console.log(`  ${'mix'.padEnd(9)} ${fmt(mix(before))} ${fmt(mix(after))}   ${(mix(after) / mix(before)).toFixed(2)}x (target ≥ 100,000)`);
+}
+
+const NAMES = ['customer', 'product', 'order', 'click', 'twitter', 'transfer'];
+
+/** This build's engine against another build's, alternating in one run. */
+function compareEngines(baselineDir: string, seconds: number): void {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const baseline: Engine | undefined = baselineDir ? require(baselineDir) : undefined;
-  const names = ['customer', 'product', 'order', 'click', 'twitter', 'transfer'];
+  const baseline: Engine = require(baselineDir);
+  const names = NAMES;
   const rates: number[] = [];
   const baseRates: number[] = [];
   console.log(`mapping engine benchmark — node ${process.version}, one core, ${seconds}s per mapping${baseline ? `, baseline ${baselineDir}` : ''}`);

@@ -78,7 +78,8 @@ async function waitForEditor(port, { host = '127.0.0.1', timeoutMs = 60000, chil
     if (child && child.exitCode !== null) throw new Error(`Node-RED exited with code ${child.exitCode} during start-up`);
     try {
       const res = await fetch(`http://${host}:${port}/settings`, { headers: { Accept: 'application/json' } });
-      if (res.ok) return;
+      // 401: adminAuth is on and the admin API answered all the same.
+      if (res.ok || res.status === 401) return;
     } catch { /* not listening yet */ }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -132,6 +132,8 @@ export interface RunnerEvents {
   commitFailed: [error: Error];
   paused: [];
   resumed: [];
+  /** This member's partitions after a group join (a rebalance). */
+  assigned: [assignment: Record<string, number[]>];
   /** The consumer crashed for good and will be rebuilt. */
   restarting: [error: Error];
 }
@@ -185,6 +187,11 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
 
   get isPaused(): boolean {
     return this.paused;
+  }
+
+  /** Assigned partitions not being fetched: all of them while paused by flow control, else the stopped ones. */
+  get pausedPartitions(): number {
+    return this.paused ? Object.values(this.assignment).reduce((n, p) => n + p.length, 0) : this.stoppedPartitions.size;
   }
 
   /** Starts consuming (and keeps doing so across crashes) until close(). */
@@ -421,6 +428,7 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
     this.state = 'consuming';
     this.lastReported = '';
     this.showStatus();
+    this.emit('assigned', assignment);
   }
 
   private async connect(): Promise<void> {

@@ -243,9 +243,17 @@ function isObject(v: unknown): v is Record<string, any> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** How a spec is compiled: the template compiler is replaceable so that bench/mapping.ts can compare two. */
+export interface CompileOptions {
+  compileTemplate?: (text: string) => CompiledTemplate;
+}
+
 class Checker {
   issues: SpecIssue[] = [];
-  constructor(private readonly locate?: ParsedSpec['locate']) {}
+  readonly compileTemplate: (text: string) => CompiledTemplate;
+  constructor(private readonly locate?: ParsedSpec['locate'], options: CompileOptions = {}) {
+    this.compileTemplate = options.compileTemplate ?? compileTemplate;
+  }
 
   add(path: Array<string | number>, message: string): void {
     const [section, name, ...rest] = path;
@@ -277,7 +285,7 @@ class Checker {
   template(v: unknown, path: Array<string | number>, what: string): CompiledTemplate | undefined {
     if (typeof v === 'number' || typeof v === 'boolean') return constantTemplate(v);
     if (typeof v !== 'string') { this.add(path, `${what} is required and must be a template text like "{{id}}"`); return undefined; }
-    try { return compileTemplate(v); } catch (e) {
+    try { return this.compileTemplate(v); } catch (e) {
       if (e instanceof TemplateError) { this.add(path, e.message); return undefined; }
       throw e;
     }
@@ -311,7 +319,7 @@ function compileEach(c: Checker, v: unknown, path: Array<string | number>): Comp
     return undefined;
   }
   if (!c.identifier(as, isObject(v) ? [...path, 'as'] : path, 'each.as')) return undefined;
-  const t = compileTemplate(`{{${p}}}`);
+  const t = c.compileTemplate(`{{${p}}}`);
   return { path: p, get: t.render, as: as as string };
 }
 
@@ -489,11 +497,11 @@ export function mappingSchema(): Record<string, unknown> {
  * The JSON Schema is the first check; the compiler's checks follow (references, templates, regular expressions...).
  * Where both find a problem at one place, the compiler's more specific message is kept.
  */
-export function compileSpec(spec: unknown, locate?: ParsedSpec['locate']): { mapping?: CompiledMapping; issues: SpecIssue[] } {
+export function compileSpec(spec: unknown, locate?: ParsedSpec['locate'], options?: CompileOptions): { mapping?: CompiledMapping; issues: SpecIssue[] } {
   schemaValidator ??= new SchemaValidator(mappingSchema());
   const schemaIssues = new Checker(locate);
   for (const e of schemaValidator.validate(spec)) schemaIssues.add(e.path, e.message);
-  const compiled = compileChecked(spec, locate);
+  const compiled = compileChecked(spec, locate, options);
   if (schemaIssues.issues.length === 0) return compiled;
   const key = (p: Array<string | number>) => p.join('\u0000');
   const covered = compiled.issues.map((i) => key(i.path));
@@ -502,8 +510,8 @@ export function compileSpec(spec: unknown, locate?: ParsedSpec['locate']): { map
   return { issues: [...compiled.issues, ...extra] };
 }
 
-function compileChecked(spec: unknown, locate?: ParsedSpec['locate']): { mapping?: CompiledMapping; issues: SpecIssue[] } {
-  const c = new Checker(locate);
+function compileChecked(spec: unknown, locate?: ParsedSpec['locate'], options?: CompileOptions): { mapping?: CompiledMapping; issues: SpecIssue[] } {
+  const c = new Checker(locate, options);
   if (!isObject(spec)) { c.add([], 'the mapping spec must be a map with "vertices" (and optionally "edges", "mode", "deletes")'); return { issues: c.issues }; }
   c.unknownFields(spec, TOP_FIELDS, []);
   const mode = c.oneOf(spec.mode, ['event', 'cdc'] as const, ['mode'], 'mode') ?? 'event';
@@ -633,19 +641,19 @@ function compileChecked(spec: unknown, locate?: ParsedSpec['locate']): { mapping
 }
 
 /** Parses (text or object) and compiles a spec; throws SpecError listing every issue. */
-export function loadSpec(source: string | object): CompiledMapping {
-  const { mapping, issues } = checkSpec(source);
+export function loadSpec(source: string | object, options?: CompileOptions): CompiledMapping {
+  const { mapping, issues } = checkSpec(source, options);
   if (!mapping) throw new SpecError(issues);
   return mapping;
 }
 
 /** Like loadSpec, but returns the issues instead of throwing (the editor shows them all as markers). */
-export function checkSpec(source: string | object): { mapping?: CompiledMapping; issues: SpecIssue[] } {
+export function checkSpec(source: string | object, options?: CompileOptions): { mapping?: CompiledMapping; issues: SpecIssue[] } {
   if (typeof source === 'string') {
     if (source.trim() === '') return { issues: [{ path: [], message: 'the mapping spec is empty' }] };
     const parsed = parseSpecText(source);
     if (parsed.issues.length) return { issues: parsed.issues };
-    return compileSpec(parsed.spec, parsed.locate);
+    return compileSpec(parsed.spec, parsed.locate, options);
   }
-  return compileSpec(source);
+  return compileSpec(source, undefined, options);
 }

@@ -6,6 +6,8 @@
 import { errorSource, type NodeAPI, type Node, type NodeDef, type NodeMessage } from '../shared/red';
 import { checkSpec, mapEvents, eventRefs, formatIssue, SpecError, type CompiledMapping, type SpecIssue } from '../../lib/mapping';
 import { describeEvent, type EventRef } from '../../lib/change-set';
+import { GraphMapMetrics } from '../../lib/metrics/series';
+import { serveMetrics, metricsSettings } from '../shared/metrics';
 
 interface GraphMapDef extends NodeDef { spec?: string }
 
@@ -32,9 +34,11 @@ function load(source: unknown): Loaded {
 }
 
 export = function (RED: NodeAPI) {
+  serveMetrics(RED);
   function GraphMapNode(this: Node, config: GraphMapDef) {
     RED.nodes.createNode(this, config);
     const node = this;
+    const metrics = new GraphMapMetrics(node, metricsSettings(RED).enabled);
     const configured = load(config.spec ?? '');
     const dynamic = new Map<string, Loaded>();
     let mapped = 0;
@@ -84,12 +88,14 @@ export = function (RED: NodeAPI) {
       const loaded = mappingFor(msg);
       const failures: Array<{ index: number; error: { message: string; event: EventRef; definition?: string; field?: string } }> = [];
       let changeSets: unknown[] = [];
+      let skipped = 0;
       if ('error' in loaded) {
         const e = loaded.error;
         events.forEach((_, i) => failures.push({ index: i, error: { message: `${describeEvent(refs[i])}: ${e.message}`, event: refs[i] ?? {}, definition: e.definition, field: e.field } }));
       } else {
         const r = mapEvents(loaded.mapping, events, refs);
         changeSets = r.mapped.map((x) => x.changeSet);
+        skipped = r.skipped.length;
         for (const f of r.failed) {
           const error: { message: string; event: EventRef; definition?: string; field?: string } = { message: f.error.message, event: f.error.event ?? {} };
           if (f.error.definition) error.definition = f.error.definition;
@@ -122,6 +128,7 @@ export = function (RED: NodeAPI) {
       }
       mapped += changeSets.length;
       failed += failures.length;
+      metrics.events(changeSets.length, failures.length, skipped);
       showCounts();
       send([out, errorMsgs.length ? errorMsgs : null]);
       done();
@@ -130,6 +137,7 @@ export = function (RED: NodeAPI) {
     node.on('close', (_removed: boolean, closed: () => void) => {
       if (statusTimer) clearTimeout(statusTimer);
       lastEvents.delete(node.id);
+      metrics.close();
       closed();
     });
   }

@@ -5,11 +5,15 @@
 import { errorSource, type NodeAPI, type Node, type NodeDef, type NodeMessage, type NodeStatus } from '../shared/red';
 import type { ChangeSet } from '../../lib/change-set';
 import { BatchWriter, BatchReport } from '../../lib/gremlin/batch-writer';
-import type { GremlinServerNode } from '../gremlin-server/server-node';
+import type { GremlinServerNode } from '../shared/contracts';
+import { retryKind } from '../../lib/gremlin/connection';
+import { GremlinUpsertMetrics } from '../../lib/metrics/series';
+import { serveMetrics, metricsSettings } from '../shared/metrics';
 
 const positive = (v: unknown, fallback: number) => (Number(v) > 0 ? Number(v) : fallback);
 
 export = function (RED: NodeAPI) {
+  serveMetrics(RED);
   function GremlinUpsert(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -29,6 +33,10 @@ export = function (RED: NodeAPI) {
       maxConcurrentBatches: positive(def.concurrency, 2),
       maxRetries: Number(def.retries) >= 0 && def.retries !== '' ? Number(def.retries) : 10,
     });
+
+    const metrics = new GremlinUpsertMetrics(node, metricsSettings(RED).enabled);
+    writer.on('batch', (r: BatchReport) => metrics.batch(r.events, r.failed, r.ms));
+    writer.on('retry', (err: Error) => metrics.retry(retryKind(err)));
 
     // Status: events/s and batches/s over the last second, last batch latency, retries so far.
     let window = { events: 0, batches: 0, since: Date.now() };
@@ -59,6 +67,7 @@ export = function (RED: NodeAPI) {
       const changeSets = (isBatch ? payload : [payload]) as ChangeSet[];
       try {
         const failures = await writer.write(changeSets);
+        if (failures.length) metrics.poison(failures.length);
         for (const f of failures) {
           const out = RED.util.cloneMessage(msg);
           out.payload = f.changeSet;
@@ -91,7 +100,7 @@ export = function (RED: NodeAPI) {
     node.on('close', (_removed: boolean, done: () => void) => {
       // Write what is queued before letting go of the connection (Node-RED allows 15 s).
       const drained = Promise.race([writer.drain(), new Promise((r) => setTimeout(r, 12000))]);
-      drained.then(() => server.release(node)).then(() => done(), () => done());
+      drained.then(() => server.release(node)).catch(() => undefined).then(() => { metrics.close(); done(); });
     });
   }
 

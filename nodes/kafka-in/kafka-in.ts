@@ -6,13 +6,23 @@
  */
 import * as crypto from 'crypto';
 import { errorSource, type NodeAPI, type Node, type NodeDef, type NodeStatus } from '../shared/red';
-import type { KafkaBrokerNode } from '../kafka-broker/broker-client';
+import type { KafkaBrokerNode } from '../shared/contracts';
 import { isDecodeMode, DecodeMode } from '../../lib/kafka/codec';
 import { ConsumerRunner, consumerConfig, checkMaxInFlight, RunnerStatus, RunnerProblem, DeliverySink } from '../../lib/kafka/consumer-runner';
 import { joinTracker, leaveTracker } from './completion-hooks';
 import { parseTopics } from '../../lib/kafka/client-config';
+import { LagReader } from '../../lib/kafka/lag-reader';
+import { KafkaInMetrics } from '../../lib/metrics/series';
+import { serveMetrics, metricsSettings } from '../shared/metrics';
 
-function statusOf(s: RunnerStatus): NodeStatus {
+/** The node status for a runner status, with the consumer lag when it is known and not 0. */
+function statusOf(s: RunnerStatus, lag: number): NodeStatus {
+  const st = baseStatus(s);
+  if (lag > 0 && (s.state === 'consuming' || s.state === 'paused')) st.text += `, lag ${lag}`;
+  return st;
+}
+
+function baseStatus(s: RunnerStatus): NodeStatus & { text: string } {
   switch (s.state) {
     case 'error': return { fill: 'red', shape: 'ring', text: s.error.slice(0, 80) };
     case 'connecting': return { fill: 'grey', shape: 'ring', text: 'connecting' };
@@ -24,6 +34,7 @@ function statusOf(s: RunnerStatus): NodeStatus {
 }
 
 export = function (RED: NodeAPI) {
+  serveMetrics(RED);
   function KafkaIn(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -51,6 +62,8 @@ export = function (RED: NodeAPI) {
     if (!tracker) node.warn('kafka in: this runtime offers no message hooks; offsets are committed when a message is sent (at-most-once)');
     /** Message ids this node is waiting for, so a close can stop tracking them. */
     const ownIds = new Set<string>();
+    const metricsConfig = metricsSettings(RED);
+    const metrics = new KafkaInMetrics(node, metricsConfig.enabled);
 
     const sink: DeliverySink = {
       send({ output, msg }, finished) {
@@ -62,6 +75,7 @@ export = function (RED: NodeAPI) {
           ownIds.add(id);
           tracker.track(id, (err) => { ownIds.delete(id); finished(err); });
         }
+        if (output === 1) metrics.undecodable(String(msg.topic));
         node.send(output === 0 ? [m, null] : [null, m]);
         if (tracker) tracker.sent(id); else finished(undefined);
       },
@@ -76,7 +90,7 @@ export = function (RED: NodeAPI) {
       decoding,
       maxInFlight,
     }, () => broker.client.acquire(node.id).consumer(consumerConfig(String(def.groupId))), sink, {
-      status: (s) => node.status(statusOf(s)),
+      status: (s) => { lastStatus = s; node.status(statusOf(s, lagReader?.totalLag ?? 0)); },
       problem: (p: RunnerProblem) => {
         if (p.kind === 'partition-stopped') {
           node.error(`kafka in: partition ${p.topic}/${p.partition} stopped at offset ${p.offset} because a node reported: ${p.error.message}`);
@@ -88,13 +102,34 @@ export = function (RED: NodeAPI) {
       },
       debug: (text) => node.debug(`kafka in: ${text}`),
     });
+    let lastStatus: RunnerStatus | null = null;
+
+    // Metrics: the runner's observations feed the series; the lag is read from the broker on an interval.
+    let lagReader: LagReader | null = null;
+    if (metricsConfig.enabled) {
+      runner.on('delivered', (d) => metrics.consumed(d.topic, d.partition, d.records));
+      metrics.sample(() => ({ inFlight: runner.inFlight, pausedPartitions: runner.pausedPartitions }));
+      const reader = new LagReader(broker.client.acquire(node.id).admin(), {
+        groupId: String(def.groupId),
+        intervalMs: metricsConfig.lagIntervalMs,
+        onLag: (lags) => {
+          metrics.lag(lags);
+          if (lastStatus) node.status(statusOf(lastStatus, reader.totalLag));
+        },
+        onError: (e) => node.debug(`kafka in: reading the consumer lag failed: ${e.message}`),
+      });
+      runner.on('assigned', (assignment) => { metrics.assigned(assignment); reader.setAssignment(assignment); reader.start(); });
+      lagReader = reader;
+    }
     runner.start();
 
     node.on('close', (_removed: boolean, done: () => void) => {
       runner.close().catch((e) => node.debug(`kafka in: close: ${(e as Error).message}`)).then(async () => {
+        await lagReader?.stop();
+        metrics.close();
         if (tracker) for (const id of ownIds) tracker.forget(id);
         ownIds.clear();
-        leaveTracker(node.id);
+        leaveTracker(RED.hooks, node.id);
         await broker.client.release(node.id);
       }).catch((e) => node.debug(`kafka in: close: ${(e as Error).message}`)).finally(() => {
         node.status({});

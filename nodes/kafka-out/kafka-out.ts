@@ -6,14 +6,17 @@
  * headers (lib/kafka/dead-letter.ts), whichever node's error output or Catch node it comes from.
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from '../shared/red';
-import type { KafkaBrokerNode } from '../kafka-broker/broker-client';
+import type { KafkaBrokerNode } from '../shared/contracts';
 import { CompressionTypes } from 'kafkajs';
 import { encodeHeaders, encodeKey, encodeValue } from '../../lib/kafka/codec';
 import { deadLetterRecord } from '../../lib/kafka/dead-letter';
+import { KafkaOutMetrics } from '../../lib/metrics/series';
+import { serveMetrics, metricsSettings } from '../shared/metrics';
 
 const ACKS: Record<string, number> = { all: -1, leader: 1, none: 0 };
 
 export = function (RED: NodeAPI) {
+  serveMetrics(RED);
   function KafkaOut(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -39,6 +42,7 @@ export = function (RED: NodeAPI) {
       return;
     }
 
+    const metrics = new KafkaOutMetrics(node, metricsSettings(RED).enabled);
     const showStatus = () => {
       if (lastError) node.status({ fill: 'red', shape: 'ring', text: lastError.slice(0, 60) });
       else if (pending > 0) node.status({ fill: 'yellow', shape: 'dot', text: `sent ${sent}, ${pending} waiting` });
@@ -97,6 +101,8 @@ export = function (RED: NodeAPI) {
           pending -= 1;
           sent += 1;
           lastError = '';
+          // Dead-letter mode, or a message carrying msg.error (it came from an error output): a dead letter.
+          metrics.published(record.topic, deadLetter || (msg.error !== undefined && msg.error !== null));
           const r = result && result[0];
           if (r) msg.kafka = { ...(typeof msg.kafka === 'object' && msg.kafka ? msg.kafka as object : {}), topic: r.topicName, partition: r.partition, offset: r.baseOffset };
           showStatus();
@@ -105,13 +111,14 @@ export = function (RED: NodeAPI) {
         }, (err: Error) => {
           pending -= 1;
           lastError = err.message;
+          metrics.failed(record.topic);
           showStatus();
-          if (/disconnected/i.test(err.message)) void broker.client.resetProducer();
           done(new Error(`kafka out: send to ${record.topic} failed: ${err.message}`));
         });
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      metrics.close();
       broker.client.release(node.id).then(done, done);
     });
   }
