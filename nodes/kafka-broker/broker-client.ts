@@ -3,8 +3,9 @@
  * producer, reference-counted by the kafka in / kafka out nodes that use it and closed when the last one lets go.
  */
 import * as fs from 'fs';
-import { Kafka, logLevel, Producer, LogEntry } from 'kafkajs';
+import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { buildClientConfig, BrokerCredentials, BrokerSettings } from '../../lib/kafka/client-config';
+import { kafkaClientLogging, type KafkaLogSink } from '../../lib/kafka/kafkajs-log';
 
 import type { Node } from '../shared/red';
 
@@ -13,7 +14,7 @@ export interface KafkaBrokerNode extends Node<BrokerCredentials> {
   client: BrokerClient;
 }
 
-export type LogSink = (level: 'error' | 'warn' | 'debug', text: string) => void;
+export type LogSink = KafkaLogSink;
 
 export class BrokerClient {
   private kafka: Kafka | null = null;
@@ -30,13 +31,8 @@ export class BrokerClient {
   acquire(userId: string): Kafka {
     if (!this.kafka) {
       const config = buildClientConfig(this.settings, this.credentials, (p) => fs.readFileSync(p, 'utf8'));
-      // kafkajs logs through us: its connection noise goes to debug; the nodes report failures themselves.
-      config.logLevel = logLevel.WARN;
-      config.logCreator = () => (entry: LogEntry) => {
-        const text = `[kafkajs ${entry.namespace}] ${entry.log.message}${entry.log.error ? `: ${String(entry.log.error)}` : ''}`;
-        this.log('debug', text);
-      };
-      this.kafka = new Kafka(config);
+      // kafkajs logs through the one adapter (warn and above, retried conditions demoted, worded for a person).
+      this.kafka = new Kafka({ ...config, ...kafkaClientLogging(this.log) });
     }
     this.users.add(userId);
     return this.kafka;
@@ -46,7 +42,8 @@ export class BrokerClient {
   producer(): Promise<Producer> {
     if (!this.kafka) return Promise.reject(new Error('kafka client is closed'));
     if (!this.producerPromise) {
-      const producer = this.kafka.producer({ allowAutoTopicCreation: true, retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5000 } });
+      // The default partitioner named explicitly: kafkajs then prints no partitioner-change warning.
+      const producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true, retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5000 } });
       this.producerPromise = producer.connect().then(() => producer, (err) => {
         this.producerPromise = null;
         throw err;
