@@ -24,14 +24,17 @@ const TRANSIENT = [
 /** Turns a kafkajs log entry into one line for a person, with the level it deserves. */
 export function describeKafkaLog(entry: LogEntry): { level: KafkaLogLevel; text: string } {
   const { message, error, broker, retryCount, retryTime, groupId, topic } = entry.log as Record<string, unknown> & { message: string };
+  // "Response Metadata(key: 3, version: 6)" + error: the error is the news, the request only where it came from.
+  const response = /^Response (\w+)\(/.exec(message);
+  const headline = response && error !== undefined ? String(error) : message;
   const detail = [
-    error !== undefined && error !== message ? String(error) : '',
+    response && error !== undefined ? `answer to ${response[1]}` : error !== undefined && error !== message ? String(error) : '',
     broker ? `broker ${broker}` : '',
     groupId ? `group ${groupId}` : '',
     topic ? `topic ${topic}` : '',
     retryCount !== undefined ? `retry ${retryCount}${retryTime !== undefined ? ` in ${retryTime} ms` : ''}` : '',
   ].filter(Boolean).join(', ');
-  const text = `kafka: ${message.replace(/\.$/, '')}${detail ? ` (${detail})` : ''}`;
+  const text = `kafka: ${headline.replace(/\.$/, '')}${detail ? ` (${detail})` : ''}`;
   const transient = retryCount !== undefined || TRANSIENT.some((re) => re.test(`${message} ${error ?? ''}`));
   let level: KafkaLogLevel;
   switch (entry.level) {

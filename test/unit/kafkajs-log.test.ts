@@ -11,6 +11,8 @@ const entry = (level: logLevel, log: Record<string, unknown>): LogEntry =>
 test('kafkajs entries become one sentence each, not JSON, with broker, group and topic named', () => {
   const d = describeKafkaLog(entry(logLevel.ERROR, { message: 'Connection error: connect ECONNREFUSED 127.0.0.1:9092', broker: '127.0.0.1:9092' }));
   assert.deepEqual(d, { level: 'error', text: 'kafka: Connection error: connect ECONNREFUSED 127.0.0.1:9092 (broker 127.0.0.1:9092)' });
+  const r = describeKafkaLog(entry(logLevel.ERROR, { message: 'Response Metadata(key: 3, version: 6)', error: 'The request attempted to perform an operation on an invalid topic', broker: 'b:9092' }));
+  assert.equal(r.text, 'kafka: The request attempted to perform an operation on an invalid topic (answer to Metadata, broker b:9092)');
   const w = describeKafkaLog(entry(logLevel.WARN, { message: 'Consumer group is too big.', groupId: 'g1', topic: 't1' }));
   assert.deepEqual(w, { level: 'warn', text: 'kafka: Consumer group is too big (group g1, topic t1)' });
 });
