@@ -27,6 +27,8 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
       ],
       'no-unused-vars': 'off',
+      // Code built from text at run time is a decision worth a comment: each use says why.
+      'no-new-func': 'error',
       // Node-RED's own style: `const node = this` in a node's constructor, used by its handlers.
       '@typescript-eslint/no-this-alias': ['error', { allowedNames: ['node'] }],
     },
