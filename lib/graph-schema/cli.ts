@@ -1,6 +1,6 @@
 /*
  * npm run graph:schema -- --mappings mappings/ --graph janusgraph|tinkergraph|neptune|cosmos [--apply --url ws://...]
- *   [--traversal-source g] [--graphs graph,e2e]   (TinkerGraph: the server-side graph variables to index)
+ *   [--sources g,gTest]   (the traversal sources whose graphs get the schema; default g)
  * Prints what that graph needs for the mappings; --apply also applies it (idempotent) and prints the report.
  * Exit code 1 when the mappings disagree with each other or with the graph (conflicts are named, never overwritten).
  */
@@ -23,7 +23,7 @@ function args(argv: string[]): Record<string, string | boolean> {
   return out;
 }
 
-const USAGE = 'usage: npm run graph:schema -- --mappings <folder or file> --graph <janusgraph|tinkergraph|neptune|cosmos> [--apply --url ws://host:port/gremlin] [--traversal-source g] [--graphs graph,e2e]';
+const USAGE = 'usage: npm run graph:schema -- --mappings <folder or file> --graph <janusgraph|tinkergraph|neptune|cosmos> [--apply --url ws://host:port/gremlin] [--sources g,gTest]';
 
 export async function main(argv: string[]): Promise<number> {
   const a = args(argv);
@@ -35,14 +35,14 @@ export async function main(argv: string[]): Promise<number> {
     ? loadMappingDir(source)
     : { mappings: [loadSpec(fs.readFileSync(source, 'utf8'))], names: [path.basename(source)] };
   const schema = schemaFromMappings(mappings, names);
-  const graphNames = typeof a.graphs === 'string' ? a.graphs.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-  process.stdout.write(renderSchema(schema, graph, graphNames));
+  const sources = typeof a.sources === 'string' ? a.sources.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  process.stdout.write(renderSchema(schema, graph, sources));
   let failed = schema.problems.length > 0;
   if (a.apply) {
     if (typeof a.url !== 'string') throw new Error('--apply needs --url ws://host:port/gremlin');
-    const conn = new GremlinConnection({ url: a.url, traversalSource: typeof a['traversal-source'] === 'string' ? a['traversal-source'] : undefined });
+    const conn = new GremlinConnection({ url: a.url });
     try {
-      const report = await applySchema(conn, schema, graph, { graphNames });
+      const report = await applySchema(conn, schema, graph, { sources });
       process.stdout.write(`\napplied to ${a.url}: ${report.summary}\n`);
       for (const c of report.created) process.stdout.write(`  ${c}\n`);
       for (const c of report.conflicts) process.stdout.write(`  CONFLICT ${c}\n`);

@@ -95,6 +95,15 @@ export function schemaFromMappings(mappings: CompiledMapping[], names: string[] 
   };
 }
 
+/** The graph behind a traversal source, as the server names its class: which schema flavour it takes. */
+export async function detectGraphKind(conn: Submitter, traversalSource = 'g'): Promise<GraphKind | null> {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(traversalSource)) return null;
+  const [name] = await conn.submit(`${traversalSource}.getGraph().getClass().getSimpleName()`);
+  if (/JanusGraph/.test(String(name))) return 'janusgraph';
+  if (/TinkerGraph/.test(String(name))) return 'tinkergraph';
+  return null;
+}
+
 /** Loads every *.yaml / *.yml / *.json mapping spec of a folder (samples.json and other non-specs are skipped). */
 export function loadMappingDir(dir: string): { mappings: CompiledMapping[]; names: string[] } {
   const files = fs.readdirSync(dir).filter((f) => /\.(ya?ml)$/.test(f)).sort();
@@ -110,8 +119,8 @@ export function loadMappingDir(dir: string): { mappings: CompiledMapping[]; name
 /* ------------------------------------------------------------------ JanusGraph */
 
 /**
- * The management script. The schema travels as ONE binding (`schema`: lists of plain maps), never spliced into the
- * script text; the script returns report lines: "created ...", "exists ...", "conflict ...", "reindexed ...".
+ * The management script, for the graph behind the traversal source named by the `sourceName` binding. The schema travels as ONE
+ * binding (`schema`: lists of plain maps), never spliced into the script text; the script returns report lines: "created ...", "exists ...", "conflict ...", "reindexed ...".
  */
 export const JANUSGRAPH_SCRIPT = `
 import org.janusgraph.core.schema.ConsistencyModifier
@@ -120,7 +129,8 @@ import org.janusgraph.core.schema.SchemaStatus
 import org.janusgraph.graphdb.database.management.ManagementSystem
 def report = []
 def types = [String: String.class, Integer: Integer.class, Long: Long.class, Double: Double.class, Boolean: Boolean.class]
-def mgmt = graph.openManagement()
+def jg = this.binding.getVariable(sourceName).getGraph()
+def mgmt = jg.openManagement()
 def newKeys = [] as Set
 def toReindex = []
 try {
@@ -163,11 +173,11 @@ try {
   mgmt.commit()
 } catch (e) { mgmt.rollback(); throw e }
 toReindex.each { name ->
-  ManagementSystem.awaitGraphIndexStatus(graph, name).status(SchemaStatus.REGISTERED, SchemaStatus.ENABLED).timeout(60, java.time.temporal.ChronoUnit.SECONDS).call()
-  def m = graph.openManagement()
+  ManagementSystem.awaitGraphIndexStatus(jg, name).status(SchemaStatus.REGISTERED, SchemaStatus.ENABLED).timeout(60, java.time.temporal.ChronoUnit.SECONDS).call()
+  def m = jg.openManagement()
   def st = m.getGraphIndex(name).getIndexStatus(m.getGraphIndex(name).getFieldKeys()[0])
   if (st != SchemaStatus.ENABLED) { m.updateIndex(m.getGraphIndex(name), SchemaAction.REINDEX).get(); m.commit() } else m.rollback()
-  ManagementSystem.awaitGraphIndexStatus(graph, name).status(SchemaStatus.ENABLED).timeout(60, java.time.temporal.ChronoUnit.SECONDS).call()
+  ManagementSystem.awaitGraphIndexStatus(jg, name).status(SchemaStatus.ENABLED).timeout(60, java.time.temporal.ChronoUnit.SECONDS).call()
   report << "reindexed " + name
 }
 report`;
@@ -206,8 +216,8 @@ export function janusgraphConsoleScript(s: GraphSchema): string {
 
 export const TINKERGRAPH_SCRIPT = `
 def report = []
-graphNames.each { gn ->
-  def gr = this.binding.getVariable(gn)
+sourceNames.each { gn ->
+  def gr = this.binding.getVariable(gn).getGraph()
   def have = gr.getIndexedKeys(Vertex.class)
   keyNames.each { k ->
     if (have.contains(k)) report << "exists index " + gn + "." + k
@@ -220,9 +230,9 @@ export function tinkergraphKeys(s: GraphSchema): string[] {
   return [...new Set(s.vertexIndexes.map((i) => i.key))].sort();
 }
 
-export function tinkergraphConsoleScript(s: GraphSchema, graphNames: string[] = ['graph']): string {
+export function tinkergraphConsoleScript(s: GraphSchema, sources: string[] = ['g']): string {
   return ['// TinkerGraph: one index per vertex key property (TinkerGraph indexes a key across all labels).',
-    ...graphNames.flatMap((g) => tinkergraphKeys(s).map((k) => `if (!${g}.getIndexedKeys(Vertex.class).contains('${k}')) ${g}.createIndex('${k}', Vertex.class)`)),
+    ...sources.flatMap((g) => tinkergraphKeys(s).map((k) => `if (!${g}.getGraph().getIndexedKeys(Vertex.class).contains('${k}')) ${g}.getGraph().createIndex('${k}', Vertex.class)`)),
   ].join('\n') + '\n';
 }
 
@@ -256,12 +266,12 @@ export function advice(s: GraphSchema, graph: 'neptune' | 'cosmos'): string {
 /* ------------------------------------------------------------------ rendering and applying */
 
 /** What `graph:schema` prints for a graph. */
-export function renderSchema(s: GraphSchema, graph: GraphKind, graphNames?: string[]): string {
+export function renderSchema(s: GraphSchema, graph: GraphKind, sources?: string[]): string {
   const notes: string[] = [];
   if (s.problems.length) notes.push(`// The mappings disagree:\n${s.problems.map((p) => `//   ${p}`).join('\n')}`);
   if (s.untyped.length && graph === 'janusgraph') notes.push(`// Left to automatic schema (no type declared): ${s.untyped.join(', ')}`);
   const body = graph === 'janusgraph' ? janusgraphConsoleScript(s)
-    : graph === 'tinkergraph' ? tinkergraphConsoleScript(s, graphNames)
+    : graph === 'tinkergraph' ? tinkergraphConsoleScript(s, sources)
       : advice(s, graph);
   return [...notes, body].join('\n');
 }
@@ -285,26 +295,32 @@ function toReport(lines: string[]): ApplyReport {
 }
 
 /** Applies (idempotently) what `graph` needs; Neptune and Cosmos take nothing (see advice()). */
-export async function applySchema(conn: Submitter, s: GraphSchema, graph: GraphKind, o: { graphNames?: string[]; timeoutMs?: number } = {}): Promise<ApplyReport> {
+/** `sources`: the traversal sources whose graphs get the schema (default g). */
+export async function applySchema(conn: Submitter, s: GraphSchema, graph: GraphKind, o: { sources?: string[]; timeoutMs?: number } = {}): Promise<ApplyReport> {
   const timeout = o.timeoutMs ?? 120000;
   let lines: unknown[] = [];
-  if (graph === 'janusgraph') lines = await conn.submit(JANUSGRAPH_SCRIPT, { schema: janusgraphBinding(s) }, timeout);
+  if (graph === 'janusgraph') {
+    for (const sourceName of o.sources ?? ['g']) {
+      const got = await conn.submit(JANUSGRAPH_SCRIPT, { schema: janusgraphBinding(s), sourceName }, timeout);
+      lines.push(...got.flatMap((l) => (Array.isArray(l) ? l : [l])).map((l) => (o.sources && o.sources.length > 1 ? `${l} (${sourceName})` : l)));
+    }
+  }
   else if (graph === 'tinkergraph') {
     const keyNames = tinkergraphKeys(s);
-    if (keyNames.length) lines = await conn.submit(TINKERGRAPH_SCRIPT, { graphNames: o.graphNames ?? ['graph'], keyNames }, timeout);
+    if (keyNames.length) lines = await conn.submit(TINKERGRAPH_SCRIPT, { sourceNames: o.sources ?? ['g'], keyNames }, timeout);
   } else return { created: [], existing: [], conflicts: [], summary: `${graph} takes no schema (see the advice)` };
   const flat = lines.flatMap((l) => (Array.isArray(l) ? l : [l])).map(String);
   return toReport(flat);
 }
 
 /** stack:up's entry point: the schema of a folder of mappings, applied to the graph at `url`. */
-export async function applySchemaForMappingDir(dir: string, o: { graph: GraphKind; url: string; graphNames?: string[]; traversalSource?: string }): Promise<ApplyReport> {
+export async function applySchemaForMappingDir(dir: string, o: { graph: GraphKind; url: string; sources?: string[] }): Promise<ApplyReport> {
   // Imported here: the CLI and stack:up need a connection, the node passes its own.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { GremlinConnection } = require('../gremlin/connection');
   const { mappings, names } = loadMappingDir(dir);
-  const conn = new GremlinConnection({ url: o.url, traversalSource: o.traversalSource });
+  const conn = new GremlinConnection({ url: o.url });
   try {
-    return await applySchema(conn, schemaFromMappings(mappings, names), o.graph, { graphNames: o.graphNames });
+    return await applySchema(conn, schemaFromMappings(mappings, names), o.graph, { sources: o.sources });
   } finally { await conn.close(); }
 }

@@ -135,7 +135,7 @@ function gremlinConfigStamp() {
  * index the vertex keys of the shipped mappings in every graph, as any real deployment would (lib/graph-schema).
  * Idempotent and done at run time, so it needs no restart.
  */
-const indexVertexKeys = () => applyMappingSchema(NAME, { graph: 'tinkergraph', url: endpoints.gremlinUrl, graphNames: Object.keys(GRAPHS) });
+const indexVertexKeys = () => applyMappingSchema(NAME, { graph: 'tinkergraph', url: endpoints.gremlinUrl, sources: Object.values(GRAPHS) });
 
 async function down() {
   await stop(SECURE);

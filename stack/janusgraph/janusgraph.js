@@ -18,12 +18,16 @@ const { applyMappingSchema: applyMappingSchemaTo } = require('../lib/mapping-sch
 const NAME = 'janusgraph';
 const POM = path.join(__dirname, 'pom.xml');
 const PORT = 28182;
-const TEMPLATES = ['janusgraph-server.yaml', 'janusgraph-berkeleyje.properties', 'init.groovy', 'log4j2.xml'];
+const TEMPLATES = ['janusgraph-server.yaml', 'janusgraph-berkeleyje.properties', 'janusgraph-test.properties', 'init.groovy', 'log4j2.xml'];
+
+/** Server-side graph name → traversal source: the Customer 360 graph, and the one the test suite may clear. */
+const GRAPHS = { graph: 'g', test: 'gTest' };
 
 const endpoints = { janusgraphUrl: `ws://127.0.0.1:${PORT}/gremlin` };
 
 /** BerkeleyJE's folder; named in every error about locks or disk space. */
 const dataDir = () => path.join(serviceDir(NAME), 'data', 'berkeley');
+const testDataDir = () => path.join(serviceDir(NAME), 'data', 'berkeley-test');
 
 /** Below this, BerkeleyJE fails writes mid-stream (its log files are 10 MB each, cleaned lazily): refuse to start. */
 const MIN_FREE_MB = Number(process.env.CEH_JANUSGRAPH_MIN_FREE_MB || 200);
@@ -46,10 +50,10 @@ function holdersOf(dir, exceptPid) {
   const holders = [];
   for (const p of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     if (Number(p) === exceptPid || Number(p) === process.pid) continue;
-    let fds = [];
+    let fds;
     try { fds = fs.readdirSync(`/proc/${p}/fd`); } catch { continue; }
     for (const fd of fds) {
-      let target = '';
+      let target;
       try { target = fs.readlinkSync(`/proc/${p}/fd/${fd}`); } catch { continue; }
       if (target.startsWith(real + path.sep)) { holders.push(Number(p)); break; }
     }
@@ -84,7 +88,7 @@ function checkDataDir(dir, { minFreeMb = MIN_FREE_MB, ownPid } = {}) {
 const FATAL_LOG = /EnvironmentLockedException|No space left on device|DiskLimitException|Could not instantiate implementation: org\.janusgraph\.diskstorage\.berkeleyje/;
 
 function render(conf) {
-  const values = { port: String(PORT), dataDir: dataDir() };
+  const values = { port: String(PORT), dataDir: dataDir(), testDataDir: testDataDir() };
   fs.mkdirSync(conf, { recursive: true });
   for (const name of TEMPLATES) {
     const text = fs.readFileSync(path.join(__dirname, name), 'utf8').replace(/\{\{(\w+)\}\}/g, (_, k) => values[k]);
@@ -99,7 +103,7 @@ function configStamp() {
   return h.digest('hex').slice(0, 16);
 }
 
-const applyMappingSchema = () => applyMappingSchemaTo(NAME, { graph: 'janusgraph', url: endpoints.janusgraphUrl });
+const applyMappingSchema = () => applyMappingSchemaTo(NAME, { graph: 'janusgraph', url: endpoints.janusgraphUrl, sources: Object.values(GRAPHS) });
 
 async function down({ fresh } = {}) {
   await stop(NAME);
@@ -125,6 +129,7 @@ async function up() {
   await ensurePortsFree('JanusGraph Server', [PORT]);
   const lib = assemble(NAME, POM);
   const { freeMb } = checkDataDir(dataDir());
+  checkDataDir(testDataDir());
   const conf = path.join(dir, 'conf');
   render(conf);
   const started = startJava(NAME, {
@@ -152,7 +157,7 @@ async function up() {
     throw e;
   }
   fs.writeFileSync(stampFile, configStamp());
-  log(`janusgraph: ready on ${endpoints.janusgraphUrl} (traversal source g) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  log(`janusgraph: ready on ${endpoints.janusgraphUrl} (traversal sources ${Object.values(GRAPHS).join(', ')}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   await applyMappingSchema();
 }
 
@@ -165,4 +170,5 @@ module.exports = {
   janusgraphReady,
   checkDataDir,
   dataDir,
+  GRAPHS,
 };
