@@ -25,6 +25,8 @@ export interface VertexUpsert extends VertexRef {
   properties: Record<string, PropertyValue>;
   /** Per-property cardinality; a property not named here is `single`. */
   cardinality?: Record<string, Cardinality>;
+  /** Properties to remove from the vertex (a CDC column set to NULL); never also in `properties`. */
+  remove?: string[];
 }
 
 export interface EdgeKey {

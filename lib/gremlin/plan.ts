@@ -11,7 +11,11 @@ import {
   ChangeSet, VertexRef, PropertyValue, EdgeKey, isIdentifier, vertexId, edgeId, describeEvent,
 } from '../change-set';
 
-export interface PlannedVertex { ref: VertexRef; properties: Record<string, PropertyValue>; events: number[] }
+export interface PlannedVertex {
+  ref: VertexRef; properties: Record<string, PropertyValue>; events: number[];
+  /** Properties to drop (a CDC column set to NULL): disjoint from `properties`, dropped before the merge. */
+  remove?: string[];
+}
 export interface PlannedEdge {
   label: string; from: VertexRef; to: VertexRef; key?: EdgeKey;
   properties: Record<string, PropertyValue>; events: number[];
@@ -82,6 +86,12 @@ export function validateChangeSet(cs: ChangeSet, index?: number): void {
   (cs.vertices ?? []).forEach((v, i) => {
     checkRef(where, `vertices[${i}]`, v);
     checkProperties(where, `vertices[${i}].properties`, v.properties, v.cardinality, v);
+    if (v.remove !== undefined) {
+      if (!Array.isArray(v.remove)) throw new InvalidChangeSetError(`${where}: vertices[${i}].remove must be an array of property names`, `vertices[${i}].remove`);
+      v.remove.forEach((k, j) => {
+        if (!isIdentifier(k) || k === v.key) throw new InvalidChangeSetError(`${where}: vertices[${i}].remove[${j}] ${JSON.stringify(k)} is not a removable property name`, `vertices[${i}].remove[${j}]`);
+      });
+    }
   });
   (cs.edges ?? []).forEach((e, i) => {
     if (!e || !isIdentifier(e.label)) throw new InvalidChangeSetError(`${where}: edges[${i}].label is not an identifier`, `edges[${i}].label`);
@@ -121,6 +131,11 @@ export function planBatch(changeSets: ChangeSet[], events: number[] = changeSets
       let p = vertices.get(id);
       if (!p) { p = { ref: refOf(v), properties: {}, events: [] }; vertices.set(id, p); }
       for (const [k, val] of Object.entries(v.properties ?? {})) if (k !== v.key) p.properties[k] = val;
+      if (p.remove) p.remove = p.remove.filter((k) => !(k in p!.properties));
+      if (v.remove?.length) {
+        for (const k of v.remove) delete p.properties[k];
+        p.remove = [...new Set([...(p.remove ?? []), ...v.remove])].filter((k) => !(k in (v.properties ?? {})));
+      }
       addEvent(p.events, ev);
     }
     for (const e of cs.edges ?? []) {

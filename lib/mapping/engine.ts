@@ -11,10 +11,11 @@
  * - The same vertex (label + key value) produced twice in one event is written once: properties merge, later wins;
  *   list/set values append. Identical edges merge likewise.
  */
-import { describeEvent, vertexId, edgeId, type ChangeSet, type EdgeUpsert, type EventRef, type PropertyValue, type VertexRef, type VertexUpsert, type Cardinality } from '../change-set';
+import { describeEvent, vertexId, edgeId, type ChangeSet, type EdgeUpsert, type EventRef, type EdgeDelete, type PropertyValue, type VertexRef, type VertexUpsert, type Cardinality } from '../change-set';
 import { coerceProperty, coerceScalar, CoercionError } from './coerce';
 import type { CompiledEdge, CompiledMapping, CompiledProperty, CompiledVertex } from './spec';
 import type { Scope } from './template';
+import { decodeRow, rowSchemas, UnknownColumnTypeError, type ConnectSchema } from './debezium';
 
 /** Why one event could not be mapped. `definition` and `field` are absent for envelope problems (CDC op...). */
 export class MappingError extends Error {
@@ -75,7 +76,10 @@ class Run {
     throw new MappingError(reason, this.source, definition, field);
   }
 
-  properties(defs: CompiledProperty[], scope: Scope, definition: string): { properties: Record<string, PropertyValue>; cardinality?: Record<string, Cardinality> } {
+  /** CDC upserts: the row's own vertices, whose properties that render nothing are removed (a column set to NULL). */
+  rowVertices?: CompiledVertex[];
+
+  properties(defs: CompiledProperty[], scope: Scope, definition: string, removed?: string[]): { properties: Record<string, PropertyValue>; cardinality?: Record<string, Cardinality> } {
     const properties: Record<string, PropertyValue> = {};
     let cardinality: Record<string, Cardinality> | undefined;
     for (let i = 0; i < defs.length; i++) {
@@ -84,7 +88,7 @@ class Run {
       if (missing(v)) {
         if (p.hasDefault) v = p.default;
         else if (p.required) this.fail(`required value missing (template ${JSON.stringify(p.source)} rendered nothing)`, definition, p.field);
-        else continue;
+        else { removed?.push(p.name); continue; }
       }
       try {
         properties[p.name] = coerceProperty(v, p.type, p.cardinality, p.format);
@@ -118,12 +122,16 @@ class Run {
       this.fail(`key value missing (template ${JSON.stringify(d.keySource)} rendered nothing); set required: false to skip instead`, d.definition, 'value');
     }
     const value = this.keyValue(raw, d.keyType, d.definition, 'value');
-    const { properties, cardinality } = this.properties(d.properties, scope, d.definition);
+    const removed: string[] | undefined = this.rowVertices?.includes(d) ? [] : undefined;
+    const { properties, cardinality } = this.properties(d.properties, scope, d.definition, removed);
     const seen = this.findVertex(d.label, d.keyName, value);
-    if (seen) merge(seen, properties, cardinality);
-    else {
+    if (seen) {
+      merge(seen, properties, cardinality);
+      if (seen.remove) seen.remove = seen.remove.filter((k) => !(k in properties));
+    } else {
       const v: VertexUpsert = { label: d.label, key: d.keyName, value, properties };
       if (cardinality) v.cardinality = cardinality;
+      if (removed?.length) v.remove = removed;
       this.addVertex(v);
     }
     return { label: d.label, key: d.keyName, value };
@@ -212,6 +220,34 @@ function isObject(v: unknown): v is Record<string, any> {
 
 const CDC_UPSERT_OPS: Record<string, true> = { c: true, r: true, u: true };
 
+/** What an update's old row implied and the new one does not: the row vertex under an old key, edges at row vertices. */
+function staleAfterUpdate(m: CompiledMapping, oldScope: Scope, run: Run, deletes: ChangeSet['deletes']): void {
+  const old = new Run(run.source);
+  try { mapUpserts(m, oldScope, old); } catch (e) {
+    if (e instanceof MappingError) return; // an old row that does not map implied nothing we wrote
+    throw e;
+  }
+  const current = new Set(run.vertices.map(vertexId));
+  const gone = new Set<string>();
+  for (const d of m.deletes) {
+    const v = old.vertices.find((x) => x.label === d.label && x.key === d.keyName);
+    if (v && !current.has(vertexId(v))) {
+      deletes.push({ kind: 'vertex', label: v.label, key: v.key, value: v.value });
+      gone.add(vertexId(v));
+    }
+  }
+  const rows = new Set(m.deletes.map((d) => d.label));
+  const edges = new Set(run.edges.map(edgeId));
+  for (const e of old.edges) {
+    if (edges.has(edgeId(e)) || gone.has(vertexId(e.from)) || gone.has(vertexId(e.to))) continue;
+    if (!rows.has(e.from.label) && !rows.has(e.to.label)) continue;
+    if (!current.has(vertexId(e.from)) && !current.has(vertexId(e.to))) continue;
+    const del: EdgeDelete = { kind: 'edge', label: e.label, from: e.from, to: e.to };
+    if (e.key) del.key = e.key;
+    deletes.push(del);
+  }
+}
+
 /**
  * Maps one event. Returns null for a CDC tombstone (a null value, or a wrapper whose payload is null): Kafka log
  * compaction needs those, the graph has nothing to do. Throws MappingError for an event that cannot be mapped.
@@ -230,13 +266,30 @@ export function mapEvent(m: CompiledMapping, event: unknown, source?: EventRef):
     if (!isObject(env)) run.fail(`not a Debezium change event: ${Array.isArray(env) ? 'an array' : typeof env}, expected { op, before, after, source }`);
     const op = env.op;
     if (typeof op !== 'string') run.fail('not a Debezium change event: op is missing', undefined, 'op');
-    const vars = { $op: op, $before: env.before, $after: env.after, $source: env.source, $ts_ms: env.ts_ms };
+    // Decode the row by the Connect schema in the message, or by the spec's columns when schemas are off.
+    const schemas: { before?: ConnectSchema; after?: ConnectSchema } = env !== event ? rowSchemas((event as Record<string, unknown>).schema)
+      : m.columns ? { before: m.columns, after: m.columns } : {};
+    let before: unknown = env.before;
+    let after: unknown = env.after;
+    try {
+      if (isObject(before) && schemas.before) before = decodeRow(before, schemas.before, 'before');
+      if (isObject(after) && schemas.after) after = decodeRow(after, schemas.after, 'after');
+    } catch (e) {
+      if (e instanceof UnknownColumnTypeError) run.fail(e.message, undefined, e.column);
+      throw e;
+    }
+    const vars = { $op: op, $before: before, $after: after, $source: env.source, $ts_ms: env.ts_ms };
     if (CDC_UPSERT_OPS[op]) {
-      if (!isObject(env.after)) run.fail(`op "${op}" needs the row in after, which is ${env.after === null ? 'null' : typeof env.after}`, undefined, 'after');
-      mapUpserts(m, { root: env.after, vars }, run);
+      if (!isObject(after)) run.fail(`op "${op}" needs the row in after, which is ${after === null ? 'null' : typeof after}`, undefined, 'after');
+      run.rowVertices = m.deletes;
+      mapUpserts(m, { root: after, vars }, run);
+      // An update with the old row (REPLICA IDENTITY FULL, or a connector that sends it): a row vertex whose key
+      // changed is deleted under its old key, and the edges the old row implied at the row's vertices, which the new
+      // row no longer implies, are removed.
+      if (op === 'u' && isObject(before)) staleAfterUpdate(m, { root: before, vars }, run, deletes);
     } else if (op === 'd') {
-      if (!isObject(env.before)) run.fail('op "d" needs the deleted row\'s key in before, which is missing (check the table\'s replica identity)', undefined, 'before');
-      const scope: Scope = { root: env.before, vars };
+      if (!isObject(before)) run.fail('op "d" needs the deleted row\'s key in before, which is missing (check the table\'s replica identity)', undefined, 'before');
+      const scope: Scope = { root: before, vars };
       for (const d of m.deletes) {
         const raw = d.key.render(scope);
         if (missing(raw)) run.fail(`key value missing in before (template ${JSON.stringify(d.keySource)} rendered nothing)`, d.definition, 'value');
