@@ -2,7 +2,7 @@
  * A private single-node Kafka broker (KRaft) for the restart scenario: the shared broker must never be stopped, so
  * this one runs from the same jars (the stack's kafka/lib) with its own data dir in a temp folder and its own free
  * ports, and the test may stop (SIGTERM) and start it again on the same data dir. Configuration and JVM flags follow
- * stack/stack.js kafkaProperties(), PLAINTEXT only, with a small heap.
+ * stack/kafka/kafka.js kafkaProperties(), PLAINTEXT only, with a small heap.
  */
 import * as fs from 'fs';
 import * as os from 'os';
