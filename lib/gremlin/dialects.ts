@@ -91,11 +91,12 @@ function mergeEdgeRequest(items: PlannedEdge[], idx: number[]): WriteRequest {
 }
 
 /** Vertices whose properties to drop, grouped by label, key and the set of names: one step per group. */
-function propertyDrops(plan: WritePlan): Array<{ ref: VertexRef; names: string[]; values: Array<string | number> }> {
+function propertyDrops(plan: WritePlan, partitionKey?: string): Array<{ ref: VertexRef; names: string[]; values: Array<string | number> }> {
   const groups = new Map<string, { ref: VertexRef; names: string[]; values: Array<string | number> }>();
   for (const v of plan.vertices) {
-    if (!v.remove?.length) continue;
-    const names = [...v.remove].sort();
+    // Cosmos' partition-key property places the vertex: it is never dropped.
+    const names = (v.remove ?? []).filter((k) => k !== partitionKey).sort();
+    if (names.length === 0) continue;
     const g = groupKey(v.ref.label, v.ref.key, ...names);
     if (!groups.has(g)) groups.set(g, { ref: v.ref, names, values: [] });
     groups.get(g)!.values.push(v.ref.value);
@@ -188,8 +189,8 @@ function coalesceEdges(items: PlannedEdge[], idx: number[]): CoalesceBuild {
   return { traversal: choose.select('m').select('i'), rows };
 }
 
-function coalesceDeletes(plan: WritePlan): CoalesceBuild | null {
-  const drops = propertyDrops(plan);
+function coalesceDeletes(plan: WritePlan, partitionKey?: string): CoalesceBuild | null {
+  const drops = propertyDrops(plan, partitionKey);
   if (plan.vertexDeletes.length === 0 && plan.edgeDeletes.length === 0 && drops.length === 0) return null;
   const groups = new Map<string, { name: string; branch: any }>();
   const rows: Array<Record<string, unknown>> = [];
@@ -283,7 +284,7 @@ export function buildRequests(plan: WritePlan, o: DialectOptions): PhaseRequests
     for (const c of chunks(plan.vertices.length, size)) out.vertices.push(mergeVertexRequest(plan.vertices, c));
     for (const c of chunks(plan.edges.length, size)) out.edges.push(mergeEdgeRequest(plan.edges, c));
   } else {
-    const del = coalesceDeletes(plan);
+    const del = coalesceDeletes(plan, o.dialect === 'cosmos' ? o.partitionKey : undefined);
     if (del) out.deletes.push(coalesceRequest(o.dialect, del, [], false));
     for (const c of chunks(plan.vertices.length, size)) out.vertices.push(coalesceRequest(o.dialect, coalesceVertices(plan.vertices, c, o.dialect === 'cosmos' ? o.partitionKey : undefined), c, true));
     for (const c of chunks(plan.edges.length, size)) out.edges.push(coalesceRequest(o.dialect, coalesceEdges(plan.edges, c), c, true));
