@@ -64,7 +64,9 @@ const RESPOND_FN = [
 const SOURCES = [
   { name: 'orders', topic: 'customer.orders', mapping: 'order.yaml', y: 180 },
   { name: 'clicks', topic: 'customer.clicks', mapping: 'click.yaml', y: 240 },
-  { name: 'CRM customers (CDC)', topic: 'crm.customers.cdc', mapping: 'customer.yaml', y: 300 },
+  // Debezium's topic for the CRM's customers table (PostgreSQL → Kafka Connect), and the demo producer's imitation of
+  // it, written only where no PostgreSQL is installed: one mapping reads both.
+  { name: 'CRM customers (CDC)', topic: 'crm.public.customers, crm.customers.cdc', mapping: 'customer.yaml', y: 300 },
   { name: 'tweets', topic: 'social.tweets', mapping: 'twitter.yaml', y: 360 },
 ];
 
@@ -72,7 +74,9 @@ const SOURCES = [
  * The Customer 360 flow. Options let tests and benchmarks run the same flow in isolation:
  *   topicPrefix: prepended to every topic (source and dead letter); groupPrefix: consumer group prefix;
  *   traversalSource: the Gremlin traversal source (g, gE2e, gBench, gReliability); brokers; gremlinUrl;
- *   mode: 'batch' (default) or 'message' for `kafka in`; maxInFlight; batchSize/lingerMs for `gremlin upsert`.
+ *   mode: 'batch' (default) or 'message' for `kafka in`; maxInFlight; batchSize/lingerMs for `gremlin upsert`;
+ *   sources: names of the SOURCES to include (default all); topics: { <source name>: topic list } replacing a source's
+ *   topics (not prefixed); specs: { <mapping file>: spec text } replacing a mapping (tests relabel vertices to stay apart).
  */
 function customerFlow(opts = {}) {
   const o = {
@@ -103,15 +107,17 @@ function customerFlow(opts = {}) {
       server: id('gremlinserver'), batchSize: o.batchSize, lingerMs: o.lingerMs, concurrency: 2, retries: 10,
       passThrough: false, x: 880, y: 270, wires: [[], [id('deadletterfn')]] },
   ];
-  for (const s of SOURCES) {
-    const key = s.topic.replace(/\W/g, '');
+  for (const s of SOURCES.filter((x) => !o.sources || o.sources.includes(x.name))) {
+    const key = s.topic.split(',').pop().replace(/\W/g, '');
+    // An overriding topic list is taken as it is (not prefixed): a test reading the connector's own topic.
+    const topics = (o.topics && o.topics[s.name]) || s.topic.split(', ').map((t) => o.topicPrefix + t).join(', ');
     flow.push(
       { id: id(`in${key}`), type: 'ceh-kafka-in', z: TAB, g: id('groupingest'), name: s.name, broker: id('kafkabroker'),
-        topics: o.topicPrefix + s.topic, topicsType: 'list', groupId: `${o.groupPrefix}-${key}`, start: 'earliest',
+        topics, topicsType: 'list', groupId: `${o.groupPrefix}-${key}`, start: 'earliest',
         valueDecoding: 'json', keyDecoding: 'string', mode: o.mode, commit: 'flow', onError: 'handled',
         maxInFlight: o.maxInFlight, x: 170, y: s.y, wires: [[id(`map${key}`)], [id('deadletterfn')]] },
       { id: id(`map${key}`), type: 'ceh-graph-map', z: TAB, g: id('groupingest'), name: `map ${s.name}`,
-        spec: fs.readFileSync(path.join(ROOT, 'mappings', s.mapping), 'utf8'), x: 470, y: s.y,
+        spec: (o.specs && o.specs[s.mapping]) || fs.readFileSync(path.join(ROOT, 'mappings', s.mapping), 'utf8'), x: 470, y: s.y,
         wires: [[id('upsert')], [id('deadletterfn')]] },
     );
   }
