@@ -11,6 +11,13 @@ export type PropertyValue = string | number | boolean | Array<string | number | 
 
 export type Cardinality = 'single' | 'list' | 'set';
 
+/**
+ * The Java number type a property must be stored as. JSON (and JS) numbers carry no type: without this, 3100 declared
+ * `double` would reach the graph as an Integer. Properties not named are sent as the driver sees fit.
+ */
+export type NumericType = 'int' | 'long' | 'double';
+export const NUMERIC_TYPES: readonly NumericType[] = ['int', 'long', 'double'];
+
 /** Identifies one vertex: its label and the value of its key property. */
 export interface VertexRef {
   label: string;
@@ -27,7 +34,26 @@ export interface VertexUpsert extends VertexRef {
   cardinality?: Record<string, Cardinality>;
   /** Properties to remove from the vertex (a CDC column set to NULL); never also in `properties`. */
   remove?: string[];
+  /** Per-property merge rule with the value already in the graph; a property not named here is last-write-wins. */
+  merge?: Record<string, MergeRule>;
+  /** Declared number types of properties (the key property included). */
+  types?: Record<string, NumericType>;
 }
+
+/**
+ * How a write meets a value already stored: `first` keeps an existing value (createdAt, firstSeen), `max`/`min` keep
+ * the larger/smaller (lastSeen). Applied by the server in the same request, never by reading first.
+ */
+export type MergeRule = 'first' | 'max' | 'min';
+
+/** Two writes of one property in arrival order (within an event or a batch) keep what its rule keeps in the graph. */
+export function mergeInBatch(rule: MergeRule | undefined, before: PropertyValue | undefined, next: PropertyValue): PropertyValue {
+  if (before === undefined || rule === undefined) return next;
+  if (rule === 'first') return before;
+  if (rule === 'max') return next > before ? next : before;
+  return next < before ? next : before;
+}
+
 
 export interface EdgeKey {
   /** The edge property that tells multi-edges apart, e.g. "lineNo". */
@@ -42,6 +68,11 @@ export interface EdgeUpsert {
   /** Present for multi-edges: the edge is unique by label + endpoints + this key. */
   key?: EdgeKey;
   properties: Record<string, PropertyValue>;
+  merge?: Record<string, MergeRule>;
+  /** 'skip': when an endpoint vertex does not exist, the edge is left out instead of failing its event. */
+  ifMissing?: 'skip';
+  /** Declared number types of properties (the edge key included). */
+  types?: Record<string, NumericType>;
 }
 
 /** Removes a vertex with all its edges (a CDC delete). */

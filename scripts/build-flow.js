@@ -28,25 +28,6 @@ const QUERY_360 = [
   "        by(valueMap().by(unfold())).by(out('publishes').out('uses').dedup().values('text').fold()).fold())",
 ].join('\n');
 
-/** Turns any failure into a dead letter: the original event, keyed as it came, with the reason in headers. */
-const DEAD_LETTER_FN = [
-  '// Dead letter: publish the original event (not our change set) with why it failed and where it came from,',
-  '// so it can be inspected and replayed. msg.error.event names the record even in batch mode.',
-  'const err = msg.error || {};',
-  'const where = err.event || msg.kafka || {};',
-  'msg.headers = {',
-  "    'ceh-error': String(err.message || 'unknown error').slice(0, 2000),",
-  "    'ceh-source-topic': String(where.topic ?? ''),",
-  "    'ceh-source-partition': String(where.partition ?? ''),",
-  "    'ceh-source-offset': String(where.offset ?? ''),",
-  '};',
-  "if (err.definition) msg.headers['ceh-definition'] = String(err.definition);",
-  "if (err.field) msg.headers['ceh-field'] = String(err.field);",
-  'msg.key = where.key ?? null;',
-  'if (msg.event !== undefined) msg.payload = msg.event;',
-  'return msg;',
-].join('\n');
-
 /** Answers the 360 query: 200 with the customer's view, 404 for an unknown customer. */
 const RESPOND_FN = [
   '// The query returns one result for a known customer and none for an unknown one.',
@@ -105,7 +86,7 @@ function customerFlow(opts = {}) {
       x: 420, y: 120, wires: [] },
     { id: id('upsert'), type: 'ceh-gremlin-upsert', z: TAB, g: id('groupingest'), name: 'upsert into the graph',
       server: id('gremlinserver'), batchSize: o.batchSize, lingerMs: o.lingerMs, concurrency: 2, retries: 10,
-      passThrough: false, x: 880, y: 270, wires: [[], [id('deadletterfn')]] },
+      passThrough: false, x: 880, y: 270, wires: [[], [id('deadletterout')]] },
   ];
   for (const s of SOURCES.filter((x) => !o.sources || o.sources.includes(x.name))) {
     const key = s.topic.split(',').pop().replace(/\W/g, '');
@@ -115,10 +96,10 @@ function customerFlow(opts = {}) {
       { id: id(`in${key}`), type: 'ceh-kafka-in', z: TAB, g: id('groupingest'), name: s.name, broker: id('kafkabroker'),
         topics, topicsType: 'list', groupId: `${o.groupPrefix}-${key}`, start: 'earliest',
         valueDecoding: 'json', keyDecoding: 'string', mode: o.mode, commit: 'flow', onError: 'handled',
-        maxInFlight: o.maxInFlight, x: 170, y: s.y, wires: [[id(`map${key}`)], [id('deadletterfn')]] },
+        maxInFlight: o.maxInFlight, x: 170, y: s.y, wires: [[id(`map${key}`)], [id('deadletterout')]] },
       { id: id(`map${key}`), type: 'ceh-graph-map', z: TAB, g: id('groupingest'), name: `map ${s.name}`,
         spec: (o.specs && o.specs[s.mapping]) || fs.readFileSync(path.join(ROOT, 'mappings', s.mapping), 'utf8'), x: 470, y: s.y,
-        wires: [[id('upsert')], [id('deadletterfn')]] },
+        wires: [[id('upsert')], [id('deadletterout')]] },
     );
   }
   flow.push(
@@ -126,15 +107,14 @@ function customerFlow(opts = {}) {
       style: { label: true, stroke: '#c00000', fill: '#ffefef', 'fill-opacity': '0.4' }, nodes: [], x: 34, y: 459, w: 1052, h: 122 },
     { id: id('commentdead'), type: 'comment', z: TAB, g: id('groupdead'),
       name: 'Nothing is lost: every failure is published to the dead-letter topic with its reason in headers',
-      info: 'Headers: ceh-error, ceh-source-topic, ceh-source-partition, ceh-source-offset (and ceh-definition, ceh-field for mapping errors).',
+      info: 'kafka out in dead-letter mode publishes the original event (never the change set), keyed as it came, with headers\n' +
+        'ceh-error, ceh-source-topic, ceh-source-partition, ceh-source-offset, ceh-failed-node-id/-type/-name\n' +
+        '(and ceh-error-definition, ceh-error-field for mapping errors).',
       x: 400, y: 500, wires: [] },
-    { id: id('deadletterfn'), type: 'function', z: TAB, g: id('groupdead'), name: 'dead letter (event + reason)',
-      func: DEAD_LETTER_FN, outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 560, y: 540,
-      wires: [[id('deadletterout')]] },
-    { id: id('deadletterout'), type: 'ceh-kafka-out', z: TAB, g: id('groupdead'), name: 'customer.deadletter',
-      broker: id('kafkabroker'), topic: `${o.topicPrefix}customer.deadletter`, key: 'key', keyType: 'msg', headers: 'headers',
-      headersType: 'msg', partition: '', partitionType: 'none', acks: 'all', compression: 'none', maxQueue: 1000,
-      x: 860, y: 540, wires: [] },
+    { id: id('deadletterout'), type: 'ceh-kafka-out', z: TAB, g: id('groupdead'), name: 'dead letter: customer.deadletter',
+      broker: id('kafkabroker'), topic: `${o.topicPrefix}customer.deadletter`, mode: 'deadLetter', key: '', keyType: 'none',
+      headers: '', headersType: 'none', partition: '', partitionType: 'none', acks: 'all', compression: 'none', maxQueue: 1000,
+      x: 700, y: 540, wires: [] },
     { id: id('groupapi'), type: 'group', z: TAB, name: 'Customer 360 API: GET /customer/:id/360',
       style: { label: true, stroke: '#00a000', fill: '#efffef', 'fill-opacity': '0.4' }, nodes: [], x: 34, y: 599, w: 1052, h: 162 },
     { id: id('commentapi'), type: 'comment', z: TAB, g: id('groupapi'),

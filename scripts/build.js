@@ -4,6 +4,8 @@
  * Build: compile the TypeScript (lib/, nodes/, test/, bench/) to CommonJS in dist/, then lay each node's editor
  * .html, locales and icons beside its .js exactly where Node-RED looks for them:
  *   dist/nodes/<node>/<node>.js + <node>.html + locales/<lang>/<node>.json|html + icons/*.svg
+ * and each editor plugin's the same way (dist/plugins/<plugin>/), with the graph sidebar's cytoscape.js copied from
+ * node_modules into its resources/ (the plugin serves it: no CDN).
  */
 const fs = require('fs');
 const path = require('path');
@@ -36,6 +38,21 @@ function main() {
     // Node-RED only looks for icons in an `icons` folder beside each node's .js: give every node the pack's icons.
     copyTree(path.join(ROOT, 'icons'), path.join(out, 'icons'));
   }
+  const pluginsDir = path.join(ROOT, 'plugins');
+  for (const name of fs.existsSync(pluginsDir) ? fs.readdirSync(pluginsDir) : []) {
+    const src = path.join(pluginsDir, name);
+    if (!fs.statSync(src).isDirectory()) continue;
+    const out = path.join(DIST, 'plugins', name);
+    fs.mkdirSync(out, { recursive: true });
+    for (const file of fs.readdirSync(src)) {
+      if (file.endsWith('.html')) fs.copyFileSync(path.join(src, file), path.join(out, file));
+    }
+    copyTree(path.join(src, 'locales'), path.join(out, 'locales'));
+  }
+  const cytoscape = require.resolve('cytoscape/dist/cytoscape.min.js', { paths: [ROOT] });
+  fs.mkdirSync(path.join(DIST, 'plugins', 'graph-sidebar', 'resources'), { recursive: true });
+  fs.copyFileSync(cytoscape, path.join(DIST, 'plugins', 'graph-sidebar', 'resources', 'cytoscape.min.js'));
+  fs.copyFileSync(path.join(path.dirname(cytoscape), '..', 'LICENSE'), path.join(DIST, 'plugins', 'graph-sidebar', 'resources', 'cytoscape.LICENSE'));
   // Test fixtures and other non-TypeScript assets that compiled tests read relative to themselves.
   copyTree(path.join(ROOT, 'test', 'fixtures'), path.join(DIST, 'test', 'fixtures'));
 }

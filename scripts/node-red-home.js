@@ -11,10 +11,21 @@ const ROOT = path.join(__dirname, '..');
 const PACKAGE = require(path.join(ROOT, 'package.json'));
 
 /**
- * Lays out userDir: package.json naming this pack, node_modules/<pack> → the repository, settings.js, and the given
- * flow as flows.json (replacing what is there: the project's flow is the source of truth).
+ * The Node-RED package the project runs and tests with: the devDependency (Node-RED 4.1) unless CEH_NODE_RED_DIR names
+ * another node-red package folder (scripts/test-node-red-5.js sets it to .node-red-5/node_modules/node-red).
  */
-function prepareUserDir(userDir, { flowFile, credentials, port = 1880, host = '127.0.0.1', settings = {} } = {}) {
+function nodeRedDir() {
+  if (process.env.CEH_NODE_RED_DIR) return path.resolve(process.env.CEH_NODE_RED_DIR);
+  return path.dirname(require.resolve('node-red/package.json', { paths: [ROOT] }));
+}
+
+/**
+ * Lays out userDir: package.json naming this pack, node_modules/<pack> → the repository, settings.js, and a flow:
+ *   flowFile      copied over flows.json (tests: a throw-away user dir whose flow is the test's input)
+ *   seedFlowFile  copied to flows.json only when userDir has no flows.json yet (`npm start`: a user's work is kept)
+ * flows_cred.json is replaced by `credentials`, removed when flowFile replaces the flow, and otherwise left alone.
+ */
+function prepareUserDir(userDir, { flowFile, seedFlowFile, credentials, port = 1880, host = '127.0.0.1', settings = {} } = {}) {
   fs.mkdirSync(path.join(userDir, 'node_modules'), { recursive: true });
   fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({
     name: 'customer-event-hub-node-red-home', private: true,
@@ -44,15 +55,17 @@ function prepareUserDir(userDir, { flowFile, credentials, port = 1880, host = '1
   };
   fs.writeFileSync(path.join(userDir, 'settings.js'),
     `// Written by scripts/node-red-home.js on every start; edit that file instead.\nmodule.exports = ${JSON.stringify(settingsObj, null, 2)};\n`);
-  if (flowFile) fs.copyFileSync(flowFile, path.join(userDir, 'flows.json'));
+  const flows = path.join(userDir, 'flows.json');
+  const seeded = !flowFile && !!seedFlowFile && !fs.existsSync(flows);
+  if (flowFile || seeded) fs.copyFileSync(flowFile || seedFlowFile, flows);
   if (credentials) fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(credentials));
-  else fs.rmSync(path.join(userDir, 'flows_cred.json'), { force: true });
+  else if (flowFile || seeded) fs.rmSync(path.join(userDir, 'flows_cred.json'), { force: true });
   return userDir;
 }
 
-/** Starts Node-RED 4 (the project's devDependency) on userDir as a child process (execArgv: e.g. --cpu-prof). */
+/** Starts Node-RED (nodeRedDir(), on this Node.js) on userDir as a child process (execArgv: e.g. --cpu-prof). */
 function startNodeRed(userDir, { stdio = 'inherit', env = {}, execArgv = [] } = {}) {
-  const redJs = require.resolve('node-red/red.js', { paths: [ROOT] });
+  const redJs = path.join(nodeRedDir(), 'red.js');
   return spawn(process.execPath, [...execArgv, redJs, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
     cwd: ROOT, stdio, env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
   });
@@ -65,11 +78,12 @@ async function waitForEditor(port, { host = '127.0.0.1', timeoutMs = 60000, chil
     if (child && child.exitCode !== null) throw new Error(`Node-RED exited with code ${child.exitCode} during start-up`);
     try {
       const res = await fetch(`http://${host}:${port}/settings`, { headers: { Accept: 'application/json' } });
-      if (res.ok) return;
+      // 401: adminAuth is on and the admin API answered all the same.
+      if (res.ok || res.status === 401) return;
     } catch { /* not listening yet */ }
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`Node-RED did not answer on ${host}:${port} within ${timeoutMs / 1000} s`);
 }
 
-module.exports = { ROOT, prepareUserDir, startNodeRed, waitForEditor };
+module.exports = { ROOT, nodeRedDir, prepareUserDir, startNodeRed, waitForEditor };

@@ -1,27 +1,76 @@
 #!/usr/bin/env node
 'use strict';
 /*
- * `npm start`, the main job: build the pack, bring the local stack up (reused when running), and run Node-RED 4 with a
- * project-local user directory (.node-red/, git-ignored), this pack loaded and flows/customer-360.json deployed.
- * Editor and HTTP endpoints: http://127.0.0.1:1880. Ctrl-C stops Node-RED; the stack stays up (`npm run stack:down`).
+ * `npm start`, the main job: build the pack, bring the local stack up (reused when running), and run Node-RED with a
+ * project-local user directory (.node-red/, git-ignored) that loads this pack. Editor: http://127.0.0.1:1880.
+ * Ctrl-C stops Node-RED; the stack stays up (`npm run stack:down`).
+ *
+ * A user's work is never overwritten: flows/customer-360.json is copied into .node-red/ only when .node-red/ has no
+ * flows.json yet; after that, whatever was deployed in the editor is what starts.
+ *   npm start                              .node-red/flows.json (seeded with the demo flow on the first start)
+ *   npm start -- --flows my-flows.json     Node-RED runs (and deploys to) my-flows.json instead; credentials go to
+ *                                          my-flows_cred.json beside it; created empty when missing
+ *   npm start -- --reset-demo              put the demo flow back into .node-red/ (the old flows.json is kept as
+ *                                          flows.json.<timestamp>.bak)
+ *   --user-dir <dir>  another Node-RED user directory than .node-red/;  --skip-build  reuse dist/ as it is
+ * PORT=1881 npm start picks another port.
  */
+const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
 const { ROOT, prepareUserDir, startNodeRed, waitForEditor } = require('./node-red-home');
 
 const PORT = Number(process.env.PORT || 1880);
+const DEMO_FLOW = path.join(ROOT, 'flows', 'customer-360.json');
+
+function parseArgs(argv) {
+  // npm runs scripts in the package root; a relative --flows path means relative to where the user typed the command.
+  const cwd = process.env.INIT_CWD || process.cwd();
+  const opts = { flows: undefined, userDir: path.join(ROOT, '.node-red'), resetDemo: false, build: true };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s);
+    const value = () => {
+      const v = inline !== undefined ? inline : argv[++i];
+      if (!v) throw new Error(`${flag} needs a value`);
+      return path.resolve(cwd, v);
+    };
+    if (flag === '--flows') opts.flows = value();
+    else if (flag === '--user-dir') opts.userDir = value();
+    else if (flag === '--reset-demo') opts.resetDemo = true;
+    else if (flag === '--skip-build') opts.build = false;
+    else throw new Error(`unknown option ${argv[i]} (options: --flows <file>, --reset-demo, --user-dir <dir>, --skip-build)`);
+  }
+  if (opts.flows && opts.resetDemo) throw new Error('--flows and --reset-demo exclude each other');
+  return opts;
+}
 
 async function main() {
   const t0 = Date.now();
+  const opts = parseArgs(process.argv.slice(2));
   const step = (what, args) => {
     const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: ROOT });
     if (r.status !== 0) { console.error(`[start] ${what} failed`); process.exit(r.status || 1); }
   };
-  step('build', [path.join(ROOT, 'scripts', 'build.js')]);
+  if (opts.build) step('build', [path.join(ROOT, 'scripts', 'build.js')]);
   step('stack:up', [path.join(ROOT, 'stack', 'stack.js'), 'up']);
-  const userDir = prepareUserDir(path.join(ROOT, '.node-red'), {
-    flowFile: path.join(ROOT, 'flows', 'customer-360.json'), port: PORT,
+
+  const flowsInHome = path.join(opts.userDir, 'flows.json');
+  if (opts.resetDemo && fs.existsSync(flowsInHome)) {
+    const backup = `${flowsInHome}.${new Date().toISOString().replace(/[:.]/g, '-')}.bak`;
+    fs.renameSync(flowsInHome, backup);
+    console.log(`[start] your previous flows are kept in ${path.relative(process.cwd(), backup)}`);
+  }
+  const firstStart = !opts.flows && !fs.existsSync(flowsInHome);
+  const userDir = prepareUserDir(opts.userDir, {
+    seedFlowFile: opts.flows ? undefined : DEMO_FLOW,
+    port: PORT,
+    settings: opts.flows ? { flowFile: opts.flows } : {},
   });
+  const shown = path.relative(process.cwd(), opts.flows || flowsInHome);
+  if (opts.flows) console.log(`[start] flows: ${shown}${fs.existsSync(opts.flows) ? '' : ' (new file: starts empty)'}`);
+  else if (firstStart || opts.resetDemo) console.log(`[start] flows: ${shown} (the demo flow, copied from flows/customer-360.json)`);
+  else console.log(`[start] flows: ${shown} (yours, as last deployed; \`npm start -- --reset-demo\` brings the demo flow back)`);
+
   const child = startNodeRed(userDir);
   const stopChild = () => { if (child.exitCode === null) child.kill('SIGINT'); };
   process.on('SIGINT', stopChild);

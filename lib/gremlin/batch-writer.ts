@@ -182,6 +182,8 @@ export class BatchWriter extends EventEmitter {
       for (const i of req.items) {
         if (written.has(i)) continue;
         const edge = plan.edges[i];
+        // ifMissing: skip: an edge to a vertex that is not in the graph is left out on purpose, not a failure.
+        if (edge.skipIfMissing) continue;
         for (const ev of edge.events) {
           const entry = entries[ev];
           if (!failures.has(entry)) {

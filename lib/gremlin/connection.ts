@@ -4,6 +4,7 @@
  * request, and bounds every request with the server's evaluationTimeout plus a client-side timer.
  */
 import { EventEmitter } from 'events';
+import { extendGraphBinary, graphBinaryReader, graphsonReader, graphsonWriter, safeReader } from './wire';
 
 // The driver ships no TypeScript types.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -63,6 +64,22 @@ export function isConnectionLoss(err: unknown): boolean {
   return typeof cause?.statusCode !== 'number';
 }
 
+export type RetryKind = 'unreachable' | 'conflict' | 'throttled';
+
+const THROTTLED_MESSAGES = /RequestRateTooLarge|\b429\b|Throttl|TooManyRequests/i;
+
+/**
+ * Why a transient error is retried, for metrics: the server was not reached or did not answer (unreachable), it asked
+ * the client to slow down (throttled: Cosmos DB 429, Neptune throttling), or the request met another writer or ran out
+ * of time on the server (conflict: concurrent modification, locking, evaluation timeout).
+ */
+export function retryKind(err: unknown): RetryKind {
+  if (isConnectionLoss(err)) return 'unreachable';
+  const e = (err instanceof TransientError ? err.cause : err) as { statusCode?: number; message?: string } | undefined;
+  if (e?.statusCode === 429 || THROTTLED_MESSAGES.test(e?.message ?? '') || THROTTLED_MESSAGES.test((err as Error)?.message ?? '')) return 'throttled';
+  return 'conflict';
+}
+
 /** The server's own message for an error, without the driver's "Server error: ... (500)" wrapping. */
 export function serverMessage(err: unknown): string {
   const e = err as { statusMessage?: string; message?: string } | undefined;
@@ -104,16 +121,29 @@ export class GremlinConnection extends EventEmitter {
 
   private newClient(): any {
     const o = this.options;
+    const serializer = o.serializer || 'graphbinary';
+    let client: any = null;
+    // A response the driver cannot decode fails its request (see wire.ts); the socket is not trusted again.
+    const onUndecodable = (err: Error) => {
+      this.emit('warning', `could not decode a response from ${o.url}: ${err.message}`);
+      if (client) this.retire(client, 'a response could not be decoded');
+    };
+    let reader: unknown;
+    let writer: unknown;
+    if (serializer === 'graphbinary') { extendGraphBinary(); reader = graphBinaryReader; }
+    else { const v = serializer === 'graphson2' ? 2 : 3; reader = graphsonReader(v); writer = graphsonWriter(v); }
     const opts: Record<string, unknown> = {
       traversalSource: o.traversalSource || 'g',
-      mimeType: MIME_TYPES[o.serializer || 'graphbinary'],
+      mimeType: MIME_TYPES[serializer],
+      reader: safeReader(reader as { readResponse(d: unknown): unknown }, onUndecodable),
     };
+    if (writer) opts.writer = writer;
     if (o.url.startsWith('wss:')) {
       if (o.ca) opts.ca = [o.ca];
       opts.rejectUnauthorized = o.rejectUnauthorized !== false;
     }
     if (o.username) opts.authenticator = new gremlin.driver.auth.PlainTextSaslAuthenticator(o.username, o.password ?? '');
-    const client = new gremlin.driver.Client(o.url, opts);
+    client = new gremlin.driver.Client(o.url, opts);
     const conn = client._connection;
     // The driver rejects pending requests itself on close; forget this client so the next request opens a new one.
     const forget = (why: string) => {
@@ -127,6 +157,24 @@ export class GremlinConnection extends EventEmitter {
     conn.on('socketError', (err: Error) => forget(err?.message || 'socket error'));
     conn.on('log', () => undefined);
     return client;
+  }
+
+  /**
+   * Stops using `client`: the next request opens a new one. The old socket is closed once the requests still pending
+   * on it have settled (they are not cut short), or after the request timeout at the latest.
+   */
+  private retire(client: any, why: string): void {
+    if (this.client === client) {
+      this.client = null;
+      if (!this.closed) this.setState('disconnected', why);
+    }
+    const pending = () => Object.keys(client._connection?._responseHandlers ?? {}).length;
+    const deadline = Date.now() + (this.options.requestTimeoutMs ?? 30000) + 1000;
+    const closeWhenIdle = () => {
+      if (pending() === 0 || Date.now() > deadline) client.close().catch(() => undefined);
+      else setTimeout(closeWhenIdle, 100).unref();
+    };
+    setImmediate(closeWhenIdle);
   }
 
   /** Opens the connection now (submit() also opens it on demand). */

@@ -11,11 +11,12 @@
  *   legacy sends it as bytecode; cosmos renders the same traversal to a script whose only binding is `rows`.
  *   Rows whose edge was not written (endpoint missing) are simply absent from the result.
  */
-import { IDENTIFIER, VertexRef, PropertyValue } from '../change-set';
+import { IDENTIFIER, VertexRef, PropertyValue, NumericType, MergeRule } from '../change-set';
 import { gremlin, Dialect } from './connection';
 import { WritePlan, PlannedVertex, PlannedEdge } from './plan';
+import { typed } from './wire';
 
-const { t, merge, direction, P } = gremlin.process;
+const { t, merge, direction, P, cardinality } = gremlin.process;
 const __ = gremlin.process.statics;
 const Traversal = gremlin.process.Traversal;
 const EnumValue = gremlin.process.EnumValue;
@@ -47,44 +48,95 @@ function chunks(n: number, size: number): number[][] {
   return out;
 }
 
-const toMap = (o: Record<string, unknown>) => new Map(Object.entries(o));
+/** Properties with each declared number type attached, so the graph stores Double/Long/Integer as declared. */
+const typedMap = (o: Record<string, unknown>, types: Record<string, NumericType>) =>
+  new Map(Object.entries(o).map(([k, v]) => [k, typed(v, types[k])]));
+
+/* ------------------------------------------------------------------ merge rules (every dialect, no read first) */
+
+type Ruled = { properties: Record<string, PropertyValue>; merge?: Record<string, MergeRule> };
+
+/** The properties a plain overwrite may set: all but those with a merge rule (they are set by mergeRuleSteps). */
+function overwritable(item: Ruled): Record<string, PropertyValue> {
+  if (!item.merge) return item.properties;
+  const out: Record<string, PropertyValue> = {};
+  for (const [k, v] of Object.entries(item.properties)) if (!item.merge[k]) out[k] = v;
+  return out;
+}
+
+/** The ruled properties of the items, by name (one set of steps per name and rule in a request). */
+function ruledNames(items: Ruled[]): Array<[string, MergeRule]> {
+  const names = new Map<string, MergeRule>();
+  for (const it of items) for (const [k, r] of Object.entries(it.merge ?? {})) if (k in it.properties) names.set(`${k}\u0000${r}`, r);
+  return [...names.entries()].map(([k, r]) => [k.split('\u0000')[0], r]);
+}
+
+/**
+ * Steps that apply merge rules to the element at hand, reading the new value from the row (`value(k)` = a traversal
+ * yielding it, or nothing when the row has none): first sets only a property the element lacks; max/min set the larger
+ * or smaller of the stored and the new value. optional() keeps the element flowing whether or not a step applied.
+ */
+function mergeRuleSteps(tr: any, rules: Array<[string, MergeRule]>, value: (k: string) => any, vertex: boolean, guard: boolean): any {
+  for (const [k, rule] of rules) {
+    const v = rule === 'first' ? value(k) : rule === 'max' ? __.union(__.values(k), value(k)).max() : __.union(__.values(k), value(k)).min();
+    const set = (x: any) => (vertex ? x.property(cardinality.single, k, v) : x.property(k, v));
+    if (!guard && rule !== 'first') { tr = set(tr); continue; }
+    let step = guard ? __.filter(value(k)) : undefined;
+    if (rule === 'first') step = step ? step.hasNot(k) : __.hasNot(k);
+    tr = tr.optional(set(step));
+  }
+  return tr;
+}
 
 /* ------------------------------------------------------------------ tinkerpop / neptune (mergeV / mergeE) */
 
 function mergeVertexRequest(items: PlannedVertex[], idx: number[]): WriteRequest {
-  const rows = idx.map((i) => new Map<string, unknown>([
-    ['s', new Map<unknown, unknown>([[t.label, items[i].ref.label], [items[i].ref.key, items[i].ref.value]])],
-    ['p', toMap(items[i].properties)],
-    ['i', i],
-  ]));
+  const rules = ruledNames(idx.map((i) => items[i]));
+  const rows = idx.map((i) => {
+    const row = new Map<string, unknown>([
+      ['s', new Map<unknown, unknown>([[t.label, items[i].ref.label], [items[i].ref.key, typed(items[i].ref.value, items[i].types[items[i].ref.key])]])],
+      ['p', typedMap(items[i].properties, items[i].types)],
+      ['i', i],
+    ]);
+    // With merge rules, a match overwrites only the unruled properties ('u'); the ruled ones follow as steps.
+    if (rules.length) row.set('u', typedMap(overwritable(items[i]), items[i].types));
+    return row;
+  });
   const m = () => __.select('m');
-  const bc = graphTraversal().inject(rows).unfold().as('m')
+  let tr = graphTraversal().inject(rows).unfold().as('m')
     .mergeV(m().select('s'))
     .option(merge.onCreate, m().select('p'))
-    .option(merge.onMatch, m().select('p'))
-    .select('m').select('i').getBytecode();
+    .option(merge.onMatch, m().select(rules.length ? 'u' : 'p'));
+  tr = mergeRuleSteps(tr, rules, (k) => m().select('p').select(k), true, true);
+  const bc = tr.select('m').select('i').getBytecode();
   return { message: bc, items: idx, returnsRows: true };
 }
 
 function mergeEdgeRequest(items: PlannedEdge[], idx: number[]): WriteRequest {
+  const rules = ruledNames(idx.map((i) => items[i]));
   const ref = (r: VertexRef) => new Map<unknown, unknown>([[t.label, r.label], [r.key, r.value]]);
   const rows = idx.map((i) => {
     const e = items[i];
     const search = new Map<unknown, unknown>([[t.label, e.label], [direction.out, merge.outV], [direction.in, merge.inV]]);
-    if (e.key) search.set(e.key.name, e.key.value);
-    return new Map<string, unknown>([['e', search], ['f', ref(e.from)], ['t', ref(e.to)], ['p', toMap(e.properties)], ['i', i]]);
+    if (e.key) search.set(e.key.name, typed(e.key.value, e.types[e.key.name]));
+    const row = new Map<string, unknown>([['e', search], ['f', ref(e.from)], ['t', ref(e.to)], ['p', typedMap(e.properties, e.types)], ['i', i]]);
+    if (rules.length) row.set('u', typedMap(overwritable(e), e.types));
+    if (e.skipIfMissing) row.set('o', true);
+    return row;
   });
   const m = () => __.select('m');
-  // mergeE yields nothing when an endpoint is missing: local(...fold()) + coalesce(unfold(), fail()) turns that into a
-  // server error, so the batch writer bisects and reports the offending event with the server's message.
+  // mergeE yields nothing when an endpoint is missing: coalesce(mergeE, fail()) turns that into a server error, so the
+  // batch writer bisects and reports the offending event with the server's message. A row marked 'o' (ifMissing:
+  // skip) yields its mark instead: the edge is left out, the request goes on. (After local(mergeE.fold()) the row's
+  // label is no longer selectable, so the mark must be read inside the coalesce.)
+  const upsert = mergeRuleSteps(__.mergeE(m().select('e'))
+    .option(merge.outV, m().select('f'))
+    .option(merge.inV, m().select('t'))
+    .option(merge.onCreate, m().select('p'))
+    .option(merge.onMatch, m().select(rules.length ? 'u' : 'p')), rules, (k) => m().select('p').select(k), false, true);
+  const missing = idx.some((i) => items[i].skipIfMissing) ? [m().select('o'), __.fail(EDGE_ENDPOINT_MISSING)] : [__.fail(EDGE_ENDPOINT_MISSING)];
   const bc = graphTraversal().inject(rows).unfold().as('m')
-    .local(__.mergeE(m().select('e'))
-      .option(merge.outV, m().select('f'))
-      .option(merge.inV, m().select('t'))
-      .option(merge.onCreate, m().select('p'))
-      .option(merge.onMatch, m().select('p'))
-      .fold())
-    .coalesce(__.unfold(), __.fail(EDGE_ENDPOINT_MISSING))
+    .coalesce(upsert, ...missing)
     .count().getBytecode();
   // Every row is written or the request fails: nothing to check row by row.
   return { message: bc, items: idx, returnsRows: false };
@@ -135,23 +187,30 @@ function lookup(start: any, ref: { label: string; key: string }, as: string, fie
   return start.hasLabel(ref.label).as(as).where(as, P.eq('m')).by(ref.key).by(__.select(field));
 }
 
-function setProperties(tr: any, keys: string[], skip?: string): any {
-  for (const k of keys) if (k !== skip) tr = tr.property(k, __.select('m').select('p').select(k));
+function setProperties(tr: any, keys: string[], skip?: string, rules?: Record<string, MergeRule>): any {
+  const sel = (k: string) => __.select('m').select('p').select(k);
+  for (const k of keys) if (k !== skip && !rules?.[k]) tr = tr.property(k, sel(k));
+  // Every row of a group has every key of the group: the rule steps need no guard.
+  // Plain property() like the unruled keys above: these dialects leave cardinality to the graph's schema.
+  if (rules) tr = mergeRuleSteps(tr, keys.filter((k) => k !== skip && rules[k]).map((k) => [k, rules[k]]), sel, false, false);
   return tr;
 }
+
+/** Group key part for merge rules: rows of one group share their property names and the rules on them. */
+const rulesKey = (props: string[], merge?: Record<string, MergeRule>) => (merge ? props.map((k) => merge[k] ?? '') : []);
 
 const groupKey = (...parts: Array<string | undefined>) => parts.map((p) => p ?? '').join('\u0000');
 
 interface CoalesceBuild { traversal: any; rows: Array<Record<string, unknown>> }
 
 function coalesceVertices(items: PlannedVertex[], idx: number[], partitionKey?: string): CoalesceBuild {
-  const groups = new Map<string, { name: string; ref: VertexRef; props: string[] }>();
+  const groups = new Map<string, { name: string; ref: VertexRef; props: string[]; merge?: Record<string, MergeRule> }>();
   const rows = idx.map((i) => {
     const v = items[i];
     const props = Object.keys(v.properties).filter((k) => k !== partitionKey).sort();
-    const gk = groupKey(v.ref.label, v.ref.key, ...props);
-    if (!groups.has(gk)) groups.set(gk, { name: `g${groups.size}`, ref: v.ref, props });
-    const row: Record<string, unknown> = { g: groups.get(gk)!.name, v: v.ref.value, p: toMap(v.properties), i };
+    const gk = groupKey(v.ref.label, v.ref.key, ...props, '\u0001', ...rulesKey(props, v.merge));
+    if (!groups.has(gk)) groups.set(gk, { name: `g${groups.size}`, ref: v.ref, props, merge: v.merge });
+    const row: Record<string, unknown> = { g: groups.get(gk)!.name, v: typed(v.ref.value, v.types[v.ref.key]), p: typedMap(v.properties, v.types), i };
     if (partitionKey) row.pk = (v.properties[partitionKey] as PropertyValue | undefined) ?? v.ref.value;
     return row;
   });
@@ -159,20 +218,20 @@ function coalesceVertices(items: PlannedVertex[], idx: number[], partitionKey?: 
   for (const g of groups.values()) {
     let create = __.addV(g.ref.label).property(g.ref.key, __.select('m').select('v'));
     if (partitionKey && partitionKey !== g.ref.key) create = create.property(partitionKey, __.select('m').select('pk'));
-    choose = choose.option(g.name, setProperties(__.coalesce(lookup(__.V(), g.ref, 'x', 'v'), create), g.props));
+    choose = choose.option(g.name, setProperties(__.coalesce(lookup(__.V(), g.ref, 'x', 'v'), create), g.props, undefined, g.merge));
   }
   return { traversal: choose.select('m').select('i'), rows };
 }
 
 function coalesceEdges(items: PlannedEdge[], idx: number[]): CoalesceBuild {
-  const groups = new Map<string, { name: string; e: PlannedEdge; props: string[] }>();
+  const groups = new Map<string, { name: string; e: PlannedEdge; props: string[]; merge?: Record<string, MergeRule> }>();
   const rows = idx.map((i) => {
     const e = items[i];
     const props = Object.keys(e.properties).sort();
-    const gk = groupKey(e.label, e.from.label, e.from.key, e.to.label, e.to.key, e.key?.name, ...props);
-    if (!groups.has(gk)) groups.set(gk, { name: `g${groups.size}`, e, props });
-    const row: Record<string, unknown> = { g: groups.get(gk)!.name, f: e.from.value, t: e.to.value, p: toMap(e.properties), i };
-    if (e.key) row.k = e.key.value;
+    const gk = groupKey(e.label, e.from.label, e.from.key, e.to.label, e.to.key, e.key?.name, ...props, '\u0001', ...rulesKey(props, e.merge));
+    if (!groups.has(gk)) groups.set(gk, { name: `g${groups.size}`, e, props, merge: e.merge });
+    const row: Record<string, unknown> = { g: groups.get(gk)!.name, f: e.from.value, t: e.to.value, p: typedMap(e.properties, e.types), i };
+    if (e.key) row.k = typed(e.key.value, e.types[e.key.name]);
     return row;
   });
   let choose = graphTraversal().inject(ROWS).unfold().as('m').choose(__.select('g'));
@@ -184,7 +243,7 @@ function coalesceEdges(items: PlannedEdge[], idx: number[]): CoalesceBuild {
     let create = __.addE(e.label).from_('a').to('b');
     if (e.key) create = create.property(e.key.name, __.select('m').select('k'));
     const branch = lookup(lookup(__.V(), e.from, 'a', 'f').V(), e.to, 'b', 't').coalesce(existing, create);
-    choose = choose.option(g.name, setProperties(branch, g.props));
+    choose = choose.option(g.name, setProperties(branch, g.props, undefined, g.merge));
   }
   return { traversal: choose.select('m').select('i'), rows };
 }

@@ -8,17 +8,35 @@
  * upsert that came after it is applied after the delete.
  */
 import {
-  ChangeSet, VertexRef, PropertyValue, EdgeKey, isIdentifier, vertexId, edgeId, describeEvent,
+  ChangeSet, VertexRef, PropertyValue, EdgeKey, NumericType, NUMERIC_TYPES, MergeRule, isIdentifier, vertexId, edgeId, describeEvent, mergeInBatch,
 } from '../change-set';
 
+/**
+ * `types`: declared number types by property name (the key included), sent as those Java types. `remove`: properties
+ * to drop (a CDC column set to NULL), disjoint from `properties`, dropped before the merge.
+ */
 export interface PlannedVertex {
-  ref: VertexRef; properties: Record<string, PropertyValue>; events: number[];
-  /** Properties to drop (a CDC column set to NULL): disjoint from `properties`, dropped before the merge. */
-  remove?: string[];
+  ref: VertexRef; properties: Record<string, PropertyValue>; types: Record<string, NumericType>; merge?: Record<string, MergeRule>;
+  remove?: string[]; events: number[];
 }
 export interface PlannedEdge {
   label: string; from: VertexRef; to: VertexRef; key?: EdgeKey;
-  properties: Record<string, PropertyValue>; events: number[];
+  properties: Record<string, PropertyValue>; types: Record<string, NumericType>; merge?: Record<string, MergeRule>;
+  /** Left out (not failed) when an endpoint vertex does not exist. */
+  skipIfMissing?: boolean;
+  events: number[];
+}
+
+const MERGE_RULES: readonly string[] = ['first', 'max', 'min'];
+
+function checkMerge(where: string, field: string, merge: unknown, props: Record<string, unknown> | undefined): void {
+  if (merge === undefined) return;
+  if (!merge || typeof merge !== 'object' || Array.isArray(merge)) throw new InvalidChangeSetError(`${where}: ${field} must be an object`, field);
+  for (const [k, r] of Object.entries(merge)) {
+    if (!MERGE_RULES.includes(r as string)) throw new InvalidChangeSetError(`${where}: ${field}.${k} must be first, max or min (last write wins needs no rule)`, `${field}.${k}`);
+    if (!isIdentifier(k)) throw new InvalidChangeSetError(`${where}: ${field} name ${JSON.stringify(k)} is not an identifier`, `${field}.${k}`);
+    if ((r === 'max' || r === 'min') && props && Array.isArray(props[k])) throw new InvalidChangeSetError(`${where}: ${field}.${k}: ${r} needs a single value, not a list`, `${field}.${k}`);
+  }
 }
 export interface PlannedVertexDelete { ref: VertexRef; events: number[] }
 export interface PlannedEdgeDelete { label: string; from: VertexRef; to: VertexRef; key?: EdgeKey; events: number[] }
@@ -68,6 +86,15 @@ function checkProperties(where: string, field: string, props: unknown, cardinali
   }
 }
 
+function checkTypes(where: string, field: string, types: unknown): void {
+  if (types === undefined) return;
+  if (!types || typeof types !== 'object' || Array.isArray(types)) throw new InvalidChangeSetError(`${where}: ${field} must be an object`, field);
+  for (const [k, t] of Object.entries(types)) {
+    if (!isIdentifier(k)) throw new InvalidChangeSetError(`${where}: ${field} name ${JSON.stringify(k)} is not an identifier`, `${field}.${k}`);
+    if (!NUMERIC_TYPES.includes(t as NumericType)) throw new InvalidChangeSetError(`${where}: ${field}.${k} must be one of ${NUMERIC_TYPES.join(', ')}`, `${field}.${k}`);
+  }
+}
+
 function checkEdgeKey(where: string, field: string, key: EdgeKey | undefined): void {
   if (key === undefined) return;
   if (!key || !isIdentifier(key.name)) throw new InvalidChangeSetError(`${where}: ${field}.name is not an identifier`, `${field}.name`);
@@ -86,6 +113,8 @@ export function validateChangeSet(cs: ChangeSet, index?: number): void {
   (cs.vertices ?? []).forEach((v, i) => {
     checkRef(where, `vertices[${i}]`, v);
     checkProperties(where, `vertices[${i}].properties`, v.properties, v.cardinality, v);
+    checkMerge(where, `vertices[${i}].merge`, v.merge, v.properties);
+    checkTypes(where, `vertices[${i}].types`, v.types);
     if (v.remove !== undefined) {
       if (!Array.isArray(v.remove)) throw new InvalidChangeSetError(`${where}: vertices[${i}].remove must be an array of property names`, `vertices[${i}].remove`);
       v.remove.forEach((k, j) => {
@@ -99,6 +128,9 @@ export function validateChangeSet(cs: ChangeSet, index?: number): void {
     checkRef(where, `edges[${i}].to`, e.to);
     checkEdgeKey(where, `edges[${i}].key`, e.key);
     checkProperties(where, `edges[${i}].properties`, e.properties);
+    checkMerge(where, `edges[${i}].merge`, e.merge, e.properties);
+    if (e.ifMissing !== undefined && e.ifMissing !== 'skip') throw new InvalidChangeSetError(`${where}: edges[${i}].ifMissing must be "skip" (or left out: a missing endpoint fails the event)`, `edges[${i}].ifMissing`);
+    checkTypes(where, `edges[${i}].types`, e.types);
     if (e.key && e.properties && e.key.name in e.properties && e.properties[e.key.name] !== e.key.value) {
       throw new InvalidChangeSetError(`${where}: edges[${i}].properties.${e.key.name} would change the edge key`, `edges[${i}].properties.${e.key.name}`);
     }
@@ -129,11 +161,14 @@ export function planBatch(changeSets: ChangeSet[], events: number[] = changeSets
     for (const v of cs.vertices ?? []) {
       const id = vertexId(v);
       let p = vertices.get(id);
-      if (!p) { p = { ref: refOf(v), properties: {}, events: [] }; vertices.set(id, p); }
-      for (const [k, val] of Object.entries(v.properties ?? {})) if (k !== v.key) p.properties[k] = val;
+      if (!p) { p = { ref: refOf(v), properties: {}, types: {}, events: [] }; vertices.set(id, p); }
+      if (v.merge) p.merge = { ...p.merge, ...v.merge };
+      for (const [k, val] of Object.entries(v.properties ?? {})) if (k !== v.key) p.properties[k] = mergeInBatch(p.merge?.[k], p.properties[k], val);
+      Object.assign(p.types, v.types);
+      // A later write of a removed property wins over the removal, and a later removal over earlier writes.
       if (p.remove) p.remove = p.remove.filter((k) => !(k in p!.properties));
       if (v.remove?.length) {
-        for (const k of v.remove) delete p.properties[k];
+        for (const k of v.remove) { delete p.properties[k]; delete p.types[k]; }
         p.remove = [...new Set([...(p.remove ?? []), ...v.remove])].filter((k) => !(k in (v.properties ?? {})));
       }
       addEvent(p.events, ev);
@@ -142,11 +177,15 @@ export function planBatch(changeSets: ChangeSet[], events: number[] = changeSets
       const id = edgeId(e);
       let p = edges.get(id);
       if (!p) {
-        p = { label: e.label, from: refOf(e.from), to: refOf(e.to), properties: {}, events: [] };
+        p = { label: e.label, from: refOf(e.from), to: refOf(e.to), properties: {}, types: {}, events: [] };
         if (e.key) p.key = { name: e.key.name, value: e.key.value };
+        // Skippable only when every event writing it said so: one that wants it failing on a missing endpoint wins.
+        if (e.ifMissing === 'skip') p.skipIfMissing = true;
         edges.set(id, p);
-      }
-      for (const [k, val] of Object.entries(e.properties ?? {})) if (k !== e.key?.name) p.properties[k] = val;
+      } else if (e.ifMissing !== 'skip') delete p.skipIfMissing;
+      if (e.merge) p.merge = { ...p.merge, ...e.merge };
+      for (const [k, val] of Object.entries(e.properties ?? {})) if (k !== e.key?.name) p.properties[k] = mergeInBatch(p.merge?.[k], p.properties[k], val);
+      Object.assign(p.types, e.types);
       addEvent(p.events, ev);
     }
     for (const d of cs.deletes ?? []) {

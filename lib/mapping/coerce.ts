@@ -11,6 +11,74 @@ export type DateFormat = (typeof DATE_FORMATS)[number];
 
 export class CoercionError extends Error {}
 
+/** Per-property coercion options: locale decimals for numbers, a date pattern for non-ISO dates. */
+export interface CoerceOptions {
+  /** The decimal separator of number texts, e.g. "," for "12,50". */
+  decimal?: string;
+  /** A grouping separator removed from number texts, e.g. "." for "1.234,50". */
+  grouping?: string;
+  /** A compiled date pattern (compileDatePattern) for date texts like "31.12.2026 23:59". */
+  pattern?: DatePattern;
+}
+
+export interface DatePattern { source: string; parse: (text: string) => number | undefined }
+
+type DatePart = 'y' | 'M' | 'd' | 'H' | 'm' | 's' | 'S' | 'z';
+const DATE_TOKENS: Record<string, { re: string; part: DatePart }> = {
+  yyyy: { re: '(\\d{4})', part: 'y' }, MM: { re: '(\\d{2})', part: 'M' }, M: { re: '(\\d{1,2})', part: 'M' },
+  dd: { re: '(\\d{2})', part: 'd' }, d: { re: '(\\d{1,2})', part: 'd' }, HH: { re: '(\\d{2})', part: 'H' }, H: { re: '(\\d{1,2})', part: 'H' },
+  mm: { re: '(\\d{2})', part: 'm' }, ss: { re: '(\\d{2})', part: 's' }, SSS: { re: '(\\d{3})', part: 'S' },
+  XXX: { re: '(Z|[+-]\\d{2}:\\d{2})', part: 'z' },
+};
+const DATE_TOKEN = /yyyy|MM|M|dd|d|HH|H|mm|ss|SSS|XXX|[A-Za-z]+|[^A-Za-z]+/g;
+
+/**
+ * Compiles a date pattern (yyyy MM M dd d HH H mm ss SSS XXX; other letters are refused, other characters are
+ * literal). Without XXX the text is read as UTC. Throws an Error naming the problem.
+ */
+export function compileDatePattern(pattern: string): DatePattern {
+  const parts: DatePart[] = [];
+  let re = '^';
+  for (const tok of pattern.match(DATE_TOKEN) ?? []) {
+    const t = DATE_TOKENS[tok];
+    if (t) { re += t.re; parts.push(t.part); } else if (/^[A-Za-z]/.test(tok)) {
+      throw new Error(`unknown date pattern letters "${tok}" (use yyyy, MM, M, dd, d, HH, H, mm, ss, SSS, XXX)`);
+    } else re += tok.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  if (!parts.includes('y') || !parts.includes('M') || !parts.includes('d')) throw new Error(`date pattern "${pattern}" needs yyyy, MM and dd`);
+  const matcher = new RegExp(`${re}$`);
+  return {
+    source: pattern,
+    parse: (text) => {
+      const m = matcher.exec(text.trim());
+      if (!m) return undefined;
+      const f: Record<string, number> = { y: 0, M: 1, d: 1, H: 0, m: 0, s: 0, S: 0 };
+      let offsetMin = 0;
+      parts.forEach((p, i) => {
+        const g = m[i + 1];
+        if (p === 'z') offsetMin = g === 'Z' ? 0 : (g[0] === '-' ? -1 : 1) * (Number(g.slice(1, 3)) * 60 + Number(g.slice(4, 6)));
+        else f[p] = Number(g);
+      });
+      const ms = Date.UTC(f.y, f.M - 1, f.d, f.H, f.m, f.s, f.S);
+      // Date.UTC rolls 31.02. over into March: a date that does not exist is not a date.
+      const back = new Date(ms);
+      if (back.getUTCMonth() !== f.M - 1 || back.getUTCDate() !== f.d || f.H > 23 || f.m > 59 || f.s > 59) return undefined;
+      return ms - offsetMin * 60000;
+    },
+  };
+}
+
+/** "1.234,50" with decimal "," and grouping "." → "1234.50"; a stray "." with decimal "," is an error, not 1.5. */
+function localeNumberText(v: string, o: CoerceOptions): string {
+  let s = v.trim();
+  if (o.grouping) s = s.split(o.grouping).join('');
+  if (o.decimal && o.decimal !== '.') {
+    if (s.includes('.')) throw new CoercionError(`${show(v)} has "." but the decimal separator is ${JSON.stringify(o.decimal)}`);
+    s = s.split(o.decimal).join('.');
+  }
+  return s;
+}
+
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 const INTEGER_TEXT = /^[+-]?\d+$/;
@@ -24,8 +92,9 @@ function show(v: unknown): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
-function toInteger(v: unknown, type: 'int' | 'long'): number {
+function toInteger(v: unknown, type: 'int' | 'long', o?: CoerceOptions): number {
   let n: number;
+  if (o && (o.decimal || o.grouping) && typeof v === 'string') v = localeNumberText(v, o);
   if (typeof v === 'number') n = v;
   else if (typeof v === 'string' && INTEGER_TEXT.test(v.trim())) n = Number(v.trim());
   else throw new CoercionError(`${show(v)} is not an integer (type ${type})`);
@@ -36,7 +105,12 @@ function toInteger(v: unknown, type: 'int' | 'long'): number {
   return n;
 }
 
-function toDouble(v: unknown): number {
+function toDouble(v: unknown, o?: CoerceOptions): number {
+  if (o && (o.decimal || o.grouping) && typeof v === 'string') {
+    const t = localeNumberText(v, o);
+    if (!NUMBER_TEXT.test(t)) throw new CoercionError(`${show(v)} is not a number (type double, decimal ${JSON.stringify(o.decimal ?? '.')})`);
+    v = t;
+  }
   const n = typeof v === 'number' ? v : typeof v === 'string' && NUMBER_TEXT.test(v.trim()) ? Number(v.trim()) : NaN;
   if (!Number.isFinite(n)) throw new CoercionError(`${show(v)} is not a number (type double)`);
   return n;
@@ -54,9 +128,13 @@ function toBoolean(v: unknown): boolean {
 }
 
 /** Epoch milliseconds (number or digits) or an ISO-8601 / RFC 3339 date text → epoch ms or ISO text. */
-function toDate(v: unknown, format: DateFormat): number | string {
+function toDate(v: unknown, format: DateFormat, pattern?: DatePattern): number | string {
   let ms: number;
-  if (typeof v === 'number') ms = v;
+  if (pattern && typeof v === 'string') {
+    const p = pattern.parse(v);
+    if (p === undefined) throw new CoercionError(`${show(v)} is not a date of pattern "${pattern.source}"`);
+    ms = p;
+  } else if (typeof v === 'number') ms = v;
   else if (typeof v === 'string' && INTEGER_TEXT.test(v.trim())) ms = Number(v.trim());
   else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v.trim())) ms = Date.parse(v.trim());
   else if (typeof v === 'string' && TIME_OF_DAY.test(v.trim())) ms = Date.parse(`1970-01-01T${v.trim()}Z`); // a time of day: on the epoch's day
@@ -72,14 +150,14 @@ function toText(v: unknown): string {
 }
 
 /** Coerces one scalar value. Without a type, strings, finite numbers and booleans pass unchanged. */
-export function coerceScalar(v: unknown, type: ValueType | undefined, format: DateFormat = 'epoch'): string | number | boolean {
+export function coerceScalar(v: unknown, type: ValueType | undefined, format: DateFormat = 'epoch', o?: CoerceOptions): string | number | boolean {
   switch (type) {
     case 'string': return toText(v);
-    case 'int': return toInteger(v, 'int');
-    case 'long': return toInteger(v, 'long');
-    case 'double': return toDouble(v);
+    case 'int': return toInteger(v, 'int', o);
+    case 'long': return toInteger(v, 'long', o);
+    case 'double': return toDouble(v, o);
     case 'boolean': return toBoolean(v);
-    case 'date': return toDate(v, format);
+    case 'date': return toDate(v, format, o?.pattern);
     default:
       if (typeof v === 'string' || typeof v === 'boolean') return v;
       if (typeof v === 'number' && Number.isFinite(v)) return v;
@@ -88,16 +166,16 @@ export function coerceScalar(v: unknown, type: ValueType | undefined, format: Da
 }
 
 /** Coerces a property value for its cardinality: list/set take an array (or one value), single takes one value. */
-export function coerceProperty(v: unknown, type: ValueType | undefined, cardinality: 'single' | 'list' | 'set', format: DateFormat = 'epoch'): PropertyValue {
+export function coerceProperty(v: unknown, type: ValueType | undefined, cardinality: 'single' | 'list' | 'set', format: DateFormat = 'epoch', o?: CoerceOptions): PropertyValue {
   if (cardinality === 'single') {
     if (Array.isArray(v) && type !== 'string') throw new CoercionError(`${show(v)} is an array: use cardinality list or set, or type string`);
-    return coerceScalar(v, type, format);
+    return coerceScalar(v, type, format, o);
   }
   const items = Array.isArray(v) ? v : [v];
   const out: Array<string | number | boolean> = [];
   for (const item of items) {
     if (item === undefined || item === null) continue;
-    const c = coerceScalar(item, type, format);
+    const c = coerceScalar(item, type, format, o);
     if (cardinality === 'set' && out.includes(c)) continue;
     out.push(c);
   }

@@ -8,12 +8,13 @@
  * - An edge's endpoints are the vertices its `from`/`to` definitions produced for the same event — and, when the edge
  *   iterates an array (its own `each`, or inherited from an endpoint that has one), for the same item. An edge whose
  *   endpoint was skipped (`when` false, or optional key missing) is skipped.
- * - The same vertex (label + key value) produced twice in one event is written once: properties merge, later wins;
- *   list/set values append. Identical edges merge likewise.
+ * - The same vertex (label + key value) produced twice in one event is written once: properties merge by their merge
+ *   rule (later wins by default; first keeps, max/min compare); list/set values append. Identical edges merge likewise.
+ * - A match-only vertex (create: false) is never upserted: it only names an edge endpoint that must already exist.
  */
-import { describeEvent, vertexId, edgeId, type ChangeSet, type EdgeUpsert, type EventRef, type EdgeDelete, type PropertyValue, type VertexRef, type VertexUpsert, type Cardinality } from '../change-set';
+import { describeEvent, vertexId, edgeId, type ChangeSet, type EdgeUpsert, type EventRef, type PropertyValue, type VertexRef, type VertexUpsert, type Cardinality, type MergeRule, type NumericType, mergeInBatch } from '../change-set';
 import { coerceProperty, coerceScalar, CoercionError } from './coerce';
-import type { CompiledEdge, CompiledMapping, CompiledProperty, CompiledVertex } from './spec';
+import type { CompiledEdge, CompiledLabel, CompiledMapping, CompiledProperty, CompiledVertex } from './spec';
 import type { Scope } from './template';
 import { decodeRow, rowSchemas, UnknownColumnTypeError, type ConnectSchema } from './debezium';
 
@@ -34,9 +35,13 @@ function missing(v: unknown): boolean {
   return v === undefined || v === null;
 }
 
+interface Props { properties: Record<string, PropertyValue>; cardinality?: Record<string, Cardinality>; merge?: Record<string, MergeRule>; types?: Record<string, NumericType> }
+
 class Run {
   readonly vertices: VertexUpsert[] = [];
   readonly edges: EdgeUpsert[] = [];
+  /** True for a CDC before image: only the edges matter (to find re-pointed ones), nothing is coerced or checked. */
+  refsOnly = false;
   // Duplicates are found by scanning while a change set is small (cheaper than building id strings), by id after.
   private vertexIndex?: Map<string, VertexUpsert>;
   private edgeIndex?: Map<string, EdgeUpsert>;
@@ -79,26 +84,43 @@ class Run {
   /** CDC upserts: the row's own vertices, whose properties that render nothing are removed (a column set to NULL). */
   rowVertices?: CompiledVertex[];
 
-  properties(defs: CompiledProperty[], scope: Scope, definition: string, removed?: string[]): { properties: Record<string, PropertyValue>; cardinality?: Record<string, Cardinality> } {
+  properties(defs: CompiledProperty[], scope: Scope, definition: string, removed?: string[]): Props {
     const properties: Record<string, PropertyValue> = {};
     let cardinality: Record<string, Cardinality> | undefined;
+    let merge: Record<string, MergeRule> | undefined;
+    let types: Record<string, NumericType> | undefined;
+    if (this.refsOnly) return { properties };
     for (let i = 0; i < defs.length; i++) {
       const p = defs[i];
       let v = p.template.render(scope);
+      // Transforms run before the default: a lookup miss or an empty split is a missing value like any other.
+      if (p.transform !== undefined && !missing(v)) v = p.transform(v);
       if (missing(v)) {
         if (p.hasDefault) v = p.default;
-        else if (p.required) this.fail(`required value missing (template ${JSON.stringify(p.source)} rendered nothing)`, definition, p.field);
+        else if (p.required) this.fail(`required value missing (template ${JSON.stringify(p.source)} rendered nothing${p.transform ? ' after its transform' : ''})`, definition, p.field);
         else { removed?.push(p.name); continue; }
       }
       try {
-        properties[p.name] = coerceProperty(v, p.type, p.cardinality, p.format);
+        properties[p.name] = coerceProperty(v, p.type, p.cardinality, p.format, p.options);
       } catch (e) {
         if (e instanceof CoercionError) this.fail(e.message, definition, p.field);
         throw e;
       }
       if (p.cardinality !== 'single') (cardinality ??= {})[p.name] = p.cardinality;
+      if (p.merge !== 'last') (merge ??= {})[p.name] = p.merge;
+      const t = numericType(p.type);
+      if (t) (types ??= {})[p.name] = t;
     }
-    return { properties, cardinality };
+    return { properties, cardinality, merge, types };
+  }
+
+  label(d: { label: string; labelFrom?: CompiledLabel; definition: string }, scope: Scope): string {
+    const l = d.labelFrom!;
+    const raw = l.template.render(scope);
+    const hit = missing(raw) ? undefined : l.map.get(typeof raw === 'string' ? raw : String(raw));
+    if (hit !== undefined) return hit;
+    if (l.default !== undefined) return l.default;
+    return this.fail(`no label for ${missing(raw) ? 'a missing value' : JSON.stringify(raw)} (template ${JSON.stringify(l.source)}; label.map has ${[...l.map.keys()].map((k) => JSON.stringify(k)).join(', ')}; set label.default)`, d.definition, 'label');
   }
 
   keyValue(v: unknown, type: 'string' | 'int' | 'long' | undefined, definition: string, field: string): string | number {
@@ -116,62 +138,84 @@ class Run {
   /** The vertex a definition yields in this scope, or null when it is skipped. */
   vertex(d: CompiledVertex, scope: Scope): VertexRef | null {
     if (d.when && !d.when.test(scope)) return null;
-    const raw = d.key.render(scope);
+    let raw = d.key.render(scope);
+    if (d.keyTransform !== undefined && !missing(raw)) raw = d.keyTransform(raw);
     if (missing(raw)) {
-      if (!d.required) return null;
-      this.fail(`key value missing (template ${JSON.stringify(d.keySource)} rendered nothing); set required: false to skip instead`, d.definition, 'value');
+      if (!d.required || this.refsOnly) return null;
+      this.fail(`key value missing (template ${JSON.stringify(d.keySource)} rendered nothing${d.keyTransform ? ' after keyTransform' : ''}); set required: false to skip instead`, d.definition, 'value');
     }
     const value = this.keyValue(raw, d.keyType, d.definition, 'value');
+    const label = d.labelFrom ? this.label(d, scope) : d.label;
+    // Match only: a reference for edges, never written (so never created).
+    if (!d.create) return { label, key: d.keyName, value };
     const removed: string[] | undefined = this.rowVertices?.includes(d) ? [] : undefined;
-    const { properties, cardinality } = this.properties(d.properties, scope, d.definition, removed);
-    const seen = this.findVertex(d.label, d.keyName, value);
+    const p = this.properties(d.properties, scope, d.definition, removed);
+    const keyType = numericType(d.keyType);
+    if (keyType) p.types = { ...p.types, [d.keyName]: keyType };
+    const seen = this.findVertex(label, d.keyName, value);
     if (seen) {
-      merge(seen, properties, cardinality);
-      if (seen.remove) seen.remove = seen.remove.filter((k) => !(k in properties));
+      merge(seen, p);
+      if (seen.remove) seen.remove = seen.remove.filter((k) => !(k in p.properties));
     } else {
-      const v: VertexUpsert = { label: d.label, key: d.keyName, value, properties };
-      if (cardinality) v.cardinality = cardinality;
+      const v: VertexUpsert = { label, key: d.keyName, value, properties: p.properties };
       if (removed?.length) v.remove = removed;
+      if (p.cardinality) v.cardinality = p.cardinality;
+      if (p.merge) v.merge = p.merge;
+      if (p.types) v.types = p.types;
       this.addVertex(v);
     }
-    return { label: d.label, key: d.keyName, value };
+    return { label, key: d.keyName, value };
   }
 
   edge(d: CompiledEdge, scope: Scope, from: VertexRef | null, to: VertexRef | null): void {
     if (!from || !to) return;
     if (d.when && !d.when.test(scope)) return;
-    const e: EdgeUpsert = { label: d.label, from, to, properties: {} };
+    const e: EdgeUpsert = { label: d.labelFrom ? this.label(d, scope) : d.label, from, to, properties: {} };
     if (d.key) {
       const raw = d.key.template.render(scope);
       if (missing(raw)) {
-        if (!d.required) return;
+        if (!d.required || this.refsOnly) return;
         this.fail(`edge key value missing (template ${JSON.stringify(d.key.source)} rendered nothing); set required: false to skip instead`, d.definition, 'key.value');
       }
       e.key = { name: d.key.name, value: this.keyValue(raw, d.key.type, d.definition, 'key.value') };
     }
-    e.properties = this.properties(d.properties, scope, d.definition).properties;
+    const p = this.properties(d.properties, scope, d.definition);
+    e.properties = p.properties;
+    const keyType = numericType(d.key?.type);
+    if (keyType) p.types = { ...p.types, [d.key!.name]: keyType };
+    if (p.types) e.types = p.types;
+    if (p.merge) e.merge = p.merge;
+    if (d.ifMissing === 'skip') e.ifMissing = 'skip';
     const seen = this.findEdge(e);
-    if (seen) merge(seen, e.properties, undefined);
+    if (seen) merge(seen, { properties: p.properties, merge: p.merge, types: p.types });
     else this.addEdge(e);
   }
 }
 
 const SCAN_LIMIT = 32;
 
+/** The declared types that JS numbers cannot carry by themselves. */
+function numericType(t: string | undefined): NumericType | undefined {
+  return t === 'int' || t === 'long' || t === 'double' ? t : undefined;
+}
+
 function sameRef(a: VertexRef, b: VertexRef): boolean {
   return a === b || (a.value === b.value && a.label === b.label && a.key === b.key);
 }
 
-function merge(into: { properties: Record<string, PropertyValue>; cardinality?: Record<string, Cardinality> }, props: Record<string, PropertyValue>, cardinality: Record<string, Cardinality> | undefined): void {
+function merge(into: Props, p: Props): void {
+  const props = p.properties;
   for (const k of Object.keys(props)) {
     const before = into.properties[k];
-    const c = cardinality?.[k];
+    const c = p.cardinality?.[k];
     if (c && Array.isArray(before) && Array.isArray(props[k])) {
       const add = props[k] as Array<string | number | boolean>;
       into.properties[k] = c === 'set' ? [...before, ...add.filter((x) => !before.includes(x))] : [...before, ...add];
-    } else into.properties[k] = props[k];
+    } else into.properties[k] = mergeInBatch(p.merge?.[k] ?? into.merge?.[k], before, props[k]);
   }
-  if (cardinality) into.cardinality = { ...into.cardinality, ...cardinality };
+  if (p.cardinality) into.cardinality = { ...into.cardinality, ...p.cardinality };
+  if (p.merge) into.merge = { ...into.merge, ...p.merge };
+  if (p.types) into.types = { ...into.types, ...p.types };
 }
 
 function itemScope(base: Scope, as: string, item: unknown, index: number): Scope {
@@ -218,6 +262,20 @@ function isObject(v: unknown): v is Record<string, any> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The edges of the given definitions in a CDC before image (best effort: an unmappable before image yields none). */
+function beforeEdges(m: CompiledMapping, edges: CompiledEdge[], scope: Scope, source: EventRef | undefined): EdgeUpsert[] {
+  const run = new Run(source);
+  run.refsOnly = true;
+  try { mapUpserts({ ...m, edges }, scope, run); } catch (e) { if (!(e instanceof MappingError)) throw e; return []; }
+  return run.edges;
+}
+
+function edgeDelete(e: EdgeUpsert): ChangeSet['deletes'][number] {
+  const d: ChangeSet['deletes'][number] = { kind: 'edge', label: e.label, from: e.from, to: e.to };
+  if (e.key) d.key = e.key;
+  return d;
+}
+
 const CDC_UPSERT_OPS: Record<string, true> = { c: true, r: true, u: true };
 
 /** What an update's old row implied and the new one does not: the row vertex under an old key, edges at row vertices. */
@@ -230,21 +288,19 @@ function staleAfterUpdate(m: CompiledMapping, oldScope: Scope, run: Run, deletes
   const current = new Set(run.vertices.map(vertexId));
   const gone = new Set<string>();
   for (const d of m.deletes) {
-    const v = old.vertices.find((x) => x.label === d.label && x.key === d.keyName);
+    const v = old.vertices.find((x) => x.key === d.keyName && (d.labelFrom || x.label === d.label));
     if (v && !current.has(vertexId(v))) {
       deletes.push({ kind: 'vertex', label: v.label, key: v.key, value: v.value });
       gone.add(vertexId(v));
     }
   }
-  const rows = new Set(m.deletes.map((d) => d.label));
+  const rows = new Set(run.vertices.filter((v) => m.deletes.some((d) => d.keyName === v.key)).map(vertexId));
   const edges = new Set(run.edges.map(edgeId));
   for (const e of old.edges) {
     if (edges.has(edgeId(e)) || gone.has(vertexId(e.from)) || gone.has(vertexId(e.to))) continue;
-    if (!rows.has(e.from.label) && !rows.has(e.to.label)) continue;
-    if (!current.has(vertexId(e.from)) && !current.has(vertexId(e.to))) continue;
-    const del: EdgeDelete = { kind: 'edge', label: e.label, from: e.from, to: e.to };
-    if (e.key) del.key = e.key;
-    deletes.push(del);
+    // Only edges at the row's own vertices: an edge between shared vertices may be implied by other rows too.
+    if (!rows.has(vertexId(e.from)) && !rows.has(vertexId(e.to))) continue;
+    deletes.push(edgeDelete(e));
   }
 }
 
@@ -290,10 +346,13 @@ export function mapEvent(m: CompiledMapping, event: unknown, source?: EventRef):
     } else if (op === 'd') {
       if (!isObject(before)) run.fail('op "d" needs the deleted row\'s key in before, which is missing (check the table\'s replica identity)', undefined, 'before');
       const scope: Scope = { root: before, vars };
+      // Edges first: a vertex delete removes its edges anyway, an edge delete alone keeps both vertices.
+      if (m.edgeDeletes.length) for (const e of beforeEdges(m, m.edgeDeletes, scope, source)) deletes.push(edgeDelete(e));
       for (const d of m.deletes) {
-        const raw = d.key.render(scope);
+        let raw = d.key.render(scope);
+        if (d.keyTransform !== undefined && !missing(raw)) raw = d.keyTransform(raw);
         if (missing(raw)) run.fail(`key value missing in before (template ${JSON.stringify(d.keySource)} rendered nothing)`, d.definition, 'value');
-        deletes.push({ kind: 'vertex', label: d.label, key: d.keyName, value: run.keyValue(raw, d.keyType, d.definition, 'value') });
+        deletes.push({ kind: 'vertex', label: d.labelFrom ? run.label(d, scope) : d.label, key: d.keyName, value: run.keyValue(raw, d.keyType, d.definition, 'value') });
       }
     } else {
       run.fail(`unknown Debezium op ${JSON.stringify(op)} (expected c, r, u or d)`, undefined, 'op');

@@ -5,7 +5,8 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { isIdentifier, type Cardinality } from '../change-set';
 import { compileTemplate, constantTemplate, TemplateError, type Compiled, type CompiledTemplate } from './template';
-import { DATE_FORMATS, VALUE_TYPES, type DateFormat, type ValueType } from './coerce';
+import { DATE_FORMATS, VALUE_TYPES, compileDatePattern, type CoerceOptions, type DateFormat, type ValueType } from './coerce';
+import { compileTransform, TransformSpecError, type Transform, type TransformStep } from './transform';
 import { COLUMN_TYPES, schemaFromColumns, type ColumnSpec, type ColumnType, type ConnectSchema } from './debezium';
 
 /* ---------- The spec as written ---------- */
@@ -22,13 +23,32 @@ export interface PropertySpec {
   default?: unknown;
   /** A missing value without default fails the event (default: false, the property is left out). */
   required?: boolean;
+  /** Steps applied to the rendered value before coercion (transform.ts). */
+  transform?: TransformStep | TransformStep[];
+  /** Number texts: decimal separator ("," for "12,50") and grouping separator removed ("." for "1.234,50"). */
+  decimal?: string;
+  grouping?: string;
+  /** Date texts: a pattern like "dd.MM.yyyy HH:mm" (UTC unless it has XXX). */
+  pattern?: string;
+  /** What a write does to a value already in the graph: last (default) overwrites, first keeps, max/min compare. */
+  merge?: MergeRule;
 }
 
-export type WhenSpec = string | { value: string; equals?: unknown; notEquals?: unknown; in?: unknown[]; exists?: boolean };
+export const MERGE_RULES = ['last', 'first', 'max', 'min'] as const;
+export type MergeRule = (typeof MERGE_RULES)[number];
+
+export interface WhenTest {
+  value: string;
+  equals?: unknown; notEquals?: unknown; in?: unknown[]; exists?: boolean;
+  gt?: number; gte?: number; lt?: number; lte?: number; matches?: string;
+}
+export type WhenSpec = string | WhenTest | { all: WhenSpec[] } | { any: WhenSpec[] } | { not: WhenSpec };
+/** A label chosen by a field: `{ value: "{{type}}", map: { C: checking }, default: account }`. */
+export type LabelSpec = string | { value: string; map: Record<string, string>; default?: string };
 export type EachSpec = string | { path: string; as?: string };
 
 export interface VertexSpec {
-  label: string;
+  label: LabelSpec;
   /** The key property's name. */
   key: string;
   /** Template of the key property's value. */
@@ -39,12 +59,20 @@ export interface VertexSpec {
   required?: boolean;
   when?: WhenSpec;
   each?: EachSpec;
+  /** Transform steps for the key value (before keyType). */
+  keyTransform?: TransformStep | TransformStep[];
+  /** false: match only, never create: the vertex is not upserted, edges to it need it to exist already. */
+  create?: boolean;
+  /** For create: false: an edge whose vertex is missing is skipped, or fails its event (the default). */
+  ifMissing?: 'skip' | 'fail';
 }
 
 export interface EdgeKeySpec { name: string; value: TemplateSpec; type?: 'string' | 'int' | 'long' }
 
 export interface EdgeSpec {
-  label: string;
+  /** Names the edge definition for `deletes` (optional). */
+  name?: string;
+  label: LabelSpec;
   from: string;
   to: string;
   key?: EdgeKeySpec;
@@ -53,6 +81,8 @@ export interface EdgeSpec {
   required?: boolean;
   when?: WhenSpec;
   each?: EachSpec;
+  /** An endpoint missing in the graph (a match-only vertex): skip this edge, or fail the event (default). */
+  ifMissing?: 'skip' | 'fail';
 }
 
 export interface MappingSpec {
@@ -60,7 +90,7 @@ export interface MappingSpec {
   mode?: 'event' | 'cdc';
   vertices: Record<string, VertexSpec>;
   edges?: EdgeSpec[];
-  /** CDC mode: the vertex definitions a `d` (delete) removes; default: the first vertex definition. */
+  /** CDC mode: the vertex definitions (and named edge definitions) a `d` (delete) removes; default: the first vertex. */
   deletes?: string[];
   /**
    * CDC mode, for messages without a Connect schema (JsonConverter schemas.enable=false): how to decode columns,
@@ -114,7 +144,13 @@ export interface CompiledProperty {
   hasDefault: boolean;
   default: unknown;
   required: boolean;
+  transform?: Transform;
+  options?: CoerceOptions;
+  merge: MergeRule;
 }
+
+/** A label from a map by a field's value; `label` of the definition is then the default (or the first map value). */
+export interface CompiledLabel { template: CompiledTemplate; map: Map<string, string>; default?: string; source: string }
 
 export interface CompiledVertex {
   name: string;
@@ -124,15 +160,24 @@ export interface CompiledVertex {
   key: CompiledTemplate;
   keySource: string;
   keyType?: 'string' | 'int' | 'long';
+  keyTransform?: Transform;
   properties: CompiledProperty[];
   required: boolean;
   when?: CompiledCondition;
   each?: CompiledEach;
+  labelFrom?: CompiledLabel;
+  /** false: match only (never upserted). */
+  create: boolean;
+  ifMissing: 'skip' | 'fail';
 }
 
 export interface CompiledEdge {
   definition: string;
+  name?: string;
   label: string;
+  labelFrom?: CompiledLabel;
+  /** skip: written only when both endpoints exist in the graph; fail: a missing endpoint fails the event. */
+  ifMissing: 'skip' | 'fail';
   from: CompiledVertex;
   to: CompiledVertex;
   key?: { name: string; template: CompiledTemplate; source: string; type?: 'string' | 'int' | 'long' };
@@ -148,6 +193,8 @@ export interface CompiledMapping {
   vertices: CompiledVertex[];
   edges: CompiledEdge[];
   deletes: CompiledVertex[];
+  /** CDC: edge definitions whose edges an op d removes (rendered from before). */
+  edgeDeletes: CompiledEdge[];
   /** The distinct `each` paths, evaluated once per event. */
   eachPaths: CompiledEach[];
   /** CDC mode: the row schema built from `columns`, for messages without a schema. */
@@ -188,9 +235,10 @@ export function parseSpecText(text: string): ParsedSpec {
 
 /* ---------- Validation and compilation ---------- */
 
-const VERTEX_FIELDS = ['label', 'key', 'value', 'keyType', 'properties', 'required', 'when', 'each'];
-const EDGE_FIELDS = ['label', 'from', 'to', 'key', 'properties', 'required', 'when', 'each'];
-const PROPERTY_FIELDS = ['value', 'type', 'format', 'cardinality', 'default', 'required'];
+const VERTEX_FIELDS = ['label', 'key', 'value', 'keyType', 'keyTransform', 'properties', 'required', 'when', 'each', 'create', 'ifMissing'];
+const EDGE_FIELDS = ['name', 'label', 'from', 'to', 'key', 'properties', 'required', 'when', 'each', 'ifMissing'];
+const PROPERTY_FIELDS = ['value', 'type', 'format', 'cardinality', 'default', 'required', 'transform', 'decimal', 'grouping', 'pattern', 'merge'];
+const WHEN_TESTS = ['equals', 'notEquals', 'in', 'exists', 'gt', 'gte', 'lt', 'lte', 'matches'];
 const TOP_FIELDS = ['description', 'mode', 'vertices', 'edges', 'deletes', 'columns'];
 const KEY_TYPES = ['string', 'int', 'long'];
 const CARDINALITIES = ['single', 'list', 'set'];
@@ -200,9 +248,17 @@ function isObject(v: unknown): v is Record<string, any> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** How a spec is compiled: the template compiler is replaceable so that bench/mapping.ts can compare two. */
+export interface CompileOptions {
+  compileTemplate?: (text: string) => CompiledTemplate;
+}
+
 class Checker {
   issues: SpecIssue[] = [];
-  constructor(private readonly locate?: ParsedSpec['locate']) {}
+  readonly compileTemplate: (text: string) => CompiledTemplate;
+  constructor(private readonly locate?: ParsedSpec['locate'], options: CompileOptions = {}) {
+    this.compileTemplate = options.compileTemplate ?? compileTemplate;
+  }
 
   add(path: Array<string | number>, message: string): void {
     const [section, name, ...rest] = path;
@@ -234,7 +290,7 @@ class Checker {
   template(v: unknown, path: Array<string | number>, what: string): CompiledTemplate | undefined {
     if (typeof v === 'number' || typeof v === 'boolean') return constantTemplate(v);
     if (typeof v !== 'string') { this.add(path, `${what} is required and must be a template text like "{{id}}"`); return undefined; }
-    try { return compileTemplate(v); } catch (e) {
+    try { return this.compileTemplate(v); } catch (e) {
       if (e instanceof TemplateError) { this.add(path, e.message); return undefined; }
       throw e;
     }
@@ -268,7 +324,7 @@ function compileEach(c: Checker, v: unknown, path: Array<string | number>): Comp
     return undefined;
   }
   if (!c.identifier(as, isObject(v) ? [...path, 'as'] : path, 'each.as')) return undefined;
-  const t = compileTemplate(`{{${p}}}`);
+  const t = c.compileTemplate(`{{${p}}}`);
   return { path: p, get: t.render, as: as as string };
 }
 
@@ -279,6 +335,48 @@ function truthy(v: unknown): boolean {
   return true;
 }
 
+/** Text comparisons: "5" from a CSV and 5 from JSON compare alike. */
+const norm = (x: unknown) => (x === undefined || x === null ? x : typeof x === 'object' ? JSON.stringify(x) : String(x));
+
+/** A number from a number or a numeric text; NaN otherwise (then every numeric comparison is false). */
+function asNumber(x: unknown): number {
+  if (typeof x === 'number') return x;
+  if (typeof x === 'string' && x.trim() !== '') return Number(x);
+  return NaN;
+}
+
+function compileTest(c: Checker, v: Record<string, any>, path: Array<string | number>, name: string, t: CompiledTemplate): ((s: import('./template').Scope) => boolean) | undefined {
+  const arg = v[name];
+  switch (name) {
+    case 'equals': { const want = norm(arg); return (s) => norm(t.render(s)) === want; }
+    case 'notEquals': { const want = norm(arg); return (s) => norm(t.render(s)) !== want; }
+    case 'in': {
+      if (!Array.isArray(arg)) { c.add([...path, 'in'], 'in must be a list of values'); return undefined; }
+      const set = new Set(arg.map(norm));
+      return (s) => set.has(norm(t.render(s)));
+    }
+    case 'exists': {
+      if (typeof arg !== 'boolean') { c.add([...path, 'exists'], 'exists must be true or false'); return undefined; }
+      return (s) => { const x = t.render(s); return (x !== undefined && x !== null) === arg; };
+    }
+    case 'matches': {
+      if (typeof arg !== 'string') { c.add([...path, 'matches'], 'matches must be a regular expression text, e.g. "^DE[0-9]{20}$"'); return undefined; }
+      let re: RegExp;
+      try { re = new RegExp(arg); } catch (e) { c.add([...path, 'matches'], `not a valid regular expression: ${(e as Error).message}`); return undefined; }
+      return (s) => { const x = t.render(s); return x !== undefined && x !== null && re.test(typeof x === 'string' ? x : String(norm(x))); };
+    }
+    default: {
+      if (typeof arg !== 'number' || !Number.isFinite(arg)) { c.add([...path, name], `${name} must be a number (the value is compared as a number)`); return undefined; }
+      const cmp: Record<string, (a: number) => boolean> = { gt: (a) => a > arg, gte: (a) => a >= arg, lt: (a) => a < arg, lte: (a) => a <= arg };
+      const f = cmp[name];
+      // A missing or non-numeric value compares false: NaN fails every comparison.
+      return (s) => f(asNumber(t.render(s)));
+    }
+  }
+}
+
+const WHEN_HELP = 'when must be a template (true when it renders a non-empty, non-false value), { value, equals | notEquals | in | exists | gt | gte | lt | lte | matches }, { all: [...] }, { any: [...] } or { not: ... }';
+
 function compileWhen(c: Checker, v: unknown, path: Array<string | number>): CompiledCondition | undefined {
   if (v === undefined) return undefined;
   if (typeof v === 'string') {
@@ -286,29 +384,61 @@ function compileWhen(c: Checker, v: unknown, path: Array<string | number>): Comp
     if (!t) return undefined;
     return { test: (s) => truthy(t.render(s)), text: v };
   }
-  if (!isObject(v)) { c.add(path, 'when must be a template (true when it renders a non-empty, non-false value) or { value, equals | notEquals | in | exists }'); return undefined; }
-  c.unknownFields(v, ['value', 'equals', 'notEquals', 'in', 'exists'], path);
+  if (!isObject(v)) { c.add(path, WHEN_HELP); return undefined; }
+  const text = JSON.stringify(v);
+  for (const combo of ['all', 'any'] as const) {
+    if (!(combo in v)) continue;
+    c.unknownFields(v, [combo], path);
+    const list = v[combo];
+    if (!Array.isArray(list) || list.length === 0) { c.add([...path, combo], `${combo} must be a non-empty list of conditions`); return undefined; }
+    const parts = list.map((x: unknown, i: number) => compileWhen(c, x, [...path, combo, i]));
+    if (parts.some((x) => !x)) return undefined;
+    const tests = parts.map((x) => x!.test);
+    return combo === 'all'
+      ? { test: (s) => { for (let i = 0; i < tests.length; i++) if (!tests[i](s)) return false; return true; }, text }
+      : { test: (s) => { for (let i = 0; i < tests.length; i++) if (tests[i](s)) return true; return false; }, text };
+  }
+  if ('not' in v) {
+    c.unknownFields(v, ['not'], path);
+    const inner = compileWhen(c, v.not, [...path, 'not']);
+    return inner ? { test: (s) => !inner.test(s), text } : undefined;
+  }
+  c.unknownFields(v, ['value', ...WHEN_TESTS], path);
   const t = c.template(v.value, [...path, 'value'], 'when.value');
   if (!t) return undefined;
-  const tests = ['equals', 'notEquals', 'in', 'exists'].filter((k) => v[k] !== undefined);
-  if (tests.length !== 1) { c.add(path, 'when needs exactly one of equals, notEquals, in, exists'); return undefined; }
-  const text = JSON.stringify(v);
-  // Comparisons are on text so that "5" from a CSV and 5 from JSON compare alike.
-  const norm = (x: unknown) => (x === undefined || x === null ? x : typeof x === 'object' ? JSON.stringify(x) : String(x));
-  switch (tests[0]) {
-    case 'equals': { const want = norm(v.equals); return { test: (s) => norm(t.render(s)) === want, text }; }
-    case 'notEquals': { const want = norm(v.notEquals); return { test: (s) => norm(t.render(s)) !== want, text }; }
-    case 'in': {
-      if (!Array.isArray(v.in)) { c.add([...path, 'in'], 'in must be a list of values'); return undefined; }
-      const set = new Set(v.in.map(norm));
-      return { test: (s) => set.has(norm(t.render(s))), text };
-    }
-    default: {
-      if (typeof v.exists !== 'boolean') { c.add([...path, 'exists'], 'exists must be true or false'); return undefined; }
-      const want = v.exists;
-      return { test: (s) => { const x = t.render(s); return (x !== undefined && x !== null) === want; }, text };
-    }
+  const names = WHEN_TESTS.filter((k) => v[k] !== undefined);
+  if (names.length === 0) { c.add(path, `when needs at least one of ${WHEN_TESTS.join(', ')}`); return undefined; }
+  // Several tests in one condition must all hold: { value, gte: 10, lt: 100 } is a range.
+  const tests = names.map((n) => compileTest(c, v, path, n, t));
+  if (tests.some((x) => !x)) return undefined;
+  if (tests.length === 1) return { test: tests[0]!, text };
+  return { test: (s) => tests.every((f) => f!(s)), text };
+}
+
+function compileLabel(c: Checker, v: unknown, path: Array<string | number>): { label?: string; from?: CompiledLabel } {
+  if (!isObject(v)) return c.identifier(v, path, 'label') ? { label: v as string } : {};
+  c.unknownFields(v, ['value', 'map', 'default'], path);
+  const t = c.template(v.value, [...path, 'value'], 'label.value');
+  if (!isObject(v.map) || Object.keys(v.map).length === 0) { c.add([...path, 'map'], 'label.map must map field values to labels, e.g. { C: checking, S: savings }'); return {}; }
+  const map = new Map<string, string>();
+  for (const [k, l] of Object.entries(v.map)) if (c.identifier(l, [...path, 'map', k], 'label')) map.set(k, l as string);
+  const dflt = v.default !== undefined && c.identifier(v.default, [...path, 'default'], 'label.default') ? v.default as string : undefined;
+  if (!t || map.size !== Object.keys(v.map).length) return {};
+  return { label: dflt ?? map.values().next().value!, from: { template: t, map, default: dflt, source: String(v.value) } };
+}
+
+function compileSteps(c: Checker, v: unknown, path: Array<string | number>): Transform | undefined {
+  if (v === undefined) return undefined;
+  try { return compileTransform(v); } catch (e) {
+    if (e instanceof TransformSpecError) { c.add(path, e.message); return undefined; }
+    throw e;
   }
+}
+
+function separator(c: Checker, v: unknown, path: Array<string | number>, what: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v.length !== 1 || /[0-9+\-eE]/.test(v)) { c.add(path, `${what} must be one character other than a digit, sign or e (e.g. "," or ".")`); return undefined; }
+  return v;
 }
 
 function compileProperties(c: Checker, v: unknown, path: Array<string | number>, keyName?: string): CompiledProperty[] {
@@ -330,18 +460,37 @@ function compileProperties(c: Checker, v: unknown, path: Array<string | number>,
     if (spec.default !== undefined && (typeof spec.default === 'object' && !Array.isArray(spec.default))) {
       c.add([...pp, 'default'], 'default must be a value (text, number, boolean or list)');
     }
+    const transform = compileSteps(c, spec.transform, [...pp, 'transform']);
+    const options: CoerceOptions = {};
+    const decimal = separator(c, spec.decimal, [...pp, 'decimal'], 'decimal');
+    const grouping = separator(c, spec.grouping, [...pp, 'grouping'], 'grouping');
+    if (decimal) options.decimal = decimal;
+    if (grouping) options.grouping = grouping;
+    if (decimal && grouping && decimal === grouping) c.add([...pp, 'grouping'], 'grouping and decimal must differ');
+    if ((decimal || grouping) && !(type === 'int' || type === 'long' || type === 'double')) c.add([...pp, decimal ? 'decimal' : 'grouping'], 'decimal and grouping apply only to type int, long or double');
+    if (spec.pattern !== undefined) {
+      if (type !== 'date') c.add([...pp, 'pattern'], 'pattern applies only to type date');
+      else if (typeof spec.pattern !== 'string') c.add([...pp, 'pattern'], 'pattern must be a date pattern text like "dd.MM.yyyy HH:mm"');
+      else try { options.pattern = compileDatePattern(spec.pattern); } catch (e) { c.add([...pp, 'pattern'], (e as Error).message); }
+    }
+    const merge = c.oneOf(spec.merge, MERGE_RULES, [...pp, 'merge'], 'merge rule') ?? 'last';
+    if (merge !== 'last' && cardinality !== 'single') c.add([...pp, 'merge'], `merge ${merge} applies only to cardinality single`);
+    if ((merge === 'max' || merge === 'min') && (type === undefined || type === 'boolean')) c.add([...pp, 'merge'], `merge ${merge} compares values: declare type int, long, double, date or string`);
     if (!template) continue;
-    out.push({
+    const cp: CompiledProperty = {
       name, field: `properties.${name}`, template, source: String(spec.value), type, format, cardinality,
-      hasDefault: spec.default !== undefined && spec.default !== null, default: spec.default, required,
-    });
+      hasDefault: spec.default !== undefined && spec.default !== null, default: spec.default, required, merge,
+    };
+    if (transform) cp.transform = transform;
+    if (options.decimal || options.grouping || options.pattern) cp.options = options;
+    out.push(cp);
   }
   return out;
 }
 
 /** Validates a parsed spec; returns the compiled mapping or the issues found (all of them, not just the first). */
-export function compileSpec(spec: unknown, locate?: ParsedSpec['locate']): { mapping?: CompiledMapping; issues: SpecIssue[] } {
-  const c = new Checker(locate);
+export function compileSpec(spec: unknown, locate?: ParsedSpec['locate'], options?: CompileOptions): { mapping?: CompiledMapping; issues: SpecIssue[] } {
+  const c = new Checker(locate, options);
   if (!isObject(spec)) { c.add([], 'the mapping spec must be a map with "vertices" (and optionally "edges", "mode", "deletes")'); return { issues: c.issues }; }
   c.unknownFields(spec, TOP_FIELDS, []);
   const mode = c.oneOf(spec.mode, ['event', 'cdc'] as const, ['mode'], 'mode') ?? 'event';
@@ -355,29 +504,42 @@ export function compileSpec(spec: unknown, locate?: ParsedSpec['locate']): { map
       if (!isIdentifier(name)) { c.add(path, `vertex definition name "${name}" is not a valid identifier`); continue; }
       if (!isObject(v)) { c.add(path, 'a vertex definition must be a map with label, key and value'); continue; }
       c.unknownFields(v, VERTEX_FIELDS, path);
-      const labelOk = c.identifier(v.label, [...path, 'label'], 'label');
+      const label = compileLabel(c, v.label, [...path, 'label']);
       const keyOk = c.identifier(v.key, [...path, 'key'], 'key');
       const key = c.template(v.value, [...path, 'value'], 'value');
       const keyType = c.oneOf(v.keyType, KEY_TYPES as Array<'string' | 'int' | 'long'>, [...path, 'keyType'], 'keyType');
+      const keyTransform = compileSteps(c, v.keyTransform, [...path, 'keyTransform']);
       const properties = compileProperties(c, v.properties, [...path, 'properties'], typeof v.key === 'string' ? v.key : undefined);
       const required = c.flag(v.required, [...path, 'required'], true);
       const when = compileWhen(c, v.when, [...path, 'when']);
       const each = compileEach(c, v.each, [...path, 'each']);
-      if (!labelOk || !keyOk || !key) continue;
-      const cv: CompiledVertex = { name, definition: `vertices.${name}`, label: v.label, keyName: v.key, key, keySource: String(v.value), keyType, properties, required, when, each };
+      const create = c.flag(v.create, [...path, 'create'], true);
+      const ifMissing = c.oneOf(v.ifMissing, ['skip', 'fail'] as const, [...path, 'ifMissing'], 'ifMissing') ?? 'fail';
+      if (v.ifMissing !== undefined && create) c.add([...path, 'ifMissing'], 'ifMissing applies only to a match-only vertex (create: false)');
+      // A match-only vertex is a reference: it is never written, so there is nothing to set on it.
+      if (!create && properties.length) c.add([...path, 'properties'], 'a match-only vertex (create: false) is never written: it cannot set properties');
+      if (!label.label || !keyOk || !key) continue;
+      const cv: CompiledVertex = { name, definition: `vertices.${name}`, label: label.label, keyName: v.key, key, keySource: String(v.value), keyType, properties, required, when, each, create, ifMissing };
+      if (label.from) cv.labelFrom = label.from;
+      if (keyTransform) cv.keyTransform = keyTransform;
       vertices.push(cv);
       byName.set(name, cv);
     }
   }
 
   const edges: CompiledEdge[] = [];
+  const edgeNames = new Map<string, CompiledEdge>();
   if (spec.edges !== undefined && !Array.isArray(spec.edges)) c.add(['edges'], 'edges must be a list of edge definitions');
   const edgeSpecs: unknown[] = Array.isArray(spec.edges) ? spec.edges : [];
   edgeSpecs.forEach((e, i) => {
     const path = ['edges', i];
     if (!isObject(e)) { c.add(path, 'an edge definition must be a map with label, from and to'); return; }
     c.unknownFields(e, EDGE_FIELDS, path);
-    const labelOk = c.identifier(e.label, [...path, 'label'], 'label');
+    const label = compileLabel(c, e.label, [...path, 'label']);
+    if (e.name !== undefined && c.identifier(e.name, [...path, 'name'], 'edge name')) {
+      if (edgeNames.has(e.name) || (isObject(spec.vertices) && e.name in spec.vertices)) c.add([...path, 'name'], `edge name "${e.name}" is already used by another definition`);
+    }
+    const ownIfMissing = c.oneOf(e.ifMissing, ['skip', 'fail'] as const, [...path, 'ifMissing'], 'ifMissing');
     const endpoint = (which: 'from' | 'to'): CompiledVertex | undefined => {
       const n = e[which];
       if (typeof n !== 'string') { c.add([...path, which], `${which} must name a vertex definition`); return undefined; }
@@ -402,7 +564,7 @@ export function compileSpec(spec: unknown, locate?: ParsedSpec['locate']): { map
     const required = c.flag(e.required, [...path, 'required'], true);
     const when = compileWhen(c, e.when, [...path, 'when']);
     const own = compileEach(c, e.each, [...path, 'each']);
-    if (!labelOk || !from || !to) return;
+    if (!label.label || !from || !to) return;
     // Per-item pairing is by item position within one array: endpoints iterating different arrays cannot pair.
     const itemPaths = [from.each?.path, to.each?.path].filter((p): p is string => p !== undefined);
     if (itemPaths.length === 2 && itemPaths[0] !== itemPaths[1]) {
@@ -414,17 +576,30 @@ export function compileSpec(spec: unknown, locate?: ParsedSpec['locate']): { map
       return;
     }
     const each = own ?? from.each ?? to.each;
-    edges.push({ definition: `edges[${i}]`, label: e.label, from, to, key, properties, required, when, each });
+    // A match-only endpoint decides what its missing vertex does to the edge, unless the edge says so itself.
+    const ifMissing = ownIfMissing ?? ([from, to].some((v) => !v.create && v.ifMissing === 'skip') ? 'skip' : 'fail');
+    const ce: CompiledEdge = { definition: `edges[${i}]`, label: label.label, from, to, key, properties, required, when, each, ifMissing };
+    if (label.from) ce.labelFrom = label.from;
+    if (typeof e.name === 'string') { ce.name = e.name; edgeNames.set(e.name, ce); }
+    edges.push(ce);
   });
 
   const deletes: CompiledVertex[] = [];
+  const edgeDeletes: CompiledEdge[] = [];
   if (spec.deletes !== undefined) {
     if (mode !== 'cdc') c.add(['deletes'], 'deletes applies only to mode: cdc');
-    if (!Array.isArray(spec.deletes)) c.add(['deletes'], 'deletes must be a list of vertex definition names');
+    if (!Array.isArray(spec.deletes)) c.add(['deletes'], 'deletes must be a list of vertex definition names (and edge names)');
     else spec.deletes.forEach((n: unknown, i: number) => {
+      const ed = typeof n === 'string' ? edgeNames.get(n) : undefined;
+      if (ed) { edgeDeletes.push(ed); return; }
       const v = typeof n === 'string' ? byName.get(n) : undefined;
-      if (!v) { if (!(typeof n === 'string' && isObject(spec.vertices) && n in spec.vertices)) c.add(['deletes', i], `deletes names no vertex definition: ${JSON.stringify(n)}`); return; }
+      if (!v) {
+        const known = typeof n === 'string' && ((isObject(spec.vertices) && n in spec.vertices) || edgeSpecs.some((x) => isObject(x) && x.name === n));
+        if (!known) c.add(['deletes', i], `deletes names no vertex definition or edge name: ${JSON.stringify(n)}`);
+        return;
+      }
       if (v.each) { c.add(['deletes', i], `"${n}" has each: a CDC delete removes the row's own vertices only`); return; }
+      if (!v.create) { c.add(['deletes', i], `"${n}" is match-only (create: false): this mapping does not own it, so it does not delete it`); return; }
       deletes.push(v);
     });
   } else if (mode === 'cdc' && vertices[0]) {
@@ -454,25 +629,28 @@ export function compileSpec(spec: unknown, locate?: ParsedSpec['locate']): { map
   const eachPaths = new Map<string, CompiledEach>();
   for (const d of [...vertices, ...edges]) if (d.each && !eachPaths.has(d.each.path)) eachPaths.set(d.each.path, d.each);
   return {
-    mapping: { mode, vertices, edges, deletes, eachPaths: [...eachPaths.values()], spec: spec as unknown as MappingSpec, ...(columns ? { columns } : {}) },
+    mapping: {
+      mode, vertices, edges, deletes, edgeDeletes,
+      eachPaths: [...eachPaths.values()], spec: spec as unknown as MappingSpec, ...(columns ? { columns } : {}),
+    },
     issues: [],
   };
 }
 
 /** Parses (text or object) and compiles a spec; throws SpecError listing every issue. */
-export function loadSpec(source: string | object): CompiledMapping {
-  const { mapping, issues } = checkSpec(source);
+export function loadSpec(source: string | object, options?: CompileOptions): CompiledMapping {
+  const { mapping, issues } = checkSpec(source, options);
   if (!mapping) throw new SpecError(issues);
   return mapping;
 }
 
 /** Like loadSpec, but returns the issues instead of throwing (the editor shows them all as markers). */
-export function checkSpec(source: string | object): { mapping?: CompiledMapping; issues: SpecIssue[] } {
+export function checkSpec(source: string | object, options?: CompileOptions): { mapping?: CompiledMapping; issues: SpecIssue[] } {
   if (typeof source === 'string') {
     if (source.trim() === '') return { issues: [{ path: [], message: 'the mapping spec is empty' }] };
     const parsed = parseSpecText(source);
     if (parsed.issues.length) return { issues: parsed.issues };
-    return compileSpec(parsed.spec, parsed.locate);
+    return compileSpec(parsed.spec, parsed.locate, options);
   }
-  return compileSpec(source);
+  return compileSpec(source, undefined, options);
 }

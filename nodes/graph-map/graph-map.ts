@@ -3,9 +3,11 @@
  * set(s) on output 1 (events kept in msg.event); one message per unmappable event on output 2 with msg.error naming
  * the event, definition and field. Also serves the editor's live preview (same engine, admin endpoint).
  */
-import type { NodeAPI, Node, NodeDef, NodeMessage } from '../shared/red';
+import { errorSource, type NodeAPI, type Node, type NodeDef, type NodeMessage } from '../shared/red';
 import { checkSpec, mapEvents, eventRefs, formatIssue, SpecError, type CompiledMapping, type SpecIssue } from '../../lib/mapping';
 import { describeEvent, type EventRef } from '../../lib/change-set';
+import { GraphMapMetrics } from '../../lib/metrics/series';
+import { serveMetrics, metricsSettings } from '../shared/metrics';
 
 interface GraphMapDef extends NodeDef { spec?: string }
 
@@ -32,9 +34,11 @@ function load(source: unknown): Loaded {
 }
 
 export = function (RED: NodeAPI) {
+  serveMetrics(RED);
   function GraphMapNode(this: Node, config: GraphMapDef) {
     RED.nodes.createNode(this, config);
     const node = this;
+    const metrics = new GraphMapMetrics(node, metricsSettings(RED).enabled);
     const configured = load(config.spec ?? '');
     const dynamic = new Map<string, Loaded>();
     let mapped = 0;
@@ -84,12 +88,14 @@ export = function (RED: NodeAPI) {
       const loaded = mappingFor(msg);
       const failures: Array<{ index: number; error: { message: string; event: EventRef; definition?: string; field?: string } }> = [];
       let changeSets: unknown[] = [];
+      let skipped = 0;
       if ('error' in loaded) {
         const e = loaded.error;
         events.forEach((_, i) => failures.push({ index: i, error: { message: `${describeEvent(refs[i])}: ${e.message}`, event: refs[i] ?? {}, definition: e.definition, field: e.field } }));
       } else {
         const r = mapEvents(loaded.mapping, events, refs);
         changeSets = r.mapped.map((x) => x.changeSet);
+        skipped = r.skipped.length;
         for (const f of r.failed) {
           const error: { message: string; event: EventRef; definition?: string; field?: string } = { message: f.error.message, event: f.error.event ?? {} };
           if (f.error.definition) error.definition = f.error.definition;
@@ -104,7 +110,9 @@ export = function (RED: NodeAPI) {
       const errorMsgs = failures.map((f) => {
         const c = RED.util.cloneMessage(msg);
         c.payload = events[f.index];
-        c.error = f.error;
+        // msg.event is the original event on every output (dead letters publish it), as on output 1.
+        c.event = events[f.index];
+        c.error = { ...f.error, source: errorSource(node) };
         return c;
       });
       msg.payload = payload;
@@ -120,6 +128,7 @@ export = function (RED: NodeAPI) {
       }
       mapped += changeSets.length;
       failed += failures.length;
+      metrics.events(changeSets.length, failures.length, skipped);
       showCounts();
       send([out, errorMsgs.length ? errorMsgs : null]);
       done();
@@ -128,6 +137,7 @@ export = function (RED: NodeAPI) {
     node.on('close', (_removed: boolean, closed: () => void) => {
       if (statusTimer) clearTimeout(statusTimer);
       lastEvents.delete(node.id);
+      metrics.close();
       closed();
     });
   }

@@ -2,14 +2,18 @@
  * ceh-gremlin-upsert: a thin adapter over lib/gremlin/batch-writer. done() is called for a message only after all of
  * its change sets are written or reported, so `kafka in` can commit its offset safely.
  */
-import type { NodeAPI, Node, NodeDef, NodeMessage, NodeStatus } from '../shared/red';
+import { errorSource, type NodeAPI, type Node, type NodeDef, type NodeMessage, type NodeStatus } from '../shared/red';
 import type { ChangeSet } from '../../lib/change-set';
 import { BatchWriter, BatchReport } from '../../lib/gremlin/batch-writer';
 import type { GremlinServerNode } from '../gremlin-server/server-node';
+import { retryKind } from '../../lib/gremlin/connection';
+import { GremlinUpsertMetrics } from '../../lib/metrics/series';
+import { serveMetrics, metricsSettings } from '../shared/metrics';
 
 const positive = (v: unknown, fallback: number) => (Number(v) > 0 ? Number(v) : fallback);
 
 export = function (RED: NodeAPI) {
+  serveMetrics(RED);
   function GremlinUpsert(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -29,6 +33,10 @@ export = function (RED: NodeAPI) {
       maxConcurrentBatches: positive(def.concurrency, 2),
       maxRetries: Number(def.retries) >= 0 && def.retries !== '' ? Number(def.retries) : 10,
     });
+
+    const metrics = new GremlinUpsertMetrics(node, metricsSettings(RED).enabled);
+    writer.on('batch', (r: BatchReport) => metrics.batch(r.events, r.failed, r.ms));
+    writer.on('retry', (err: Error) => metrics.retry(retryKind(err)));
 
     // Status: events/s and batches/s over the last second, last batch latency, retries so far.
     let window = { events: 0, batches: 0, since: Date.now() };
@@ -59,6 +67,7 @@ export = function (RED: NodeAPI) {
       const changeSets = (isBatch ? payload : [payload]) as ChangeSet[];
       try {
         const failures = await writer.write(changeSets);
+        if (failures.length) metrics.poison(failures.length);
         for (const f of failures) {
           const out = RED.util.cloneMessage(msg);
           out.payload = f.changeSet;
@@ -67,10 +76,21 @@ export = function (RED: NodeAPI) {
             message: f.message,
             event: f.changeSet?.source ?? (isBatch ? { index: f.position } : {}),
             ...(f.field ? { field: f.field } : {}),
+            source: errorSource(node),
           };
           send([null, out]);
         }
-        if (passThrough) send([msg, null]);
+        // Output 1 ("written") carries only what was written: failed change sets (and their events) are taken out,
+        // msg.failed counts them, and a message none of whose change sets was written is not sent on at all.
+        if (passThrough && failures.length < changeSets.length) {
+          if (failures.length) {
+            const failed = new Set(failures.map((f) => f.position));
+            msg.payload = changeSets.filter((_, i) => !failed.has(i));
+            if (Array.isArray(msg.event)) msg.event = (msg.event as unknown[]).filter((_, i) => !failed.has(i));
+            msg.failed = failures.length;
+          }
+          send([msg, null]);
+        }
         done();
       } catch (err) {
         done(err as Error);
@@ -80,7 +100,7 @@ export = function (RED: NodeAPI) {
     node.on('close', (_removed: boolean, done: () => void) => {
       // Write what is queued before letting go of the connection (Node-RED allows 15 s).
       const drained = Promise.race([writer.drain(), new Promise((r) => setTimeout(r, 12000))]);
-      drained.then(() => server.release(node)).then(() => done(), () => done());
+      drained.then(() => server.release(node)).catch(() => undefined).then(() => { metrics.close(); done(); });
     });
   }
 

@@ -2,15 +2,21 @@
  * `kafka out`: publishes each message as one record. done() only after the broker acknowledged (per the acks
  * setting); a failed send goes to done(err) with the msg so Catch nodes see it. While the producer is not connected
  * messages wait, up to `maxQueue`; beyond that they fail at once instead of piling up in memory.
+ * Dead-letter mode (`mode: deadLetter`) publishes the failed message's original event with its reason and origin as
+ * headers (lib/kafka/dead-letter.ts), whichever node's error output or Catch node it comes from.
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from '../shared/red';
 import type { KafkaBrokerNode } from '../kafka-broker/broker-client';
 import { CompressionTypes } from 'kafkajs';
 import { encodeHeaders, encodeKey, encodeValue } from '../../lib/kafka/codec';
+import { deadLetterRecord } from '../../lib/kafka/dead-letter';
+import { KafkaOutMetrics } from '../../lib/metrics/series';
+import { serveMetrics, metricsSettings } from '../shared/metrics';
 
 const ACKS: Record<string, number> = { all: -1, leader: 1, none: 0 };
 
 export = function (RED: NodeAPI) {
+  serveMetrics(RED);
   function KafkaOut(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -18,6 +24,7 @@ export = function (RED: NodeAPI) {
     const acks = ACKS[String(def.acks || 'all')] ?? -1;
     const gzip = def.compression === 'gzip';
     const maxQueue = Number(def.maxQueue) > 0 ? Number(def.maxQueue) : 1000;
+    const deadLetter = def.mode === 'deadLetter';
     let pending = 0;
     let sent = 0;
     let lastError = '';
@@ -35,10 +42,11 @@ export = function (RED: NodeAPI) {
       return;
     }
 
+    const metrics = new KafkaOutMetrics(node, metricsSettings(RED).enabled);
     const showStatus = () => {
       if (lastError) node.status({ fill: 'red', shape: 'ring', text: lastError.slice(0, 60) });
       else if (pending > 0) node.status({ fill: 'yellow', shape: 'dot', text: `sent ${sent}, ${pending} waiting` });
-      else node.status({ fill: 'green', shape: 'dot', text: `sent ${sent}` });
+      else node.status({ fill: deadLetter && sent > 0 ? 'yellow' : 'green', shape: 'dot', text: deadLetter ? `dead letters ${sent}` : `sent ${sent}` });
     };
     node.status({ fill: 'grey', shape: 'ring', text: 'ready' });
 
@@ -58,13 +66,20 @@ export = function (RED: NodeAPI) {
           partition = Number(partitionValue);
           if (!Number.isInteger(partition) || partition < 0) throw new Error(`partition must be a whole number >= 0, got ${JSON.stringify(partitionValue)}`);
         }
-        record = {
-          topic,
-          partition,
-          key: encodeKey(evaluate(def.key, def.keyType, msg)),
-          value: encodeValue(msg.payload),
-          headers: encodeHeaders(evaluate(def.headers, def.headersType, msg)),
-        };
+        if (deadLetter) {
+          const letter = deadLetterRecord(msg as Record<string, unknown>);
+          // Configured headers add to the dead letter's own (which win: they describe the failure).
+          const extra = encodeHeaders(evaluate(def.headers, def.headersType, msg));
+          record = { topic, partition, key: letter.key, value: letter.value, headers: { ...extra, ...letter.headers } };
+        } else {
+          record = {
+            topic,
+            partition,
+            key: encodeKey(evaluate(def.key, def.keyType, msg)),
+            value: encodeValue(msg.payload),
+            headers: encodeHeaders(evaluate(def.headers, def.headersType, msg)),
+          };
+        }
       } catch (e) {
         done(new Error(`kafka out: ${(e as Error).message}`));
         return;
@@ -86,6 +101,8 @@ export = function (RED: NodeAPI) {
           pending -= 1;
           sent += 1;
           lastError = '';
+          // Dead-letter mode, or a message carrying msg.error (it came from an error output): a dead letter.
+          metrics.published(record.topic, deadLetter || (msg.error !== undefined && msg.error !== null));
           const r = result && result[0];
           if (r) msg.kafka = { ...(typeof msg.kafka === 'object' && msg.kafka ? msg.kafka as object : {}), topic: r.topicName, partition: r.partition, offset: r.baseOffset };
           showStatus();
@@ -94,6 +111,7 @@ export = function (RED: NodeAPI) {
         }, (err: Error) => {
           pending -= 1;
           lastError = err.message;
+          metrics.failed(record.topic);
           showStatus();
           if (/disconnected/i.test(err.message)) void broker.client.resetProducer();
           done(new Error(`kafka out: send to ${record.topic} failed: ${err.message}`));
@@ -101,6 +119,7 @@ export = function (RED: NodeAPI) {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      metrics.close();
       broker.client.release(node.id).then(done, done);
     });
   }

@@ -86,3 +86,8 @@ export interface NodeAPI {
   _: (key: string, subs?: Record<string, unknown>) => string;
   version(): string;
 }
+
+/** msg.error.source as Node-RED's Catch node sets it: which node failed the message (dead letters name it). */
+export function errorSource(node: Node): { id: string; type: string; name?: string } {
+  return node.name ? { id: node.id, type: node.type, name: node.name } : { id: node.id, type: node.type };
+}

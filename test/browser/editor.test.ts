@@ -113,7 +113,7 @@ test('the editor in Chromium: palette, running flow, examples, query button, gra
     const deployed = await (await fetch(`${nr.url}/flows`, { headers: { Accept: 'application/json' } })).json() as any[];
     assert.equal(deployed.find((n) => n.id === query.id).testBindings, JSON.stringify({ customerId: customer }), 'the deploy reached the runtime');
     await page.waitForFunction((id: string) => !(globalThis as any).RED.nodes.node(id).changed, query.id);
-    const debugMsg = page.locator('#red-ui-sidebar-content .red-ui-debug-msg', { hasText: 'gremlin query (test)' }).first();
+    const debugMsg = page.locator('.red-ui-debug-msg', { hasText: 'gremlin query (test)' }).first();
     // Right after a deploy the runtime may still be restarting the flow (the button then reports "not deployed"):
     // press again, as a user would, a few times.
     for (let attempt = 1; ; attempt++) {

@@ -8,10 +8,9 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import { ROOT } from '../support/project';
+import { ROOT, requireFromNodeRed } from '../support/project';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const RED = require('node-red');
+const RED = requireFromNodeRed('node-red');
 let server: http.Server;
 let base = '';
 let userDir = '';
@@ -35,7 +34,7 @@ before(async () => {
     },
   });
   // Serve the admin app at /admin as a real settings.httpAdminRoot would.
-  const express = require(require.resolve('express', { paths: [path.dirname(require.resolve('node-red'))] }));
+  const express = requireFromNodeRed('express');
   const app = express();
   app.use('/admin', RED.httpAdmin);
   server.on('request', app);

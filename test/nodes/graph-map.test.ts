@@ -7,13 +7,13 @@ import { test, describe, before, after, afterEach } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ROOT } from '../support/project';
+import { ROOT, NODE_RED_MAIN, requireFromNodeRed } from '../support/project';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const helper = require('node-red-node-test-helper');
-helper.init(require.resolve('node-red'));
+helper.init(NODE_RED_MAIN);
 const graphMapNode = require(path.join(ROOT, 'dist', 'nodes', 'graph-map', 'graph-map.js'));
-const completeNode = require(require.resolve('@node-red/nodes/core/common/24-complete.js', { paths: [path.dirname(require.resolve('node-red'))] }));
+const completeNode = requireFromNodeRed('@node-red/nodes/core/common/24-complete.js');
 
 const orderSpec = fs.readFileSync(path.join(ROOT, 'mappings', 'order.yaml'), 'utf8');
 const samples = JSON.parse(fs.readFileSync(path.join(ROOT, 'mappings', 'samples.json'), 'utf8'));

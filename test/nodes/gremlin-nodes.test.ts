@@ -4,13 +4,13 @@
 import { test, describe, before, after, afterEach } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'path';
-import { ROOT, ENDPOINTS, uniqueLabel } from '../support/project';
+import { ROOT, ENDPOINTS, uniqueLabel, NODE_RED_MAIN } from '../support/project';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 import type { ChangeSet } from '../../lib/change-set';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const helper = require('node-red-node-test-helper');
-helper.init(require.resolve('node-red'));
+helper.init(NODE_RED_MAIN);
 
 const nodeFile = (n: string) => require(path.join(ROOT, 'dist', 'nodes', n, `${n}.js`));
 const NODES = [nodeFile('gremlin-server'), nodeFile('gremlin-upsert'), nodeFile('gremlin-query')];
@@ -55,6 +55,10 @@ describe('gremlin nodes', () => {
     helper.getNode('up').receive({ _msgid: 'm-1', payload: [good(0), good(1), poison, good(2), invalid], event: events });
     const [out] = await okMsgs;
     assert.equal(out._msgid, 'm-1');
+    // "written" carries only what was written: the two failed change sets and their events are taken out.
+    assert.deepEqual(out.payload.map((cs: ChangeSet) => cs.vertices[0].value), ['C0', 'C1', 'C2']);
+    assert.deepEqual(out.event, ['e0', 'e1', 'e2']);
+    assert.equal(out.failed, 2);
     // Sent on only after the write: the vertices are in the graph now.
     const [count] = await admin.submit('g.V().hasLabel(L).count()', { L });
     assert.equal(Number(count), 3);
@@ -68,6 +72,30 @@ describe('gremlin nodes', () => {
     assert.deepEqual(bad[1].payload, poison);
     assert.match(bad[1].error.message, /t\[0\]@99: edge endpoint vertex not found/);
     assert.deepEqual(bad[1].error.event, poison.source);
+    assert.deepEqual(bad[1].error.source, { id: 'up', type: 'ceh-gremlin-upsert' });
+  });
+
+  test('gremlin upsert sends nothing on "written" for a message whose only change set failed', async () => {
+    const L = label('nw');
+    await helper.load(NODES, [
+      serverNode,
+      { id: 'up', type: 'ceh-gremlin-upsert', server: 'srv', lingerMs: 10, passThrough: true, wires: [['ok'], ['bad']] },
+      { id: 'ok', type: 'helper' }, { id: 'bad', type: 'helper' },
+    ]);
+    const written: any[] = [];
+    helper.getNode('ok').on('input', (m: any) => written.push(m));
+    const badMsgs = receive(helper.getNode('bad'), 2);
+    const ref = (v: string) => ({ label: L, key: 'cid', value: v });
+    // One invalid (fails validation before any write), one whose edge has no endpoint (fails at the server).
+    helper.getNode('up').receive({ _msgid: 'm-invalid', payload: { vertices: [{ label: 'bad label!', key: 'cid', value: 'x', properties: {} }], edges: [], deletes: [] } });
+    helper.getNode('up').receive({ _msgid: 'm-poison', payload: { vertices: [], deletes: [], edges: [{ label: 'knows', from: ref('A'), to: ref('B'), properties: {} }] } });
+    const good = receive(helper.getNode('ok'));
+    helper.getNode('up').receive({ _msgid: 'm-good', payload: { vertices: [{ ...ref('C'), properties: {} }], edges: [], deletes: [] } });
+    const bad = await badMsgs;
+    assert.deepEqual(bad.map((m) => m._msgid).sort(), ['m-invalid', 'm-poison']);
+    await good;
+    assert.deepEqual(written.map((m) => m._msgid), ['m-good']);
+    assert.equal(written[0].failed, undefined);
   });
 
   test('gremlin upsert rejects a payload that is not a change set with a clear error', async () => {

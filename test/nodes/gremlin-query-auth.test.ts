@@ -8,11 +8,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as http from 'http';
-import { ROOT, ENDPOINTS, uniqueLabel, eventually } from '../support/project';
+import { ROOT, ENDPOINTS, uniqueLabel, eventually, requireFromNodeRed } from '../support/project';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const bcrypt = require('bcryptjs');
+const bcrypt = requireFromNodeRed('bcryptjs');
 
 const admin = new GremlinConnection({ url: ENDPOINTS.gremlinUrl });
 after(() => admin.close());
@@ -48,8 +47,7 @@ test('the button endpoint needs ceh-gremlin-query.write when adminAuth is on', {
   ];
   fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
   const hash = bcrypt.hashSync('secret', 8);
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const RED = require('node-red');
+  const RED = requireFromNodeRed('node-red');
   const server = http.createServer();
   RED.init(server, {
     userDir, nodesDir, flowFile: 'flows.json', httpAdminRoot: '/', httpNodeRoot: false, uiPort: 0,

@@ -1,11 +1,12 @@
-/* The built package loads into a real Node-RED 4 runtime (a child process, as `npm start` runs it) with every type. */
+/* The built package loads into a real Node-RED runtime (a child process, as `npm start` runs it; 4.1, or 5.0 under
+ * `npm run test:node-red-5`) with every type. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as net from 'net';
-import { ROOT } from '../support/project';
+import { ROOT, NODE_RED_VERSION } from '../support/project';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const home = require(path.join(ROOT, 'scripts', 'node-red-home.js'));
@@ -34,6 +35,9 @@ test('every node type of package.json is registered in a real Node-RED runtime',
   child.stderr.on('data', (d: Buffer) => { output += d; });
   try {
     await home.waitForEditor(port, { child });
+    const settings = await (await fetch(`http://127.0.0.1:${port}/settings`, { headers: { Accept: 'application/json' } })).json() as { version: string };
+    assert.ok(settings.version.startsWith(NODE_RED_VERSION), `runs on the Node-RED under test (${NODE_RED_VERSION}): ${settings.version}`);
+    assert.doesNotMatch(output, /cannot be loaded on this version/);
     const res = await fetch(`http://127.0.0.1:${port}/nodes`, { headers: { Accept: 'application/json' } });
     assert.equal(res.status, 200);
     const sets: Array<{ module: string; types: string[]; enabled: boolean; err?: string }> = (await res.json()) as any;

@@ -114,14 +114,14 @@ export function brokerNode(id = 'broker'): Record<string, unknown> & { id: strin
 }
 
 /**
- * One embedded Node-RED runtime for a test file, with a Probe in its global context; the topics the file lists in
+ * One embedded Node-RED runtime for a test file (optional extra settings), with a Probe in its global context; the topics the file lists in
  * `topics` are deleted when the file ends. Registers the file's before/after hooks.
  */
-export function kafkaTestRuntime(): { probe: Probe; topics: string[]; readonly rt: NodeRedRuntime } {
+export function kafkaTestRuntime(settings?: Record<string, unknown>): { probe: Probe; topics: string[]; readonly rt: NodeRedRuntime } {
   const probe = new Probe();
   const topics: string[] = [];
   let rt: NodeRedRuntime | undefined;
-  before(async () => { rt = await startNodeRed({ globals: { probe } }); });
+  before(async () => { rt = await startNodeRed({ globals: { probe }, settings }); });
   after(async () => {
     await rt?.stop();
     await deleteTopics(topics);

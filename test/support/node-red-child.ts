@@ -40,14 +40,22 @@ export interface CustomerFlowChild {
   stop(): Promise<void>;
 }
 
+export interface ChildSettings {
+  /** Extra Node-RED settings (JSON values), merged over the project's defaults. */
+  settings?: Record<string, unknown>;
+  /** JavaScript appended to settings.js, for settings that are functions (e.g. adminAuth.tokens). */
+  settingsCode?: string;
+}
+
 /** Starts Node-RED with customerFlow(options) deployed and resolves once the editor answers. */
-export async function startCustomerFlow(options: Record<string, unknown>): Promise<CustomerFlowChild> {
+export async function startCustomerFlow(options: Record<string, unknown>, extra: ChildSettings = {}): Promise<CustomerFlowChild> {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-nr-'));
   const port = await freePort();
   const flow: FlowNode[] = customerFlow(options);
   const flowFile = path.join(userDir, 'customer-360.json');
   fs.writeFileSync(flowFile, JSON.stringify(flow));
-  home.prepareUserDir(userDir, { flowFile, port });
+  home.prepareUserDir(userDir, { flowFile, port, settings: extra.settings });
+  if (extra.settingsCode) fs.appendFileSync(path.join(userDir, 'settings.js'), `${extra.settingsCode}\n`);
   const log: string[] = [];
   const t0 = Date.now();
   const child: ChildProcess = home.startNodeRed(userDir, { stdio: 'pipe', env: { CEH_LOG_LEVEL: 'warn' } });

@@ -19,7 +19,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as http from 'http';
-import { ROOT } from './project';
+import { ROOT, requireFromNodeRed } from './project';
 
 export interface RuntimeOptions {
   /** Values for the global context (functionGlobalContext). */
@@ -52,8 +52,7 @@ let running = false;
 export async function startNodeRed(opts: RuntimeOptions = {}): Promise<NodeRedRuntime> {
   if (running) throw new Error('a Node-RED runtime is already running in this process');
   running = true;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const RED = require('node-red');
+  const RED = requireFromNodeRed('node-red');
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-node-red-'));
   const server = http.createServer();
   const settings: Record<string, unknown> = {

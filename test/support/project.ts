@@ -14,6 +14,20 @@ function findRoot(start: string): string {
 
 export const ROOT = findRoot(__dirname);
 
+/**
+ * The Node-RED the tests run on: the devDependency (4.1) or, with CEH_NODE_RED_DIR set by scripts/test-node-red-5.js,
+ * Node-RED 5. Every test takes node-red (and its bundled packages) from here, never by a bare require('node-red').
+ */
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+export const NODE_RED_DIR: string = require(path.join(ROOT, 'scripts', 'node-red-home.js')).nodeRedDir();
+export const NODE_RED_VERSION: string = JSON.parse(fs.readFileSync(path.join(NODE_RED_DIR, 'package.json'), 'utf8')).version;
+/** node-red's main module (for node-red-node-test-helper's init()). */
+export const NODE_RED_MAIN = require.resolve(NODE_RED_DIR);
+/** require() of node-red itself or of a package it brings (express, @node-red/nodes, bcryptjs, ...). */
+export function requireFromNodeRed(id: string): any {
+  return id === 'node-red' ? require(NODE_RED_MAIN) : require(require.resolve(id, { paths: [NODE_RED_DIR] }));
+}
+
 interface StackModule {
   ENDPOINTS: {
     kafkaBrokers: string[];

@@ -28,7 +28,7 @@ test('every wire and config reference points at a node of the flow; every topic 
     assert.equal(map.spec, fs.readFileSync(path.join(ROOT, 'mappings', s.mapping), 'utf8'));
     assert.equal(byId.get(map.wires[0][0])!.type, 'ceh-gremlin-upsert');
     // Every error output reaches the dead-letter producer.
-    for (const errOut of [kin.wires[1], map.wires[1]]) assert.equal(byId.get(errOut[0])!.name, 'dead letter (event + reason)');
+    for (const errOut of [kin.wires[1], map.wires[1]]) assert.equal(byId.get(errOut[0])!.mode, 'deadLetter');
   }
 });
 

@@ -1,10 +1,9 @@
-/* Framework-free kafka logic: codec, offset tracker, completion tracker, flow control, client config. */
+/* Framework-free kafka logic: codec, offset tracker, completion tracker, client config (the runner: consumer-runner.test.ts). */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { decodeBytes, decodeRecord, encodeValue, encodeKey, encodeHeaders, headersToStrings, toBatch, DecodeError } from '../../lib/kafka/codec';
 import { PartitionOffsets, OffsetTracker } from '../../lib/kafka/offset-tracker';
 import { CompletionTracker } from '../../lib/kafka/completion-tracker';
-import { FlowControl } from '../../lib/kafka/flow-control';
 import { buildClientConfig, parseBrokers, parseTopics } from '../../lib/kafka/client-config';
 
 test('decoding: auto gives JSON when it parses, else text; json throws DecodeError; buffer keeps bytes', () => {
@@ -90,6 +89,28 @@ test('offset tracker: batch deliveries with several parts, stop on error, revoke
   assert.equal(t.get('a', 0).finishPart(x), false, 'a late finish of a revoked partition changes nothing');
 });
 
+test('offset tracker: the finished prefix is dropped once over 1024 and over half the queue; commits stay right', () => {
+  const p = new PartitionOffsets('t', 0);
+  const queueLength = () => (p as unknown as { queue: unknown[] }).queue.length;
+  const d = Array.from({ length: 2000 }, (_, o) => p.begin(String(o)));
+  for (let o = 0; o < 1200; o++) p.finishPart(d[o]);
+  assert.equal(p.pendingCommit(), '1200');
+  assert.equal(queueLength(), 2000 - 1025, 'dropped as soon as 1025 of 2000 had finished');
+  for (let o = 2000; o < 3000; o++) d.push(p.begin(String(o)));
+  p.stop(d[2500]);
+  // Out of order: everything after 1200 first, then 1200 releases the prefix up to the stopped record.
+  for (let o = 1201; o < 3000; o++) p.finishPart(d[o]);
+  assert.equal(p.pendingCommit(), '1200', 'record 1200 unfinished: nothing new');
+  p.finishPart(d[1200]);
+  assert.equal(p.pendingCommit(), '2500', 'up to the stopped record, across the compaction');
+  assert.equal(queueLength(), 500, 'dropped again: 1300 of 1800 finished');
+  assert.equal(p.inFlightRecords, 0);
+  assert.ok(p.isDuplicate('2999') && !p.isDuplicate('3000'));
+  p.release();
+  assert.equal(d[2999].live, false, 'deliveries still queued after the compaction are released');
+  assert.equal(p.pendingCommit(), '2500');
+});
+
 function harness() {
   const queue: Array<() => void> = [];
   const tracker = new CompletionTracker((fn) => queue.push(fn));
@@ -132,17 +153,6 @@ test('completion: a message sent nowhere finishes at once; errors are reported; 
   tracker.completed('z', 'n');
   drain();
   assert.deepEqual(got, [['x', undefined], ['y', 'boom']]);
-});
-
-test('flow control pauses at the bound and resumes at half', () => {
-  const f = new FlowControl(10);
-  assert.equal(f.room(7), 3);
-  assert.equal(f.shouldPause(9), false);
-  assert.equal(f.shouldPause(10), true);
-  f.paused = true;
-  assert.equal(f.shouldResume(6), false);
-  assert.equal(f.shouldResume(5), true);
-  assert.throws(() => new FlowControl(0), /maxInFlight/);
 });
 
 test('client config: brokers, TLS, SASL from credentials, clear errors', () => {

