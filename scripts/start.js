@@ -53,6 +53,21 @@ async function main() {
   };
   if (opts.build) step('build', [path.join(ROOT, 'scripts', 'build.js')]);
   step('stack:up', [path.join(ROOT, 'stack', 'stack.js'), 'up']);
+  // Where PostgreSQL is installed the stack runs the real CRM and Debezium: the demo flow reads the connector's topic.
+  // Elsewhere its CDC source reads the demo producer's imitation of it instead.
+  const postgres = require(path.join(ROOT, 'stack', 'postgres', 'postgres.js'));
+  let demoFlow = DEMO_FLOW;
+  if (postgres.available()) {
+    console.log('[start] CRM customers: real change data capture, PostgreSQL 127.0.0.1:25433 → Debezium (Kafka Connect) → ' +
+      'crm.public.customers; make changes with `npm run demo:crm -- --changes 500`');
+  } else {
+    const { customerFlow } = require('./build-flow');
+    fs.mkdirSync(opts.userDir, { recursive: true });
+    demoFlow = path.join(opts.userDir, 'customer-360-synthetic-cdc.json');
+    fs.writeFileSync(demoFlow, JSON.stringify(customerFlow({ cdc: 'synthetic' }), null, 2));
+    console.log('[start] CRM customers: no PostgreSQL installed, so the demo flow reads crm.customers.cdc, where ' +
+      `\`npm run demo:produce\` imitates Debezium. ${postgres.INSTALL_HINT}`);
+  }
 
   const flowsInHome = path.join(opts.userDir, 'flows.json');
   if (opts.resetDemo && fs.existsSync(flowsInHome)) {
@@ -62,7 +77,7 @@ async function main() {
   }
   const firstStart = !opts.flows && !fs.existsSync(flowsInHome);
   const userDir = prepareUserDir(opts.userDir, {
-    seedFlowFile: opts.flows ? undefined : DEMO_FLOW,
+    seedFlowFile: opts.flows ? undefined : demoFlow,
     port: PORT,
     settings: opts.flows ? { flowFile: opts.flows } : {},
   });
