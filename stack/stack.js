@@ -17,12 +17,14 @@ const { RUN, LOGS, log, StackError, checkJava, ourPid, portOpen } = require('./l
 const tls = require('./lib/tls');
 const kafka = require('./kafka/kafka');
 const gremlin = require('./gremlin/gremlin');
+const janusgraph = require('./janusgraph/janusgraph');
 const postgres = require('./postgres/postgres');
 const connect = require('./connect/connect');
 
 const SERVICES = [
   kafka,
   gremlin,
+  janusgraph,
   postgres, // the CRM database (skipped, with the install hint, where PostgreSQL is not installed)
   connect, // Kafka Connect + Debezium: needs kafka and postgres
 ];
@@ -61,6 +63,8 @@ module.exports = {
   status,
   kafkaReady: kafka.kafkaReady,
   gremlinReady: gremlin.gremlinReady,
+  janusgraphReady: janusgraph.janusgraphReady,
+  checkJanusGraphDataDir: janusgraph.checkDataDir,
   RUN,
   LOGS,
   SERVICES,
