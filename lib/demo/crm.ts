@@ -153,7 +153,7 @@ export async function runCrmDemo(o: CrmRunOptions, db?: Client): Promise<CrmRunR
   const client = db ?? new Client({ ...CRM, connectionTimeoutMillis: 5000 });
   if (own) {
     try { await client.connect(); } catch (e) {
-      throw new Error(`cannot reach the CRM database on ${CRM.host}:${CRM.port} (${(e as Error).message}); run \`npm run stack:up\` (it needs PostgreSQL installed: sudo apt-get install postgresql)`);
+      throw new Error(`cannot reach the CRM database on ${CRM.host}:${CRM.port} (${(e as Error).message}); run \`npm run stack:up\` (it needs PostgreSQL installed: sudo apt-get install postgresql)`, { cause: e });
     }
   }
   try {

@@ -3,6 +3,7 @@
  * keyed by customer so one customer's events stay ordered, and prints progress and a summary (counts per topic and the
  * expected graph size).
  */
+import * as path from 'path';
 import { Kafka, logLevel, CompressionTypes, Message, Partitioners } from 'kafkajs';
 import { kafkaClientLogging, stderrKafkaLog } from '../kafka/kafkajs-log';
 import { generate, DemoRecord, DemoSummary, TOPICS } from './generator';
@@ -120,8 +121,8 @@ if (require.main === module) {
   try { opts = parseArgs(process.argv.slice(2)); } catch (e) { process.stderr.write(`[demo] ${(e as Error).message}\n`); process.exit(2); }
   if (opts.syntheticCdc === undefined && !opts.topicPrefix) {
     // The stack's PostgreSQL (stack/postgres) decides: real CDC where it is installed, the imitation elsewhere.
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const postgres = require(require('path').join(__dirname, '..', '..', '..', 'stack', 'postgres', 'postgres.js'));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const postgres = require(path.join(__dirname, '..', '..', '..', 'stack', 'postgres', 'postgres.js'));
     opts.syntheticCdc = !postgres.available();
     process.stdout.write(opts.syntheticCdc
       ? `[demo] no PostgreSQL installed: CRM customers are imitated on ${TOPICS.customers}. ${postgres.INSTALL_HINT}\n`

@@ -14,7 +14,7 @@ import { NodeRedChild, graphConnection } from '../support/pipeline-run';
 import { recordScenario } from '../support/reliability';
 import { CRM, runCrmDemo } from '../../lib/demo/crm';
 import { postgres, connect, CRM_TOPIC, relabelledCustomerSpec, expectedCustomers, graphCustomers, compareCustomers, ordered, type Properties } from '../support/crm-check';
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ourPid } = require(path.join(ROOT, 'stack', 'lib', 'process.js'));
 
 const CHANGES = 1500;

@@ -9,9 +9,9 @@ import type { Client } from 'pg';
 import { ROOT } from './project';
 import type { GremlinConnection } from '../../lib/gremlin/connection';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const postgres = require(path.join(ROOT, 'stack', 'postgres', 'postgres.js'));
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const connect = require(path.join(ROOT, 'stack', 'connect', 'connect.js'));
 
 export const CRM_TOPIC = 'crm.public.customers';
@@ -65,7 +65,7 @@ export async function graphCustomers(graph: GremlinConnection, label: string): P
   return { byKey, vertices: maps.length };
 }
 
-export const withoutChangedAt = (o: Properties): Properties => { const { changedAt, ...rest } = o; return rest; };
+export const withoutChangedAt = (o: Properties): Properties => { const { changedAt: _changedAt, ...rest } = o; return rest; };
 
 /** Key-order independent text of a vertex's properties (changedAt, the commit time, is not in the table). */
 export const canonical = (o: Properties): string => JSON.stringify(Object.entries(withoutChangedAt(o)).sort(([a], [b]) => a.localeCompare(b)));
