@@ -6,6 +6,8 @@
  * tinkerpop / neptune: bytecode, g.inject(rows).unfold().as('m').mergeV(select('m').select('s'))
  *   .option(onCreate, select('m').select('p')) — since TinkerPop 3.8 the option traversals see the merged vertex,
  *   so they select the labelled row. A missing edge endpoint makes the request fail with fail() (a server error).
+ *   The linked plan (tinkerpop's default) then merges the edges between the batch's own vertices by the ids the
+ *   vertex requests returned (mergePlan below).
  * legacy / cosmos: inject(rows) + choose(group) + coalesce(lookup, addV/addE), the lookup matching the row through
  *   where(...).by(key).by(select(...)) (not index-backed: fine for TinkerGraph, slow on very large graphs).
  *   legacy sends it as bytecode; cosmos renders the same traversal to a script whose only binding is `rows`.
@@ -39,9 +41,9 @@ export interface DialectOptions {
   /** Rows per request; default 1000 (tinkerpop, legacy) or 100 (cosmos, neptune: provider guidance). */
   chunkSize?: number;
   /**
-   * mergeV/mergeE dialects: `linked` (default on tinkerpop) writes a chunk's vertices and the edges between them in one
-   * traversal, each edge found by an adjacency walk from the vertex its mergeV returned; `per-element` (default on
-   * neptune, which has no select(traversal)) has mergeE look both endpoints up again for every edge.
+   * mergeV/mergeE dialects: `linked` (default on tinkerpop: TinkerGraph, JanusGraph) has the vertex requests return
+   * their ids and merges the edges between the batch's vertices with those ids in mergeE's search map; `per-element`
+   * (default on neptune, not verified there with the linked plan) has mergeE look both endpoints up by key per edge.
    */
   mergePlan?: MergePlan;
 }
@@ -230,8 +232,23 @@ function linkedEdgeRequest(items: PlannedEdge[], idx: number[], ends: Array<[unk
   return { message: upsert.count().getBytecode(), items: idx, returnsRows: false };
 }
 
+/** Vertices whose properties to drop, grouped by label, key and the set of names: one step per group. */
+function propertyDrops(plan: WritePlan, partitionKey?: string): Array<{ ref: VertexRef; names: string[]; values: Array<string | number> }> {
+  const groups = new Map<string, { ref: VertexRef; names: string[]; values: Array<string | number> }>();
+  for (const v of plan.vertices) {
+    // Cosmos' partition-key property places the vertex: it is never dropped.
+    const names = (v.remove ?? []).filter((k) => k !== partitionKey).sort();
+    if (names.length === 0) continue;
+    const g = groupKey(v.ref.label, v.ref.key, ...names);
+    if (!groups.has(g)) groups.set(g, { ref: v.ref, names, values: [] });
+    groups.get(g)!.values.push(v.ref.value);
+  }
+  return [...groups.values()];
+}
+
 function bytecodeDeleteRequest(plan: WritePlan): WriteRequest | null {
-  if (plan.vertexDeletes.length === 0 && plan.edgeDeletes.length === 0) return null;
+  const drops = propertyDrops(plan);
+  if (plan.vertexDeletes.length === 0 && plan.edgeDeletes.length === 0 && drops.length === 0) return null;
   let tr = graphTraversal().inject(0);
   for (const d of plan.edgeDeletes) {
     let e = __.V().has(d.from.label, d.from.key, d.from.value).outE(d.label);
@@ -246,6 +263,7 @@ function bytecodeDeleteRequest(plan: WritePlan): WriteRequest | null {
     groups.get(g)!.values.push(d.ref.value);
   }
   for (const { ref, values } of groups.values()) tr = tr.sideEffect(__.V().has(ref.label, ref.key, P.within(values)).drop());
+  for (const { ref, names, values } of drops) tr = tr.sideEffect(__.V().has(ref.label, ref.key, P.within(values)).properties(...names).drop());
   return { message: tr.getBytecode(), items: [], returnsRows: false };
 }
 
@@ -324,8 +342,9 @@ function coalesceEdges(items: PlannedEdge[], idx: number[]): CoalesceBuild {
   return { traversal: choose.select('m').select('i'), rows };
 }
 
-function coalesceDeletes(plan: WritePlan): CoalesceBuild | null {
-  if (plan.vertexDeletes.length === 0 && plan.edgeDeletes.length === 0) return null;
+function coalesceDeletes(plan: WritePlan, partitionKey?: string): CoalesceBuild | null {
+  const drops = propertyDrops(plan, partitionKey);
+  if (plan.vertexDeletes.length === 0 && plan.edgeDeletes.length === 0 && drops.length === 0) return null;
   const groups = new Map<string, { name: string; branch: any }>();
   const rows: Array<Record<string, unknown>> = [];
   for (const d of plan.edgeDeletes) {
@@ -343,6 +362,11 @@ function coalesceDeletes(plan: WritePlan): CoalesceBuild | null {
     const gk = groupKey('v', d.ref.label, d.ref.key);
     if (!groups.has(gk)) groups.set(gk, { name: `g${groups.size}`, branch: lookup(__.V(), d.ref, 'x', 'v').drop() });
     rows.push({ g: groups.get(gk)!.name, v: d.ref.value });
+  }
+  for (const d of drops) {
+    const name = `g${groups.size}`;
+    groups.set(groupKey('p', d.ref.label, d.ref.key, ...d.names), { name, branch: lookup(__.V(), d.ref, 'x', 'v').properties(...d.names).drop() });
+    for (const value of d.values) rows.push({ g: name, v: value });
   }
   let choose = graphTraversal().inject(ROWS).unfold().as('m').choose(__.select('g'));
   for (const g of groups.values()) choose = choose.option(g.name, g.branch);
@@ -444,7 +468,7 @@ export function buildRequests(plan: WritePlan, o: DialectOptions): PhaseRequests
       for (const c of chunks(plan.edges.length, size)) out.edges.push(mergeEdgeRequest(plan.edges, c));
     }
   } else {
-    const del = coalesceDeletes(plan);
+    const del = coalesceDeletes(plan, o.dialect === 'cosmos' ? o.partitionKey : undefined);
     if (del) out.deletes.push(coalesceRequest(o.dialect, del, [], false));
     for (const c of chunks(plan.vertices.length, size)) out.vertices.push(coalesceRequest(o.dialect, coalesceVertices(plan.vertices, c, o.dialect === 'cosmos' ? o.partitionKey : undefined), c, true));
     for (const c of chunks(plan.edges.length, size)) out.edges.push(coalesceRequest(o.dialect, coalesceEdges(plan.edges, c), c, true));
