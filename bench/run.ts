@@ -454,16 +454,24 @@ async function part2(): Promise<number> {
   const serverMs = loops[best].serverMs;
   const roundTripMs = loops[best].roundTripMs;
 
-  const e2e = await runPipeline('e2e', n, { backlog: false, profile: PROFILE });
-  // The same run with metrics switched off: the cost of the metrics (issue 18: on >= 0.95x off).
-  const e2eOff = await runPipeline('e2eoff', n, { backlog: false, metrics: false });
+  // With metrics on (the default) and off, twice each in ABBA order, the best of each two: the cost of the metrics
+  // (issue 18: on >= 0.95x off). One run of each pair swings by 10-20 % on this shared machine.
+  const faster = (a: PipelineResult, b: PipelineResult) => (b.eventsPerSec > a.eventsPerSec ? b : a);
+  const on1 = await runPipeline('e2e', n, { backlog: false, profile: PROFILE });
+  const off1 = await runPipeline('e2eoff', n, { backlog: false, metrics: false });
+  const off2 = await runPipeline('e2eoff2', n, { backlog: false, metrics: false });
+  const on2 = await runPipeline('e2e2', n, { backlog: false });
+  const e2e = faster(on1, on2);
+  const e2eOff = faster(off1, off2);
+  const metricsRuns = { on: [on1.eventsPerSec, on2.eventsPerSec], off: [off1.eventsPerSec, off2.eventsPerSec] };
   const ratio = e2e.eventsPerSec / limit;
-  figures.part2 = { events: n, changeSets: sets.length, loops, limitLoop: best, serverLoopMs: serverMs, requestRoundTripMs: roundTripMs, limitEventsPerSec: limit, limitGraph, endToEnd: e2e, endToEndMetricsOff: e2eOff };
+  figures.part2 = { events: n, changeSets: sets.length, loops, limitLoop: best, serverLoopMs: serverMs, requestRoundTripMs: roundTripMs, limitEventsPerSec: limit, limitGraph, endToEnd: e2e, endToEndMetricsOff: e2eOff, metricsRuns };
   rows.push({ part: '2 server limit vs e2e', figure: `server-side ${best} merge loop (limit)`, value: Math.round(limit), unit: 'events/s', target: '', ratio: null, met: null });
   rows.push({ part: '2 server limit vs e2e', figure: 'Kafka → Node-RED → TinkerGraph', value: e2e.eventsPerSec, unit: 'events/s', target: '>= 0.5x limit', ratio, met: ratio >= 0.5 && e2e.complete,
     note: `graph ${JSON.stringify(e2e.graph)} vs limit ${JSON.stringify(limitGraph)}${e2e.complete ? '' : ' INCOMPLETE'}` });
   const cost = e2e.eventsPerSec / e2eOff.eventsPerSec;
-  rows.push({ part: '2 server limit vs e2e', figure: 'same, metrics off (on = scraped 1/s)', value: e2eOff.eventsPerSec, unit: 'events/s', target: 'on >= 0.95x off', ratio: cost, met: cost >= 0.95 && e2eOff.complete });
+  rows.push({ part: '2 server limit vs e2e', figure: 'same, metrics off (on = scraped 1/s)', value: e2eOff.eventsPerSec, unit: 'events/s', target: 'on >= 0.95x off', ratio: cost, met: cost >= 0.95 && e2eOff.complete,
+    note: `best of 2 each; on ${metricsRuns.on.join(', ')}, off ${metricsRuns.off.join(', ')} events/s` });
   await clearGraph();
   return e2e.eventsPerSec;
 }
