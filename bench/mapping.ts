@@ -2,11 +2,14 @@
  * Micro-benchmark of the mapping engine: maps generated demo events (orders with line items, clicks, tweets with
  * hashtags, CRM CDC changes, products) with the shipped mappings on one core and prints events/s per mapping and
  * for the mix. Target: ≥ 100,000 events/s. Prints only; speed is not asserted anywhere.
+ * Two columns from one run: "before" compiles the templates with the old regex tokenizer (bench/baseline/), "mustache"
+ * with lib/mapping/template.ts (Mustache.parse tokens compiled into closures). Cases alternate, so load drift hits both.
  *   npm run build && node dist/bench/mapping.js [seconds per case, default 2]
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadSpec, mapEvent, type CompiledMapping } from '../lib/mapping';
+import { compileTemplate as regexTemplate } from './baseline/regex-template';
 import { ROOT } from '../test/support/project';
 
 const samples = JSON.parse(fs.readFileSync(path.join(ROOT, 'mappings', 'samples.json'), 'utf8')) as Record<string, any>;
@@ -58,17 +61,28 @@ function measure(mapping: CompiledMapping, events: unknown[], seconds: number): 
 function main(): void {
   const seconds = Number(process.argv[2] ?? 2);
   const names = ['customer', 'product', 'order', 'click', 'twitter'];
-  const rates: number[] = [];
-  console.log(`mapping engine benchmark — node ${process.version}, one core, ${seconds}s per mapping`);
+  const before: number[] = [];
+  const after: number[] = [];
+  const fmt = (r: number) => Math.round(r).toLocaleString('en-US').padStart(12);
+  console.log(`mapping engine benchmark — node ${process.version}, one core, ${seconds}s per mapping and compiler`);
+  console.log(`  ${'mapping'.padEnd(9)} ${'before'.padStart(12)} ${'mustache'.padStart(12)}   events/s  ratio`);
   for (const name of names) {
-    const mapping = loadSpec(fs.readFileSync(path.join(ROOT, 'mappings', `${name}.yaml`), 'utf8'));
-    const rate = measure(mapping, generate(name, 10000), seconds);
-    rates.push(rate);
-    console.log(`  ${name.padEnd(9)} ${Math.round(rate).toLocaleString('en-US').padStart(12)} events/s`);
+    const text = fs.readFileSync(path.join(ROOT, 'mappings', `${name}.yaml`), 'utf8');
+    const events = generate(name, 10000);
+    const old = loadSpec(text, { compileTemplate: regexTemplate as never });
+    const now = loadSpec(text);
+    // Both compilers must produce the same change sets, or the comparison means nothing.
+    for (const e of events.slice(0, 200)) {
+      if (JSON.stringify(mapEvent(old, e)) !== JSON.stringify(mapEvent(now, e))) throw new Error(`${name}: the two template compilers disagree`);
+    }
+    before.push(measure(old, events, seconds));
+    after.push(measure(now, events, seconds));
+    const [b, a] = [before[before.length - 1], after[after.length - 1]];
+    console.log(`  ${name.padEnd(9)} ${fmt(b)} ${fmt(a)}   ${(a / b).toFixed(2)}x`);
   }
   // Harmonic mean = the rate of an even mix of the five event kinds.
-  const mix = names.length / rates.reduce((s, r) => s + 1 / r, 0);
-  console.log(`  ${'mix'.padEnd(9)} ${Math.round(mix).toLocaleString('en-US').padStart(12)} events/s (target ≥ 100,000)`);
+  const mix = (rates: number[]) => names.length / rates.reduce((s, r) => s + 1 / r, 0);
+  console.log(`  ${'mix'.padEnd(9)} ${fmt(mix(before))} ${fmt(mix(after))}   ${(mix(after) / mix(before)).toFixed(2)}x (target ≥ 100,000)`);
 }
 
 main();

@@ -42,6 +42,10 @@ const RESPOND_FN = [
   'return msg;',
 ].join('\n');
 
+/** The stack's graphs: JanusGraph (persistent, BerkeleyJE; the default) and TinkerGraph (in memory). */
+const GRAPH_URLS = { janusgraph: 'ws://127.0.0.1:28182/gremlin', tinkergraph: 'ws://127.0.0.1:8182/gremlin' };
+const GRAPH_NAMES = { janusgraph: 'local JanusGraph', tinkergraph: 'local TinkerGraph' };
+
 const SOURCES = [
   { name: 'orders', topic: 'customer.orders', mapping: 'order.yaml', y: 180 },
   { name: 'clicks', topic: 'customer.clicks', mapping: 'click.yaml', y: 240 },
@@ -53,12 +57,16 @@ const SOURCES = [
  * The Customer 360 flow. Options let tests and benchmarks run the same flow in isolation:
  *   topicPrefix: prepended to every topic (source and dead letter); groupPrefix: consumer group prefix;
  *   traversalSource: the Gremlin traversal source (g, gE2e, gBench, gReliability); brokers; gremlinUrl;
- *   mode: 'batch' (default) or 'message' for `kafka in`; maxInFlight; batchSize/lingerMs for `gremlin upsert`.
+ *   mode: 'batch' (default) or 'message' for `kafka in`; maxInFlight; batchSize/lingerMs for `gremlin upsert`;
+ *   graph: 'janusgraph' (the default: the persistent graph) or 'tinkergraph' (implied by a TinkerGraph-only source).
  */
 function customerFlow(opts = {}) {
+  // The stack's TinkerGraph serves several named traversal sources; JanusGraph serves g (and gTest for the suite).
+  const graph = opts.graph || (opts.gremlinUrl === GRAPH_URLS.tinkergraph || (opts.traversalSource && !['g', 'gTest'].includes(opts.traversalSource)) ? 'tinkergraph' : 'janusgraph');
+  if (!GRAPH_URLS[graph]) throw new Error(`customer-360 flow: graph must be one of ${Object.keys(GRAPH_URLS).join(', ')}`);
   const o = {
     topicPrefix: '', groupPrefix: 'customer-360', traversalSource: 'g', brokers: '127.0.0.1:9092',
-    gremlinUrl: 'ws://127.0.0.1:8182/gremlin', mode: 'batch', maxInFlight: 1000, batchSize: 500, lingerMs: 50,
+    gremlinUrl: GRAPH_URLS[graph], mode: 'batch', maxInFlight: 1000, batchSize: 500, lingerMs: 50,
     httpPath: '/customer/:id/360', ...opts,
   };
   const id = (n) => `c360${n.replace(/[^a-z0-9]/gi, '').toLowerCase().padEnd(12, '0').slice(0, 12)}`;
@@ -69,7 +77,7 @@ function customerFlow(opts = {}) {
         'the 360° view of a customer. Produce demo events with `npm run demo:produce -- --events 5000`.' },
     { id: id('kafkabroker'), type: 'ceh-kafka-broker', name: 'local Kafka', brokers: o.brokers, clientId: 'customer-360',
       connectionTimeout: 10000, requestTimeout: 30000, tls: false, caFile: '', rejectUnauthorized: true, sasl: 'none' },
-    { id: id('gremlinserver'), type: 'ceh-gremlin-server', name: 'local TinkerGraph', url: o.gremlinUrl,
+    { id: id('gremlinserver'), type: 'ceh-gremlin-server', name: GRAPH_NAMES[graph], url: o.gremlinUrl,
       traversalSource: o.traversalSource, serializer: 'graphbinary', dialect: 'tinkerpop', partitionKey: '', ca: '',
       rejectUnauthorized: true, timeout: 30000 },
     { id: id('groupingest'), type: 'group', z: TAB, name: 'Ingest: Kafka → graph map → gremlin upsert (batched)',
@@ -137,7 +145,7 @@ function customerFlow(opts = {}) {
   return flow;
 }
 
-module.exports = { customerFlow, QUERY_360, SOURCES };
+module.exports = { customerFlow, QUERY_360, SOURCES, GRAPH_URLS };
 
 if (require.main === module) {
   const out = path.join(ROOT, 'flows', 'customer-360.json');

@@ -12,6 +12,9 @@
  *                                          my-flows_cred.json beside it; created empty when missing
  *   npm start -- --reset-demo              put the demo flow back into .node-red/ (the old flows.json is kept as
  *                                          flows.json.<timestamp>.bak)
+ *   npm start -- --graph tinkergraph       the demo flow writes to the stack's in-memory TinkerGraph instead of the
+ *                                          persistent JanusGraph (--graph janusgraph switches back; the demo flow's
+ *                                          graph server node is changed, flows.json backed up first)
  *   --user-dir <dir>  another Node-RED user directory than .node-red/;  --skip-build  reuse dist/ as it is
  * PORT=1881 npm start picks another port.
  */
@@ -19,6 +22,7 @@ const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
 const { ROOT, prepareUserDir, startNodeRed, waitForEditor } = require('./node-red-home');
+const { customerFlow, GRAPH_URLS } = require('./build-flow');
 
 const PORT = Number(process.env.PORT || 1880);
 const DEMO_FLOW = path.join(ROOT, 'flows', 'customer-360.json');
@@ -26,7 +30,7 @@ const DEMO_FLOW = path.join(ROOT, 'flows', 'customer-360.json');
 function parseArgs(argv) {
   // npm runs scripts in the package root; a relative --flows path means relative to where the user typed the command.
   const cwd = process.env.INIT_CWD || process.cwd();
-  const opts = { flows: undefined, userDir: path.join(ROOT, '.node-red'), resetDemo: false, build: true };
+  const opts = { flows: undefined, userDir: path.join(ROOT, '.node-red'), resetDemo: false, build: true, graph: undefined };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s);
     const value = () => {
@@ -38,10 +42,28 @@ function parseArgs(argv) {
     else if (flag === '--user-dir') opts.userDir = value();
     else if (flag === '--reset-demo') opts.resetDemo = true;
     else if (flag === '--skip-build') opts.build = false;
-    else throw new Error(`unknown option ${argv[i]} (options: --flows <file>, --reset-demo, --user-dir <dir>, --skip-build)`);
+    else if (flag === '--graph') {
+      opts.graph = inline !== undefined ? inline : argv[++i];
+      if (!GRAPH_URLS[opts.graph]) throw new Error(`--graph must be one of ${Object.keys(GRAPH_URLS).join(', ')}`);
+    }
+    else throw new Error(`unknown option ${argv[i]} (options: --flows <file>, --reset-demo, --graph janusgraph|tinkergraph, --user-dir <dir>, --skip-build)`);
   }
   if (opts.flows && opts.resetDemo) throw new Error('--flows and --reset-demo exclude each other');
   return opts;
+}
+
+/** Points the demo flow's graph server node (and only it) at another graph of the stack; the old file is backed up. */
+function switchDemoGraph(flowsFile, graph) {
+  const demoServer = customerFlow({ graph }).find((n) => n.type === 'ceh-gremlin-server');
+  const flows = JSON.parse(fs.readFileSync(flowsFile, 'utf8'));
+  const node = Array.isArray(flows) && flows.find((n) => n.id === demoServer.id);
+  if (!node) { console.log(`[start] --graph: no demo graph server node in ${flowsFile}; your flows are left as they are`); return; }
+  if (node.url === demoServer.url) return;
+  const backup = `${flowsFile}.${new Date().toISOString().replace(/[:.]/g, '-')}.bak`;
+  fs.copyFileSync(flowsFile, backup);
+  Object.assign(node, { url: demoServer.url, name: demoServer.name, traversalSource: 'g' });
+  fs.writeFileSync(flowsFile, `${JSON.stringify(flows, null, 2)}\n`);
+  console.log(`[start] the demo flow now writes to ${demoServer.name} (${demoServer.url}); previous flows kept in ${path.basename(backup)}`);
 }
 
 async function main() {
@@ -61,8 +83,16 @@ async function main() {
     console.log(`[start] your previous flows are kept in ${path.relative(process.cwd(), backup)}`);
   }
   const firstStart = !opts.flows && !fs.existsSync(flowsInHome);
+  // The demo flow for another graph than the committed one (JanusGraph) is generated, not copied.
+  let seed = DEMO_FLOW;
+  if (opts.graph && opts.graph !== 'janusgraph') {
+    fs.mkdirSync(opts.userDir, { recursive: true });
+    seed = path.join(opts.userDir, `.demo-flow-${opts.graph}.json`);
+    fs.writeFileSync(seed, `${JSON.stringify(customerFlow({ graph: opts.graph }), null, 2)}\n`);
+  }
+  if (opts.graph && !opts.flows && !firstStart && !opts.resetDemo) switchDemoGraph(flowsInHome, opts.graph);
   const userDir = prepareUserDir(opts.userDir, {
-    seedFlowFile: opts.flows ? undefined : DEMO_FLOW,
+    seedFlowFile: opts.flows ? undefined : seed,
     port: PORT,
     settings: opts.flows ? { flowFile: opts.flows } : {},
   });

@@ -17,10 +17,12 @@ const { RUN, LOGS, log, StackError, checkJava, ourPid, portOpen } = require('./l
 const tls = require('./lib/tls');
 const kafka = require('./kafka/kafka');
 const gremlin = require('./gremlin/gremlin');
+const janusgraph = require('./janusgraph/janusgraph');
 
 const SERVICES = [
   kafka,
   gremlin,
+  janusgraph,
 ];
 
 /** Fixed endpoints of the local stack; tests and flows import these instead of repeating them. */
@@ -57,6 +59,8 @@ module.exports = {
   status,
   kafkaReady: kafka.kafkaReady,
   gremlinReady: gremlin.gremlinReady,
+  janusgraphReady: janusgraph.janusgraphReady,
+  checkJanusGraphDataDir: janusgraph.checkDataDir,
   RUN,
   LOGS,
   SERVICES,

@@ -40,7 +40,9 @@ export class TransientError extends Error {
   constructor(message: string, override readonly cause?: unknown) { super(message); this.name = 'TransientError'; }
 }
 
-const TRANSIENT_SERVER_MESSAGES = /ConcurrentModification|PermanentLockingException|TemporaryLocking|TemporaryBackend|RequestRateTooLarge|\b429\b|timed out|timeout/i;
+// JanusGraph: PermanentLockingException / TemporaryLockingException (lock contention between writers); BerkeleyJE under
+// SERIALIZABLE: LockConflictException, LockTimeoutException, DeadlockException. Neptune: ConcurrentModification.
+const TRANSIENT_SERVER_MESSAGES = /ConcurrentModification|PermanentLockingException|TemporaryLocking|TemporaryBackend|LockConflictException|LockTimeoutException|DeadlockException|RequestRateTooLarge|\b429\b|timed out|timeout/i;
 
 /** True when an error from submit() should be retried rather than reported. */
 export function isTransient(err: unknown): boolean {
@@ -106,6 +108,8 @@ export class GremlinConnection extends EventEmitter {
   private opening: Promise<void> | null = null;
   /** Requests sent since creation: lets tests and the bench count round trips. */
   requestCount = 0;
+  /** Requests in progress per driver client, so a retired client is closed only once they settled. */
+  private readonly pending = new WeakMap<object, number>();
 
   constructor(readonly options: ConnectionOptions) {
     super();
@@ -144,7 +148,6 @@ export class GremlinConnection extends EventEmitter {
     }
     if (o.username) opts.authenticator = new gremlin.driver.auth.PlainTextSaslAuthenticator(o.username, o.password ?? '');
     client = new gremlin.driver.Client(o.url, opts);
-    const conn = client._connection;
     // The driver rejects pending requests itself on close; forget this client so the next request opens a new one.
     const forget = (why: string) => {
       if (this.client === client) {
@@ -153,9 +156,10 @@ export class GremlinConnection extends EventEmitter {
       }
       client.close().catch(() => undefined);
     };
-    conn.on('close', (code: number) => forget(`connection closed (${code})`));
-    conn.on('socketError', (err: Error) => forget(err?.message || 'socket error'));
-    conn.on('log', () => undefined);
+    // The driver's public listeners on its connection (Client.addListener).
+    client.addListener('close', (code: number) => forget(`connection closed (${code})`));
+    client.addListener('socketError', (err: Error) => forget(err?.message || 'socket error'));
+    client.addListener('log', () => undefined);
     return client;
   }
 
@@ -168,7 +172,7 @@ export class GremlinConnection extends EventEmitter {
       this.client = null;
       if (!this.closed) this.setState('disconnected', why);
     }
-    const pending = () => Object.keys(client._connection?._responseHandlers ?? {}).length;
+    const pending = () => this.pending.get(client) ?? 0;
     const deadline = Date.now() + (this.options.requestTimeoutMs ?? 30000) + 1000;
     const closeWhenIdle = () => {
       if (pending() === 0 || Date.now() > deadline) client.close().catch(() => undefined);
@@ -216,6 +220,7 @@ export class GremlinConnection extends EventEmitter {
         client.close().catch(() => undefined);
       }, timeout + 1000);
     });
+    this.pending.set(client, (this.pending.get(client) ?? 0) + 1);
     try {
       const rs = await Promise.race([client.submit(message, bindings, { evaluationTimeout: timeout }), timedOut]);
       return unwrapTraversers((rs as { toArray(): unknown[] }).toArray());
@@ -227,6 +232,7 @@ export class GremlinConnection extends EventEmitter {
       throw err;
     } finally {
       clearTimeout(timer);
+      this.pending.set(client, (this.pending.get(client) ?? 1) - 1);
     }
   }
 

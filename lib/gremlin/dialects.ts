@@ -52,6 +52,28 @@ function chunks(n: number, size: number): number[][] {
 const typedMap = (o: Record<string, unknown>, types: Record<string, NumericType>) =>
   new Map(Object.entries(o).map(([k, v]) => [k, typed(v, types[k])]));
 
+/** A vertex's single-valued properties ('p') and its list/set ones ('l'), each typed. */
+function splitProperties(v: PlannedVertex): { single: Map<string, unknown>; multi: Map<string, unknown> } {
+  const single = new Map<string, unknown>();
+  const multi = new Map<string, unknown>();
+  for (const [k, val] of Object.entries(v.properties)) (v.multi[k] ? multi : single).set(k, typed(val, v.types[k]));
+  return { single, multi };
+}
+
+/**
+ * Writes the list/set properties of the row's vertex (labelled 'v'): for each such key present in the row, drop the
+ * vertex's values of that key, then add each value with the key's cardinality. A key absent from the row is left
+ * alone (select() of a missing key yields nothing, so neither step runs).
+ */
+function writeMulti(tr: any, keys: Array<[string, 'list' | 'set']>): any {
+  for (const [k, c] of keys) {
+    const values = () => __.select('m').select('l').select(k);
+    tr = tr.sideEffect(values().select('v').properties(k).drop())
+      .sideEffect(values().unfold().as('x').select('v').property(cardinality[c], k, __.select('x')));
+  }
+  return tr;
+}
+
 /* ------------------------------------------------------------------ merge rules (every dialect, no read first) */
 
 type Ruled = { properties: Record<string, PropertyValue>; merge?: Record<string, MergeRule> };
@@ -88,18 +110,33 @@ function mergeRuleSteps(tr: any, rules: Array<[string, MergeRule]>, value: (k: s
   return tr;
 }
 
+function multiKeys(items: PlannedVertex[], idx: number[]): Array<[string, 'list' | 'set']> {
+  const keys = new Map<string, 'list' | 'set'>();
+  for (const i of idx) for (const [k, c] of Object.entries(items[i].multi)) keys.set(k, c);
+  return [...keys.entries()].sort(([a], [b]) => a.localeCompare(b));
+}
+
+/** A vertex as merge rules see it: its single-valued properties only (list/set ones are replaced, never merged). */
+function singleValued(v: PlannedVertex): Ruled {
+  const properties: Record<string, PropertyValue> = {};
+  for (const [k, val] of Object.entries(v.properties)) if (!v.multi[k]) properties[k] = val;
+  return { properties, merge: v.merge };
+}
+
 /* ------------------------------------------------------------------ tinkerpop / neptune (mergeV / mergeE) */
 
 function mergeVertexRequest(items: PlannedVertex[], idx: number[]): WriteRequest {
-  const rules = ruledNames(idx.map((i) => items[i]));
+  const rules = ruledNames(idx.map((i) => singleValued(items[i])));
   const rows = idx.map((i) => {
+    const { single, multi } = splitProperties(items[i]);
     const row = new Map<string, unknown>([
       ['s', new Map<unknown, unknown>([[t.label, items[i].ref.label], [items[i].ref.key, typed(items[i].ref.value, items[i].types[items[i].ref.key])]])],
-      ['p', typedMap(items[i].properties, items[i].types)],
+      ['p', single],
       ['i', i],
     ]);
     // With merge rules, a match overwrites only the unruled properties ('u'); the ruled ones follow as steps.
-    if (rules.length) row.set('u', typedMap(overwritable(items[i]), items[i].types));
+    if (rules.length) row.set('u', typedMap(overwritable(singleValued(items[i])), items[i].types));
+    if (multi.size) row.set('l', multi);
     return row;
   });
   const m = () => __.select('m');
@@ -108,6 +145,8 @@ function mergeVertexRequest(items: PlannedVertex[], idx: number[]): WriteRequest
     .option(merge.onCreate, m().select('p'))
     .option(merge.onMatch, m().select(rules.length ? 'u' : 'p'));
   tr = mergeRuleSteps(tr, rules, (k) => m().select('p').select(k), true, true);
+  const multiK = multiKeys(items, idx);
+  if (multiK.length) tr = writeMulti(tr.as('v'), multiK);
   const bc = tr.select('m').select('i').getBytecode();
   return { message: bc, items: idx, returnsRows: true };
 }
@@ -188,13 +227,16 @@ const groupKey = (...parts: Array<string | undefined>) => parts.map((p) => p ?? 
 interface CoalesceBuild { traversal: any; rows: Array<Record<string, unknown>> }
 
 function coalesceVertices(items: PlannedVertex[], idx: number[], partitionKey?: string): CoalesceBuild {
-  const groups = new Map<string, { name: string; ref: VertexRef; props: string[]; merge?: Record<string, MergeRule> }>();
+  const groups = new Map<string, { name: string; ref: VertexRef; props: string[]; merge?: Record<string, MergeRule>; multi: Array<[string, 'list' | 'set']> }>();
   const rows = idx.map((i) => {
     const v = items[i];
-    const props = Object.keys(v.properties).filter((k) => k !== partitionKey).sort();
-    const gk = groupKey(v.ref.label, v.ref.key, ...props, '\u0001', ...rulesKey(props, v.merge));
-    if (!groups.has(gk)) groups.set(gk, { name: `g${groups.size}`, ref: v.ref, props, merge: v.merge });
-    const row: Record<string, unknown> = { g: groups.get(gk)!.name, v: typed(v.ref.value, v.types[v.ref.key]), p: typedMap(v.properties, v.types), i };
+    const props = Object.keys(v.properties).filter((k) => k !== partitionKey && !v.multi[k]).sort();
+    const multi = Object.entries(v.multi).sort(([a], [b]) => a.localeCompare(b)) as Array<[string, 'list' | 'set']>;
+    const gk = groupKey(v.ref.label, v.ref.key, ...props, '\u0001', ...rulesKey(props, v.merge), '\u0002', ...multi.map(([k, c]) => `${k}:${c}`));
+    if (!groups.has(gk)) groups.set(gk, { name: `g${groups.size}`, ref: v.ref, props, merge: v.merge, multi });
+    const { single, multi: multiValues } = splitProperties(v);
+    const row: Record<string, unknown> = { g: groups.get(gk)!.name, v: typed(v.ref.value, v.types[v.ref.key]), p: single, i };
+    if (multiValues.size) row.l = multiValues;
     if (partitionKey) row.pk = (v.properties[partitionKey] as PropertyValue | undefined) ?? v.ref.value;
     return row;
   });
@@ -202,7 +244,8 @@ function coalesceVertices(items: PlannedVertex[], idx: number[], partitionKey?: 
   for (const g of groups.values()) {
     let create = __.addV(g.ref.label).property(g.ref.key, __.select('m').select('v'));
     if (partitionKey && partitionKey !== g.ref.key) create = create.property(partitionKey, __.select('m').select('pk'));
-    choose = choose.option(g.name, setProperties(__.coalesce(lookup(__.V(), g.ref, 'x', 'v'), create), g.props, undefined, g.merge));
+    const branch = setProperties(__.coalesce(lookup(__.V(), g.ref, 'x', 'v'), create), g.props, undefined, g.merge);
+    choose = choose.option(g.name, g.multi.length ? writeMulti(branch.as('v'), g.multi) : branch);
   }
   return { traversal: choose.select('m').select('i'), rows };
 }
@@ -271,7 +314,8 @@ function renderArg(a: any): string {
   if (typeof a === 'number' && Number.isInteger(a)) return String(a);
   if (a instanceof Traversal) return renderBytecode(a.getBytecode(), '__');
   if (a instanceof P) return `${a.operator}(${renderArg(a.value)})`;
-  if (a instanceof EnumValue) return `${a.typeName}.${a.elementName}`;
+  // Cardinality as the bare static import (list, set): `Cardinality` alone means JanusGraph's own enum on JanusGraph.
+  if (a instanceof EnumValue) return a.typeName === 'Cardinality' ? String(a.elementName) : `${a.typeName}.${a.elementName}`;
   throw new Error(`cannot render ${String(a)} into a script`);
 }
 

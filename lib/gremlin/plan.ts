@@ -11,8 +11,15 @@ import {
   ChangeSet, VertexRef, PropertyValue, EdgeKey, NumericType, NUMERIC_TYPES, MergeRule, isIdentifier, vertexId, edgeId, describeEvent, mergeInBatch,
 } from '../change-set';
 
-/** `types`: declared number types by property name (the key included), sent as those Java types. */
-export interface PlannedVertex { ref: VertexRef; properties: Record<string, PropertyValue>; types: Record<string, NumericType>; merge?: Record<string, MergeRule>; events: number[] }
+/**
+ * `types`: declared number types by property name (the key included), sent as those Java types. `multi`: properties
+ * with list or set cardinality; their array value REPLACES the vertex's values of that key (replaying an event adds
+ * no second copy; a changed list leaves only the new values).
+ */
+export interface PlannedVertex {
+  ref: VertexRef; properties: Record<string, PropertyValue>; types: Record<string, NumericType>; merge?: Record<string, MergeRule>;
+  multi: Record<string, 'list' | 'set'>; events: number[];
+}
 export interface PlannedEdge {
   label: string; from: VertexRef; to: VertexRef; key?: EdgeKey;
   properties: Record<string, PropertyValue>; types: Record<string, NumericType>; merge?: Record<string, MergeRule>;
@@ -70,9 +77,11 @@ function checkProperties(where: string, field: string, props: unknown, cardinali
     if (!isIdentifier(k)) throw new InvalidChangeSetError(`${where}: ${field} name ${JSON.stringify(k)} is not an identifier`, `${field}.${k}`);
     checkValue(where, `${field}.${k}`, v);
     const c = cardinality?.[k];
-    if (c && c !== 'single') {
-      // The batch traversals set single-valued properties; list/set would need per-value steps (not built yet).
-      throw new InvalidChangeSetError(`${where}: ${field}.${k} has cardinality ${c}, which gremlin upsert does not write yet (only single)`, `${field}.${k}`);
+    if (c !== undefined && c !== 'single' && c !== 'list' && c !== 'set') {
+      throw new InvalidChangeSetError(`${where}: ${field}.${k} has cardinality ${JSON.stringify(c)} (single, list or set)`, `${field}.${k}`);
+    }
+    if (key && k === key.key && c && c !== 'single') {
+      throw new InvalidChangeSetError(`${where}: ${field}.${k} is the vertex key: it must have single cardinality`, `${field}.${k}`);
     }
     if (key && k === key.key && v !== key.value) {
       throw new InvalidChangeSetError(`${where}: ${field}.${k} would change the vertex key (${JSON.stringify(key.value)} → ${JSON.stringify(v)})`, `${field}.${k}`);
@@ -149,9 +158,19 @@ export function planBatch(changeSets: ChangeSet[], events: number[] = changeSets
     for (const v of cs.vertices ?? []) {
       const id = vertexId(v);
       let p = vertices.get(id);
-      if (!p) { p = { ref: refOf(v), properties: {}, types: {}, events: [] }; vertices.set(id, p); }
+      if (!p) { p = { ref: refOf(v), properties: {}, types: {}, multi: {}, events: [] }; vertices.set(id, p); }
       if (v.merge) p.merge = { ...p.merge, ...v.merge };
-      for (const [k, val] of Object.entries(v.properties ?? {})) if (k !== v.key) p.properties[k] = mergeInBatch(p.merge?.[k], p.properties[k], val);
+      for (const [k, val] of Object.entries(v.properties ?? {})) {
+        if (k === v.key) continue;
+        const c = v.cardinality?.[k];
+        if (c === 'list' || c === 'set') {
+          p.multi[k] = c;
+          p.properties[k] = Array.isArray(val) ? val : [val];
+        } else {
+          delete p.multi[k];
+          p.properties[k] = mergeInBatch(p.merge?.[k], p.properties[k], val);
+        }
+      }
       Object.assign(p.types, v.types);
       addEvent(p.events, ev);
     }

@@ -104,7 +104,8 @@ class Run {
       }
       if (p.cardinality !== 'single') (cardinality ??= {})[p.name] = p.cardinality;
       if (p.merge !== 'last') (merge ??= {})[p.name] = p.merge;
-      const t = numericType(p.type);
+      // Epoch-millisecond dates are Longs in the graph (as the graph schema declares them).
+      const t = p.type === 'date' && p.format !== 'iso' ? 'long' : numericType(p.type);
       if (t) (types ??= {})[p.name] = t;
     }
     return { properties, cardinality, merge, types };

@@ -240,9 +240,17 @@ function isObject(v: unknown): v is Record<string, any> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** How a spec is compiled: the template compiler is replaceable so that bench/mapping.ts can compare two. */
+export interface CompileOptions {
+  compileTemplate?: (text: string) => CompiledTemplate;
+}
+
 class Checker {
   issues: SpecIssue[] = [];
-  constructor(private readonly locate?: ParsedSpec['locate']) {}
+  readonly compileTemplate: (text: string) => CompiledTemplate;
+  constructor(private readonly locate?: ParsedSpec['locate'], options: CompileOptions = {}) {
+    this.compileTemplate = options.compileTemplate ?? compileTemplate;
+  }
 
   add(path: Array<string | number>, message: string): void {
     const [section, name, ...rest] = path;
@@ -274,7 +282,7 @@ class Checker {
   template(v: unknown, path: Array<string | number>, what: string): CompiledTemplate | undefined {
     if (typeof v === 'number' || typeof v === 'boolean') return constantTemplate(v);
     if (typeof v !== 'string') { this.add(path, `${what} is required and must be a template text like "{{id}}"`); return undefined; }
-    try { return compileTemplate(v); } catch (e) {
+    try { return this.compileTemplate(v); } catch (e) {
       if (e instanceof TemplateError) { this.add(path, e.message); return undefined; }
       throw e;
     }
@@ -308,7 +316,7 @@ function compileEach(c: Checker, v: unknown, path: Array<string | number>): Comp
     return undefined;
   }
   if (!c.identifier(as, isObject(v) ? [...path, 'as'] : path, 'each.as')) return undefined;
-  const t = compileTemplate(`{{${p}}}`);
+  const t = c.compileTemplate(`{{${p}}}`);
   return { path: p, get: t.render, as: as as string };
 }
 
@@ -473,8 +481,8 @@ function compileProperties(c: Checker, v: unknown, path: Array<string | number>,
 }
 
 /** Validates a parsed spec; returns the compiled mapping or the issues found (all of them, not just the first). */
-export function compileSpec(spec: unknown, locate?: ParsedSpec['locate']): { mapping?: CompiledMapping; issues: SpecIssue[] } {
-  const c = new Checker(locate);
+export function compileSpec(spec: unknown, locate?: ParsedSpec['locate'], options?: CompileOptions): { mapping?: CompiledMapping; issues: SpecIssue[] } {
+  const c = new Checker(locate, options);
   if (!isObject(spec)) { c.add([], 'the mapping spec must be a map with "vertices" (and optionally "edges", "mode", "deletes")'); return { issues: c.issues }; }
   c.unknownFields(spec, TOP_FIELDS, []);
   const mode = c.oneOf(spec.mode, ['event', 'cdc'] as const, ['mode'], 'mode') ?? 'event';
@@ -604,19 +612,19 @@ export function compileSpec(spec: unknown, locate?: ParsedSpec['locate']): { map
 }
 
 /** Parses (text or object) and compiles a spec; throws SpecError listing every issue. */
-export function loadSpec(source: string | object): CompiledMapping {
-  const { mapping, issues } = checkSpec(source);
+export function loadSpec(source: string | object, options?: CompileOptions): CompiledMapping {
+  const { mapping, issues } = checkSpec(source, options);
   if (!mapping) throw new SpecError(issues);
   return mapping;
 }
 
 /** Like loadSpec, but returns the issues instead of throwing (the editor shows them all as markers). */
-export function checkSpec(source: string | object): { mapping?: CompiledMapping; issues: SpecIssue[] } {
+export function checkSpec(source: string | object, options?: CompileOptions): { mapping?: CompiledMapping; issues: SpecIssue[] } {
   if (typeof source === 'string') {
     if (source.trim() === '') return { issues: [{ path: [], message: 'the mapping spec is empty' }] };
     const parsed = parseSpecText(source);
     if (parsed.issues.length) return { issues: parsed.issues };
-    return compileSpec(parsed.spec, parsed.locate);
+    return compileSpec(parsed.spec, parsed.locate, options);
   }
-  return compileSpec(source);
+  return compileSpec(source, undefined, options);
 }

@@ -6,10 +6,11 @@
 import { errorSource, type NodeAPI, type Node, type NodeDef, type NodeMessage } from '../shared/red';
 import { checkSpec, mapEvents, eventRefs, formatIssue, SpecError, type CompiledMapping, type SpecIssue } from '../../lib/mapping';
 import { describeEvent, type EventRef } from '../../lib/change-set';
+import { addLineage, lineageProperties, eventTimeOf } from '../../lib/lineage';
 import { GraphMapMetrics } from '../../lib/metrics/series';
 import { serveMetrics, metricsSettings } from '../shared/metrics';
 
-interface GraphMapDef extends NodeDef { spec?: string }
+interface GraphMapDef extends NodeDef { spec?: string; lineage?: boolean }
 
 /** The last event each deployed node saw, for "preview with the last event". One per node, small ones only. */
 const lastEvents = new Map<string, unknown>();
@@ -40,6 +41,8 @@ export = function (RED: NodeAPI) {
     const node = this;
     const metrics = new GraphMapMetrics(node, metricsSettings(RED).enabled);
     const configured = load(config.spec ?? '');
+    // Lineage (opt-in): every written vertex and edge names its last event (topic, partition, offset, time) and this node.
+    const lineageName = config.lineage === true ? String(config.name || config.id) : undefined;
     const dynamic = new Map<string, Loaded>();
     let mapped = 0;
     let failed = 0;
@@ -94,6 +97,9 @@ export = function (RED: NodeAPI) {
         events.forEach((_, i) => failures.push({ index: i, error: { message: `${describeEvent(refs[i])}: ${e.message}`, event: refs[i] ?? {}, definition: e.definition, field: e.field } }));
       } else {
         const r = mapEvents(loaded.mapping, events, refs);
+        if (lineageName !== undefined) {
+          for (const x of r.mapped) addLineage(x.changeSet, lineageProperties(refs[x.index], eventTimeOf(msg.kafka, x.index), lineageName));
+        }
         changeSets = r.mapped.map((x) => x.changeSet);
         skipped = r.skipped.length;
         for (const f of r.failed) {
@@ -171,6 +177,8 @@ export = function (RED: NodeAPI) {
     if (!mapping || !hasEvent) { res.json({ issues, event }); return; }
     const events = Array.isArray(event) ? event : [event];
     const r = mapEvents(mapping, events, eventRefs(undefined, events.length, Array.isArray(event)));
+    // With lineage ticked the preview shows its properties too (no Kafka position for a sample event).
+    if (body.lineage === true) for (const x of r.mapped) addLineage(x.changeSet, lineageProperties(undefined, undefined, String(body.name || body.nodeId || 'graph map')));
     res.json({
       issues,
       event,

@@ -6,7 +6,7 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage } from '../shared/red';
 import { runQuery } from '../../lib/gremlin/query';
 import type { Plain } from '../../lib/gremlin/results';
-import type { GremlinServerNode } from '../gremlin-server/server-node';
+import type { GremlinServerNode } from '../shared/contracts';
 
 interface BindingDef { name: string; type: string; value: string }
 

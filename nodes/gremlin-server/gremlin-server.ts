@@ -4,8 +4,9 @@
  */
 import * as fs from 'fs';
 import type { NodeAPI, Node, NodeDef, NodeStatus } from '../shared/red';
-import type { GremlinServerNode } from './server-node';
+import type { GremlinServerNode } from '../shared/contracts';
 import { GremlinConnection, Dialect, Serializer } from '../../lib/gremlin/connection';
+import { RefCounted } from '../../lib/ref-count';
 
 const STATUS: Record<string, NodeStatus> = {
   connecting: { fill: 'yellow', shape: 'ring', text: 'connecting' },
@@ -42,37 +43,22 @@ export = function (RED: NodeAPI) {
       password: node.credentials?.password || undefined,
       requestTimeoutMs: Number(def.timeout) > 0 ? Number(def.timeout) : 30000,
     };
-    let connection: GremlinConnection | null = null;
-    const users = new Map<string, (status: NodeStatus) => void>();
+    const connection = new RefCounted<GremlinConnection, (status: NodeStatus) => void>(() => {
+      const c = new GremlinConnection(options);
+      c.on('state', (state: string, detail?: string) => {
+        const s = { ...(STATUS[state] ?? { text: state }) };
+        if (state === 'disconnected' && detail) s.text = `disconnected: ${detail}`.slice(0, 60);
+        for (const cb of connection.userData()) cb(s);
+      });
+      c.open().catch((err) => node.warn(`Gremlin Server ${node.url}: ${(err as Error).message}`));
+      return c;
+    }, (c) => c.close());
 
-    node.acquire = (user, onState) => {
-      if (!connection) {
-        connection = new GremlinConnection(options);
-        connection.on('state', (state: string, detail?: string) => {
-          const s = { ...(STATUS[state] ?? { text: state }) };
-          if (state === 'disconnected' && detail) s.text = `disconnected: ${detail}`.slice(0, 60);
-          for (const cb of users.values()) cb(s);
-        });
-        connection.open().catch((err) => node.warn(`Gremlin Server ${node.url}: ${(err as Error).message}`));
-      }
-      users.set(user.id, onState ?? ((s) => user.status(s)));
-      return connection;
-    };
-
-    node.release = async (user) => {
-      users.delete(user.id);
-      if (users.size === 0 && connection) {
-        const c = connection;
-        connection = null;
-        await c.close();
-      }
-    };
+    node.acquire = (user, onState) => connection.acquire(user.id, onState ?? ((s) => user.status(s)));
+    node.release = (user) => connection.release(user.id);
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      const c = connection;
-      connection = null;
-      users.clear();
-      (c ? c.close() : Promise.resolve()).then(() => done(), () => done());
+      connection.close().then(() => done(), () => done());
     });
   }
 

@@ -5,7 +5,7 @@
 import { errorSource, type NodeAPI, type Node, type NodeDef, type NodeMessage, type NodeStatus } from '../shared/red';
 import type { ChangeSet } from '../../lib/change-set';
 import { BatchWriter, BatchReport } from '../../lib/gremlin/batch-writer';
-import type { GremlinServerNode } from '../gremlin-server/server-node';
+import type { GremlinServerNode } from '../shared/contracts';
 import { retryKind } from '../../lib/gremlin/connection';
 import { GremlinUpsertMetrics } from '../../lib/metrics/series';
 import { serveMetrics, metricsSettings } from '../shared/metrics';

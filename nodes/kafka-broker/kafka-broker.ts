@@ -1,6 +1,7 @@
 /* `kafka broker` config node: connection settings and secrets; hands its shared client to kafka in / kafka out. */
 import type { NodeAPI, Node, NodeDef } from '../shared/red';
-import { BrokerClient, KafkaBrokerNode } from './broker-client';
+import type { KafkaBrokerNode } from '../shared/contracts';
+import { BrokerClient } from '../../lib/kafka/broker-client';
 
 export = function (RED: NodeAPI) {
   function KafkaBroker(this: Node<any>, def: NodeDef) {

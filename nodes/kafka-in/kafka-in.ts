@@ -6,7 +6,7 @@
  */
 import * as crypto from 'crypto';
 import { errorSource, type NodeAPI, type Node, type NodeDef, type NodeStatus } from '../shared/red';
-import type { KafkaBrokerNode } from '../kafka-broker/broker-client';
+import type { KafkaBrokerNode } from '../shared/contracts';
 import { isDecodeMode, DecodeMode } from '../../lib/kafka/codec';
 import { ConsumerRunner, consumerConfig, checkMaxInFlight, RunnerStatus, RunnerProblem, DeliverySink } from '../../lib/kafka/consumer-runner';
 import { joinTracker, leaveTracker } from './completion-hooks';
@@ -129,7 +129,7 @@ export = function (RED: NodeAPI) {
         metrics.close();
         if (tracker) for (const id of ownIds) tracker.forget(id);
         ownIds.clear();
-        leaveTracker(node.id);
+        leaveTracker(RED.hooks, node.id);
         await broker.client.release(node.id);
       }).catch((e) => node.debug(`kafka in: close: ${(e as Error).message}`)).finally(() => {
         node.status({});

@@ -6,7 +6,7 @@
  * headers (lib/kafka/dead-letter.ts), whichever node's error output or Catch node it comes from.
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from '../shared/red';
-import type { KafkaBrokerNode } from '../kafka-broker/broker-client';
+import type { KafkaBrokerNode } from '../shared/contracts';
 import { CompressionTypes } from 'kafkajs';
 import { encodeHeaders, encodeKey, encodeValue } from '../../lib/kafka/codec';
 import { deadLetterRecord } from '../../lib/kafka/dead-letter';
@@ -113,7 +113,6 @@ export = function (RED: NodeAPI) {
           lastError = err.message;
           metrics.failed(record.topic);
           showStatus();
-          if (/disconnected/i.test(err.message)) void broker.client.resetProducer();
           done(new Error(`kafka out: send to ${record.topic} failed: ${err.message}`));
         });
     });

@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { NodeAPI, Node } from '../../nodes/shared/red';
-import type { GremlinServerNode } from '../../nodes/gremlin-server/server-node';
+import type { GremlinServerNode } from '../../nodes/shared/contracts';
 import type { GremlinConnection } from '../../lib/gremlin/connection';
 import { runConsoleQuery, ConsoleRequestError, ConsoleQueryError, CONSOLE_DEFAULTS } from '../../lib/gremlin/console';
 

@@ -9,6 +9,7 @@ const crypto = require('crypto');
 const { log, StackError, serviceDir, ourPid, ensurePortsFree, startJava, waitFor, stop } = require('../lib/process');
 const { assemble, hashFile } = require('../lib/assemble');
 const tls = require('../lib/tls');
+const { applyMappingSchema } = require('../lib/mapping-schema');
 
 const NAME = 'gremlin';
 const SECURE = 'gremlin-secure';
@@ -131,24 +132,10 @@ function gremlinConfigStamp() {
 
 /**
  * TinkerGraph looks a vertex up by scanning unless its key property is indexed, which makes every merge O(graph):
- * index the vertex keys of the shipped mappings (mappings/*.yaml) in every graph, as any real deployment would.
+ * index the vertex keys of the shipped mappings in every graph, as any real deployment would (lib/graph-schema).
  * Idempotent and done at run time, so it needs no restart.
  */
-async function indexVertexKeys() {
-  const dir = path.join(__dirname, '..', '..', 'mappings');
-  const keys = new Set();
-  for (const f of fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)) : []) {
-    for (const m of fs.readFileSync(path.join(dir, f), 'utf8').matchAll(/^\s+key:\s*([A-Za-z_][A-Za-z0-9_]*)\s*$/gm)) keys.add(m[1]);
-  }
-  if (keys.size === 0) return;
-  const gremlin = require('gremlin');
-  const client = new gremlin.driver.Client(endpoints.gremlinUrl, { traversalSource: 'g' });
-  try {
-    for (const graph of Object.keys(GRAPHS)) {
-      await client.submit(`def idx = ${graph}.getIndexedKeys(Vertex.class); keyNames.each { k -> if (!idx.contains(k)) ${graph}.createIndex(k, Vertex.class) }; 1`, { keyNames: [...keys] });
-    }
-  } finally { await client.close().catch(() => {}); }
-}
+const indexVertexKeys = () => applyMappingSchema(NAME, { graph: 'tinkergraph', url: endpoints.gremlinUrl, sources: Object.values(GRAPHS) });
 
 async function down() {
   await stop(SECURE);

@@ -1,3 +1,4 @@
-// Binds the traversal source `g` for scripts and bytecode requests.
+// Binds the traversal sources: g (the Customer 360 graph) and gTest (the test suite's graph).
 def globals = [:]
 globals << [g : graph.traversal()]
+globals << [gTest : test.traversal()]

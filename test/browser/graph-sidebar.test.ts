@@ -23,6 +23,7 @@ const { chromium } = require('playwright-core');
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
 const PLUGIN = 'ceh-graph-sidebar';
+const SAMPLES = JSON.parse(fs.readFileSync(path.join(ROOT, 'mappings', 'samples.json'), 'utf8'));
 
 test('the graph sidebar in Chromium: 360 search drawn, properties, expand, PNG, table fallback, cap notice, 2,000 elements', {
   timeout: 180000, skip: fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} missing: run scripts/ensure-chromium.sh`,
@@ -163,6 +164,27 @@ test('the graph sidebar in Chromium: 360 search drawn, properties, expand, PNG, 
     await page.locator('#ceh-graph-run').click();
     await page.locator('#ceh-graph-status.ceh-graph-error', { hasText: 'read only' }).waitFor({ timeout: 15000 });
     assert.equal(await page.locator('#ceh-graph-run').isDisabled(), false);
+
+    // The graph map preview draws the sample's change set: the tweet's author, the tweet and one term per hashtag.
+    const tweetsMap = nr.flow.find((n) => n.type === 'ceh-graph-map' && n.name === 'map tweets')!;
+    await page.evaluate((id: string) => { const RED = (globalThis as any).RED; RED.editor.edit(RED.nodes.node(id)); }, tweetsMap.id);
+    await page.locator('#node-ceh-graph-map-sample').waitFor();
+    await page.locator('#node-ceh-graph-map-sample').fill(JSON.stringify(SAMPLES.twitter, null, 2));
+    await page.locator('#node-ceh-graph-map-run').click();
+    await page.waitForFunction((id: string) => {
+      const d = (globalThis as any).RED.nodes.node(id).drawing;
+      return d && d.nodes().length > 0;
+    }, tweetsMap.id, { timeout: 15000 });
+    const previewDrawn = await page.evaluate((id: string) => {
+      const d = (globalThis as any).RED.nodes.node(id).drawing;
+      return { vertices: d.nodes().length, edges: d.edges().length, terms: d.nodes('[label = "term"]').map((n: any) => n.data('name')).sort() };
+    }, tweetsMap.id);
+    const hashtags = SAMPLES.twitter.entities.hashtags.map((h: { text: string }) => h.text).sort();
+    assert.equal(previewDrawn.vertices, 2 + hashtags.length, 'user, tweet and a term per hashtag drawn');
+    assert.equal(previewDrawn.edges, 1 + hashtags.length, 'publishes and one uses per term');
+    assert.deepEqual(previewDrawn.terms, hashtags, 'terms named by their key property');
+    await page.locator('#node-ceh-graph-map-drawing').screenshot({ path: path.join(ARTIFACTS, 'graph-map-drawing.png') });
+    await page.locator('#node-dialog-cancel').click();
 
     // Drawing a 2,000-element result (800 vertices, 1,200 edges) in this browser: the figure is printed.
     const big = await page.evaluate(async () => {

@@ -10,13 +10,13 @@ import * as assert from 'node:assert/strict';
 import { ENDPOINTS, unique, eventually, sleep } from '../support/project';
 import { startCustomerFlow, CustomerFlowChild } from '../support/node-red-child';
 import { kafkaClient, deleteTopics } from '../support/kafka-test-kit';
+import { GRAPHS } from '../support/graphs';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 import { produceDemo, ensureTopics } from '../../lib/demo/produce';
 import { generate, TOPICS } from '../../lib/demo/generator';
 
 const EVENTS = 5000;
 const SEED = 42;
-const TRAVERSAL_SOURCE = 'gE2e';
 
 async function countsByLabel(graph: GremlinConnection, elements: 'V' | 'E'): Promise<Record<string, number>> {
   const [m] = await graph.submit(`g.${elements}().groupCount().by(label)`);
@@ -28,19 +28,20 @@ async function countsByLabel(graph: GremlinConnection, elements: 'V' | 'E'): Pro
 
 const sorted = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 
-test('Customer 360 end to end: 5,000 demo events → exact graph, 360 endpoint, exact dead letters', { timeout: 150000 }, async () => {
+for (const target of GRAPHS) test(`Customer 360 end to end on ${target.name}: 5,000 demo events → exact graph, 360 endpoint, exact dead letters`, { timeout: 240000 }, async () => {
   const run = unique('e2e');
   const topicPrefix = `${run}.`;
-  const graph = new GremlinConnection({ url: ENDPOINTS.gremlinUrl, traversalSource: TRAVERSAL_SOURCE });
+  const TRAVERSAL_SOURCE = target.suiteSource('gE2e'); // gE2e (TinkerGraph) / gTest (JanusGraph): this suite's alone
+  const graph = new GremlinConnection({ url: target.url, traversalSource: TRAVERSAL_SOURCE, requestTimeoutMs: 120000 });
   const { records, summary } = generate(EVENTS, SEED);
   let nr: CustomerFlowChild | undefined;
   const consumer = kafkaClient().consumer({ groupId: `${run}-deadletter-check` });
   try {
-    await graph.submit('g.V().drop()'); // gE2e belongs to this suite alone
+    await graph.submit(target.name === 'janusgraph' ? target.clearScript(TRAVERSAL_SOURCE) : 'g.V().drop()');
     assert.equal((await graph.submit('g.V().count()'))[0], 0);
 
     await ensureTopics(ENDPOINTS.kafkaBrokers, 3, topicPrefix); // the consumers find their topics at once
-    nr = await startCustomerFlow({ topicPrefix, groupPrefix: run, traversalSource: TRAVERSAL_SOURCE });
+    nr = await startCustomerFlow({ topicPrefix, groupPrefix: run, traversalSource: TRAVERSAL_SOURCE, graph: target.name, gremlinUrl: target.url });
     const { port, editorReadyS } = nr;
 
     // Produce: the producer creates the prefixed topics; kafka in starts at the earliest offset, so nothing is missed.
@@ -103,7 +104,7 @@ test('Customer 360 end to end: 5,000 demo events → exact graph, 360 endpoint, 
     }
     assert.deepEqual(sorted(perTopic), sorted(summary.badPerTopic));
 
-    process.stdout.write(`[e2e] Node-RED start → editor ready: ${editorReadyS.toFixed(1)} s; ${EVENTS} events produced and in the graph ` +
+    process.stdout.write(`[e2e ${target.name}] Node-RED start → editor ready: ${editorReadyS.toFixed(1)} s; ${EVENTS} events produced and in the graph ` +
       `after ${seconds.toFixed(1)} s = ${Math.round(EVENTS / seconds)} events/s end to end; ${summary.bad} dead letters\n`);
   } catch (e) {
     if (nr) process.stdout.write(`[e2e] Node-RED log:\n${nr.log.join('').slice(-4000)}\n`);

@@ -70,6 +70,38 @@ for (const graph of GRAPHS) {
       });
     }
 
+    for (const { dialect, serializer } of WRITERS) {
+      test(`list and set properties are multi-properties, written idempotently: ${dialect} over ${serializer}`, async () => {
+        const conn = new GremlinConnection({ url: graph.url, serializer });
+        try {
+          const L = label(`card_${dialect}_${serializer}`);
+          const tags = `${L}_tags`;
+          const seen = `${L}_seen`;
+          const write = async (tagValues: string[], seenValues: number[]) => {
+            const cs: ChangeSet = {
+              vertices: [{ label: L, key: 'cid', value: 'A', properties: { name: 'a', [tags]: tagValues, [seen]: seenValues }, cardinality: { [tags]: 'set', [seen]: 'list' }, types: { [seen]: 'long' } }],
+              edges: [], deletes: [],
+            };
+            assert.deepEqual(await new BatchWriter(conn, { dialect, partitionKey: dialect === 'cosmos' ? 'pk' : undefined }).write([cs]), []);
+          };
+          const read = async () => {
+            const [t] = await admin.submit("g.V().hasLabel(L).has('cid','A').values(K).order().fold()", { L, K: tags });
+            const [s2] = await admin.submit("g.V().hasLabel(L).has('cid','A').values(K).order().fold()", { L, K: seen });
+            const [c] = await admin.submit("g.V().hasLabel(L).has('cid','A').values(K).map{ it.get().getClass().getSimpleName() }.dedup().fold()", { L, K: seen });
+            return { tags: t, seen: s2, seenClass: c };
+          };
+          await write(['red', 'blue'], [3, 3, 5]);
+          assert.deepEqual(await read(), { tags: ['blue', 'red'], seen: [3, 3, 5], seenClass: ['Long'] });
+          await write(['red', 'blue'], [3, 3, 5]);
+          assert.deepEqual(await read(), { tags: ['blue', 'red'], seen: [3, 3, 5], seenClass: ['Long'] }, 'replaying adds no second copy');
+          await write(['green'], [7]);
+          assert.deepEqual(await read(), { tags: ['green'], seen: [7], seenClass: ['Long'] }, 'a changed list replaces the old values');
+          const [n] = await admin.submit('g.V().hasLabel(L).count()', { L });
+          assert.equal(Number(n), 1);
+        } finally { await conn.close(); }
+      });
+    }
+
     for (const serializer of ['graphbinary', 'graphson3'] as Serializer[]) {
       test(`edge results are plain JSON through gremlin query (${serializer}); g.E(id) accepts the id`, async () => {
         const conn = new GremlinConnection({ url: graph.url, serializer, requestTimeoutMs: 15000 });

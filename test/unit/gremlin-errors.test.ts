@@ -27,3 +27,16 @@ test('a request the server rejects is neither retried nor waited out', () => {
   assert.equal(isConnectionLoss(bad), false);
   assert.equal(isConnectionLoss(new Error('the Gremlin connection is closed')), false);
 });
+
+test('JanusGraph lock contention is a conflict to retry; a schema violation is an error of the event', () => {
+  for (const message of [
+    'Server error: org.janusgraph.diskstorage.locking.PermanentLockingException: Local lock contention (500)',
+    'Server error: org.janusgraph.diskstorage.locking.TemporaryLockingException: Temporary locking failure (500)',
+    'Server error: Could not commit transaction due to exception during persistence: com.sleepycat.je.LockConflictException (500)',
+  ]) {
+    assert.equal(isTransient({ statusCode: 500, message }), true, message);
+    assert.equal(isConnectionLoss(new TransientError(message, { statusCode: 500, message })), false);
+  }
+  const violation = { statusCode: 597, message: 'Server error: Value [12.5] is not an instance of the expected data type for property key [total] and cannot be converted. Expected: class java.lang.Long, found: class java.lang.Double (597)' };
+  assert.equal(isTransient(violation), false);
+});

@@ -48,12 +48,54 @@ describe('mapping templates', () => {
     const p = props(one({ kind: 'retail', rank: 3 as unknown as string }), { id: 1 });
     assert.deepEqual(p, { kind: 'retail', rank: 3 });
   });
-  test('unsupported mustache tags are spec errors naming the field', () => {
-    for (const t of ['{{#items}}x{{/items}}', '{{> partial}}', '{{! comment}}', '{{a b}}', 'x {{ y']) {
+  test('templates that mustache cannot parse, partials and odd tags are spec errors naming the field and position', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['x {{ y', /invalid template "x \{\{ y": Unclosed tag at 6/],
+      ['{{#items}}x', /invalid template .*Unclosed section "items" at 11/],
+      ['x{{/items}}', /invalid template .*Unopened section "items" at 1/],
+      ['{{> partial}}', /partials are not supported in a mapping: "\{\{> partial\}\}"/],
+      ['{{a b}}', /unsupported template tag "\{\{a b\}\}"/],
+      ['{{a..b}}', /empty segment in path "a\.\.b"/],
+    ];
+    for (const [t, message] of cases) {
       const issues = specIssues(one({ p: t }));
       assert.equal(issues.length, 1, t);
-      assert.match(issues[0], /^vertices\.v\|properties\.p\|(unsupported template tag|unbalanced)/, t);
+      assert.match(issues[0], /^vertices\.v\|properties\.p\|/, t);
+      assert.match(issues[0], message, t);
     }
+  });
+  test('sections: once per array item with {{.}}, once for a truthy value or object, nothing when missing or empty', () => {
+    const t = compileTemplate('{{#tags}}{{.}};{{/tags}}');
+    assert.equal(t.typed, false);
+    assert.equal(t.render({ root: { tags: ['a', 'b', 3] } }), 'a;b;3;');
+    assert.equal(t.render({ root: { tags: [] } }), '');
+    assert.equal(t.render({ root: {} }), '', 'a section over a missing value renders nothing, it is not missing');
+    // Objects in arrays: names resolve in the item first, then outward (mustache's context stack), then the event.
+    const lines = compileTemplate('{{#items}}{{sku}}x{{qty}}@{{shop}},{{/items}}');
+    assert.equal(lines.render({ root: { shop: 'S1', items: [{ sku: 'A', qty: 2 }, { sku: 'B', qty: 1, shop: 'S2' }] } }), 'Ax2@S1,Bx1@S2,');
+    assert.equal(lines.render({ root: { shop: 'S1', items: [{ sku: 'A' }] } }), undefined, 'a missing value inside a section is missing as a whole');
+    assert.equal(compileTemplate('{{#vip}}VIP {{/vip}}{{name}}').render({ root: { vip: true, name: 'Ann' } }), 'VIP Ann');
+    assert.equal(compileTemplate('{{#vip}}VIP {{/vip}}{{name}}').render({ root: { vip: false, name: 'Ann' } }), 'Ann');
+    assert.equal(compileTemplate('{{#addr}}{{city}}{{/addr}}').render({ root: { addr: { city: 'Paris' } } }), 'Paris');
+    // each-bound names are visible inside sections too.
+    assert.equal(compileTemplate('{{#item.tags}}{{item.sku}}:{{.}} {{/item.tags}}').render({ root: {}, vars: { item: { sku: 'A', tags: ['x', 'y'] } } }), 'A:x A:y ');
+  });
+  test('inverted sections are defaults: a value with one in the same template may be missing', () => {
+    const t = compileTemplate('{{currency}}{{^currency}}EUR{{/currency}}');
+    assert.equal(t.render({ root: { currency: 'USD' } }), 'USD');
+    assert.equal(t.render({ root: {} }), 'EUR');
+    assert.equal(t.render({ root: { currency: null } }), 'EUR');
+    assert.equal(compileTemplate('{{^tags}}none{{/tags}}').render({ root: { tags: [] } }), 'none');
+    assert.equal(compileTemplate('{{^tags}}none{{/tags}}').render({ root: { tags: ['a'] } }), '');
+    assert.equal(compileTemplate('{{a}}-{{b}}{{^b}}0{{/b}}').render({ root: {} }), undefined, 'a value without a default stays missing-aware');
+  });
+  test('comments and set delimiters follow mustache; a lone tag among comments keeps its type; no HTML escaping', () => {
+    assert.equal(compileTemplate('{{! the order id }}{{n}}').render({ root: { n: 42 } }), 42);
+    assert.equal(compileTemplate('{{=<% %>=}}id-<% n %>').render({ root: { n: 7 } }), 'id-7');
+    assert.equal(compileTemplate('{{! only a note }}abc').render({ root: {} }), 'abc');
+    assert.equal(compileTemplate('{{&h}}|{{h}}|{{{h}}}').render({ root: { h: '<&>' } }), '<&>|<&>|<&>');
+    assert.equal(compileTemplate('{{.}}').render({ root: 5 }), 5, '{{.}} outside a section is the whole event');
+    assert.deepEqual(compileTemplate('{{#a}}{{b}}{{/a}} {{c.d}}').paths, ['a', 'b', 'c.d']);
   });
 });
 
