@@ -55,7 +55,7 @@ test('metrics: counters agree with the producer, lag falls to 0, Prometheus read
   try {
     await ensureTopics(ENDPOINTS.kafkaBrokers, 3, topicPrefix);
     const hash = bcrypt.hashSync(PASSWORD, 8);
-    nr = await startCustomerFlow({ topicPrefix, groupPrefix: run, traversalSource: 'g', httpPath: `/${run}/:id/360` }, {
+    nr = await startCustomerFlow({ topicPrefix, groupPrefix: run, graph: 'tinkergraph', traversalSource: 'g', httpPath: `/${run}/:id/360` }, {
       settings: {
         cehMetrics: { lagIntervalMs: 1000 },
         adminAuth: { type: 'credentials', sessionExpiryTime: 600, users: [
