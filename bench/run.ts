@@ -4,6 +4,8 @@
  *   1 single vs batched upserts   2 server limit vs end to end   3 kafka in vs raw kafkajs   4 memory   5 latency
  * Run: npm run bench [-- --quick] [-- --only 1,2] [-- --profile]   (--profile: CPU profile of the Node-RED child of
  * part 2 in bench/results/profiles/). Uses only the gBench graph, which it clears, and its own topics and groups.
+ * --graph janusgraph runs parts 1 and 2 against the stack's JanusGraph (its test graph gTest, cleared; the schema and
+ * unique indexes of mappings/ are applied there by stack:up) instead of TinkerGraph.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -36,10 +38,15 @@ const SIZES = QUICK
   // Quick: sized so the slowest stage (TinkerGraph merges at ~1,000 events/s here) keeps the run near two minutes.
   ? { single: 1000, limit: 2000, kafka: 50000, memory: [2000, 8000], latencySecs: 8 }
   : { single: 20000, limit: 100000, kafka: 200000, memory: [100000, 1000000], latencySecs: 30 };
-const SOURCE = 'gBench';
+const graphArg = args.find((a) => a.startsWith('--graph'));
+const GRAPH = (graphArg === undefined ? 'tinkergraph' : graphArg.includes('=') ? graphArg.split('=')[1] : args[args.indexOf('--graph') + 1]) as 'tinkergraph' | 'janusgraph';
+if (GRAPH !== 'tinkergraph' && GRAPH !== 'janusgraph') throw new Error('--graph must be tinkergraph or janusgraph');
+const JANUS = GRAPH === 'janusgraph';
+const GRAPH_LABEL = JANUS ? 'JanusGraph' : 'TinkerGraph';
+const SOURCE = JANUS ? 'gTest' : 'gBench';
 const RUN_ID = Date.now().toString(36);
 const BROKERS: string[] = ENDPOINTS.kafkaBrokers;
-const GREMLIN_URL = 'ws://127.0.0.1:8182/gremlin';
+const GREMLIN_URL = JANUS ? 'ws://127.0.0.1:28182/gremlin' : 'ws://127.0.0.1:8182/gremlin';
 const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -105,6 +112,7 @@ async function connection(): Promise<GremlinConnection> {
  */
 async function ensureIndexes(): Promise<string[]> {
   const keys = [...new Set(changeSetsOf(generate(2000, 1).records).flatMap((cs) => cs.vertices.map((v) => v.key)))].sort();
+  if (JANUS) return keys; // JanusGraph keeps its schema and unique indexes (stack:up applied them from mappings/)
   const c = await connection();
   try {
     await c.submit("indexKeys.each { k -> if (!bench.getIndexedKeys(Vertex.class).contains(k)) bench.createIndex(k, Vertex.class) }; null", { indexKeys: keys });
@@ -118,7 +126,10 @@ async function ensureIndexes(): Promise<string[]> {
  */
 async function clearGraph(): Promise<void> {
   const c = await connection();
-  try { await c.submit('bench.clear(); 1'); } finally { await c.close(); }
+  try {
+    if (JANUS) await c.submit('g.E().drop().iterate(); g.V().drop().iterate(); 1');
+    else await c.submit('bench.clear(); 1');
+  } finally { await c.close(); }
   await ensureIndexes();
 }
 
@@ -401,8 +412,8 @@ async function part1(): Promise<void> {
   const batched = (sets.length * 1000) / batchMs;
   const ratio = batched / single;
   figures.part1 = { events: sets.length, verticesPerEvent: vPer, edgesPerEvent: ePer, single: { ms: singleMs, eventsPerSec: single, requests: singleRequests, graph: singleGraph }, batched: { ms: batchMs, eventsPerSec: batched, requests: batchRequests, graph: batchGraph, failures: failures.length } };
-  rows.push({ part: '1 single vs batched', figure: 'one request per event', value: Math.round(single), unit: 'events/s', target: '', ratio: null, met: null });
-  rows.push({ part: '1 single vs batched', figure: 'gremlin upsert batch writer', value: Math.round(batched), unit: 'events/s', target: '>= 30x single', ratio, met: ratio >= 30,
+  rows.push({ part: `1 single vs batched (${GRAPH_LABEL})`, figure: 'one request per event', value: Math.round(single), unit: 'events/s', target: '', ratio: null, met: null });
+  rows.push({ part: `1 single vs batched (${GRAPH_LABEL})`, figure: 'gremlin upsert batch writer', value: Math.round(batched), unit: 'events/s', target: '>= 30x single', ratio, met: ratio >= 30,
     note: `same graph: ${JSON.stringify(singleGraph) === JSON.stringify(batchGraph)}` });
 }
 
@@ -488,7 +499,7 @@ async function part2(): Promise<number> {
   const ratio = e2e.eventsPerSec / limit;
   figures.part2 = { events: n, changeSets: sets.length, loops, limitLoop: best, serverLoopMs: serverMs, requestRoundTripMs: roundTripMs, limitEventsPerSec: limit, limitGraph, endToEnd: e2e, endToEndMetricsOff: e2eOff, metricsRuns };
   rows.push({ part: '2 server limit vs e2e', figure: `server-side ${best} merge loop (limit)`, value: Math.round(limit), unit: 'events/s', target: '', ratio: null, met: null });
-  rows.push({ part: '2 server limit vs e2e', figure: 'Kafka → Node-RED → TinkerGraph', value: e2e.eventsPerSec, unit: 'events/s', target: '>= 0.5x limit', ratio, met: ratio >= 0.5 && e2e.complete,
+  rows.push({ part: '2 server limit vs e2e', figure: `Kafka → Node-RED → ${GRAPH_LABEL}`, value: e2e.eventsPerSec, unit: 'events/s', target: '>= 0.5x limit', ratio, met: ratio >= 0.5 && e2e.complete,
     note: `graph ${JSON.stringify(e2e.graph)} vs limit ${JSON.stringify(limitGraph)}${e2e.complete ? '' : ' INCOMPLETE'}` });
   const cost = e2e.eventsPerSec / e2eOff.eventsPerSec;
   rows.push({ part: '2 server limit vs e2e', figure: 'same, metrics off (on = scraped 1/s)', value: e2eOff.eventsPerSec, unit: 'events/s', target: 'on >= 0.95x off', ratio: cost, met: cost >= 0.95 && e2eOff.complete,
@@ -662,7 +673,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const file = path.join(dir, `${stamp}${QUICK ? '-quick' : ''}.json`);
-  fs.writeFileSync(file, `${JSON.stringify({ run: RUN_ID, at: new Date().toISOString(), quick: QUICK, parts: [...ONLY], secs: (Date.now() - started) / 1000, machine: info, table: out, rows, figures, errors }, null, 2)}\n`);
+  fs.writeFileSync(file, `${JSON.stringify({ run: RUN_ID, at: new Date().toISOString(), quick: QUICK, graph: GRAPH, parts: [...ONLY], secs: (Date.now() - started) / 1000, machine: info, table: out, rows, figures, errors }, null, 2)}\n`);
   log(`wrote ${path.relative(ROOT, file)} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   process.exit(Object.keys(errors).length ? 1 : 0);
 }

@@ -28,7 +28,35 @@ const SERVICES = [
 /** Fixed endpoints of the local stack; tests and flows import these instead of repeating them. */
 const ENDPOINTS = Object.assign({}, tls.endpoints, ...SERVICES.map((s) => s.endpoints));
 
+/**
+ * One `up` or `down` at a time on a stack folder: several checkouts share one stack (CEH_STACK_DIR), and two ups that
+ * restart the same server race on its pid file (one removed the pid file the other had just written, orphaning a
+ * server). The lock is a file holding the holder's pid; a lock whose holder is gone is taken over.
+ */
+async function withStackLock(fn) {
+  fs.mkdirSync(RUN, { recursive: true });
+  const lock = require('path').join(RUN, 'stack.lock');
+  const deadline = Date.now() + 10 * 60 * 1000;
+  for (let said = false; ;) {
+    try { fs.writeFileSync(lock, String(process.pid), { flag: 'wx' }); break; } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      const holder = Number(fs.readFileSync(lock, 'utf8')) || 0;
+      let alive = false;
+      try { process.kill(holder, 0); alive = holder > 0; } catch { alive = false; }
+      if (!alive) { fs.rmSync(lock, { force: true }); continue; }
+      if (Date.now() > deadline) throw new StackError(`another stack:up/down (pid ${holder}) holds ${lock} for more than 10 minutes`);
+      if (!said) { log(`waiting for another stack:up/down (pid ${holder}) to finish`); said = true; }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try { return await fn(); } finally { fs.rmSync(lock, { force: true }); }
+}
+
 async function up() {
+  return withStackLock(upUnlocked);
+}
+
+async function upUnlocked() {
   const t0 = Date.now();
   checkJava();
   fs.mkdirSync(RUN, { recursive: true });
@@ -37,7 +65,9 @@ async function up() {
 }
 
 async function down({ fresh } = {}) {
-  for (const service of [...SERVICES].reverse()) await service.down({ fresh });
+  return withStackLock(async () => {
+    for (const service of [...SERVICES].reverse()) await service.down({ fresh });
+  });
 }
 
 async function status() {

@@ -3,7 +3,8 @@
  * keyed by customer so one customer's events stay ordered, and prints progress and a summary (counts per topic and the
  * expected graph size).
  */
-import { Kafka, logLevel, CompressionTypes, Message } from 'kafkajs';
+import { Kafka, logLevel, CompressionTypes, Message, Partitioners } from 'kafkajs';
+import { kafkaClientLogging, stderrKafkaLog } from '../kafka/kafkajs-log';
 import { generate, DemoRecord, DemoSummary, TOPICS } from './generator';
 
 export interface ProduceOptions {
@@ -40,7 +41,8 @@ export async function produceDemo(opts: ProduceOptions): Promise<DemoSummary> {
   const { records, summary } = generate(opts.events, opts.seed ?? 42);
   const prefix = opts.topicPrefix ?? '';
   await ensureTopics(brokers, opts.partitions ?? 3, prefix);
-  const producer = new Kafka({ brokers, clientId: 'ceh-demo-producer', logLevel: logLevel.WARN }).producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = new Kafka({ brokers, clientId: 'ceh-demo-producer', ...kafkaClientLogging(stderrKafkaLog) })
+    .producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const t0 = Date.now();
   const chunk = opts.rate ? Math.max(1, Math.min(500, Math.ceil(opts.rate / 10))) : 2000;

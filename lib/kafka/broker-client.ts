@@ -3,11 +3,12 @@
  * producer, reference-counted by the kafka in / kafka out nodes that use it and closed when the last one lets go.
  */
 import * as fs from 'fs';
-import { Kafka, logLevel, Producer, LogEntry } from 'kafkajs';
+import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { buildClientConfig, BrokerCredentials, BrokerSettings } from './client-config';
+import { kafkaClientLogging, type KafkaLogSink } from './kafkajs-log';
 import { RefCounted } from '../ref-count';
 
-export type LogSink = (level: 'error' | 'warn' | 'debug', text: string) => void;
+export type LogSink = KafkaLogSink;
 
 export class BrokerClient {
   private readonly kafka: RefCounted<Kafka>;
@@ -16,12 +17,8 @@ export class BrokerClient {
   constructor(settings: BrokerSettings, credentials: BrokerCredentials, log: LogSink) {
     this.kafka = new RefCounted(() => {
       const config = buildClientConfig(settings, credentials, (p) => fs.readFileSync(p, 'utf8'));
-      // kafkajs logs through us: its connection noise goes to debug; the nodes report failures themselves.
-      config.logLevel = logLevel.WARN;
-      config.logCreator = () => (entry: LogEntry) => {
-        log('debug', `[kafkajs ${entry.namespace}] ${entry.log.message}${entry.log.error ? `: ${String(entry.log.error)}` : ''}`);
-      };
-      return new Kafka(config);
+      // kafkajs logs through the one adapter (warn and above, retried conditions demoted, worded for a person).
+      return new Kafka({ ...config, ...kafkaClientLogging(log) });
     }, () => this.resetProducer());
   }
 
@@ -35,7 +32,8 @@ export class BrokerClient {
     const kafka = this.kafka.current;
     if (!kafka) return Promise.reject(new Error('kafka client is closed'));
     if (!this.producerPromise) {
-      const producer = kafka.producer({ allowAutoTopicCreation: true, retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5000 } });
+      // The default partitioner named explicitly: kafkajs then prints no partitioner-change warning.
+      const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true, retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5000 } });
       const connected = producer.connect().then(() => producer, (err) => {
         if (this.producerPromise === connected) this.producerPromise = null;
         throw err;

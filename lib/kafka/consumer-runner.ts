@@ -74,6 +74,7 @@ export interface DeliverySink {
 /** What the consumer is doing; the adapter turns it into a node status. Reported only when it changes. */
 export type RunnerStatus =
   | { state: 'connecting' }
+  | { state: 'waiting'; topics: string[] }
   | { state: 'error'; error: string }
   | { state: 'silent'; seconds: number; inFlight: number }
   | { state: 'stopped'; partitions: string[]; inFlight: number }
@@ -83,6 +84,7 @@ export type RunnerStatus =
 /** Something the user should hear about once (the adapter reports it as a node error). */
 export type RunnerProblem =
   | { kind: 'consumer'; context: 'consumer stopped' | 'cannot consume'; error: Error }
+  | { kind: 'waiting-for-topic'; topics: string[] }
   | { kind: 'partition-stopped'; topic: string; partition: number; offset: bigint; error: Error };
 
 export interface StatusSink {
@@ -138,6 +140,14 @@ export interface RunnerEvents {
   restarting: [error: Error];
 }
 
+/** kafkajs' answer for a topic the broker does not have (or is still creating), possibly wrapped as a cause. */
+export function isUnknownTopic(e: unknown): boolean {
+  for (let err = e as { type?: string; message?: string; cause?: unknown } | undefined, depth = 0; err && depth < 5; err = err.cause as typeof err, depth++) {
+    if (err.type === 'UNKNOWN_TOPIC_OR_PARTITION' || /does not host this topic-partition/.test(String(err.message))) return true;
+  }
+  return false;
+}
+
 /** Validates the in-flight bound (a clear error for the node's status). */
 export function checkMaxInFlight(maxInFlight: number): number {
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new Error(`maxInFlight must be a whole number >= 1, got ${maxInFlight}`);
@@ -157,7 +167,7 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
   private statusTimer: NodeJS.Timeout | null = null;
   private committing: Promise<void> = Promise.resolve();
   private roomWaiter: (() => void) | null = null;
-  private state: 'connecting' | 'consuming' | 'error' = 'connecting';
+  private state: 'connecting' | 'waiting' | 'consuming' | 'error' = 'connecting';
   private errorText = '';
   private received = 0;
   private rateSince = Date.now();
@@ -232,6 +242,7 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
     const inFlight = this.offsets.inFlightRecords;
     if (this.state === 'error') return { state: 'error', error: this.errorText };
     if (this.state === 'connecting') return { state: 'connecting' };
+    if (this.state === 'waiting') return { state: 'waiting', topics: this.topicNames() };
     const silentFor = Date.now() - this.lastContact;
     if (silentFor > this.timings.silentMs) return { state: 'silent', seconds: Math.round(silentFor / 1000), inFlight };
     if (this.stoppedPartitions.size > 0) return { state: 'stopped', partitions: [...this.stoppedPartitions], inFlight };
@@ -404,6 +415,24 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
 
   // --- the consumer's life ------------------------------------------------------------------------------------
 
+  /** The subscribed topics as a person names them (a regex as /…/). */
+  private topicNames(): string[] {
+    return (this.settings.topics as Array<string | RegExp>).map((t) => (typeof t === 'string' ? t : String(t)));
+  }
+
+  /**
+   * A topic that does not exist (yet) is not a failure: a fresh broker has none until a producer or `stack:up`
+   * creates them. Wait, say so once, and try again until it appears.
+   */
+  private waitForTopic(c: RunnerConsumer, e: Error): void {
+    const first = this.state !== 'waiting';
+    this.state = 'waiting';
+    this.showStatus();
+    if (first) this.statusSink.problem({ kind: 'waiting-for-topic', topics: this.topicNames() });
+    this.statusSink.debug(`topic not there yet: ${e.message}`);
+    this.restart(c, e);
+  }
+
   private fail(e: Error, context: 'consumer stopped' | 'cannot consume'): void {
     const text = e.message || String(e);
     const repeated = text === this.lastReported;
@@ -433,7 +462,8 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
 
   private async connect(): Promise<void> {
     if (this.closing) return;
-    this.state = 'connecting';
+    // While waiting for a topic, each new attempt keeps saying so instead of flapping to "connecting".
+    if (this.state !== 'waiting') this.state = 'connecting';
     this.showStatus();
     let c: RunnerConsumer;
     try {
@@ -476,6 +506,7 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
       });
     } catch (e) {
       if (this.closing || this.consumer !== c) return;
+      if (isUnknownTopic(e)) { this.waitForTopic(c, e as Error); return; }
       this.fail(e as Error, 'cannot consume');
       this.restart(c, e as Error);
     }

@@ -47,34 +47,39 @@ export function compileDatePattern(pattern: string): DatePattern {
   }
   if (!parts.includes('y') || !parts.includes('M') || !parts.includes('d')) throw new Error(`date pattern "${pattern}" needs yyyy, MM and dd`);
   const matcher = new RegExp(`${re}$`);
+  // Group positions per part, resolved once: parse runs per value at mapping speed.
+  const at = (part: DatePart) => parts.indexOf(part) + 1;
+  const [y, mo, d, h, mi, sec, ms, z] = (['y', 'M', 'd', 'H', 'm', 's', 'S', 'z'] as DatePart[]).map(at);
+  const num = (m: RegExpExecArray, i: number) => (i === 0 ? 0 : +m[i]);
   return {
     source: pattern,
     parse: (text) => {
-      const m = matcher.exec(text.trim());
-      if (!m) return undefined;
-      const f: Record<string, number> = { y: 0, M: 1, d: 1, H: 0, m: 0, s: 0, S: 0 };
+      const m = matcher.exec(text.length && (text.charCodeAt(0) <= 32 || text.charCodeAt(text.length - 1) <= 32) ? text.trim() : text);
+      if (m === null) return undefined;
+      const year = +m[y]; const month = +m[mo]; const day = +m[d];
+      const hour = num(m, h); const minute = num(m, mi); const second = num(m, sec);
+      // Date.UTC would roll 31.02. over into March: a date that does not exist is not a date.
+      if (month < 1 || month > 12 || day < 1 || day > DAYS[month - 1] + (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 1 : 0)) return undefined;
+      if (hour > 23 || minute > 59 || second > 59) return undefined;
       let offsetMin = 0;
-      parts.forEach((p, i) => {
-        const g = m[i + 1];
-        if (p === 'z') offsetMin = g === 'Z' ? 0 : (g[0] === '-' ? -1 : 1) * (Number(g.slice(1, 3)) * 60 + Number(g.slice(4, 6)));
-        else f[p] = Number(g);
-      });
-      const ms = Date.UTC(f.y, f.M - 1, f.d, f.H, f.m, f.s, f.S);
-      // Date.UTC rolls 31.02. over into March: a date that does not exist is not a date.
-      const back = new Date(ms);
-      if (back.getUTCMonth() !== f.M - 1 || back.getUTCDate() !== f.d || f.H > 23 || f.m > 59 || f.s > 59) return undefined;
-      return ms - offsetMin * 60000;
+      if (z !== 0) {
+        const g = m[z];
+        offsetMin = g === 'Z' ? 0 : (g.charCodeAt(0) === 45 ? -1 : 1) * (+g.slice(1, 3) * 60 + +g.slice(4, 6));
+      }
+      return Date.UTC(year, month - 1, day, hour, minute, second, num(m, ms)) - offsetMin * 60000;
     },
   };
 }
 
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 /** "1.234,50" with decimal "," and grouping "." → "1234.50"; a stray "." with decimal "," is an error, not 1.5. */
 function localeNumberText(v: string, o: CoerceOptions): string {
   let s = v.trim();
-  if (o.grouping) s = s.split(o.grouping).join('');
+  if (o.grouping) s = s.replaceAll(o.grouping, '');
   if (o.decimal && o.decimal !== '.') {
     if (s.includes('.')) throw new CoercionError(`${show(v)} has "." but the decimal separator is ${JSON.stringify(o.decimal)}`);
-    s = s.split(o.decimal).join('.');
+    s = s.replace(o.decimal, '.');
   }
   return s;
 }

@@ -2,7 +2,10 @@
  * Mapping specs: parsing (YAML or JSON text, or an already parsed object), validation with errors that name the
  * definition and field (and the line, when parsed from text), and compilation into the form the engine runs.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { LineCounter, parseDocument } from 'yaml';
+import { SchemaValidator } from '../json-schema';
 import { isIdentifier, type Cardinality } from '../change-set';
 import { compileTemplate, constantTemplate, TemplateError, type Compiled, type CompiledTemplate } from './template';
 import { DATE_FORMATS, VALUE_TYPES, compileDatePattern, type CoerceOptions, type DateFormat, type ValueType } from './coerce';
@@ -480,8 +483,34 @@ function compileProperties(c: Checker, v: unknown, path: Array<string | number>,
   return out;
 }
 
-/** Validates a parsed spec; returns the compiled mapping or the issues found (all of them, not just the first). */
+/** schema/mapping-spec.schema.json, from the package root (beside dist/ in a checkout and in the npm package). */
+export const MAPPING_SCHEMA_FILE = path.join(__dirname, '..', '..', '..', 'schema', 'mapping-spec.schema.json');
+let schemaValidator: SchemaValidator | undefined;
+
+/** The spec's JSON Schema (read from the file: the editor's completion gets a fresh copy). */
+export function mappingSchema(): Record<string, unknown> {
+  return JSON.parse(fs.readFileSync(MAPPING_SCHEMA_FILE, 'utf8'));
+}
+
+/**
+ * Validates a parsed spec; returns the compiled mapping or the issues found (all of them, not just the first).
+ * The JSON Schema is the first check; the compiler's checks follow (references, templates, regular expressions...).
+ * Where both find a problem at one place, the compiler's more specific message is kept.
+ */
 export function compileSpec(spec: unknown, locate?: ParsedSpec['locate'], options?: CompileOptions): { mapping?: CompiledMapping; issues: SpecIssue[] } {
+  schemaValidator ??= new SchemaValidator(mappingSchema());
+  const schemaIssues = new Checker(locate);
+  for (const e of schemaValidator.validate(spec)) schemaIssues.add(e.path, e.message);
+  const compiled = compileChecked(spec, locate, options);
+  if (schemaIssues.issues.length === 0) return compiled;
+  const key = (p: Array<string | number>) => p.join('\u0000');
+  const covered = compiled.issues.map((i) => key(i.path));
+  // A schema issue at, above or below a place the compiler already reported says the same thing less precisely.
+  const extra = schemaIssues.issues.filter((i) => !covered.some((c) => c === key(i.path) || c.startsWith(`${key(i.path)}\u0000`) || key(i.path).startsWith(`${c}\u0000`)));
+  return { issues: [...compiled.issues, ...extra] };
+}
+
+function compileChecked(spec: unknown, locate?: ParsedSpec['locate'], options?: CompileOptions): { mapping?: CompiledMapping; issues: SpecIssue[] } {
   const c = new Checker(locate, options);
   if (!isObject(spec)) { c.add([], 'the mapping spec must be a map with "vertices" (and optionally "edges", "mode", "deletes")'); return { issues: c.issues }; }
   c.unknownFields(spec, TOP_FIELDS, []);

@@ -9,6 +9,7 @@ import type { GremlinServerNode } from '../shared/contracts';
 import { retryKind } from '../../lib/gremlin/connection';
 import { GremlinUpsertMetrics } from '../../lib/metrics/series';
 import { serveMetrics, metricsSettings } from '../shared/metrics';
+import { ensureSchemaForFlows } from './ensure-schema';
 
 const positive = (v: unknown, fallback: number) => (Number(v) > 0 ? Number(v) : fallback);
 
@@ -33,6 +34,20 @@ export = function (RED: NodeAPI) {
       maxConcurrentBatches: positive(def.concurrency, 2),
       maxRetries: Number(def.retries) >= 0 && def.retries !== '' ? Number(def.retries) : 10,
     });
+
+    // Opt-in: the schema and indexes the flows' graph map specs need, applied on deploy (lib/graph-schema).
+    if (def.ensureSchema === true) {
+      node.status({ fill: 'blue', shape: 'ring', text: 'ensuring schema…' });
+      ensureSchemaForFlows(RED, connection, server).then((r) => {
+        if (r.conflicts.length) {
+          node.warn(`gremlin upsert: schema conflicts (left as they are): ${r.conflicts.join('; ')}`);
+          node.status({ fill: 'red', shape: 'ring', text: `schema: ${r.conflicts.length} conflict(s): ${r.conflicts[0]}`.slice(0, 80) });
+        } else node.status({ fill: 'green', shape: 'dot', text: `schema: ${r.summary}` });
+      }, (err: Error) => {
+        node.warn(`gremlin upsert: could not ensure the schema: ${err.message}`);
+        node.status({ fill: 'red', shape: 'ring', text: `schema: ${err.message}`.slice(0, 80) });
+      });
+    }
 
     const metrics = new GremlinUpsertMetrics(node, metricsSettings(RED).enabled);
     writer.on('batch', (r: BatchReport) => metrics.batch(r.events, r.failed, r.ms));

@@ -2,6 +2,7 @@
 import type { NodeAPI, Node, NodeDef } from '../shared/red';
 import type { KafkaBrokerNode } from '../shared/contracts';
 import { BrokerClient } from '../../lib/kafka/broker-client';
+import { withoutRepeats } from '../../lib/kafka/kafkajs-log';
 
 export = function (RED: NodeAPI) {
   function KafkaBroker(this: Node<any>, def: NodeDef) {
@@ -16,9 +17,10 @@ export = function (RED: NodeAPI) {
       caFile: def.caFile as string | undefined,
       rejectUnauthorized: !(def.rejectUnauthorized === false || def.rejectUnauthorized === 'false'),
       sasl: (def.sasl as string) || 'none',
-    }, node.credentials || {}, (level, text) => {
-      if (level === 'error') node.error(text); else if (level === 'warn') node.warn(text); else node.debug(text);
-    });
+    }, node.credentials || {}, withoutRepeats((level, text) => {
+      // kafkajs' own errors are warnings here: the kafka in/out node that failed reports the error, with its context.
+      if (level === 'error' || level === 'warn') node.warn(text); else if (level === 'info') node.log(text); else node.debug(text);
+    }));
     node.on('close', (_removed: boolean, done: () => void) => {
       node.client.close().then(done, done);
     });

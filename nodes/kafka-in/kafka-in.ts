@@ -15,26 +15,30 @@ import { LagReader } from '../../lib/kafka/lag-reader';
 import { KafkaInMetrics } from '../../lib/metrics/series';
 import { serveMetrics, metricsSettings } from '../shared/metrics';
 
-/** The node status for a runner status, with the consumer lag when it is known and not 0. */
-function statusOf(s: RunnerStatus, lag: number): NodeStatus {
-  const st = baseStatus(s);
-  if (lag > 0 && (s.state === 'consuming' || s.state === 'paused')) st.text += `, lag ${lag}`;
+type Translate = (key: string, subs?: Record<string, unknown>) => string;
+
+/** The node status for a runner status, with the consumer lag when it is known and not 0 (texts from the locale). */
+function statusOf(t: Translate, s: RunnerStatus, lag: number): NodeStatus {
+  const st = baseStatus(t, s);
+  if (lag > 0 && (s.state === 'consuming' || s.state === 'paused')) st.text += t('ceh-kafka-in.status.lag', { lag });
   return st;
 }
 
-function baseStatus(s: RunnerStatus): NodeStatus & { text: string } {
+function baseStatus(t: Translate, s: RunnerStatus): NodeStatus & { text: string } {
   switch (s.state) {
     case 'error': return { fill: 'red', shape: 'ring', text: s.error.slice(0, 80) };
-    case 'connecting': return { fill: 'grey', shape: 'ring', text: 'connecting' };
-    case 'silent': return { fill: 'yellow', shape: 'ring', text: `no answer from the broker for ${s.seconds} s, ${s.inFlight} in flight` };
-    case 'stopped': return { fill: 'red', shape: 'dot', text: `stopped ${s.partitions.join(' ')} after an error, ${s.inFlight} in flight` };
-    case 'paused': return { fill: 'yellow', shape: 'dot', text: `paused, ${s.inFlight} in flight` };
-    case 'consuming': return { fill: 'green', shape: 'dot', text: `consuming ${s.rate} msg/s, ${s.inFlight} in flight` };
+    case 'connecting': return { fill: 'grey', shape: 'ring', text: t('node-red:common.status.connecting') };
+    case 'waiting': return { fill: 'yellow', shape: 'ring', text: t('ceh-kafka-in.status.waiting', { topics: s.topics.join(', ') }) };
+    case 'silent': return { fill: 'yellow', shape: 'ring', text: t('ceh-kafka-in.status.silent', { seconds: s.seconds, inFlight: s.inFlight }) };
+    case 'stopped': return { fill: 'red', shape: 'dot', text: t('ceh-kafka-in.status.stopped', { partitions: s.partitions.join(' '), inFlight: s.inFlight }) };
+    case 'paused': return { fill: 'yellow', shape: 'dot', text: t('ceh-kafka-in.status.paused', { inFlight: s.inFlight }) };
+    case 'consuming': return { fill: 'green', shape: 'dot', text: t('ceh-kafka-in.status.consuming', { rate: s.rate, inFlight: s.inFlight }) };
   }
 }
 
 export = function (RED: NodeAPI) {
   serveMetrics(RED);
+  const t: Translate = (key, subs) => RED._(key, subs);
   function KafkaIn(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -47,8 +51,8 @@ export = function (RED: NodeAPI) {
     let topics: string[] | RegExp[];
     let maxInFlight: number;
     try {
-      if (!broker) throw new Error('no kafka broker configured');
-      if (!def.groupId) throw new Error('no consumer group id configured');
+      if (!broker) throw new Error(t('ceh-kafka-in.errors.noBroker'));
+      if (!def.groupId) throw new Error(t('ceh-kafka-in.errors.noGroup'));
       topics = parseTopics(String(def.topics || ''), String(def.topicsType || 'list'));
       maxInFlight = checkMaxInFlight(def.maxInFlight === undefined || def.maxInFlight === '' ? 1000 : Number(def.maxInFlight));
       broker.client.acquire(node.id);
@@ -90,9 +94,12 @@ export = function (RED: NodeAPI) {
       decoding,
       maxInFlight,
     }, () => broker.client.acquire(node.id).consumer(consumerConfig(String(def.groupId))), sink, {
-      status: (s) => { lastStatus = s; node.status(statusOf(s, lagReader?.totalLag ?? 0)); },
+      status: (s) => { lastStatus = s; node.status(statusOf(t, s, lagReader?.totalLag ?? 0)); },
       problem: (p: RunnerProblem) => {
-        if (p.kind === 'partition-stopped') {
+        if (p.kind === 'waiting-for-topic') {
+          // Info, once: a topic that does not exist yet is a normal first start, not an error.
+          node.log(`kafka in: ${t('ceh-kafka-in.log.waiting', { topics: p.topics.join(', ') })}`);
+        } else if (p.kind === 'partition-stopped') {
           node.error(`kafka in: partition ${p.topic}/${p.partition} stopped at offset ${p.offset} because a node reported: ${p.error.message}`);
         } else {
           // With a msg, so Catch nodes get it.
@@ -114,7 +121,7 @@ export = function (RED: NodeAPI) {
         intervalMs: metricsConfig.lagIntervalMs,
         onLag: (lags) => {
           metrics.lag(lags);
-          if (lastStatus) node.status(statusOf(lastStatus, reader.totalLag));
+          if (lastStatus) node.status(statusOf(t, lastStatus, reader.totalLag));
         },
         onError: (e) => node.debug(`kafka in: reading the consumer lag failed: ${e.message}`),
       });

@@ -69,6 +69,8 @@ export interface NodeAPI {
     createNode(node: Node<any>, def: NodeDef): void;
     registerType(type: string, ctor: (this: Node<any>, def: NodeDef) => void, opts?: { credentials?: Record<string, { type: 'text' | 'password' }>; settings?: Record<string, unknown> }): void;
     getNode(id: string): Node<any> | null;
+    /** Every node of the deployed flows, as configured (type, id, name and its own properties). */
+    eachNode(cb: (n: { type: string; id: string; [key: string]: any }) => void): void;
   };
   util: {
     evaluateNodeProperty(value: unknown, type: string, node: Node<any>, msg: NodeMessage, callback?: (err: Error | null, result: unknown) => void): unknown;

@@ -2,7 +2,7 @@
  * A real Node-RED runtime embedded in the test process, with this package's built nodes loaded. Use it for anything
  * the node-red-node-test-helper cannot show — above all message hooks (RED.hooks), which the helper's RED lacks.
  *
- *   const rt = await startNodeRed({ globals: { probe } });   // temp userDir; dist/nodes loaded via nodesDir
+ *   const rt = await startNodeRed({ globals: { probe } });   // temp userDir with this pack installed (linked)
  *   await rt.deploy([{ id: 'a', type: 'ceh-kafka-in', ..., credentials: { password: 'x' } }, ...]);
  *   rt.getNode('a')                                         // the live node instance
  *   rt.inject('out1', { payload: 1 })                       // hand a msg to a node's input
@@ -28,7 +28,11 @@ export interface RuntimeOptions {
   settings?: Record<string, unknown>;
   /** Console log level of the runtime (default 'warn'; set CEH_NODE_RED_LOG=debug to see more). */
   logLevel?: string;
-  /** Folders to load nodes from (default: this package's dist/nodes). */
+  /**
+   * Folders to load nodes from instead of installing the pack. Default: the pack is linked into userDir/node_modules
+   * and loaded as the module it is — only then does Node-RED load its locales (nodes from a nodesDir count as core
+   * nodes, whose RED._ texts come from Node-RED's own catalog).
+   */
   nodesDirs?: string[];
 }
 
@@ -54,6 +58,12 @@ export async function startNodeRed(opts: RuntimeOptions = {}): Promise<NodeRedRu
   running = true;
   const RED = requireFromNodeRed('node-red');
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-node-red-'));
+  if (!opts.nodesDirs) {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    fs.mkdirSync(path.join(userDir, 'node_modules'));
+    fs.symlinkSync(ROOT, path.join(userDir, 'node_modules', pkg.name), 'dir');
+    fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'ceh-test-home', private: true, dependencies: { [pkg.name]: '*' } }));
+  }
   const server = http.createServer();
   const settings: Record<string, unknown> = {
     userDir,
@@ -62,7 +72,7 @@ export async function startNodeRed(opts: RuntimeOptions = {}): Promise<NodeRedRu
     httpAdminRoot: false,
     httpNodeRoot: false,
     disableEditor: true,
-    nodesDir: opts.nodesDirs || [path.join(ROOT, 'dist', 'nodes')],
+    nodesDir: opts.nodesDirs || [],
     functionGlobalContext: opts.globals || {},
     logging: { console: { level: process.env.CEH_NODE_RED_LOG || opts.logLevel || 'warn', metrics: false, audit: false } },
     editorTheme: { tours: false },
