@@ -17,7 +17,7 @@ import { GremlinConnection } from '../../lib/gremlin/connection';
 import { produceDemo, ensureTopics } from '../../lib/demo/produce';
 import { TOPICS } from '../../lib/demo/generator';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { chromium } = require('playwright-core');
 
 const CHROMIUM = '/usr/bin/chromium';
