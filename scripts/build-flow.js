@@ -68,8 +68,8 @@ function customerFlow(opts = {}) {
     topicPrefix: '', groupPrefix: 'customer-360', traversalSource: 'g', brokers: '127.0.0.1:9092',
     gremlinUrl: GRAPH_URLS[graph], mode: 'batch', maxInFlight: 1000, batchSize: 500, lingerMs: 50,
     httpPath: '/customer/:id/360',
-    // JanusGraph (BerkeleyJE, SERIALIZABLE): two batches in flight wait on each other's range locks (measured: lock
-    // timeouts, a stalled e2e run); one batch at a time writes without conflicts. TinkerGraph takes two.
+    // JanusGraph on BerkeleyJE keeps a unique index unique only for one writer at a time (see
+    // stack/janusgraph/janusgraph-berkeleyje.properties): one batch in flight. TinkerGraph takes two.
     concurrency: graph === 'janusgraph' ? 1 : 2,
     ...opts,
   };
