@@ -136,7 +136,3 @@ export function describeEvent(ref: EventRef | undefined, fallbackIndex?: number)
   const i = ref?.index ?? fallbackIndex;
   return i !== undefined ? `event #${i}` : 'event';
 }
-
-export function emptyChangeSet(source?: EventRef): ChangeSet {
-  return source ? { vertices: [], edges: [], deletes: [], source } : { vertices: [], edges: [], deletes: [] };
-}

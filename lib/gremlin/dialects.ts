@@ -11,7 +11,7 @@
  *   legacy sends it as bytecode; cosmos renders the same traversal to a script whose only binding is `rows`.
  *   Rows whose edge was not written (endpoint missing) are simply absent from the result.
  */
-import { IDENTIFIER, VertexRef, PropertyValue, NumericType, MergeRule } from '../change-set';
+import { VertexRef, PropertyValue, NumericType, MergeRule } from '../change-set';
 import { gremlin, Dialect } from './connection';
 import { WritePlan, PlannedVertex, PlannedEdge } from './plan';
 import { typed } from './wire';
@@ -373,4 +373,3 @@ export function buildRequests(plan: WritePlan, o: DialectOptions): PhaseRequests
   return out;
 }
 
-export { IDENTIFIER };

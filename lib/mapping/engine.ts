@@ -16,6 +16,7 @@ import { describeEvent, vertexId, edgeId, type ChangeSet, type EdgeUpsert, type 
 import { coerceProperty, coerceScalar, CoercionError } from './coerce';
 import type { CompiledEdge, CompiledLabel, CompiledMapping, CompiledProperty, CompiledVertex } from './spec';
 import type { Scope } from './template';
+import { isObject } from '../object';
 
 /** Why one event could not be mapped. `definition` and `field` are absent for envelope problems (CDC op...). */
 export class MappingError extends Error {
@@ -251,9 +252,6 @@ function mapUpserts(m: CompiledMapping, scope: Scope, run: Run): void {
   }
 }
 
-function isObject(v: unknown): v is Record<string, any> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** The edges of the given definitions in a CDC before image (best effort: an unmappable before image yields none). */
 function beforeEdges(m: CompiledMapping, edges: CompiledEdge[], scope: Scope, source: EventRef | undefined): EdgeUpsert[] {

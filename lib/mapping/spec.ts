@@ -10,6 +10,7 @@ import { isIdentifier, type Cardinality } from '../change-set';
 import { compileTemplate, constantTemplate, TemplateError, type Compiled, type CompiledTemplate } from './template';
 import { DATE_FORMATS, VALUE_TYPES, compileDatePattern, type CoerceOptions, type DateFormat, type ValueType } from './coerce';
 import { compileTransform, TransformSpecError, type Transform, type TransformStep } from './transform';
+import { isObject, JsonObject } from '../object';
 
 /* ---------- The spec as written ---------- */
 
@@ -239,9 +240,6 @@ const KEY_TYPES = ['string', 'int', 'long'];
 const CARDINALITIES = ['single', 'list', 'set'];
 const EACH_PATH = /^[^\s{}]+$/;
 
-function isObject(v: unknown): v is Record<string, any> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** How a spec is compiled: the template compiler is replaceable so that bench/mapping.ts can compare two. */
 export interface CompileOptions {
@@ -258,7 +256,7 @@ class Checker {
   add(path: Array<string | number>, message: string): void {
     const [section, name, ...rest] = path;
     let definition: string | undefined;
-    let fieldPath: Array<string | number> = [];
+    let fieldPath: Array<string | number>;
     if (section === 'vertices' && name !== undefined) { definition = `vertices.${name}`; fieldPath = rest; }
     else if (section === 'edges' && typeof name === 'number') { definition = `edges[${name}]`; fieldPath = rest; }
     else fieldPath = path;
@@ -340,7 +338,7 @@ function asNumber(x: unknown): number {
   return NaN;
 }
 
-function compileTest(c: Checker, v: Record<string, any>, path: Array<string | number>, name: string, t: CompiledTemplate): ((s: import('./template').Scope) => boolean) | undefined {
+function compileTest(c: Checker, v: JsonObject, path: Array<string | number>, name: string, t: CompiledTemplate): ((s: import('./template').Scope) => boolean) | undefined {
   const arg = v[name];
   switch (name) {
     case 'equals': { const want = norm(arg); return (s) => norm(t.render(s)) === want; }
@@ -444,7 +442,7 @@ function compileProperties(c: Checker, v: unknown, path: Array<string | number>,
     const pp = [...path, name];
     if (!c.identifier(name, pp, 'property name')) continue;
     if (name === keyName) { c.add(pp, `property "${name}" is the key property: its value comes from the definition's value`); continue; }
-    const spec: Record<string, any> = isObject(p) ? p : { value: p };
+    const spec: JsonObject = isObject(p) ? p : { value: p };
     if (isObject(p)) c.unknownFields(p, PROPERTY_FIELDS, pp);
     const template = c.template(spec.value, isObject(p) ? [...pp, 'value'] : pp, 'value');
     const type = c.oneOf(spec.type, VALUE_TYPES, [...pp, 'type'], 'type');

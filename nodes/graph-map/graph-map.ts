@@ -4,7 +4,7 @@
  * the event, definition and field. Also serves the editor's live preview (same engine, admin endpoint).
  */
 import { errorSource, type NodeAPI, type Node, type NodeDef, type NodeMessage } from '../shared/red';
-import { checkSpec, mapEvents, eventRefs, formatIssue, SpecError, type CompiledMapping, type SpecIssue } from '../../lib/mapping';
+import { checkSpec, mapEvents, eventRefs, formatIssue, mappingSchema, SpecError, type CompiledMapping, type SpecIssue } from '../../lib/mapping';
 import { describeEvent, type EventRef } from '../../lib/change-set';
 import { addLineage, lineageProperties, eventTimeOf } from '../../lib/lineage';
 import { GraphMapMetrics } from '../../lib/metrics/series';
@@ -155,6 +155,11 @@ export = function (RED: NodeAPI) {
    * event, or with the last event the deployed node saw. Returns the spec issues (for editor markers) and, when the
    * spec is valid, the change sets and per-event errors.
    */
+  /* The mapping spec's JSON Schema, for the editor's completion (the same file the spec loader checks first). */
+  RED.httpAdmin.get('/ceh-graph-map/schema', RED.auth.needsPermission('ceh-graph-map.read'), (_req: any, res: any) => {
+    res.json(mappingSchema());
+  });
+
   RED.httpAdmin.post('/ceh-graph-map/preview', RED.auth.needsPermission('ceh-graph-map.write'), (req: any, res: any) => {
     const body = req.body ?? {};
     const spec = typeof body.spec === 'string' ? body.spec : '';

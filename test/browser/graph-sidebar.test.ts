@@ -17,7 +17,7 @@ import { GremlinConnection } from '../../lib/gremlin/connection';
 import { produceDemo, ensureTopics } from '../../lib/demo/produce';
 import { TOPICS } from '../../lib/demo/generator';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { chromium } = require('playwright-core');
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -36,6 +36,7 @@ test('the graph sidebar in Chromium: 360 search drawn, properties, expand, PNG, 
   let nr: CustomerFlowChild | undefined;
   let context: any;
   let page: any;
+  let step = 'start-up';
   try {
     await ensureTopics(ENDPOINTS.kafkaBrokers, 3, topicPrefix);
     nr = await startCustomerFlow({ topicPrefix, groupPrefix: run, traversalSource: 'gE2e' });
@@ -71,15 +72,17 @@ test('the graph sidebar in Chromium: 360 search drawn, properties, expand, PNG, 
       assert.equal(catalogs[ns]['graph-sidebar'].label.allowWrites, label);
     }
 
+    step = 'open the tab';
     // Open the tab the way a user does (its icon in the sidebar's tab bar) and widen the sidebar by its separator.
     await page.evaluate(() => (globalThis as any).RED.actions.invoke('ceh-graph:show-graph-tab'));
-    await page.locator('#ceh-graph-server option[value]:not([value=""])').first().waitFor({ state: 'attached', timeout: 15000 });
+    await page.locator('#ceh-graph-server option[value]:not([value=""])').first().waitFor({ state: 'attached', timeout: 30000 });
     const sep = await page.locator('#red-ui-sidebar-separator').boundingBox();
     await page.mouse.move(sep.x + sep.width / 2, sep.y + 200);
     await page.mouse.down();
     await page.mouse.move(sep.x - 420, sep.y + 200, { steps: 8 });
     await page.mouse.up();
 
+    step = '360 search';
     // Customer 360 search: the drawn vertices are the customer's depth-2 (outgoing) neighbourhood.
     await page.locator('#ceh-graph-customer').fill(customer);
     await page.locator('#ceh-graph-search').click();
@@ -100,6 +103,7 @@ test('the graph sidebar in Chromium: 360 search drawn, properties, expand, PNG, 
     console.log(`[graph sidebar] ${customer}: ${drawn.vertices} vertices, ${drawn.edges} edges drawn in ${Math.round(drawn.ms)} ms`);
     assert.equal(await page.evaluate(() => JSON.parse((globalThis as any).localStorage.getItem('ceh-graph-sidebar.history') || '[]')[0].bindings.customerId), customer, 'the query is in the history');
 
+    step = 'click and double-click';
     // Click: the customer's properties; double-click a product: its one-hop neighbours are added.
     // Where to click a vertex of a label: the one farthest from any other vertex, so the click cannot hit a neighbour.
     const screenPos = async (selector: string) => page.evaluate((sel: string) => {
@@ -123,7 +127,7 @@ test('the graph sidebar in Chromium: 360 search drawn, properties, expand, PNG, 
     const p = await screenPos('[label = "product"]');
     const before = drawn.vertices;
     await page.mouse.dblclick(p.x, p.y);
-    await page.waitForFunction(() => !!(globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state.lastExpand, null, { timeout: 15000 });
+    await page.waitForFunction(() => !!(globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state.lastExpand, null, { timeout: 30000 });
     const expanded = await page.evaluate(() => {
       const s = (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state;
       return { ...s.lastExpand, vertices: s.cy.nodes().length, ids: s.cy.nodes().map((n: any) => n.data('vid')) };
@@ -138,33 +142,37 @@ test('the graph sidebar in Chromium: 360 search drawn, properties, expand, PNG, 
     await page.screenshot({ path: shot });
     if (process.env.CEH_UPDATE_SCREENSHOT) fs.copyFileSync(shot, path.join(ROOT, 'docs', 'graph-sidebar.png'));
 
+    step = 'PNG export';
     // Export PNG: a real PNG file is downloaded.
-    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }), page.locator('#ceh-graph-png').click()]);
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }), page.locator('#ceh-graph-png').click()]);
     const png = fs.readFileSync(await download.path());
     assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
     assert.ok(png.length > 5000, `PNG of ${png.length} bytes`);
 
+    step = 'ready query with Ctrl+Enter';
     // A ready query with scalar results, run with Ctrl+Enter: nothing to draw, so the table shows.
     await page.locator('#ceh-graph-ready').selectOption('topProducts');
     await page.locator('#ceh-graph-query').click();
     await page.keyboard.press('Control+Enter');
-    await page.waitForFunction(() => (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state.view === 'table', null, { timeout: 15000 });
+    await page.waitForFunction(() => (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state.view === 'table', null, { timeout: 30000 });
     await page.locator('#ceh-graph-table th', { hasText: 'orderLines' }).waitFor({ timeout: 5000 });
     assert.ok(await page.locator('#ceh-graph-view-graph').isDisabled(), 'no graph view for scalars');
 
+    step = 'cap notice and server error';
     // The cap: a visible notice when the result was cut.
     await page.locator('#ceh-graph-cap').fill('5');
     await page.evaluate(() => (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state.editor.setValue('g.V()', -1));
     await page.locator('#ceh-graph-run').click();
-    await page.locator('#ceh-graph-truncated').waitFor({ state: 'visible', timeout: 15000 });
+    await page.locator('#ceh-graph-truncated').waitFor({ state: 'visible', timeout: 30000 });
     assert.match(await page.locator('#ceh-graph-truncated').textContent(), /more than 5/);
     // A server error keeps the console usable.
     await page.locator('#ceh-graph-cap').fill('');
     await page.evaluate(() => (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state.editor.setValue("g.addV('x')", -1));
     await page.locator('#ceh-graph-run').click();
-    await page.locator('#ceh-graph-status.ceh-graph-error', { hasText: 'read only' }).waitFor({ timeout: 15000 });
+    await page.locator('#ceh-graph-status.ceh-graph-error', { hasText: 'read only' }).waitFor({ timeout: 30000 });
     assert.equal(await page.locator('#ceh-graph-run').isDisabled(), false);
 
+    step = 'graph map preview drawing';
     // The graph map preview draws the sample's change set: the tweet's author, the tweet and one term per hashtag.
     const tweetsMap = nr.flow.find((n) => n.type === 'ceh-graph-map' && n.name === 'map tweets')!;
     await page.evaluate((id: string) => { const RED = (globalThis as any).RED; RED.editor.edit(RED.nodes.node(id)); }, tweetsMap.id);
@@ -174,7 +182,7 @@ test('the graph sidebar in Chromium: 360 search drawn, properties, expand, PNG, 
     await page.waitForFunction((id: string) => {
       const d = (globalThis as any).RED.nodes.node(id).drawing;
       return d && d.nodes().length > 0;
-    }, tweetsMap.id, { timeout: 15000 });
+    }, tweetsMap.id, { timeout: 30000 });
     const previewDrawn = await page.evaluate((id: string) => {
       const d = (globalThis as any).RED.nodes.node(id).drawing;
       return { vertices: d.nodes().length, edges: d.edges().length, terms: d.nodes('[label = "term"]').map((n: any) => n.data('name')).sort() };
@@ -186,6 +194,7 @@ test('the graph sidebar in Chromium: 360 search drawn, properties, expand, PNG, 
     await page.locator('#node-ceh-graph-map-drawing').screenshot({ path: path.join(ARTIFACTS, 'graph-map-drawing.png') });
     await page.locator('#node-dialog-cancel').click();
 
+    step = '2,000 elements';
     // Drawing a 2,000-element result (800 vertices, 1,200 edges) in this browser: the figure is printed.
     const big = await page.evaluate(async () => {
       const plugin = (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar');
@@ -206,6 +215,7 @@ test('the graph sidebar in Chromium: 360 search drawn, properties, expand, PNG, 
     assert.deepEqual(pageErrors, [], 'no script errors in the editor');
   } catch (e) {
     if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'graph-sidebar-failure.png') }).catch(() => undefined);
+    process.stdout.write(`[graph sidebar] failed at step: ${step}\n`);
     if (nr) process.stdout.write(`[graph sidebar] Node-RED log:\n${nr.log.join('').slice(-3000)}\n`);
     throw e;
   } finally {

@@ -73,3 +73,12 @@ test('graph map preview: works for a user with write permission', async () => {
   const body = await res.json() as { changeSets: Array<{ edges: Array<{ label: string }> }> };
   assert.deepEqual(body.changeSets[0].edges.map((e) => e.label), ['viewed', 'clicked']);
 });
+
+test('graph map schema (editor completion): 401 without a token, the mapping spec schema for a reader', async () => {
+  assert.equal((await fetch(`${base}/ceh-graph-map/schema`)).status, 401);
+  const res = await fetch(`${base}/ceh-graph-map/schema`, { headers: { authorization: 'Bearer reader-token' } });
+  assert.equal(res.status, 200);
+  const schema = await res.json() as { title: string; $defs: Record<string, unknown> };
+  assert.equal(schema.title, 'MappingSpec');
+  assert.deepEqual(schema, JSON.parse(fs.readFileSync(path.join(ROOT, 'schema', 'mapping-spec.schema.json'), 'utf8')));
+});

@@ -6,13 +6,14 @@
 import { test, describe, before, after, afterEach } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'path';
-import { ROOT, ENDPOINTS, uniqueLabel } from '../support/project';
+import { ROOT, ENDPOINTS, uniqueLabel, NODE_RED_MAIN } from '../support/project';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const helper = require('node-red-node-test-helper');
-helper.init(require.resolve('node-red'));
+helper.init(NODE_RED_MAIN);
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the compiled nodes, as Node-RED loads them
 const nodeFile = (n: string) => require(path.join(ROOT, 'dist', 'nodes', n, `${n}.js`));
 const NODES = [nodeFile('graph-map'), nodeFile('gremlin-server'), nodeFile('gremlin-upsert')];
 const admin = new GremlinConnection({ url: ENDPOINTS.gremlinUrl });

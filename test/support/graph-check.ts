@@ -143,7 +143,7 @@ export function expectedGraph(records: DemoRecord[]): ExpectedGraph {
       const cs = mapEvent(specs[r.topic], r.value, { topic: r.topic, partition: 0, offset: '0' });
       if (cs) apply(cs);
     } catch (e) {
-      if (e instanceof MappingError) throw new Error(`a good demo event failed to map: ${e.message}`);
+      if (e instanceof MappingError) throw new Error(`a good demo event failed to map: ${e.message}`, { cause: e });
       throw e;
     }
   }

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ROOT } from '../support/project';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { customerFlow, SOURCES } = require(path.join(ROOT, 'scripts', 'build-flow.js'));
 
 test('the committed flow equals the generated one (run `node scripts/build-flow.js` after changing a mapping)', () => {

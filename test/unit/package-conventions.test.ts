@@ -27,7 +27,7 @@ test('P01/P03/P04/P05: license, repository, bugs, name and keyword', () => {
 test('P06/P07: declared Node-RED and Node.js ranges match the two runtimes CI tests on', () => {
   // Node-RED 4.1 (devDependency, Node 20) and Node-RED 5.0 (scripts/node-red-5, Node 24): both majors are declared.
   assert.equal(pkg['node-red'].version, '^4.1.0 || ^5.0.0');
-  const tested = require(path.join(ROOT, 'node_modules', 'node-red', 'package.json')).version as string;
+  const tested = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'node-red', 'package.json'), 'utf8')).version as string;
   assert.match(tested, /^4\.1\./, 'the devDependency is Node-RED 4.1.x');
   const second = JSON.parse(fs.readFileSync(path.join(ROOT, 'scripts', 'node-red-5', 'package.json'), 'utf8')).dependencies;
   assert.match(second['node-red'], /^~5\.0\./, 'the second runtime is Node-RED 5.0.x');
@@ -41,7 +41,7 @@ test('D01: at most six runtime dependencies, each with a range that includes the
   const deps = Object.keys(pkg.dependencies);
   assert.ok(deps.length <= 6, `runtime dependencies: ${deps.join(', ')}`);
   for (const d of deps) {
-    const installed = require(path.join(ROOT, 'node_modules', d, 'package.json')).version as string;
+    const installed = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', d, 'package.json'), 'utf8')).version as string;
     const range = pkg.dependencies[d] as string;
     assert.match(range, /^\^\d+\.\d+\.\d+$/, `${d}: caret range`);
     const [maj] = range.slice(1).split('.');
