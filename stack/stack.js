@@ -4,7 +4,11 @@
  * The project's real local stack, assembled from Maven Central jars with Maven and run with `java -cp 'lib/*' <main>`.
  * No Docker, no tarballs. One module per server (stack/<name>/<name>.js beside its pom), shared helpers in stack/lib/.
  *
- *   node stack/stack.js up|down|status [--fresh]
+ *   node stack/stack.js up|down|status [--fresh] [--profile cluster]
+ *
+ * Profiles: the default one (Kafka, the Gremlin Servers, JanusGraph on BerkeleyJE, PostgreSQL, Kafka Connect) is what
+ * `npm start` and CI use. `--profile cluster` adds, opt-in, the scale-out tier: Apache Cassandra 5.0, two JanusGraph
+ * Servers on CQL sharing one keyspace and the 6-partition `cluster.*` demo topics (README "Scaling out").
  *
  * Everything it writes (jars, data, logs, pid files, TLS material) lives in stack/.run/ or $CEH_STACK_DIR (git-ignored).
  * `up` is idempotent: a running stack of ours is reused; a port held by anything else is an error.
@@ -20,6 +24,9 @@ const gremlin = require('./gremlin/gremlin');
 const janusgraph = require('./janusgraph/janusgraph');
 const postgres = require('./postgres/postgres');
 const connect = require('./connect/connect');
+const cassandra = require('./cassandra/cassandra');
+const janusgraphCluster = require('./janusgraph-cluster/janusgraph-cluster');
+const clusterTopics = require('./kafka/cluster-topics');
 
 const SERVICES = [
   kafka,
@@ -29,8 +36,17 @@ const SERVICES = [
   connect, // Kafka Connect + Debezium: needs kafka and postgres
 ];
 
+/** Started after SERVICES by `up --profile cluster` only; `down` stops them too when they run. */
+const PROFILES = { cluster: [cassandra, janusgraphCluster, clusterTopics] };
+
 /** Fixed endpoints of the local stack; tests and flows import these instead of repeating them. */
-const ENDPOINTS = Object.assign({}, tls.endpoints, ...SERVICES.map((s) => s.endpoints));
+const ENDPOINTS = Object.assign({}, tls.endpoints, ...SERVICES.map((s) => s.endpoints), ...PROFILES.cluster.map((s) => s.endpoints));
+
+function profileServices(profile) {
+  if (!profile) return SERVICES;
+  if (!PROFILES[profile]) throw new StackError(`unknown profile "${profile}" (known: ${Object.keys(PROFILES).join(', ')})`);
+  return [...SERVICES, ...PROFILES[profile]];
+}
 
 /**
  * One `up` or `down` at a time on a stack folder: several checkouts share one stack (CEH_STACK_DIR), and two ups that
@@ -54,29 +70,33 @@ async function withStackLock(fn) {
   try { return await fn(); } finally { fs.rmSync(lock, { force: true }); }
 }
 
-async function up() {
-  return withStackLock(upUnlocked);
+async function up({ profile } = {}) {
+  const services = profileServices(profile);
+  return withStackLock(() => upUnlocked(services, profile));
 }
 
-async function upUnlocked() {
+async function upUnlocked(services, profile) {
   const t0 = Date.now();
   checkJava();
   fs.mkdirSync(RUN, { recursive: true });
-  for (const service of SERVICES) await service.up();
-  log(`stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s; logs in ${LOGS}`);
+  for (const service of services) await service.up();
+  log(`stack${profile ? ` (profile ${profile})` : ''} up in ${((Date.now() - t0) / 1000).toFixed(1)} s; logs in ${LOGS}`);
 }
 
 async function down({ fresh } = {}) {
   return withStackLock(async () => {
-    for (const service of [...SERVICES].reverse()) await service.down({ fresh });
+    for (const service of [...SERVICES, ...PROFILES.cluster].reverse()) await service.down({ fresh });
   });
 }
 
-async function status() {
+/** One row per server; the cluster profile's rows when asked for (--profile cluster) or when one of them runs. */
+async function status({ profile } = {}) {
   const rows = [];
-  for (const { name, port } of SERVICES.flatMap((s) => s.processes)) {
+  const clusterRunning = PROFILES.cluster.flatMap((s) => s.processes).some(({ name }) => ourPid(name));
+  const services = profileServices(profile || (clusterRunning ? 'cluster' : undefined));
+  for (const { name, port } of services.flatMap((s) => s.processes)) {
     const pid = ourPid(name);
-    rows.push(`${name.padEnd(15)} ${pid ? `running (pid ${pid})` : 'stopped'}${await portOpen(port) ? `, port ${port} open` : ''}`);
+    rows.push(`${name.padEnd(17)} ${pid ? `running (pid ${pid})` : 'stopped'}${await portOpen(port) ? `, port ${port} open` : ''}`);
   }
   log(`state in ${RUN}\n${rows.join('\n')}\nlogs: ${LOGS}`);
   return rows;
@@ -96,14 +116,18 @@ module.exports = {
   RUN,
   LOGS,
   SERVICES,
+  PROFILES,
+  janusgraphCluster,
 };
 
 if (require.main === module) {
   const cmd = process.argv[2];
   const fresh = process.argv.includes('--fresh');
-  const actions = { up, down: () => down({ fresh }), status };
+  const p = process.argv.indexOf('--profile');
+  const profile = p > 0 ? process.argv[p + 1] : undefined;
+  const actions = { up: () => up({ profile }), down: () => down({ fresh }), status: () => status({ profile }) };
   if (!actions[cmd]) {
-    process.stderr.write('usage: node stack/stack.js up|down [--fresh]|status\n');
+    process.stderr.write('usage: node stack/stack.js up [--profile cluster]|down [--fresh]|status [--profile cluster]\n');
     process.exit(2);
   }
   actions[cmd]().then(() => process.exit(0), (e) => {

@@ -30,7 +30,7 @@ export interface TopicPartitions {
 
 /** What the runner needs of a kafkajs consumer; a kafkajs Consumer is one, a unit test's fake is another. */
 export interface RunnerConsumer {
-  readonly events: { readonly FETCH: string; readonly HEARTBEAT: string; readonly GROUP_JOIN: string; readonly CRASH: string };
+  readonly events: { readonly FETCH: string; readonly HEARTBEAT: string; readonly GROUP_JOIN: string; readonly CRASH: string; readonly REBALANCING?: string };
   on(event: string, listener: (event: { payload: unknown }) => void): unknown;
   connect(): Promise<void>;
   subscribe(subscription: { topics: Array<string | RegExp>; fromBeginning?: boolean }): Promise<void>;
@@ -47,14 +47,34 @@ export interface RunnerConsumer {
   disconnect(): Promise<void>;
 }
 
+/**
+ * Group membership timings. The session timeout is how long the broker waits for a member that stopped heartbeating
+ * (a killed process) before its partitions move: the pause after a crash. Too short and a member starved of CPU
+ * misses heartbeats and triggers false rebalances. 10 s / 1 s: a kill -9 → resumed pause of about the session
+ * timeout plus one rebalance (README "Scaling out" has the figures measured on the loaded 2-core machine), while
+ * heartbeats every second leave ten chances per session. The broker accepts 6 s .. 300 s by default
+ * (group.min/max.session.timeout.ms). A clean stop leaves the group at once whatever these are.
+ */
+export const DEFAULT_GROUP_TIMINGS = { sessionTimeoutMs: 10000, heartbeatMs: 1000 };
+
+/** Validates session timeout and heartbeat (clear errors for the node's status). */
+export function checkGroupTimings(sessionTimeoutMs: number, heartbeatMs: number): { sessionTimeoutMs: number; heartbeatMs: number } {
+  if (!Number.isInteger(sessionTimeoutMs) || sessionTimeoutMs < 1000) throw new Error(`session timeout must be a whole number of ms >= 1000, got ${sessionTimeoutMs}`);
+  if (!Number.isInteger(heartbeatMs) || heartbeatMs < 100) throw new Error(`heartbeat interval must be a whole number of ms >= 100, got ${heartbeatMs}`);
+  if (heartbeatMs * 3 > sessionTimeoutMs) throw new Error(`heartbeat interval (${heartbeatMs} ms) must be at most a third of the session timeout (${sessionTimeoutMs} ms)`);
+  return { sessionTimeoutMs, heartbeatMs };
+}
+
 /** kafkajs consumer settings the runner relies on (pass them to kafka.consumer()). */
-export function consumerConfig(groupId: string) {
+export function consumerConfig(groupId: string, timings: { sessionTimeoutMs: number; heartbeatMs: number } = DEFAULT_GROUP_TIMINGS) {
   return {
     groupId,
     allowAutoTopicCreation: false,
     retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10000 },
-    sessionTimeout: 30000,
-    heartbeatInterval: 3000,
+    sessionTimeout: timings.sessionTimeoutMs,
+    // kafkajs' default rebalance timeout is 60 s; a rejoin waits at most this long for the slowest member.
+    rebalanceTimeout: Math.max(timings.sessionTimeoutMs, 30000),
+    heartbeatInterval: timings.heartbeatMs,
     // Short fetch wait: kafkajs sleeps this long when every partition is paused, so a resume takes effect quickly.
     maxWaitTimeInMs: 100,
   };
@@ -75,11 +95,23 @@ export interface DeliverySink {
 export type RunnerStatus =
   | { state: 'connecting' }
   | { state: 'waiting'; topics: string[] }
+  | { state: 'rejoining'; groupId: string }
   | { state: 'error'; error: string }
   | { state: 'silent'; seconds: number; inFlight: number }
   | { state: 'stopped'; partitions: string[]; inFlight: number }
   | { state: 'paused'; inFlight: number }
-  | { state: 'consuming'; rate: number; inFlight: number };
+  | { state: 'consuming'; rate: number; inFlight: number; assignment: Record<string, number[]> };
+
+/**
+ * This member's partitions, short enough for a status line: "p0,3" when every topic has the same ones (a group
+ * over topics with equal partition counts), else "topic:p0,3 ..." per topic.
+ */
+export function describeAssignment(assignment: Record<string, number[]>): string {
+  const lists = Object.entries(assignment).filter(([, ps]) => ps.length).map(([t, ps]) => [t, [...ps].sort((a, b) => a - b).join(',')] as const);
+  if (lists.length === 0) return 'no partitions';
+  if (lists.every(([, l]) => l === lists[0][1])) return `p${lists[0][1]}`;
+  return lists.map(([t, l]) => `${t}:p${l}`).join(' ');
+}
 
 /** Something the user should hear about once (the adapter reports it as a node error). */
 export type RunnerProblem =
@@ -104,6 +136,8 @@ export interface RunnerSettings {
   stopOnError: boolean;
   decoding: { value: DecodeMode; key: DecodeMode };
   maxInFlight: number;
+  /** Named in the "rejoining group" status. */
+  groupId?: string;
 }
 
 export interface RunnerTimings {
@@ -167,7 +201,7 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
   private statusTimer: NodeJS.Timeout | null = null;
   private committing: Promise<void> = Promise.resolve();
   private roomWaiter: (() => void) | null = null;
-  private state: 'connecting' | 'waiting' | 'consuming' | 'error' = 'connecting';
+  private state: 'connecting' | 'waiting' | 'rejoining' | 'consuming' | 'error' = 'connecting';
   private errorText = '';
   private received = 0;
   private rateSince = Date.now();
@@ -243,11 +277,12 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
     if (this.state === 'error') return { state: 'error', error: this.errorText };
     if (this.state === 'connecting') return { state: 'connecting' };
     if (this.state === 'waiting') return { state: 'waiting', topics: this.topicNames() };
+    if (this.state === 'rejoining') return { state: 'rejoining', groupId: this.settings.groupId ?? '' };
     const silentFor = Date.now() - this.lastContact;
     if (silentFor > this.timings.silentMs) return { state: 'silent', seconds: Math.round(silentFor / 1000), inFlight };
     if (this.stoppedPartitions.size > 0) return { state: 'stopped', partitions: [...this.stoppedPartitions], inFlight };
     if (this.paused) return { state: 'paused', inFlight };
-    return { state: 'consuming', rate: this.rate, inFlight };
+    return { state: 'consuming', rate: this.rate, inFlight, assignment: this.assignment };
   }
 
   private showStatus(): void {
@@ -478,6 +513,14 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
     const contact = () => { this.lastContact = Date.now(); };
     c.on(c.events.FETCH, contact);
     c.on(c.events.HEARTBEAT, contact);
+    // The group rebalances (a member joined, left or timed out): no records flow until the next join.
+    if (c.events.REBALANCING) {
+      c.on(c.events.REBALANCING, () => {
+        if (this.consumer !== c || this.closing || this.state === 'waiting' || this.state === 'error') return;
+        this.state = 'rejoining';
+        this.showStatus();
+      });
+    }
     c.on(c.events.GROUP_JOIN, (e) => {
       if (this.consumer === c) this.onGroupJoin((e.payload as { memberAssignment: Record<string, number[]> }).memberAssignment);
     });

@@ -8,7 +8,7 @@ import * as crypto from 'crypto';
 import { errorSource, type NodeAPI, type Node, type NodeDef, type NodeStatus } from '../shared/red';
 import type { KafkaBrokerNode } from '../shared/contracts';
 import { isDecodeMode, DecodeMode } from '../../lib/kafka/codec';
-import { ConsumerRunner, consumerConfig, checkMaxInFlight, RunnerStatus, RunnerProblem, DeliverySink } from '../../lib/kafka/consumer-runner';
+import { ConsumerRunner, consumerConfig, checkMaxInFlight, checkGroupTimings, describeAssignment, DEFAULT_GROUP_TIMINGS, RunnerStatus, RunnerProblem, DeliverySink } from '../../lib/kafka/consumer-runner';
 import { joinTracker, leaveTracker } from './completion-hooks';
 import { configFlag } from '../shared/config';
 import { parseTopics } from '../../lib/kafka/client-config';
@@ -29,11 +29,12 @@ function baseStatus(t: Translate, s: RunnerStatus): NodeStatus & { text: string 
   switch (s.state) {
     case 'error': return { fill: 'red', shape: 'ring', text: s.error.slice(0, 80) };
     case 'connecting': return { fill: 'grey', shape: 'ring', text: t('node-red:common.status.connecting') };
+    case 'rejoining': return { fill: 'yellow', shape: 'ring', text: t('ceh-kafka-in.status.rejoining', { groupId: s.groupId }) };
     case 'waiting': return { fill: 'yellow', shape: 'ring', text: t('ceh-kafka-in.status.waiting', { topics: s.topics.join(', ') }) };
     case 'silent': return { fill: 'yellow', shape: 'ring', text: t('ceh-kafka-in.status.silent', { seconds: s.seconds, inFlight: s.inFlight }) };
     case 'stopped': return { fill: 'red', shape: 'dot', text: t('ceh-kafka-in.status.stopped', { partitions: s.partitions.join(' '), inFlight: s.inFlight }) };
     case 'paused': return { fill: 'yellow', shape: 'dot', text: t('ceh-kafka-in.status.paused', { inFlight: s.inFlight }) };
-    case 'consuming': return { fill: 'green', shape: 'dot', text: t('ceh-kafka-in.status.consuming', { rate: s.rate, inFlight: s.inFlight }) };
+    case 'consuming': return { fill: 'green', shape: 'dot', text: t('ceh-kafka-in.status.consuming', { rate: s.rate, inFlight: s.inFlight, partitions: describeAssignment(s.assignment) }) };
   }
 }
 
@@ -51,11 +52,14 @@ export = function (RED: NodeAPI) {
 
     let topics: string[] | RegExp[];
     let maxInFlight: number;
+    let groupTimings: { sessionTimeoutMs: number; heartbeatMs: number };
     try {
       if (!broker) throw new Error(t('ceh-kafka-in.errors.noBroker'));
       if (!def.groupId) throw new Error(t('ceh-kafka-in.errors.noGroup'));
       topics = parseTopics(String(def.topics || ''), String(def.topicsType || 'list'));
       maxInFlight = checkMaxInFlight(def.maxInFlight === undefined || def.maxInFlight === '' ? 1000 : Number(def.maxInFlight));
+      const ms = (v: unknown, dflt: number) => (v === undefined || v === '' ? dflt : Number(v));
+      groupTimings = checkGroupTimings(ms(def.sessionTimeout, DEFAULT_GROUP_TIMINGS.sessionTimeoutMs), ms(def.heartbeatInterval, DEFAULT_GROUP_TIMINGS.heartbeatMs));
       broker.client.acquire(node.id);
     } catch (e) {
       node.status({ fill: 'red', shape: 'ring', text: (e as Error).message });
@@ -94,7 +98,8 @@ export = function (RED: NodeAPI) {
       stopOnError: def.onError === 'stop',
       decoding,
       maxInFlight,
-    }, () => broker.client.acquire(node.id).consumer(consumerConfig(String(def.groupId))), sink, {
+      groupId: String(def.groupId),
+    }, () => broker.client.acquire(node.id).consumer(consumerConfig(String(def.groupId), groupTimings)), sink, {
       status: (s) => { lastStatus = s; node.status(statusOf(t, s, lagReader?.totalLag ?? 0)); },
       problem: (p: RunnerProblem) => {
         if (p.kind === 'waiting-for-topic') {

@@ -7,13 +7,13 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import {
   ConsumerRunner, RunnerConsumer, RunnerBatch, RunnerSettings, RunnerStatus, RunnerProblem, RunnerTimings, DeliverySink,
-  Outgoing, TopicPartitions,
+  Outgoing, TopicPartitions, describeAssignment, checkGroupTimings, consumerConfig, DEFAULT_GROUP_TIMINGS,
 } from '../../lib/kafka/consumer-runner';
 import type { TopicPartitionOffset } from '../../lib/kafka/offset-tracker';
 import { eventually, sleep } from '../support/project';
 
 class FakeConsumer implements RunnerConsumer {
-  readonly events = { FETCH: 'fetch', HEARTBEAT: 'heartbeat', GROUP_JOIN: 'join', CRASH: 'crash' };
+  readonly events = { FETCH: 'fetch', HEARTBEAT: 'heartbeat', GROUP_JOIN: 'join', CRASH: 'crash', REBALANCING: 'rebalancing' };
   private readonly listeners = new Map<string, Array<(e: { payload: any }) => void>>();
   readonly paused: TopicPartitions[][] = [];
   readonly resumed: TopicPartitions[][] = [];
@@ -47,6 +47,7 @@ class FakeConsumer implements RunnerConsumer {
   async disconnect(): Promise<void> { this.disconnected = true; }
 
   join(assignment: Record<string, number[]>): void { this.emit(this.events.GROUP_JOIN, { memberAssignment: assignment }); }
+  rebalancing(): void { this.emit(this.events.REBALANCING, { groupId: 'g', memberId: 'm' }); }
   crash(error: Error, restart: boolean): void { this.emit(this.events.CRASH, { error, restart }); }
 
   /** Hands these offsets of one partition to eachBatch as one fetched batch; returns the offsets the runner resolved. */
@@ -286,4 +287,35 @@ test('runner: rejects a bound that is not a whole number >= 1', () => {
     { status: () => undefined, problem: () => undefined, debug: () => undefined });
   assert.throws(() => make(0), /maxInFlight must be a whole number >= 1, got 0/);
   assert.throws(() => make(1.5), /got 1.5/);
+});
+
+test('runner: says "rejoining" with the group id while the group rebalances, consuming with its partitions after the join', async (t) => {
+  const { runner, consumer, statuses, state } = await started({ groupId: 'customer-360-orders' });
+  t.after(() => runner.close());
+  consumer.join({ t: [0, 1, 2] });
+  assert.equal(state(), 'consuming');
+  consumer.rebalancing();
+  assert.deepEqual(statuses[statuses.length - 1], { state: 'rejoining', groupId: 'customer-360-orders' });
+  consumer.join({ t: [3] });
+  const last = statuses[statuses.length - 1];
+  assert.equal(last.state, 'consuming');
+  assert.deepEqual(last.state === 'consuming' && last.assignment, { t: [3] }, 'the new assignment, not the old one');
+});
+
+test('describeAssignment: one partition list when the topics share it, per topic otherwise', () => {
+  assert.equal(describeAssignment({ a: [3, 0], b: [0, 3] }), 'p0,3');
+  assert.equal(describeAssignment({ a: [1], b: [2, 4] }), 'a:p1 b:p2,4');
+  assert.equal(describeAssignment({ a: [], b: [] }), 'no partitions');
+  assert.equal(describeAssignment({}), 'no partitions');
+});
+
+test('group timings: the default and a custom session timeout reach kafkajs; impossible values are refused by name', () => {
+  assert.equal(consumerConfig('g').sessionTimeout, DEFAULT_GROUP_TIMINGS.sessionTimeoutMs);
+  assert.equal(consumerConfig('g').heartbeatInterval, DEFAULT_GROUP_TIMINGS.heartbeatMs);
+  const c = consumerConfig('g', checkGroupTimings(45000, 5000));
+  assert.equal(c.sessionTimeout, 45000);
+  assert.equal(c.heartbeatInterval, 5000);
+  assert.throws(() => checkGroupTimings(500, 100), /session timeout .*>= 1000, got 500/);
+  assert.throws(() => checkGroupTimings(6000, 50), /heartbeat interval .*>= 100, got 50/);
+  assert.throws(() => checkGroupTimings(6000, 3000), /at most a third of the session timeout/);
 });
