@@ -7,10 +7,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as net from 'net';
 import type { ChildProcess } from 'child_process';
 import { Kafka, logLevel, Message } from 'kafkajs';
-import { ROOT, ENDPOINTS, sleep } from './project';
+import { ROOT, ENDPOINTS, sleep, freePort } from './project';
 import { DemoRecord, TOPICS } from '../../lib/demo/generator';
 import { toMessage } from '../../lib/demo/produce';
 import { GremlinConnection } from '../../lib/gremlin/connection';
@@ -24,14 +23,6 @@ const { customerFlow } = require(path.join(ROOT, 'scripts', 'build-flow.js'));
 const WebSocket = require('ws');
 
 export const SOURCE = 'gReliability';
-
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 export function kafka(brokers: string[] = ENDPOINTS.kafkaBrokers): Kafka {
   return new Kafka({ brokers, clientId: 'ceh-reliability', logLevel: logLevel.NOTHING, retry: { retries: 10 } });
