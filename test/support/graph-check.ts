@@ -13,7 +13,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ROOT } from './project';
-import { DemoRecord, TOPICS, MAPPING_OF } from '../../lib/demo/generator';
+import { DemoRecord, MAPPING_OF } from '../../lib/demo/generator';
 import { loadSpec, mapEvent, MappingError, CompiledMapping } from '../../lib/mapping';
 import { ChangeSet, PropertyValue, VertexRef, vertexId, edgeId } from '../../lib/change-set';
 import { GremlinConnection } from '../../lib/gremlin/connection';

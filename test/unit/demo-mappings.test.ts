@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ROOT } from '../support/project';
-import { generate, TOPICS, MAPPING_OF } from '../../lib/demo/generator';
+import { generate, MAPPING_OF } from '../../lib/demo/generator';
 import { loadSpec, mapEvent, MappingError } from '../../lib/mapping';
 import { ChangeSet, vertexId, edgeId } from '../../lib/change-set';
 
