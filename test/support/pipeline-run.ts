@@ -77,6 +77,8 @@ export interface DeadLetters {
   messages: number;
   /** Distinct source records (topic/partition/offset from the headers). */
   distinct: number;
+  /** Distinct source records per source topic (the demo topic, without the run's prefix). */
+  perTopic: Record<string, number>;
   /** Reasons seen (ceh-error header), first 80 chars, with counts. */
   reasons: Record<string, number>;
 }
@@ -90,7 +92,7 @@ export async function readDeadLetters(prefix: string, brokers: string[] = ENDPOI
   const ends = await admin.fetchTopicOffsets(topic);
   await admin.disconnect();
   const want = ends.reduce((s, p) => s + Number(p.high) - Number(p.low), 0);
-  const out: DeadLetters = { messages: 0, distinct: 0, reasons: {} };
+  const out: DeadLetters = { messages: 0, distinct: 0, perTopic: {}, reasons: {} };
   if (want === 0) return out;
   const seen = new Set<string>();
   const consumer = k.consumer({ groupId: `ceh-reliability-dl-${Date.now()}-${Math.random().toString(36).slice(2)}` });
@@ -103,7 +105,12 @@ export async function readDeadLetters(prefix: string, brokers: string[] = ENDPOI
         eachMessage: async ({ message }) => {
           const h = (n: string) => (message.headers?.[n] ? String(message.headers[n]) : '');
           out.messages++;
-          seen.add(`${h('ceh-source-topic')}/${h('ceh-source-partition')}@${h('ceh-source-offset')}`);
+          const source = `${h('ceh-source-topic')}/${h('ceh-source-partition')}@${h('ceh-source-offset')}`;
+          if (!seen.has(source)) {
+            seen.add(source);
+            const topic = h('ceh-source-topic').startsWith(prefix) ? h('ceh-source-topic').slice(prefix.length) : h('ceh-source-topic');
+            out.perTopic[topic] = (out.perTopic[topic] ?? 0) + 1;
+          }
           const reason = h('ceh-error').replace(/\d+/g, 'N').slice(0, 80);
           out.reasons[reason] = (out.reasons[reason] ?? 0) + 1;
           if (out.messages >= want) { clearTimeout(timer); resolve(); }
