@@ -231,6 +231,8 @@ interface PipelineResult {
   events: number; expected: number; written: number; firstProduce: number; lastProduce: number; firstWrite: number; lastWrite: number;
   eventsPerSec: number; peakRssMB: number; hwmMB: number; p50: number | null; p99: number | null; max: number | null;
   graph: { v: number; e: number }; drainSecs: number; complete: boolean;
+  /** CPU ms the Node-RED process spent per 1,000 events, from just before the produce to the last write. */
+  cpuMsPer1000: number | null;
 }
 
 function benchFlow(prefix: string, groupPrefix: string, port: number): unknown[] {
@@ -254,6 +256,14 @@ function readProcStatus(pid: number): { rss: number; hwm: number } | null {
     const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (k: string) => Number((s.match(new RegExp(`${k}:\\s+(\\d+)`)) || [])[1] || 0);
     return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+  } catch { return null; }
+}
+
+/** CPU seconds (user + system) the process has used so far, from /proc/<pid>/stat (clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number | null {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch { return null; }
 }
 
@@ -311,6 +321,7 @@ async function runPipeline(label: string, events: number, o: { backlog: boolean;
   const scraper = metricsOn ? setInterval(() => { fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).then(() => { scrapes++; }, () => undefined); }, 1000) : null;
   const sampler = setInterval(() => { const s = readProcStatus(child.pid!); if (s) peakRss = Math.max(peakRss, s.rss); }, 200);
   const url = `http://127.0.0.1:${port}/bench/stats`;
+  let cpuBefore: number | null = null;
   const stats = async (full = false) => (await (await fetch(full ? `${url}?full=1` : url)).json()) as any;
   try {
     await home.waitForEditor(port, { child, timeoutMs: 60000 });
@@ -326,6 +337,7 @@ async function runPipeline(label: string, events: number, o: { backlog: boolean;
         await sleep(200);
       }
       await admin.disconnect();
+      cpuBefore = cpuSeconds(child.pid!);
       log(`${label}: producing ${events} events${o.rate ? ` at ${o.rate} events/s` : ' as fast as possible'}`);
       produced = await produceAll(prefixed, o.rate);
     }
@@ -340,6 +352,7 @@ async function runPipeline(label: string, events: number, o: { backlog: boolean;
       await sleep(250);
     }
     const full = await stats(true);
+    const cpuAfter = cpuSeconds(child.pid!);
     const hwm = readProcStatus(child.pid!)?.hwm ?? 0;
     const c = await connection();
     const graph = await graphCounts(c);
@@ -351,6 +364,7 @@ async function runPipeline(label: string, events: number, o: { backlog: boolean;
       peakRssMB: Math.round(peakRss), hwmMB: Math.round(hwm),
       p50: percentile(full.h, 0.5), p99: percentile(full.h, 0.99), max: percentile(full.h, 1),
       graph, drainSecs: (full.last - started) / 1000, complete: full.n >= expected,
+      cpuMsPer1000: cpuBefore !== null && cpuAfter !== null ? Math.round(((cpuAfter - cpuBefore) * 1000 * 1000) / events) : null,
     };
     log(`${label}: ${JSON.stringify({ ...result, metrics: metricsOn, scrapes })}`);
     return result;
@@ -465,16 +479,37 @@ async function part2(): Promise<number> {
   const serverMs = loops[best].serverMs;
   const roundTripMs = loops[best].roundTripMs;
 
-  const e2e = await runPipeline('e2e', n, { backlog: false, profile: PROFILE });
-  // The same run with metrics switched off: the cost of the metrics (issue 18: on >= 0.95x off).
-  const e2eOff = await runPipeline('e2eoff', n, { backlog: false, metrics: false });
+  // With metrics on (the default) and off, twice each in ABBA order, the best of each two: the cost of the metrics
+  // (issue 18: on >= 0.95x off). One run of each pair swings by 10-20 % on this shared machine.
+  const faster = (a: PipelineResult, b: PipelineResult) => (b.eventsPerSec > a.eventsPerSec ? b : a);
+  const on1 = await runPipeline('e2e', n, { backlog: false, profile: PROFILE });
+  const off1 = await runPipeline('e2eoff', n, { backlog: false, metrics: false });
+  const off2 = await runPipeline('e2eoff2', n, { backlog: false, metrics: false });
+  const on2 = await runPipeline('e2e2', n, { backlog: false });
+  const e2e = faster(on1, on2);
+  const e2eOff = faster(off1, off2);
+  const metricsRuns = {
+    on: [on1.eventsPerSec, on2.eventsPerSec], off: [off1.eventsPerSec, off2.eventsPerSec],
+    cpuOn: [on1.cpuMsPer1000, on2.cpuMsPer1000], cpuOff: [off1.cpuMsPer1000, off2.cpuMsPer1000],
+  };
+  // CPU time per event is far less disturbed by other load than wall-clock throughput: the lower of each pair.
+  const lowest = (xs: Array<number | null>) => Math.min(...xs.filter((x): x is number => x !== null));
+  const cpuOn = lowest(metricsRuns.cpuOn);
+  const cpuOff = lowest(metricsRuns.cpuOff);
   const ratio = e2e.eventsPerSec / limit;
-  figures.part2 = { events: n, changeSets: sets.length, loops, limitLoop: best, serverLoopMs: serverMs, requestRoundTripMs: roundTripMs, limitEventsPerSec: limit, limitGraph, endToEnd: e2e, endToEndMetricsOff: e2eOff };
+  figures.part2 = { events: n, changeSets: sets.length, loops, limitLoop: best, serverLoopMs: serverMs, requestRoundTripMs: roundTripMs, limitEventsPerSec: limit, limitGraph, endToEnd: e2e, endToEndMetricsOff: e2eOff, metricsRuns };
   rows.push({ part: '2 server limit vs e2e', figure: `server-side ${best} merge loop (limit)`, value: Math.round(limit), unit: 'events/s', target: '', ratio: null, met: null });
   rows.push({ part: '2 server limit vs e2e', figure: `Kafka → Node-RED → ${GRAPH_LABEL}`, value: e2e.eventsPerSec, unit: 'events/s', target: '>= 0.5x limit', ratio, met: ratio >= 0.5 && e2e.complete,
     note: `graph ${JSON.stringify(e2e.graph)} vs limit ${JSON.stringify(limitGraph)}${e2e.complete ? '' : ' INCOMPLETE'}` });
   const cost = e2e.eventsPerSec / e2eOff.eventsPerSec;
-  rows.push({ part: '2 server limit vs e2e', figure: 'same, metrics off (on = scraped 1/s)', value: e2eOff.eventsPerSec, unit: 'events/s', target: 'on >= 0.95x off', ratio: cost, met: cost >= 0.95 && e2eOff.complete });
+  rows.push({ part: '2 server limit vs e2e', figure: 'same, metrics off (on = scraped 1/s)', value: e2eOff.eventsPerSec, unit: 'events/s', target: 'on >= 0.95x off', ratio: cost, met: cost >= 0.95 && e2eOff.complete,
+    note: `best of 2 each; on ${metricsRuns.on.join(', ')}, off ${metricsRuns.off.join(', ')} events/s` });
+  if (Number.isFinite(cpuOn) && Number.isFinite(cpuOff)) {
+    rows.push({ part: '2 server limit vs e2e', figure: 'Node-RED CPU per 1000 events, metrics on', value: cpuOn, unit: 'ms', target: '', ratio: null, met: null });
+    const cpuRatio = cpuOn / cpuOff;
+    rows.push({ part: '2 server limit vs e2e', figure: 'Node-RED CPU per 1000 events, metrics off', value: cpuOff, unit: 'ms', target: 'on <= 1.05x off', ratio: cpuRatio, met: cpuRatio <= 1.05,
+      note: `lowest of 2 each; on ${metricsRuns.cpuOn.join(', ')}, off ${metricsRuns.cpuOff.join(', ')} ms` });
+  }
   await clearGraph();
   return e2e.eventsPerSec;
 }
