@@ -18,11 +18,15 @@ const tls = require('./lib/tls');
 const kafka = require('./kafka/kafka');
 const gremlin = require('./gremlin/gremlin');
 const janusgraph = require('./janusgraph/janusgraph');
+const postgres = require('./postgres/postgres');
+const connect = require('./connect/connect');
 
 const SERVICES = [
   kafka,
   gremlin,
   janusgraph,
+  postgres, // the CRM database (skipped, with the install hint, where PostgreSQL is not installed)
+  connect, // Kafka Connect + Debezium: needs kafka and postgres
 ];
 
 /** Fixed endpoints of the local stack; tests and flows import these instead of repeating them. */

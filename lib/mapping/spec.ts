@@ -10,6 +10,7 @@ import { isIdentifier, type Cardinality } from '../change-set';
 import { compileTemplate, constantTemplate, TemplateError, type Compiled, type CompiledTemplate } from './template';
 import { DATE_FORMATS, VALUE_TYPES, compileDatePattern, type CoerceOptions, type DateFormat, type ValueType } from './coerce';
 import { compileTransform, TransformSpecError, type Transform, type TransformStep } from './transform';
+import { COLUMN_TYPES, schemaFromColumns, type ColumnSpec, type ColumnType, type ConnectSchema } from './debezium';
 import { isObject, JsonObject } from '../object';
 
 /* ---------- The spec as written ---------- */
@@ -95,6 +96,11 @@ export interface MappingSpec {
   edges?: EdgeSpec[];
   /** CDC mode: the vertex definitions (and named edge definitions) a `d` (delete) removes; default: the first vertex. */
   deletes?: string[];
+  /**
+   * CDC mode, for messages without a Connect schema (JsonConverter schemas.enable=false): how to decode columns,
+   * e.g. `credit_limit: { type: decimal, scale: 2 }`, `birth_date: date`. Ignored when a message carries its schema.
+   */
+  columns?: Record<string, ColumnType | ColumnSpec>;
 }
 
 /* ---------- Issues ---------- */
@@ -195,6 +201,8 @@ export interface CompiledMapping {
   edgeDeletes: CompiledEdge[];
   /** The distinct `each` paths, evaluated once per event. */
   eachPaths: CompiledEach[];
+  /** CDC mode: the row schema built from `columns`, for messages without a schema. */
+  columns?: ConnectSchema;
   spec: MappingSpec;
 }
 
@@ -235,7 +243,7 @@ const VERTEX_FIELDS = ['label', 'key', 'value', 'keyType', 'keyTransform', 'prop
 const EDGE_FIELDS = ['name', 'label', 'from', 'to', 'key', 'properties', 'required', 'when', 'each', 'ifMissing'];
 const PROPERTY_FIELDS = ['value', 'type', 'format', 'cardinality', 'default', 'required', 'transform', 'decimal', 'grouping', 'pattern', 'merge'];
 const WHEN_TESTS = ['equals', 'notEquals', 'in', 'exists', 'gt', 'gte', 'lt', 'lte', 'matches'];
-const TOP_FIELDS = ['description', 'mode', 'vertices', 'edges', 'deletes'];
+const TOP_FIELDS = ['description', 'mode', 'vertices', 'edges', 'deletes', 'columns'];
 const KEY_TYPES = ['string', 'int', 'long'];
 const CARDINALITIES = ['single', 'list', 'set'];
 const EACH_PATH = /^[^\s{}]+$/;
@@ -626,13 +634,31 @@ function compileChecked(spec: unknown, locate?: ParsedSpec['locate'], options?: 
     else deletes.push(vertices[0]);
   }
 
+  let columns: ConnectSchema | undefined;
+  if (spec.columns !== undefined) {
+    if (mode !== 'cdc') c.add(['columns'], 'columns applies only to mode: cdc');
+    else if (!isObject(spec.columns)) c.add(['columns'], 'columns must be a map of column name → type (or { type, scale })');
+    else {
+      const out: Record<string, ColumnSpec> = {};
+      for (const [name, v] of Object.entries(spec.columns)) {
+        const cs: Record<string, unknown> = isObject(v) ? v : { type: v };
+        if (isObject(v)) c.unknownFields(v, ['type', 'scale'], ['columns', name]);
+        const type = c.oneOf(cs.type, Object.keys(COLUMN_TYPES) as ColumnType[], isObject(v) ? ['columns', name, 'type'] : ['columns', name], 'column type');
+        if (!type) { if (cs.type === undefined) c.add(['columns', name], 'a column needs a type'); continue; }
+        if (cs.scale !== undefined && (type !== 'decimal' || !Number.isInteger(cs.scale))) { c.add(['columns', name, 'scale'], 'scale is an integer and applies only to type decimal'); continue; }
+        out[name] = { type, scale: cs.scale as number | undefined };
+      }
+      columns = schemaFromColumns(out);
+    }
+  }
+
   if (c.issues.length) return { issues: c.issues };
   const eachPaths = new Map<string, CompiledEach>();
   for (const d of [...vertices, ...edges]) if (d.each && !eachPaths.has(d.each.path)) eachPaths.set(d.each.path, d.each);
   return {
     mapping: {
       mode, vertices, edges, deletes, edgeDeletes,
-      eachPaths: [...eachPaths.values()], spec: spec as unknown as MappingSpec,
+      eachPaths: [...eachPaths.values()], spec: spec as unknown as MappingSpec, ...(columns ? { columns } : {}),
     },
     issues: [],
   };

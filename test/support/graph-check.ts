@@ -114,6 +114,7 @@ export function expectedGraph(records: DemoRecord[]): ExpectedGraph {
       if (!m) { m = { label: v.label, key: v.key, value: v.value, props: { [v.key]: v.value } }; vertices.set(id, m); }
       keyOf[v.label] = v.key;
       applyProps(m.props, v.properties, v.cardinality);
+      for (const k of v.remove ?? []) delete m.props[k]; // a CDC column set to NULL
     }
     for (const e of cs.edges) {
       const id = edgeId(e);

@@ -65,7 +65,18 @@ test('every node: editor registerType literal, template, help sections, en-US lo
       for (const section of ['Inputs', 'Outputs', 'Details']) {
         assert.match(help, new RegExp(`<h3>${section}</h3>`), `${type}: help section ${section}`);
       }
+    } else {
+      // A config node has no wires: no empty Inputs/Outputs sections in any language.
+      for (const lang of ['en-US', 'de']) {
+        const h = fs.readFileSync(path.join(dir, 'locales', lang, `${base}.html`), 'utf8');
+        assert.doesNotMatch(h, /<h3>(Inputs|Outputs)<\/h3>/, `${type} (${lang}): no Inputs/Outputs sections`);
+      }
     }
+    // The Name row comes first in every edit dialog; palette labels come from the locale.
+    const template = html.slice(html.indexOf(`data-template-name="${type}"`));
+    const firstRow = /<div class="form-row[^>]*>\s*<label for="node-(?:config-)?input-(\w+)"/.exec(template);
+    assert.equal(firstRow?.[1], 'name', `${type}: the Name row is the first row`);
+    assert.match(html, /paletteLabel: function \(\) \{ return this\._\(/, `${type}: translated palette label`);
     assert.ok(fs.existsSync(path.join(dir, 'locales', 'en-US', `${base}.json`)), `${type}: en-US locale`);
     if (!CONFIG_TYPES.has(type)) {
       const icon = /icon:\s*['"]([^'"]+)['"]/.exec(html);
@@ -93,4 +104,13 @@ test('N02: every non-config node type appears in an example; examples are valid 
     }
   }
   for (const type of ours) if (!CONFIG_TYPES.has(type)) assert.ok(seen.has(type), `${type} appears in some example`);
+});
+
+test('gremlin upsert: its numbers are spinners, with the runtime limits', () => {
+  const html = fs.readFileSync(path.join(ROOT, 'nodes', 'gremlin-upsert', 'gremlin-upsert.html'), 'utf8');
+  const ts = fs.readFileSync(path.join(ROOT, 'nodes', 'gremlin-upsert', 'gremlin-upsert.ts'), 'utf8');
+  const editorLimits = /var LIMITS = (\{[^;]+\});/.exec(html)![1];
+  const runtimeLimits = /const LIMITS = (\{[^;]+\}) as const;/.exec(ts)![1];
+  assert.equal(editorLimits, runtimeLimits, 'editor and runtime limits are the same');
+  assert.match(html, /\.spinner\(\{ min: LIMITS\[field\]\[0\], max: LIMITS\[field\]\[1\] \}\)/);
 });
