@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   await conn.open();
   const writeRate = { off: [] as number[], on: [] as number[] };
   const prefixes: string[] = [];
-  let elements = { off: 0, on: 0 };
+  const elements = { off: 0, on: 0 };
   try {
     for (let round = 0; round < 4; round++) {
       const mode = round % 2 === 0 ? 'off' : 'on';

@@ -23,9 +23,9 @@ import { BatchWriter } from '../lib/gremlin/batch-writer';
 import { planBatch } from '../lib/gremlin/plan';
 import { runQuery } from '../lib/gremlin/query';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { customerFlow } = require(path.join(ROOT, 'scripts', 'build-flow.js'));
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const home = require(path.join(ROOT, 'scripts', 'node-red-home.js'));
 
 const args = process.argv.slice(2);
@@ -595,7 +595,7 @@ async function machine(): Promise<Record<string, unknown>> {
   const kafkaJar = fs.existsSync(kafkaLib) ? fs.readdirSync(kafkaLib).find((f) => /^kafka-clients-.*\.jar$/.test(f)) : undefined;
   let tinkerpop: unknown = null;
   try { const c = await connection(); [tinkerpop] = await c.submit('Gremlin.version()'); await c.close(); } catch { /* reported as null */ }
-  const pkg = (name: string) => { try { return require(path.join(ROOT, 'node_modules', name, 'package.json')).version; } catch { return null; } };
+  const pkg = (name: string) => { try { return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version; } catch { return null; } };
   return {
     cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryMB: Math.round(os.totalmem() / 1048576), platform: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version, java: (java.stderr || '').split('\n')[0] || null, kafka: kafkaJar?.replace(/^kafka-clients-|\.jar$/g, '') ?? null,

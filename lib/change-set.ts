@@ -32,6 +32,8 @@ export interface VertexUpsert extends VertexRef {
   properties: Record<string, PropertyValue>;
   /** Per-property cardinality; a property not named here is `single`. */
   cardinality?: Record<string, Cardinality>;
+  /** Properties to remove from the vertex (a CDC column set to NULL); never also in `properties`. */
+  remove?: string[];
   /** Per-property merge rule with the value already in the graph; a property not named here is last-write-wins. */
   merge?: Record<string, MergeRule>;
   /** Declared number types of properties (the key property included). */
@@ -135,8 +137,4 @@ export function describeEvent(ref: EventRef | undefined, fallbackIndex?: number)
   }
   const i = ref?.index ?? fallbackIndex;
   return i !== undefined ? `event #${i}` : 'event';
-}
-
-export function emptyChangeSet(source?: EventRef): ChangeSet {
-  return source ? { vertices: [], edges: [], deletes: [], source } : { vertices: [], edges: [], deletes: [] };
 }

@@ -5,7 +5,9 @@
  * of the change set schema; no schema library at runtime. Errors carry the path, so editors can place a marker.
  */
 
-export type Schema = Record<string, any>;
+import type { JsonObject } from './object';
+
+export type Schema = JsonObject;
 export interface SchemaError { path: Array<string | number>; message: string }
 
 const SUPPORTED = new Set(['$schema', '$id', 'title', 'description', '$defs', '$ref', 'type', 'required', 'additionalProperties',

@@ -6,7 +6,10 @@ export class RefCounted<T, U = undefined> {
   private readonly users = new Map<string, U>();
   private value: T | null = null;
 
-  constructor(private readonly open: () => T, private readonly closeValue: (value: T) => void | Promise<void>) {}
+  constructor(
+    private readonly open: () => T,
+    private readonly closeValue: (value: T) => void | Promise<void>,
+  ) {}
 
   /** The resource while somebody holds it, else null. */
   get current(): T | null {

@@ -49,15 +49,25 @@ const GRAPH_NAMES = { janusgraph: 'local JanusGraph', tinkergraph: 'local Tinker
 const SOURCES = [
   { name: 'orders', topic: 'customer.orders', mapping: 'order.yaml', y: 180 },
   { name: 'clicks', topic: 'customer.clicks', mapping: 'click.yaml', y: 240 },
+  // The demo producer's imitation of Debezium; with cdc: 'debezium' the real connector's topic (DEBEZIUM_TOPIC) instead.
   { name: 'CRM customers (CDC)', topic: 'crm.customers.cdc', mapping: 'customer.yaml', y: 300 },
   { name: 'tweets', topic: 'social.tweets', mapping: 'twitter.yaml', y: 360 },
 ];
+
+/** Debezium's topic for the CRM's customers table (PostgreSQL → Kafka Connect, stack/connect). */
+const DEBEZIUM_TOPIC = 'crm.public.customers';
+
+/** The flow `npm start` deploys where PostgreSQL is installed (flows/customer-360.json): real CDC. */
+const MAIN_FLOW_OPTIONS = { cdc: 'debezium' };
 
 /**
  * The Customer 360 flow. Options let tests and benchmarks run the same flow in isolation:
  *   topicPrefix: prepended to every topic (source and dead letter); groupPrefix: consumer group prefix;
  *   traversalSource: the Gremlin traversal source (g, gE2e, gBench, gReliability); brokers; gremlinUrl;
  *   mode: 'batch' (default) or 'message' for `kafka in`; maxInFlight; batchSize/lingerMs for `gremlin upsert`;
+ *   sources: names of the SOURCES to include (default all); topics: { <source name>: topic list } replacing a source's
+ *   topics (not prefixed); cdc: 'synthetic' (default: the demo producer's crm.customers.cdc, which the tests feed) or
+ *   'debezium' (the connector's crm.public.customers: flows/customer-360.json); specs: { <mapping file>: spec text } replacing a mapping (tests relabel vertices to stay apart).
  *   graph: 'janusgraph' (the default: the persistent graph) or 'tinkergraph' (implied by a TinkerGraph-only source).
  */
 function customerFlow(opts = {}) {
@@ -92,15 +102,18 @@ function customerFlow(opts = {}) {
       server: id('gremlinserver'), batchSize: o.batchSize, lingerMs: o.lingerMs, concurrency: 2, retries: 10,
       passThrough: false, x: 880, y: 270, wires: [[], [id('deadletterout')]] },
   ];
-  for (const s of SOURCES) {
+  for (const s of SOURCES.filter((x) => !o.sources || o.sources.includes(x.name))) {
     const key = s.topic.replace(/\W/g, '');
+    const topic = o.cdc === 'debezium' && s.mapping === 'customer.yaml' ? DEBEZIUM_TOPIC : s.topic;
+    // An overriding topic list is taken as it is (not prefixed): a test reading the connector's own topic.
+    const topics = (o.topics && o.topics[s.name]) || o.topicPrefix + topic;
     flow.push(
       { id: id(`in${key}`), type: 'ceh-kafka-in', z: TAB, g: id('groupingest'), name: s.name, broker: id('kafkabroker'),
-        topics: o.topicPrefix + s.topic, topicsType: 'list', groupId: `${o.groupPrefix}-${key}`, start: 'earliest',
+        topics, topicsType: 'list', groupId: `${o.groupPrefix}-${key}`, start: 'earliest',
         valueDecoding: 'json', keyDecoding: 'string', mode: o.mode, commit: 'flow', onError: 'handled',
         maxInFlight: o.maxInFlight, x: 170, y: s.y, wires: [[id(`map${key}`)], [id('deadletterout')]] },
       { id: id(`map${key}`), type: 'ceh-graph-map', z: TAB, g: id('groupingest'), name: `map ${s.name}`,
-        spec: fs.readFileSync(path.join(ROOT, 'mappings', s.mapping), 'utf8'), x: 470, y: s.y,
+        spec: (o.specs && o.specs[s.mapping]) || fs.readFileSync(path.join(ROOT, 'mappings', s.mapping), 'utf8'), x: 470, y: s.y,
         wires: [[id('upsert')], [id('deadletterout')]] },
     );
   }
@@ -145,10 +158,10 @@ function customerFlow(opts = {}) {
   return flow;
 }
 
-module.exports = { customerFlow, QUERY_360, SOURCES, GRAPH_URLS };
+module.exports = { customerFlow, QUERY_360, SOURCES, GRAPH_URLS, DEBEZIUM_TOPIC, MAIN_FLOW_OPTIONS };
 
 if (require.main === module) {
   const out = path.join(ROOT, 'flows', 'customer-360.json');
-  fs.writeFileSync(out, `${JSON.stringify(customerFlow(), null, 2)}\n`);
+  fs.writeFileSync(out, `${JSON.stringify(customerFlow(MAIN_FLOW_OPTIONS), null, 2)}\n`);
   process.stdout.write(`wrote ${path.relative(ROOT, out)}\n`);
 }

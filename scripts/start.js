@@ -22,7 +22,7 @@ const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
 const { ROOT, prepareUserDir, startNodeRed, waitForEditor } = require('./node-red-home');
-const { customerFlow, GRAPH_URLS } = require('./build-flow');
+const { customerFlow, GRAPH_URLS, MAIN_FLOW_OPTIONS } = require('./build-flow');
 
 const PORT = Number(process.env.PORT || 1880);
 const DEMO_FLOW = path.join(ROOT, 'flows', 'customer-360.json');
@@ -75,6 +75,17 @@ async function main() {
   };
   if (opts.build) step('build', [path.join(ROOT, 'scripts', 'build.js')]);
   step('stack:up', [path.join(ROOT, 'stack', 'stack.js'), 'up']);
+  // Where PostgreSQL is installed the stack runs the real CRM and Debezium: the demo flow reads the connector's topic.
+  // Elsewhere its CDC source reads the demo producer's imitation of it instead.
+  const postgres = require(path.join(ROOT, 'stack', 'postgres', 'postgres.js'));
+  const cdc = postgres.available() ? 'debezium' : 'synthetic';
+  if (cdc === 'debezium') {
+    console.log('[start] CRM customers: real change data capture, PostgreSQL 127.0.0.1:25433 → Debezium (Kafka Connect) → ' +
+      'crm.public.customers; make changes with `npm run demo:crm -- --changes 500`');
+  } else {
+    console.log('[start] CRM customers: no PostgreSQL installed, so the demo flow reads crm.customers.cdc, where ' +
+      `\`npm run demo:produce\` imitates Debezium. ${postgres.INSTALL_HINT}`);
+  }
 
   const flowsInHome = path.join(opts.userDir, 'flows.json');
   if (opts.resetDemo && fs.existsSync(flowsInHome)) {
@@ -83,12 +94,12 @@ async function main() {
     console.log(`[start] your previous flows are kept in ${path.relative(process.cwd(), backup)}`);
   }
   const firstStart = !opts.flows && !fs.existsSync(flowsInHome);
-  // The demo flow for another graph than the committed one (JanusGraph) is generated, not copied.
+  // The demo flow for another graph than the committed one (JanusGraph), or without PostgreSQL, is generated, not copied.
   let seed = DEMO_FLOW;
-  if (opts.graph && opts.graph !== 'janusgraph') {
+  if ((opts.graph && opts.graph !== 'janusgraph') || cdc !== 'debezium') {
     fs.mkdirSync(opts.userDir, { recursive: true });
-    seed = path.join(opts.userDir, `.demo-flow-${opts.graph}.json`);
-    fs.writeFileSync(seed, `${JSON.stringify(customerFlow({ graph: opts.graph }), null, 2)}\n`);
+    seed = path.join(opts.userDir, `.demo-flow-${opts.graph || 'janusgraph'}-${cdc}.json`);
+    fs.writeFileSync(seed, `${JSON.stringify(customerFlow({ ...MAIN_FLOW_OPTIONS, graph: opts.graph, cdc }), null, 2)}\n`);
   }
   if (opts.graph && !opts.flows && !firstStart && !opts.resetDemo) switchDemoGraph(flowsInHome, opts.graph);
   const userDir = prepareUserDir(opts.userDir, {

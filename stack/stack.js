@@ -13,16 +13,20 @@
  * one module and one line in SERVICES. `up` starts them in this order, `down` stops them in reverse.
  */
 const fs = require('fs');
-const { RUN, LOGS, log, StackError, checkJava, ourPid, portOpen } = require('./lib/process');
+const { RUN, LOGS, log, StackError, checkJava, ourPid, portOpen, alive } = require('./lib/process');
 const tls = require('./lib/tls');
 const kafka = require('./kafka/kafka');
 const gremlin = require('./gremlin/gremlin');
 const janusgraph = require('./janusgraph/janusgraph');
+const postgres = require('./postgres/postgres');
+const connect = require('./connect/connect');
 
 const SERVICES = [
   kafka,
   gremlin,
   janusgraph,
+  postgres, // the CRM database (skipped, with the install hint, where PostgreSQL is not installed)
+  connect, // Kafka Connect + Debezium: needs kafka and postgres
 ];
 
 /** Fixed endpoints of the local stack; tests and flows import these instead of repeating them. */
@@ -41,9 +45,7 @@ async function withStackLock(fn) {
     try { fs.writeFileSync(lock, String(process.pid), { flag: 'wx' }); break; } catch (e) {
       if (e.code !== 'EEXIST') throw e;
       const holder = Number(fs.readFileSync(lock, 'utf8')) || 0;
-      let alive = false;
-      try { process.kill(holder, 0); alive = holder > 0; } catch { alive = false; }
-      if (!alive) { fs.rmSync(lock, { force: true }); continue; }
+      if (!(holder > 0 && alive(holder))) { fs.rmSync(lock, { force: true }); continue; }
       if (Date.now() > deadline) throw new StackError(`another stack:up/down (pid ${holder}) holds ${lock} for more than 10 minutes`);
       if (!said) { log(`waiting for another stack:up/down (pid ${holder}) to finish`); said = true; }
       await new Promise((r) => setTimeout(r, 500));

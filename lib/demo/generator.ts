@@ -215,6 +215,8 @@ export function generate(events: number, seed = 42): { records: DemoRecord[]; su
         continue;
       }
       records.push({ topic: TOPICS.customers, key: cid, value: debezium('u', before, after, clock, lsn++, ci % 2 === 0) });
+      // The update carries the old row: the customer moves, so the old livesIn edge goes (the country vertex stays).
+      if (before.country !== after.country) sim.edges.delete(`livesIn|${ref('customer', cid)}|${ref('country', before.country as string)}|`);
       upsertCustomer(after);
     } else {
       // A churned customer: Debezium emits the delete and then a tombstone (null value) for log compaction.

@@ -3,6 +3,7 @@
  * keyed by customer so one customer's events stay ordered, and prints progress and a summary (counts per topic and the
  * expected graph size).
  */
+import * as path from 'path';
 import { Kafka, logLevel, CompressionTypes, Message, Partitioners } from 'kafkajs';
 import { kafkaClientLogging, stderrKafkaLog } from '../kafka/kafkajs-log';
 import { generate, DemoRecord, DemoSummary, TOPICS } from './generator';
@@ -17,6 +18,8 @@ export interface ProduceOptions {
   partitions?: number;
   /** Prepended to every topic name (isolated runs: tests and benchmarks use customerFlow({topicPrefix}) alike). */
   topicPrefix?: string;
+  /** false: leave out the imitated Debezium customers (the stack's PostgreSQL + Debezium provide real ones). */
+  syntheticCdc?: boolean;
   log?: (line: string) => void;
 }
 
@@ -38,7 +41,10 @@ export async function ensureTopics(brokers: string[], partitions = 3, topicPrefi
 export async function produceDemo(opts: ProduceOptions): Promise<DemoSummary> {
   const log = opts.log ?? ((l: string) => process.stdout.write(`${l}\n`));
   const brokers = opts.brokers ?? ['127.0.0.1:9092'];
-  const { records, summary } = generate(opts.events, opts.seed ?? 42);
+  const generated = generate(opts.events, opts.seed ?? 42);
+  const { summary } = generated;
+  // Where the real CRM runs, its customers come from Debezium: the imitation is left out (see `npm run demo:crm`).
+  const records = opts.syntheticCdc === false ? generated.records.filter((r) => r.topic !== TOPICS.customers) : generated.records;
   const prefix = opts.topicPrefix ?? '';
   await ensureTopics(brokers, opts.partitions ?? 3, prefix);
   const producer = new Kafka({ brokers, clientId: 'ceh-demo-producer', ...kafkaClientLogging(stderrKafkaLog) })
@@ -104,7 +110,8 @@ export function parseArgs(argv: string[]): ProduceOptions & { json: boolean } {
     else if (a === '--partitions') opts.partitions = num(next());
     else if (a === '--topic-prefix') opts.topicPrefix = next();
     else if (a === '--json') opts.json = true;
-    else throw new Error(`unknown option ${a} (use --events N [--rate R] [--seed S] [--brokers h:p] [--topic-prefix P] [--json])`);
+    else if (a === '--synthetic-cdc') opts.syntheticCdc = true;
+    else throw new Error(`unknown option ${a} (use --events N [--rate R] [--seed S] [--brokers h:p] [--topic-prefix P] [--synthetic-cdc] [--json])`);
   }
   return opts;
 }
@@ -112,6 +119,15 @@ export function parseArgs(argv: string[]): ProduceOptions & { json: boolean } {
 if (require.main === module) {
   let opts: ReturnType<typeof parseArgs>;
   try { opts = parseArgs(process.argv.slice(2)); } catch (e) { process.stderr.write(`[demo] ${(e as Error).message}\n`); process.exit(2); }
+  if (opts.syntheticCdc === undefined && !opts.topicPrefix) {
+    // The stack's PostgreSQL (stack/postgres) decides: real CDC where it is installed, the imitation elsewhere.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const postgres = require(path.join(__dirname, '..', '..', '..', 'stack', 'postgres', 'postgres.js'));
+    opts.syntheticCdc = !postgres.available();
+    process.stdout.write(opts.syntheticCdc
+      ? `[demo] no PostgreSQL installed: CRM customers are imitated on ${TOPICS.customers}. ${postgres.INSTALL_HINT}\n`
+      : `[demo] CRM customers come from PostgreSQL through Debezium: run \`npm run demo:crm -- --changes 500\` (${TOPICS.customers} left out; --synthetic-cdc writes it anyway)\n`);
+  }
   produceDemo(opts).then((summary) => {
     process.stdout.write(`${opts.json ? JSON.stringify(summary, null, 2) : formatSummary(summary)}\n`);
   }, (e) => { process.stderr.write(`[demo] failed: ${e.message}\n`); process.exit(1); });

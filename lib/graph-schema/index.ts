@@ -316,7 +316,7 @@ export async function applySchema(conn: Submitter, s: GraphSchema, graph: GraphK
 /** stack:up's entry point: the schema of a folder of mappings, applied to the graph at `url`. */
 export async function applySchemaForMappingDir(dir: string, o: { graph: GraphKind; url: string; sources?: string[] }): Promise<ApplyReport> {
   // Imported here: the CLI and stack:up need a connection, the node passes its own.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { GremlinConnection } = require('../gremlin/connection');
   const { mappings, names } = loadMappingDir(dir);
   const conn = new GremlinConnection({ url: o.url });

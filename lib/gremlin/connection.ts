@@ -7,7 +7,7 @@ import { EventEmitter } from 'events';
 import { extendGraphBinary, graphBinaryReader, graphsonReader, graphsonWriter, safeReader } from './wire';
 
 // The driver ships no TypeScript types.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const gremlin: any = require('gremlin');
 
 export type Serializer = 'graphbinary' | 'graphson3' | 'graphson2';

@@ -11,6 +11,7 @@ export const CONSOLE_DEFAULTS = { timeoutMs: 30000, cap: 1000 };
 /** Upper bounds a request may ask for: one editor query must not hold the server for minutes. */
 export const CONSOLE_LIMITS = { timeoutMs: 300000, cap: 100000 };
 
+const GRAPH = 'org.apache.tinkerpop.gremlin.structure.Graph';
 const READ_ONLY = 'org.apache.tinkerpop.gremlin.process.traversal.strategy.verification.ReadOnlyStrategy.instance()';
 /** Script variable of the wrapper; bindings may not use the prefix. */
 const INTERNAL_PREFIX = '__ceh';
@@ -58,7 +59,8 @@ function bounded(value: unknown, fallback: number, max: number, what: string): n
 /**
  * The script sent to the server. On Groovy servers the user's text runs inside a closure whose `g` is the traversal
  * source with ReadOnlyStrategy (unless writes are allowed), and a traversal it returns is limited to cap + 1 results
- * on the server, so a query over a large graph never streams more than that. Other dialects get the text as it is.
+ * on the server, so a query over a large graph never streams more than that; a subgraph in the result becomes
+ * {vertices, edges}. Other dialects get the text as it is.
  */
 export function consoleScript(query: string, opts: { readOnly: boolean; cap: number; dialect: Dialect }): string {
   if (!canWrapScript(opts.dialect)) return query;
@@ -68,7 +70,10 @@ export function consoleScript(query: string, opts: { readOnly: boolean; cap: num
   return [
     `def ${r} = { g -> ${query}`,
     `}.call(${source})`,
-    `if (${r} instanceof org.apache.tinkerpop.gremlin.process.traversal.Traversal && !${r}.asAdmin().isLocked()) ${r} = ${r}.limit(${opts.cap + 1})`,
+    `if (${r} instanceof org.apache.tinkerpop.gremlin.process.traversal.Traversal && !${r}.asAdmin().isLocked()) ${r} = ${r}.limit(${opts.cap + 1}).toList()`,
+    `if (${r} instanceof ${GRAPH}) ${r} = [${r}]`,
+    // A subgraph (subgraph().cap()) is a Graph, which the JavaScript driver cannot decode: send its vertices and edges.
+    `if (${r} instanceof List) ${r} = ${r}.collect { it instanceof ${GRAPH} ? [vertices: it.traversal().V().limit(${opts.cap + 1}).toList(), edges: it.traversal().E().limit(${opts.cap + 1}).toList()] : it }`,
     r,
   ].join('\n');
 }

@@ -11,7 +11,7 @@
  *   legacy sends it as bytecode; cosmos renders the same traversal to a script whose only binding is `rows`.
  *   Rows whose edge was not written (endpoint missing) are simply absent from the result.
  */
-import { IDENTIFIER, VertexRef, PropertyValue, NumericType, MergeRule } from '../change-set';
+import { VertexRef, PropertyValue, NumericType, MergeRule } from '../change-set';
 import { gremlin, Dialect } from './connection';
 import { WritePlan, PlannedVertex, PlannedEdge } from './plan';
 import { typed } from './wire';
@@ -181,8 +181,23 @@ function mergeEdgeRequest(items: PlannedEdge[], idx: number[]): WriteRequest {
   return { message: bc, items: idx, returnsRows: false };
 }
 
+/** Vertices whose properties to drop, grouped by label, key and the set of names: one step per group. */
+function propertyDrops(plan: WritePlan, partitionKey?: string): Array<{ ref: VertexRef; names: string[]; values: Array<string | number> }> {
+  const groups = new Map<string, { ref: VertexRef; names: string[]; values: Array<string | number> }>();
+  for (const v of plan.vertices) {
+    // Cosmos' partition-key property places the vertex: it is never dropped.
+    const names = (v.remove ?? []).filter((k) => k !== partitionKey).sort();
+    if (names.length === 0) continue;
+    const g = groupKey(v.ref.label, v.ref.key, ...names);
+    if (!groups.has(g)) groups.set(g, { ref: v.ref, names, values: [] });
+    groups.get(g)!.values.push(v.ref.value);
+  }
+  return [...groups.values()];
+}
+
 function bytecodeDeleteRequest(plan: WritePlan): WriteRequest | null {
-  if (plan.vertexDeletes.length === 0 && plan.edgeDeletes.length === 0) return null;
+  const drops = propertyDrops(plan);
+  if (plan.vertexDeletes.length === 0 && plan.edgeDeletes.length === 0 && drops.length === 0) return null;
   let tr = graphTraversal().inject(0);
   for (const d of plan.edgeDeletes) {
     let e = __.V().has(d.from.label, d.from.key, d.from.value).outE(d.label);
@@ -197,6 +212,7 @@ function bytecodeDeleteRequest(plan: WritePlan): WriteRequest | null {
     groups.get(g)!.values.push(d.ref.value);
   }
   for (const { ref, values } of groups.values()) tr = tr.sideEffect(__.V().has(ref.label, ref.key, P.within(values)).drop());
+  for (const { ref, names, values } of drops) tr = tr.sideEffect(__.V().has(ref.label, ref.key, P.within(values)).properties(...names).drop());
   return { message: tr.getBytecode(), items: [], returnsRows: false };
 }
 
@@ -275,8 +291,9 @@ function coalesceEdges(items: PlannedEdge[], idx: number[]): CoalesceBuild {
   return { traversal: choose.select('m').select('i'), rows };
 }
 
-function coalesceDeletes(plan: WritePlan): CoalesceBuild | null {
-  if (plan.vertexDeletes.length === 0 && plan.edgeDeletes.length === 0) return null;
+function coalesceDeletes(plan: WritePlan, partitionKey?: string): CoalesceBuild | null {
+  const drops = propertyDrops(plan, partitionKey);
+  if (plan.vertexDeletes.length === 0 && plan.edgeDeletes.length === 0 && drops.length === 0) return null;
   const groups = new Map<string, { name: string; branch: any }>();
   const rows: Array<Record<string, unknown>> = [];
   for (const d of plan.edgeDeletes) {
@@ -294,6 +311,11 @@ function coalesceDeletes(plan: WritePlan): CoalesceBuild | null {
     const gk = groupKey('v', d.ref.label, d.ref.key);
     if (!groups.has(gk)) groups.set(gk, { name: `g${groups.size}`, branch: lookup(__.V(), d.ref, 'x', 'v').drop() });
     rows.push({ g: groups.get(gk)!.name, v: d.ref.value });
+  }
+  for (const d of drops) {
+    const name = `g${groups.size}`;
+    groups.set(groupKey('p', d.ref.label, d.ref.key, ...d.names), { name, branch: lookup(__.V(), d.ref, 'x', 'v').properties(...d.names).drop() });
+    for (const value of d.values) rows.push({ g: name, v: value });
   }
   let choose = graphTraversal().inject(ROWS).unfold().as('m').choose(__.select('g'));
   for (const g of groups.values()) choose = choose.option(g.name, g.branch);
@@ -365,7 +387,7 @@ export function buildRequests(plan: WritePlan, o: DialectOptions): PhaseRequests
     for (const c of chunks(plan.vertices.length, size)) out.vertices.push(mergeVertexRequest(plan.vertices, c));
     for (const c of chunks(plan.edges.length, size)) out.edges.push(mergeEdgeRequest(plan.edges, c));
   } else {
-    const del = coalesceDeletes(plan);
+    const del = coalesceDeletes(plan, o.dialect === 'cosmos' ? o.partitionKey : undefined);
     if (del) out.deletes.push(coalesceRequest(o.dialect, del, [], false));
     for (const c of chunks(plan.vertices.length, size)) out.vertices.push(coalesceRequest(o.dialect, coalesceVertices(plan.vertices, c, o.dialect === 'cosmos' ? o.partitionKey : undefined), c, true));
     for (const c of chunks(plan.edges.length, size)) out.edges.push(coalesceRequest(o.dialect, coalesceEdges(plan.edges, c), c, true));
@@ -373,4 +395,3 @@ export function buildRequests(plan: WritePlan, o: DialectOptions): PhaseRequests
   return out;
 }
 
-export { IDENTIFIER };

@@ -14,11 +14,12 @@ import {
 /**
  * `types`: declared number types by property name (the key included), sent as those Java types. `multi`: properties
  * with list or set cardinality; their array value REPLACES the vertex's values of that key (replaying an event adds
- * no second copy; a changed list leaves only the new values).
+ * no second copy; a changed list leaves only the new values). `remove`: properties to drop (a CDC column set to
+ * NULL), disjoint from `properties`, dropped before the merge.
  */
 export interface PlannedVertex {
   ref: VertexRef; properties: Record<string, PropertyValue>; types: Record<string, NumericType>; merge?: Record<string, MergeRule>;
-  multi: Record<string, 'list' | 'set'>; events: number[];
+  multi: Record<string, 'list' | 'set'>; remove?: string[]; events: number[];
 }
 export interface PlannedEdge {
   label: string; from: VertexRef; to: VertexRef; key?: EdgeKey;
@@ -118,6 +119,12 @@ export function validateChangeSet(cs: ChangeSet, index?: number): void {
     checkProperties(where, `vertices[${i}].properties`, v.properties, v.cardinality, v);
     checkMerge(where, `vertices[${i}].merge`, v.merge, v.properties);
     checkTypes(where, `vertices[${i}].types`, v.types);
+    if (v.remove !== undefined) {
+      if (!Array.isArray(v.remove)) throw new InvalidChangeSetError(`${where}: vertices[${i}].remove must be an array of property names`, `vertices[${i}].remove`);
+      v.remove.forEach((k, j) => {
+        if (!isIdentifier(k) || k === v.key) throw new InvalidChangeSetError(`${where}: vertices[${i}].remove[${j}] ${JSON.stringify(k)} is not a removable property name`, `vertices[${i}].remove[${j}]`);
+      });
+    }
   });
   (cs.edges ?? []).forEach((e, i) => {
     if (!e || !isIdentifier(e.label)) throw new InvalidChangeSetError(`${where}: edges[${i}].label is not an identifier`, `edges[${i}].label`);
@@ -172,6 +179,12 @@ export function planBatch(changeSets: ChangeSet[], events: number[] = changeSets
         }
       }
       Object.assign(p.types, v.types);
+      // A later write of a removed property wins over the removal, and a later removal over earlier writes.
+      if (p.remove) p.remove = p.remove.filter((k) => !(k in p!.properties));
+      if (v.remove?.length) {
+        for (const k of v.remove) { delete p.properties[k]; delete p.types[k]; delete p.multi[k]; }
+        p.remove = [...new Set([...(p.remove ?? []), ...v.remove])].filter((k) => !(k in (v.properties ?? {})));
+      }
       addEvent(p.events, ev);
     }
     for (const e of cs.edges ?? []) {

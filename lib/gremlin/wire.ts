@@ -14,7 +14,7 @@
  *   the socket.
  */
 // The driver ships no TypeScript types.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const gremlin: any = require('gremlin');
 
 export type NumericType = 'int' | 'long' | 'double';
@@ -35,7 +35,7 @@ export function typed(v: unknown, type: NumericType | undefined): unknown {
 
 /* ------------------------------------------------------------------ GraphBinary */
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const ioc: any = require('gremlin/lib/structure/io/binary/GraphBinary');
 
 const RELATION_IDENTIFIER = 'janusgraph.RelationIdentifier';

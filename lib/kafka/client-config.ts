@@ -77,7 +77,7 @@ export function parseTopics(text: string, type: string): string[] | RegExp[] {
   const t = String(text || '').trim();
   if (!t) throw new Error('no topic configured');
   if (type === 'regex') {
-    try { return [new RegExp(t)]; } catch (e) { throw new Error(`topic pattern is not a valid regular expression: ${(e as Error).message}`); }
+    try { return [new RegExp(t)]; } catch (e) { throw new Error(`topic pattern is not a valid regular expression: ${(e as Error).message}`, { cause: e }); }
   }
   return t.split(/[\s,]+/).filter(Boolean);
 }

@@ -31,7 +31,7 @@ export interface TopicPartitions {
 /** What the runner needs of a kafkajs consumer; a kafkajs Consumer is one, a unit test's fake is another. */
 export interface RunnerConsumer {
   readonly events: { readonly FETCH: string; readonly HEARTBEAT: string; readonly GROUP_JOIN: string; readonly CRASH: string };
-  on(event: string, listener: (event: { payload: any }) => void): unknown;
+  on(event: string, listener: (event: { payload: unknown }) => void): unknown;
   connect(): Promise<void>;
   subscribe(subscription: { topics: Array<string | RegExp>; fromBeginning?: boolean }): Promise<void>;
   run(config: {
@@ -479,12 +479,12 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
     c.on(c.events.FETCH, contact);
     c.on(c.events.HEARTBEAT, contact);
     c.on(c.events.GROUP_JOIN, (e) => {
-      if (this.consumer === c) this.onGroupJoin(e.payload.memberAssignment as Record<string, number[]>);
+      if (this.consumer === c) this.onGroupJoin((e.payload as { memberAssignment: Record<string, number[]> }).memberAssignment);
     });
     c.on(c.events.CRASH, (e) => {
-      const err = e.payload.error as Error;
+      const { error: err, restart } = e.payload as { error: Error; restart: boolean };
       if (this.closing || this.consumer !== c) return;
-      if (e.payload.restart) {
+      if (restart) {
         // kafkajs restarts the consumer itself.
         this.state = 'connecting';
         this.showStatus();

@@ -5,6 +5,7 @@
  * headers, so the topic can be read, inspected and replayed without a function node.
  */
 import { encodeKey, encodeValue } from './codec';
+import { isObject } from '../object';
 
 /** Header names of a dead letter (all text). */
 export const DEAD_LETTER_HEADERS = {
@@ -30,7 +31,6 @@ export interface DeadLetterRecord {
   headers: Record<string, string>;
 }
 
-const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
 
 /**

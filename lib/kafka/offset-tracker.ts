@@ -101,11 +101,6 @@ export class PartitionOffsets {
     this.head = 0;
     this.inFlightRecords = 0;
   }
-
-  /** Unfinished deliveries, oldest first. */
-  unfinished(): Delivery[] {
-    return this.queue.slice(this.head).filter((d) => !d.finished);
-  }
 }
 
 export interface TopicPartitionOffset {

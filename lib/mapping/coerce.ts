@@ -87,6 +87,7 @@ function localeNumberText(v: string, o: CoerceOptions): string {
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 const INTEGER_TEXT = /^[+-]?\d+$/;
+const TIME_OF_DAY = /^\d{2}:\d{2}:\d{2}(\.\d+)?$/;
 const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 function show(v: unknown): string {
@@ -141,7 +142,8 @@ function toDate(v: unknown, format: DateFormat, pattern?: DatePattern): number |
   } else if (typeof v === 'number') ms = v;
   else if (typeof v === 'string' && INTEGER_TEXT.test(v.trim())) ms = Number(v.trim());
   else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v.trim())) ms = Date.parse(v.trim());
-  else throw new CoercionError(`${show(v)} is not a date (epoch milliseconds or ISO-8601 text)`);
+  else if (typeof v === 'string' && TIME_OF_DAY.test(v.trim())) ms = Date.parse(`1970-01-01T${v.trim()}Z`); // a time of day: on the epoch's day
+  else throw new CoercionError(`${show(v)} is not a date (epoch milliseconds, ISO-8601 text or a time of day HH:MM:SS)`);
   if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) throw new CoercionError(`${show(v)} is not a valid date`);
   return format === 'iso' ? new Date(ms).toISOString() : Math.trunc(ms);
 }

@@ -16,6 +16,8 @@ import { describeEvent, vertexId, edgeId, type ChangeSet, type EdgeUpsert, type 
 import { coerceProperty, coerceScalar, CoercionError } from './coerce';
 import type { CompiledEach, CompiledEdge, CompiledLabel, CompiledMapping, CompiledProperty, CompiledVertex } from './spec';
 import type { Scope } from './template';
+import { decodeRow, rowSchemas, UnknownColumnTypeError, type ConnectSchema } from './debezium';
+import { isObject } from '../object';
 
 /** Why one event could not be mapped. `definition` and `field` are absent for envelope problems (CDC op...). */
 export class MappingError extends Error {
@@ -80,7 +82,10 @@ class Run {
     throw new MappingError(reason, this.source, definition, field);
   }
 
-  properties(defs: CompiledProperty[], scope: Scope, definition: string): Props {
+  /** CDC upserts: the row's own vertices, whose properties that render nothing are removed (a column set to NULL). */
+  rowVertices?: CompiledVertex[];
+
+  properties(defs: CompiledProperty[], scope: Scope, definition: string, removed?: string[]): Props {
     const properties: Record<string, PropertyValue> = {};
     let cardinality: Record<string, Cardinality> | undefined;
     let merge: Record<string, MergeRule> | undefined;
@@ -94,7 +99,7 @@ class Run {
       if (missing(v)) {
         if (p.hasDefault) v = p.default;
         else if (p.required) this.fail(`required value missing (template ${JSON.stringify(p.source)} rendered nothing${p.transform ? ' after its transform' : ''})`, definition, p.field);
-        else continue;
+        else { removed?.push(p.name); continue; }
       }
       try {
         properties[p.name] = coerceProperty(v, p.type, p.cardinality, p.format, p.options);
@@ -145,13 +150,17 @@ class Run {
     const label = d.labelFrom ? this.label(d, scope) : d.label;
     // Match only: a reference for edges, never written (so never created).
     if (!d.create) return { label, key: d.keyName, value };
-    const p = this.properties(d.properties, scope, d.definition);
+    const removed: string[] | undefined = this.rowVertices?.includes(d) ? [] : undefined;
+    const p = this.properties(d.properties, scope, d.definition, removed);
     const keyType = numericType(d.keyType);
     if (keyType) p.types = { ...p.types, [d.keyName]: keyType };
     const seen = this.findVertex(label, d.keyName, value);
-    if (seen) merge(seen, p);
-    else {
+    if (seen) {
+      merge(seen, p);
+      if (seen.remove) seen.remove = seen.remove.filter((k) => !(k in p.properties));
+    } else {
       const v: VertexUpsert = { label, key: d.keyName, value, properties: p.properties };
+      if (removed?.length) v.remove = removed;
       if (p.cardinality) v.cardinality = p.cardinality;
       if (p.merge) v.merge = p.merge;
       if (p.types) v.types = p.types;
@@ -292,9 +301,6 @@ function mapUpserts(m: CompiledMapping, scope: Scope, run: Run): void {
   }
 }
 
-function isObject(v: unknown): v is Record<string, any> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** The edges of the given definitions in a CDC before image (best effort: an unmappable before image yields none). */
 function beforeEdges(m: CompiledMapping, edges: CompiledEdge[], scope: Scope, source: EventRef | undefined): EdgeUpsert[] {
@@ -311,6 +317,32 @@ function edgeDelete(e: EdgeUpsert): ChangeSet['deletes'][number] {
 }
 
 const CDC_UPSERT_OPS: Record<string, true> = { c: true, r: true, u: true };
+
+/** What an update's old row implied and the new one does not: the row vertex under an old key, edges at row vertices. */
+function staleAfterUpdate(m: CompiledMapping, oldScope: Scope, run: Run, deletes: ChangeSet['deletes']): void {
+  const old = new Run(run.source);
+  try { mapUpserts(m, oldScope, old); } catch (e) {
+    if (e instanceof MappingError) return; // an old row that does not map implied nothing we wrote
+    throw e;
+  }
+  const current = new Set(run.vertices.map(vertexId));
+  const gone = new Set<string>();
+  for (const d of m.deletes) {
+    const v = old.vertices.find((x) => x.key === d.keyName && (d.labelFrom || x.label === d.label));
+    if (v && !current.has(vertexId(v))) {
+      deletes.push({ kind: 'vertex', label: v.label, key: v.key, value: v.value });
+      gone.add(vertexId(v));
+    }
+  }
+  const rows = new Set(run.vertices.filter((v) => m.deletes.some((d) => d.keyName === v.key)).map(vertexId));
+  const edges = new Set(run.edges.map(edgeId));
+  for (const e of old.edges) {
+    if (edges.has(edgeId(e)) || gone.has(vertexId(e.from)) || gone.has(vertexId(e.to))) continue;
+    // Only edges at the row's own vertices: an edge between shared vertices may be implied by other rows too.
+    if (!rows.has(vertexId(e.from)) && !rows.has(vertexId(e.to))) continue;
+    deletes.push(edgeDelete(e));
+  }
+}
 
 /**
  * Maps one event. Returns null for a CDC tombstone (a null value, or a wrapper whose payload is null): Kafka log
@@ -330,13 +362,30 @@ export function mapEvent(m: CompiledMapping, event: unknown, source?: EventRef):
     if (!isObject(env)) run.fail(`not a Debezium change event: ${Array.isArray(env) ? 'an array' : typeof env}, expected { op, before, after, source }`);
     const op = env.op;
     if (typeof op !== 'string') run.fail('not a Debezium change event: op is missing', undefined, 'op');
-    const vars = { $op: op, $before: env.before, $after: env.after, $source: env.source, $ts_ms: env.ts_ms };
+    // Decode the row by the Connect schema in the message, or by the spec's columns when schemas are off.
+    const schemas: { before?: ConnectSchema; after?: ConnectSchema } = env !== event ? rowSchemas((event as Record<string, unknown>).schema)
+      : m.columns ? { before: m.columns, after: m.columns } : {};
+    let before: unknown = env.before;
+    let after: unknown = env.after;
+    try {
+      if (isObject(before) && schemas.before) before = decodeRow(before, schemas.before, 'before');
+      if (isObject(after) && schemas.after) after = decodeRow(after, schemas.after, 'after');
+    } catch (e) {
+      if (e instanceof UnknownColumnTypeError) run.fail(e.message, undefined, e.column);
+      throw e;
+    }
+    const vars = { $op: op, $before: before, $after: after, $source: env.source, $ts_ms: env.ts_ms };
     if (CDC_UPSERT_OPS[op]) {
-      if (!isObject(env.after)) run.fail(`op "${op}" needs the row in after, which is ${env.after === null ? 'null' : typeof env.after}`, undefined, 'after');
-      mapUpserts(m, { root: env.after, vars }, run);
+      if (!isObject(after)) run.fail(`op "${op}" needs the row in after, which is ${after === null ? 'null' : typeof after}`, undefined, 'after');
+      run.rowVertices = m.deletes;
+      mapUpserts(m, { root: after, vars }, run);
+      // An update with the old row (REPLICA IDENTITY FULL, or a connector that sends it): a row vertex whose key
+      // changed is deleted under its old key, and the edges the old row implied at the row's vertices, which the new
+      // row no longer implies, are removed.
+      if (op === 'u' && isObject(before)) staleAfterUpdate(m, { root: before, vars }, run, deletes);
     } else if (op === 'd') {
-      if (!isObject(env.before)) run.fail('op "d" needs the deleted row\'s key in before, which is missing (check the table\'s replica identity)', undefined, 'before');
-      const scope: Scope = { root: env.before, vars };
+      if (!isObject(before)) run.fail('op "d" needs the deleted row\'s key in before, which is missing (check the table\'s replica identity)', undefined, 'before');
+      const scope: Scope = { root: before, vars };
       // Edges first: a vertex delete removes its edges anyway, an edge delete alone keeps both vertices.
       if (m.edgeDeletes.length) for (const e of beforeEdges(m, m.edgeDeletes, scope, source)) deletes.push(edgeDelete(e));
       for (const d of m.deletes) {

@@ -5,3 +5,5 @@ export { mapEvent, mapEvents, eventRefs, MappingError } from './engine';
 export type { MappedEvent, FailedEvent, MapEventsResult } from './engine';
 export { compileTemplate, TemplateError } from './template';
 export { coerceScalar, coerceProperty, CoercionError, VALUE_TYPES } from './coerce';
+export { decodeValue, decodeRow, decimalText, UnknownColumnTypeError, COLUMN_TYPES } from './debezium';
+export type { ConnectSchema, ColumnSpec, ColumnType } from './debezium';

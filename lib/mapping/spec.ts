@@ -10,6 +10,8 @@ import { isIdentifier, type Cardinality } from '../change-set';
 import { compileTemplate, constantTemplate, TemplateError, type Compiled, type CompiledTemplate } from './template';
 import { DATE_FORMATS, VALUE_TYPES, compileDatePattern, type CoerceOptions, type DateFormat, type ValueType } from './coerce';
 import { compileTransform, TransformSpecError, type Transform, type TransformStep } from './transform';
+import { COLUMN_TYPES, schemaFromColumns, type ColumnSpec, type ColumnType, type ConnectSchema } from './debezium';
+import { isObject, JsonObject } from '../object';
 
 /* ---------- The spec as written ---------- */
 
@@ -94,6 +96,11 @@ export interface MappingSpec {
   edges?: EdgeSpec[];
   /** CDC mode: the vertex definitions (and named edge definitions) a `d` (delete) removes; default: the first vertex. */
   deletes?: string[];
+  /**
+   * CDC mode, for messages without a Connect schema (JsonConverter schemas.enable=false): how to decode columns,
+   * e.g. `credit_limit: { type: decimal, scale: 2 }`, `birth_date: date`. Ignored when a message carries its schema.
+   */
+  columns?: Record<string, ColumnType | ColumnSpec>;
 }
 
 /* ---------- Issues ---------- */
@@ -202,6 +209,8 @@ export interface CompiledMapping {
   eachByPath: Map<string, CompiledEach>;
   /** True when some each is nested. */
   nests: boolean;
+  /** CDC mode: the row schema built from `columns`, for messages without a schema. */
+  columns?: ConnectSchema;
   spec: MappingSpec;
 }
 
@@ -242,14 +251,11 @@ const VERTEX_FIELDS = ['label', 'key', 'value', 'keyType', 'keyTransform', 'prop
 const EDGE_FIELDS = ['name', 'label', 'from', 'to', 'key', 'properties', 'required', 'when', 'each', 'ifMissing'];
 const PROPERTY_FIELDS = ['value', 'type', 'format', 'cardinality', 'default', 'required', 'transform', 'decimal', 'grouping', 'pattern', 'merge'];
 const WHEN_TESTS = ['equals', 'notEquals', 'in', 'exists', 'gt', 'gte', 'lt', 'lte', 'matches'];
-const TOP_FIELDS = ['description', 'mode', 'vertices', 'edges', 'deletes'];
+const TOP_FIELDS = ['description', 'mode', 'vertices', 'edges', 'deletes', 'columns'];
 const KEY_TYPES = ['string', 'int', 'long'];
 const CARDINALITIES = ['single', 'list', 'set'];
 const EACH_PATH = /^[^\s{}]+$/;
 
-function isObject(v: unknown): v is Record<string, any> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** How a spec is compiled: the template compiler is replaceable so that bench/mapping.ts can compare two. */
 export interface CompileOptions {
@@ -266,7 +272,7 @@ class Checker {
   add(path: Array<string | number>, message: string): void {
     const [section, name, ...rest] = path;
     let definition: string | undefined;
-    let fieldPath: Array<string | number> = [];
+    let fieldPath: Array<string | number>;
     if (section === 'vertices' && name !== undefined) { definition = `vertices.${name}`; fieldPath = rest; }
     else if (section === 'edges' && typeof name === 'number') { definition = `edges[${name}]`; fieldPath = rest; }
     else fieldPath = path;
@@ -348,7 +354,7 @@ function asNumber(x: unknown): number {
   return NaN;
 }
 
-function compileTest(c: Checker, v: Record<string, any>, path: Array<string | number>, name: string, t: CompiledTemplate): ((s: import('./template').Scope) => boolean) | undefined {
+function compileTest(c: Checker, v: JsonObject, path: Array<string | number>, name: string, t: CompiledTemplate): ((s: import('./template').Scope) => boolean) | undefined {
   const arg = v[name];
   switch (name) {
     case 'equals': { const want = norm(arg); return (s) => norm(t.render(s)) === want; }
@@ -452,7 +458,7 @@ function compileProperties(c: Checker, v: unknown, path: Array<string | number>,
     const pp = [...path, name];
     if (!c.identifier(name, pp, 'property name')) continue;
     if (name === keyName) { c.add(pp, `property "${name}" is the key property: its value comes from the definition's value`); continue; }
-    const spec: Record<string, any> = isObject(p) ? p : { value: p };
+    const spec: JsonObject = isObject(p) ? p : { value: p };
     if (isObject(p)) c.unknownFields(p, PROPERTY_FIELDS, pp);
     const template = c.template(spec.value, isObject(p) ? [...pp, 'value'] : pp, 'value');
     const type = c.oneOf(spec.type, VALUE_TYPES, [...pp, 'type'], 'type');
@@ -668,13 +674,32 @@ function compileChecked(spec: unknown, locate?: ParsedSpec['locate'], options?: 
     else deletes.push(vertices[0]);
   }
 
+  let columns: ConnectSchema | undefined;
+  if (spec.columns !== undefined) {
+    if (mode !== 'cdc') c.add(['columns'], 'columns applies only to mode: cdc');
+    else if (!isObject(spec.columns)) c.add(['columns'], 'columns must be a map of column name → type (or { type, scale })');
+    else {
+      const out: Record<string, ColumnSpec> = {};
+      for (const [name, v] of Object.entries(spec.columns)) {
+        const cs: Record<string, unknown> = isObject(v) ? v : { type: v };
+        if (isObject(v)) c.unknownFields(v, ['type', 'scale'], ['columns', name]);
+        const type = c.oneOf(cs.type, Object.keys(COLUMN_TYPES) as ColumnType[], isObject(v) ? ['columns', name, 'type'] : ['columns', name], 'column type');
+        if (!type) { if (cs.type === undefined) c.add(['columns', name], 'a column needs a type'); continue; }
+        if (cs.scale !== undefined && (type !== 'decimal' || !Number.isInteger(cs.scale))) { c.add(['columns', name, 'scale'], 'scale is an integer and applies only to type decimal'); continue; }
+        out[name] = { type, scale: cs.scale as number | undefined };
+      }
+      columns = schemaFromColumns(out);
+    }
+  }
+
   if (c.issues.length) return { issues: c.issues };
   const eachPaths = new Map<string, CompiledEach>();
   for (const d of [...vertices, ...edges]) if (d.each && !eachPaths.has(d.each.path)) eachPaths.set(d.each.path, d.each);
   return {
     mapping: {
       mode, vertices, edges, deletes, edgeDeletes,
-      eachPaths: [...eachPaths.values()], eachByPath: eachPaths, nests: [...eachPaths.values()].some((x) => x.parent !== undefined), spec: spec as unknown as MappingSpec,
+      eachPaths: [...eachPaths.values()], eachByPath: eachPaths, nests: [...eachPaths.values()].some((x) => x.parent !== undefined),
+      spec: spec as unknown as MappingSpec, ...(columns ? { columns } : {}),
     },
     issues: [],
   };

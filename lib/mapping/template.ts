@@ -18,6 +18,7 @@
  * Partials and lambdas are refused: a mapping has no other templates, and event data has no functions.
  */
 import Mustache from 'mustache';
+import type { JsonObject } from '../object';
 
 /** What templates read from: the event (or CDC row) plus the names an `each` scope binds. */
 export interface Scope {
@@ -59,10 +60,10 @@ function lookupFirst(scope: Scope, stack: Stack, first: string): unknown {
     // mustache's name resolution: the innermost section item that has the name, then the outer ones, then the scope.
     for (let i = stack.length - 1; i >= 0; i--) {
       const c = stack[i];
-      if (c !== null && typeof c === 'object' && first in (c as object)) return (c as any)[first];
+      if (c !== null && typeof c === 'object' && first in (c as object)) return (c as JsonObject)[first];
     }
   }
-  return scope.vars !== undefined && first in scope.vars ? scope.vars[first] : (scope.root as any)?.[first];
+  return scope.vars !== undefined && first in scope.vars ? scope.vars[first] : (scope.root as JsonObject | undefined)?.[first];
 }
 
 function compilePath(path: string): Part {
@@ -75,7 +76,7 @@ function compilePath(path: string): Part {
   const n = rest.length;
   // This closure runs once per template per event: a plain loop, no allocation.
   return (scope, stack) => {
-    let v: any = lookupFirst(scope, stack, first);
+    let v = lookupFirst(scope, stack, first) as JsonObject | undefined;
     for (let i = 0; i < n; i++) {
       if (v === undefined || v === null) return undefined;
       v = v[rest[i]];

@@ -8,6 +8,7 @@
  * Steps run in the order given; on a list each step applies to every item (split flattens). Locale decimals and date
  * patterns are coercion options (coerce.ts), not steps: they belong to the declared type.
  */
+import { isObject } from '../object';
 
 export type TransformStep = 'trim' | 'lower' | 'upper' | { split: string } | { lookup: Record<string, unknown> };
 export type Transform = (v: unknown) => unknown;
@@ -16,7 +17,6 @@ export const NAMED_STEPS = ['trim', 'lower', 'upper'] as const;
 
 export class TransformSpecError extends Error {}
 
-const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function perItem(f: (s: unknown) => unknown): Transform {
   return (v) => (Array.isArray(v) ? v.map(f) : f(v));

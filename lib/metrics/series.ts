@@ -14,6 +14,8 @@ export interface MetricsNode { id: string; name?: string }
 type Metric = Counter<string> | Gauge<string> | Histogram<string>;
 type Labels = Record<string, string>;
 interface Cell { n: number; child: { inc(n: number): void } }
+/** A labelled child of a counter, gauge or histogram: the caller knows which of these it may call. */
+interface Child { inc(n?: number): void; set(v: number): void; observe(v: number): void }
 
 /** What a closed handle hands out: late events (a write finishing after close) must not bring a series back. */
 const DISCARD = { inc: () => undefined, set: () => undefined, observe: () => undefined };
@@ -23,7 +25,7 @@ export interface PartitionLagValue { topic: string; partition: number; lag: numb
 
 class NodeSeries {
   private readonly base: Labels;
-  private readonly children = new Map<string, { metric: Metric; labels: Labels; child: any }>();
+  private readonly children = new Map<string, { metric: Metric; labels: Labels; child: Child }>();
   private readonly cells = new Map<string, Cell>();
   private sampler: (() => void) | null = null;
   private uncollect: (() => void) | null = null;
@@ -56,12 +58,12 @@ class NodeSeries {
   }
 
   /** The child of `metric` for this node and the extra labels, created once. */
-  protected child(metric: Metric, key: string, extra?: Labels): any {
+  protected child(metric: Metric, key: string, extra?: Labels): Child {
     let c = this.children.get(key);
     if (!c) {
       if (this.closed) return DISCARD;
       const labels = extra ? { ...this.base, ...extra } : this.base;
-      c = { metric, labels, child: (metric as Counter<string>).labels(labels) };
+      c = { metric, labels, child: (metric as Counter<string>).labels(labels) as unknown as Child };
       this.children.set(key, c);
     }
     return c.child;

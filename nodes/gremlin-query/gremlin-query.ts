@@ -40,7 +40,7 @@ export = function (RED: NodeAPI) {
       if (!server || !connection) throw new Error('no Gremlin server configured');
       let test: Record<string, unknown> = {};
       if (def.testBindings) {
-        try { test = JSON.parse(String(def.testBindings)); } catch (err) { throw new Error(`test bindings are not valid JSON: ${(err as Error).message}`); }
+        try { test = JSON.parse(String(def.testBindings)); } catch (err) { throw new Error(`test bindings are not valid JSON: ${(err as Error).message}`, { cause: err }); }
       }
       return runQuery(connection, query, { ...evaluateBindings({}, test), ...test }, server.dialect, timeout);
     };

@@ -7,12 +7,14 @@ import type { NodeAPI, Node, NodeDef, NodeStatus } from '../shared/red';
 import type { GremlinServerNode } from '../shared/contracts';
 import { GremlinConnection, Dialect, Serializer } from '../../lib/gremlin/connection';
 import { RefCounted } from '../../lib/ref-count';
+import { configFlag, configNumber } from '../shared/config';
 
-const STATUS: Record<string, NodeStatus> = {
-  connecting: { fill: 'yellow', shape: 'ring', text: 'connecting' },
-  connected: { fill: 'green', shape: 'dot', text: 'connected' },
-  disconnected: { fill: 'red', shape: 'ring', text: 'disconnected' },
-  closed: { fill: 'grey', shape: 'ring', text: 'closed' },
+/** Connection states as node statuses, with Node-RED's own texts (as the core mqtt node shows them). */
+const STATUS: Record<string, NodeStatus & { key: string }> = {
+  connecting: { fill: 'yellow', shape: 'ring', key: 'node-red:common.status.connecting' },
+  connected: { fill: 'green', shape: 'dot', key: 'node-red:common.status.connected' },
+  disconnected: { fill: 'red', shape: 'ring', key: 'node-red:common.status.disconnected' },
+  closed: { fill: 'grey', shape: 'ring', key: 'node-red:common.status.disconnected' },
 };
 
 export = function (RED: NodeAPI) {
@@ -38,16 +40,17 @@ export = function (RED: NodeAPI) {
       traversalSource: String(def.traversalSource || 'g'),
       serializer,
       ca,
-      rejectUnauthorized: def.rejectUnauthorized !== false,
+      rejectUnauthorized: configFlag(def.rejectUnauthorized, true),
       username: node.credentials?.username || undefined,
       password: node.credentials?.password || undefined,
-      requestTimeoutMs: Number(def.timeout) > 0 ? Number(def.timeout) : 30000,
+      requestTimeoutMs: Number(def.timeout) > 0 ? configNumber(def.timeout, 30000, 'timeout') : 30000,
     };
     const connection = new RefCounted<GremlinConnection, (status: NodeStatus) => void>(() => {
       const c = new GremlinConnection(options);
       c.on('state', (state: string, detail?: string) => {
-        const s = { ...(STATUS[state] ?? { text: state }) };
-        if (state === 'disconnected' && detail) s.text = `disconnected: ${detail}`.slice(0, 60);
+        const known = STATUS[state];
+        const s: NodeStatus = known ? { fill: known.fill, shape: known.shape, text: RED._(known.key) } : { text: state };
+        if (state === 'disconnected' && detail) s.text = `${s.text}: ${detail}`.slice(0, 60);
         for (const cb of connection.userData()) cb(s);
       });
       c.open().catch((err) => node.warn(`Gremlin Server ${node.url}: ${(err as Error).message}`));

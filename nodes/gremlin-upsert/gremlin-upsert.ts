@@ -11,7 +11,12 @@ import { GremlinUpsertMetrics } from '../../lib/metrics/series';
 import { serveMetrics, metricsSettings } from '../shared/metrics';
 import { ensureSchemaForFlows } from './ensure-schema';
 
-const positive = (v: unknown, fallback: number) => (Number(v) > 0 ? Number(v) : fallback);
+import { configFlag, configNumber } from '../shared/config';
+
+/** The editor's spinner limits (gremlin-upsert.html LIMITS): outside them the node refuses to start, naming the field. */
+const LIMITS = { batchSize: [1, 10000], lingerMs: [0, 60000], concurrency: [1, 16], retries: [0, 100] } as const;
+const limited = (def: NodeDef, field: keyof typeof LIMITS, dflt: number) =>
+  configNumber(def[field], dflt, field, { min: LIMITS[field][0], max: LIMITS[field][1], integer: true });
 
 export = function (RED: NodeAPI) {
   serveMetrics(RED);
@@ -24,16 +29,18 @@ export = function (RED: NodeAPI) {
       node.on('input', (_msg: NodeMessage, _send, done) => done(new Error('gremlin upsert: no Gremlin server configured')));
       return;
     }
-    const passThrough = def.passThrough !== false;
+    const passThrough = configFlag(def.passThrough, true);
+    let sizes: { batchSize: number; lingerMs: number; maxConcurrentBatches: number; maxRetries: number };
+    try {
+      sizes = { batchSize: limited(def, 'batchSize', 500), lingerMs: limited(def, 'lingerMs', 50), maxConcurrentBatches: limited(def, 'concurrency', 2), maxRetries: limited(def, 'retries', 10) };
+    } catch (e) {
+      node.status({ fill: 'red', shape: 'ring', text: (e as Error).message });
+      node.error(`gremlin upsert: ${(e as Error).message}`);
+      node.on('input', (_msg: NodeMessage, _send, done) => done(new Error(`gremlin upsert: ${(e as Error).message}`)));
+      return;
+    }
     const connection = server.acquire(node);
-    const writer = new BatchWriter(connection, {
-      dialect: server.dialect,
-      partitionKey: server.partitionKey,
-      batchSize: positive(def.batchSize, 500),
-      lingerMs: Number(def.lingerMs) >= 0 && def.lingerMs !== '' ? Number(def.lingerMs) : 50,
-      maxConcurrentBatches: positive(def.concurrency, 2),
-      maxRetries: Number(def.retries) >= 0 && def.retries !== '' ? Number(def.retries) : 10,
-    });
+    const writer = new BatchWriter(connection, { dialect: server.dialect, partitionKey: server.partitionKey, ...sizes });
 
     // Opt-in: the schema and indexes the flows' graph map specs need, applied on deploy (lib/graph-schema).
     if (def.ensureSchema === true) {

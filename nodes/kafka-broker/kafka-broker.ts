@@ -3,6 +3,7 @@ import type { NodeAPI, Node, NodeDef } from '../shared/red';
 import type { KafkaBrokerNode } from '../shared/contracts';
 import { BrokerClient } from '../../lib/kafka/broker-client';
 import { withoutRepeats } from '../../lib/kafka/kafkajs-log';
+import { configFlag } from '../shared/config';
 
 export = function (RED: NodeAPI) {
   function KafkaBroker(this: Node<any>, def: NodeDef) {
@@ -13,9 +14,9 @@ export = function (RED: NodeAPI) {
       clientId: def.clientId as string | undefined,
       connectionTimeout: def.connectionTimeout as string | undefined,
       requestTimeout: def.requestTimeout as string | undefined,
-      tls: def.tls === true || def.tls === 'true',
+      tls: configFlag(def.tls, false),
       caFile: def.caFile as string | undefined,
-      rejectUnauthorized: !(def.rejectUnauthorized === false || def.rejectUnauthorized === 'false'),
+      rejectUnauthorized: configFlag(def.rejectUnauthorized, true),
       sasl: (def.sasl as string) || 'none',
     }, node.credentials || {}, withoutRepeats((level, text) => {
       // kafkajs' own errors are warnings here: the kafka in/out node that failed reports the error, with its context.

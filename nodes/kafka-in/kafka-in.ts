@@ -10,6 +10,7 @@ import type { KafkaBrokerNode } from '../shared/contracts';
 import { isDecodeMode, DecodeMode } from '../../lib/kafka/codec';
 import { ConsumerRunner, consumerConfig, checkMaxInFlight, RunnerStatus, RunnerProblem, DeliverySink } from '../../lib/kafka/consumer-runner';
 import { joinTracker, leaveTracker } from './completion-hooks';
+import { configFlag } from '../shared/config';
 import { parseTopics } from '../../lib/kafka/client-config';
 import { LagReader } from '../../lib/kafka/lag-reader';
 import { KafkaInMetrics } from '../../lib/metrics/series';
@@ -87,7 +88,7 @@ export = function (RED: NodeAPI) {
 
     const runner = new ConsumerRunner({
       topics,
-      fromBeginning: def.fromBeginning !== false && def.fromBeginning !== 'false' && def.start !== 'latest',
+      fromBeginning: configFlag(def.fromBeginning, true) && def.start !== 'latest',
       batchMode: def.mode === 'batch',
       commitMode: def.commit === 'auto' ? 'auto' : 'flow',
       stopOnError: def.onError === 'stop',

@@ -50,10 +50,10 @@ function holdersOf(dir, exceptPid) {
   const holders = [];
   for (const p of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     if (Number(p) === exceptPid || Number(p) === process.pid) continue;
-    let fds = [];
+    let fds;
     try { fds = fs.readdirSync(`/proc/${p}/fd`); } catch { continue; }
     for (const fd of fds) {
-      let target = '';
+      let target;
       try { target = fs.readlinkSync(`/proc/${p}/fd/${fd}`); } catch { continue; }
       if (target.startsWith(real + path.sep)) { holders.push(Number(p)); break; }
     }

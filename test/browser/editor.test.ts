@@ -17,7 +17,7 @@ import { GremlinConnection } from '../../lib/gremlin/connection';
 import { produceDemo, ensureTopics } from '../../lib/demo/produce';
 import { TOPICS } from '../../lib/demo/generator';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { chromium } = require('playwright-core');
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -124,7 +124,7 @@ test('the editor in Chromium: palette, running flow, examples, query button, gra
       } catch (e) {
         if (attempt === 5) {
           const notes = await page.locator('.red-ui-notification').allTextContents();
-          throw new Error(`no result in the Debug sidebar after ${attempt} presses; notifications: ${notes.join(' / ')}`);
+          throw new Error(`no result in the Debug sidebar after ${attempt} presses; notifications: ${notes.join(' / ')}`, { cause: e });
         }
       }
     }

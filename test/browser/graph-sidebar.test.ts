@@ -17,7 +17,7 @@ import { GremlinConnection } from '../../lib/gremlin/connection';
 import { produceDemo, ensureTopics } from '../../lib/demo/produce';
 import { TOPICS } from '../../lib/demo/generator';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { chromium } = require('playwright-core');
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -105,24 +105,31 @@ test('the graph sidebar in Chromium: 360 search drawn, properties, expand, PNG, 
 
     step = 'click and double-click';
     // Click: the customer's properties; double-click a product: its one-hop neighbours are added.
-    // Where to click a vertex of a label: the one farthest from any other vertex, so the click cannot hit a neighbour.
+    // Where to click a vertex of a label: on screen (Node-RED 5 splits the sidebar, so the tab scrolls) and the one
+    // farthest from any other vertex, so the click cannot hit a neighbour.
+    await page.locator('#ceh-graph-canvas').scrollIntoViewIfNeeded();
     const screenPos = async (selector: string) => page.evaluate((sel: string) => {
       const s = (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state;
       const all = s.cy.nodes();
+      const canvas = s.cy.container().getBoundingClientRect();
+      const pane = (globalThis as any).document.querySelector('.ceh-graph-sidebar').getBoundingClientRect();
+      const visible = (p: { x: number; y: number }) => canvas.top + p.y > Math.max(canvas.top, pane.top) + 10 && canvas.top + p.y < Math.min(canvas.bottom, pane.bottom) - 10
+        && canvas.left + p.x > canvas.left + 10 && canvas.left + p.x < canvas.right - 10;
       let best: any; let bestGap = -1;
       s.cy.nodes(sel).forEach((n: any) => {
         const p = n.renderedPosition();
+        if (!visible(p)) return;
         let gap = Infinity;
         all.forEach((o: any) => { if (o !== n) { const q = o.renderedPosition(); gap = Math.min(gap, Math.hypot(p.x - q.x, p.y - q.y)); } });
         if (gap > bestGap) { bestGap = gap; best = n; }
       });
-      const box = s.cy.container().getBoundingClientRect();
+      if (!best) throw new Error(`no ${sel} vertex on screen`);
       const p = best.renderedPosition();
-      return { x: box.left + p.x, y: box.top + p.y, vid: best.data('vid'), id: best.id(), gap: bestGap };
+      return { x: canvas.left + p.x, y: canvas.top + p.y, vid: best.data('vid'), id: best.id(), gap: bestGap };
     }, selector);
     const c = await screenPos('[label = "customer"]');
     await page.mouse.click(c.x, c.y);
-    await page.locator('#ceh-graph-props', { hasText: customer }).waitFor({ timeout: 5000 });
+    await page.locator('#ceh-graph-props', { hasText: customer }).waitFor({ timeout: 10000 });
     await page.locator('#ceh-graph-props-close').click();
     const p = await screenPos('[label = "product"]');
     const before = drawn.vertices;

@@ -13,9 +13,9 @@ import { spawn, spawnSync } from 'child_process';
 import { ROOT, NODE_RED_DIR, NODE_RED_VERSION } from '../support/project';
 import { freePort } from '../support/node-red-child';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { chromium } = require('playwright-core');
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const home = require(path.join(ROOT, 'scripts', 'node-red-home.js'));
 
 const CHROMIUM = '/usr/bin/chromium';

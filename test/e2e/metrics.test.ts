@@ -21,9 +21,9 @@ import { parseMetrics, select, sum, Sample } from '../support/metrics-text';
 import { produceDemo, ensureTopics } from '../../lib/demo/produce';
 import { generate, TOPICS } from '../../lib/demo/generator';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const prometheus = require(path.join(ROOT, 'stack', 'prometheus', 'prometheus.js'));
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const bcrypt = require('bcryptjs');
 
 const EVENTS = 3000;

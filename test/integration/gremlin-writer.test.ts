@@ -136,6 +136,20 @@ for (const { dialect, serializer } of DIALECTS) {
       assert.deepEqual(await counts(L), { vertices: before.vertices - 1, edges: before.edges - 2 });
     });
 
+    test('remove drops the named properties (a CDC column set to NULL), keeps the others, and a later set wins', async () => {
+      const L = label(`rm_${dialect}`);
+      const v = (value: string, properties: ChangeSet['vertices'][number]['properties'], remove?: string[]): ChangeSet =>
+        ({ vertices: [{ label: L, key: 'cid', value, properties, ...(remove ? { remove } : {}) }], edges: [], deletes: [] });
+      const w = writer();
+      assert.deepEqual(await w.write([v('A', { email: 'a@x', tier: 'gold', n: 1 }), v('B', { email: 'b@x', tier: 'gold' })]), []);
+      // A: email and tier go NULL; B: tier goes NULL and comes back later in the same batch.
+      assert.deepEqual(await w.write([v('A', { n: 2 }, ['email', 'tier']), v('B', {}, ['tier']), v('B', { tier: 'silver' })]), []);
+      // (cosmos also writes its partition-key property `pk`: the dialect's own, not the event's)
+      const own = async (value: string) => { const p = await props(L, 'cid', value); delete p.pk; return p; };
+      assert.deepEqual(await own('A'), { cid: 'A', n: 2 });
+      assert.deepEqual(await own('B'), { cid: 'B', email: 'b@x', tier: 'silver' });
+    });
+
     test('a poison event (edge to a vertex that does not exist) is isolated; the rest of its batch is written', async () => {
       const L = label(`poi_${dialect}`);
       const poison: ChangeSet = {

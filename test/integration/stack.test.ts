@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as path from 'path';
 import { Kafka, logLevel } from 'kafkajs';
 // The driver ships no types; this test only needs a few calls.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const gremlin = require('gremlin');
 import { ROOT, ENDPOINTS, stack, unique, uniqueLabel } from '../support/project';
 

@@ -9,10 +9,11 @@ import * as path from 'path';
 import { ROOT, ENDPOINTS, uniqueLabel, NODE_RED_MAIN } from '../support/project';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const helper = require('node-red-node-test-helper');
 helper.init(NODE_RED_MAIN);
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the compiled nodes, as Node-RED loads them
 const nodeFile = (n: string) => require(path.join(ROOT, 'dist', 'nodes', n, `${n}.js`));
 const NODES = [nodeFile('graph-map'), nodeFile('gremlin-server'), nodeFile('gremlin-upsert')];
 const admin = new GremlinConnection({ url: ENDPOINTS.gremlinUrl });

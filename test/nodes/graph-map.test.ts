@@ -9,9 +9,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ROOT, NODE_RED_MAIN, requireFromNodeRed } from '../support/project';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const helper = require('node-red-node-test-helper');
 helper.init(NODE_RED_MAIN);
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the compiled node, as Node-RED loads it
 const graphMapNode = require(path.join(ROOT, 'dist', 'nodes', 'graph-map', 'graph-map.js'));
 const completeNode = requireFromNodeRed('@node-red/nodes/core/common/24-complete.js');
 

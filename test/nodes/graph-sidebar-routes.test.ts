@@ -19,17 +19,30 @@ before(async () => {
   await admin.submit('g.inject(ns).unfold().as("n").addV(L).property("n", select("n")).iterate()', { L, ns: Array.from({ length: 30 }, (_, i) => i) });
   nr = await startAuthNodeRed([
     { id: 'srv', type: 'ceh-gremlin-server', name: 'stack', url: ENDPOINTS.gremlinUrl, traversalSource: 'g', serializer: 'graphbinary', dialect: 'tinkerpop' },
+    // A server nobody listens on: the console must report it and stay usable.
+    { id: 'srvDown', type: 'ceh-gremlin-server', name: 'down', url: 'ws://127.0.0.1:9/gremlin', traversalSource: 'g', serializer: 'graphbinary', dialect: 'tinkerpop' },
     { id: 'tab', type: 'tab', label: 't' },
     // A node that uses the server, as in a real flow (the sidebar shares its connection).
     { id: 'gq', z: 'tab', type: 'ceh-gremlin-query', server: 'srv', query: 'g.V().limit(1)', bindings: [], x: 100, y: 100, wires: [[]] },
+    // Node-RED 5 starts only config nodes some node uses.
+    { id: 'gq2', z: 'tab', type: 'ceh-gremlin-query', server: 'srvDown', query: 'g.V().limit(1)', bindings: [], x: 100, y: 200, wires: [[]] },
   ], [
     { username: 'admin', permissions: '*' },
     { username: 'viewer', permissions: 'read' },
     { username: 'reader', permissions: ['ceh-gremlin-query.read'] },
     { username: 'writer', permissions: ['ceh-gremlin-query.read', 'ceh-gremlin-query.write'] },
   ], 'srv');
-  for (const u of ['admin', 'viewer', 'reader', 'writer']) tokens[u] = await nr.token(u);
 });
+
+// Sessions expire after 5 s (so the test process can exit soon after): a token older than 3 s is renewed.
+const issued: Record<string, number> = {};
+async function token(user: string): Promise<string> {
+  if (!tokens[user] || Date.now() - issued[user] > 3000) {
+    tokens[user] = await nr.token(user);
+    issued[user] = Date.now();
+  }
+  return tokens[user];
+}
 
 after(async () => {
   await nr?.stop();
@@ -37,20 +50,23 @@ after(async () => {
   await admin.close();
 });
 
-const query = (body: Record<string, unknown>, user?: string) => nr.request('POST', '/ceh-graph/query', { server: 'srv', ...body }, user ? tokens[user] : undefined);
+const query = async (body: Record<string, unknown>, user?: string) => nr.request('POST', '/ceh-graph/query', { server: 'srv', ...body }, user ? await token(user) : undefined);
 
 test('permissions: anonymous gets 401 everywhere; read runs queries; writes need the write permission', { timeout: 60000 }, async () => {
   assert.equal((await nr.request('GET', '/ceh-graph/servers')).status, 401);
   assert.equal((await query({ query: 'g.V().limit(1)' })).status, 401);
   assert.equal((await nr.request('GET', '/ceh-graph/cytoscape.min.js')).status, 401);
-  assert.equal((await nr.request('GET', '/ceh-graph/servers', undefined, tokens.reader)).status, 200, 'the bare read permission lists servers');
+  assert.equal((await nr.request('GET', '/ceh-graph/servers', undefined, await token('reader'))).status, 200, 'the bare read permission lists servers');
 
-  const servers = await nr.request('GET', '/ceh-graph/servers', undefined, tokens.viewer);
+  const servers = await nr.request('GET', '/ceh-graph/servers', undefined, await token('viewer'));
   assert.equal(servers.status, 200);
-  assert.deepEqual(servers.body.servers, [{ id: 'srv', name: 'stack', url: ENDPOINTS.gremlinUrl, dialect: 'tinkerpop' }]);
+  assert.deepEqual(servers.body.servers, [
+    { id: 'srv', name: 'stack', url: ENDPOINTS.gremlinUrl, dialect: 'tinkerpop' },
+    { id: 'srvDown', name: 'down', url: 'ws://127.0.0.1:9/gremlin', dialect: 'tinkerpop' },
+  ]);
   assert.deepEqual(servers.body.defaults, { timeoutMs: 30000, cap: 1000 });
 
-  const lib = await nr.request('GET', '/ceh-graph/cytoscape.min.js', undefined, tokens.reader);
+  const lib = await nr.request('GET', '/ceh-graph/cytoscape.min.js', undefined, await token('reader'));
   assert.equal(lib.status, 200);
   assert.match(String(lib.headers['content-type']), /javascript/);
   assert.match(String(lib.body), /cytoscape/);
@@ -72,7 +88,7 @@ test('permissions: anonymous gets 401 everywhere; read runs queries; writes need
   assert.equal(written.body.readOnly, false);
   assert.equal(Number((await admin.submit('g.V().hasLabel(X).count()', { X }))[0]), 1);
   assert.equal((await query({ query: 'g.V().limit(1)' }, 'admin')).status, 200);
-  assert.equal((await nr.request('POST', '/ceh-graph/query', { server: 'nope', query: 'g.V()' }, tokens.admin)).status, 404);
+  assert.equal((await nr.request('POST', '/ceh-graph/query', { server: 'nope', query: 'g.V()' }, await token('admin'))).status, 404);
 });
 
 test("ReadOnlyStrategy: g.addV('x') without allow writes is refused by the server with its reason", { timeout: 30000 }, async () => {
@@ -120,6 +136,18 @@ test('cap: results beyond the cap are cut off and flagged, on the server for tra
   assert.equal(byDefault.body.truncated, false);
 });
 
+test('a subgraph result comes back as its vertices and edges (the driver cannot decode a Graph)', { timeout: 30000 }, async () => {
+  await admin.submit("g.V().hasLabel(L).has('n', 0).as('a').V().hasLabel(L).has('n', 1).addE('next').from('a').iterate()", { L });
+  const r = await query({ query: "g.V().hasLabel(L).has('n', within(0, 1)).bothE('next').subgraph('sg').cap('sg')", bindings: { L } }, 'reader');
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(r.body.results.length, 1);
+  const [sg] = r.body.results;
+  assert.deepEqual(sg.vertices.map((v: any) => v.properties.n).sort(), [0, 1]);
+  assert.equal(sg.edges.length, 1);
+  assert.equal(sg.edges[0].label, 'next');
+  assert.deepEqual([sg.edges[0].outV, sg.edges[0].inV].sort(), sg.vertices.map((v: any) => v.id).sort());
+});
+
 test('bindings: values reach the query only as bindings; bad bindings and syntax errors get a clear reason', { timeout: 30000 }, async () => {
   const hit = await query({ query: "g.V().hasLabel(L).has('n', n).values('n')", bindings: JSON.stringify({ L, n: 7 }) }, 'reader');
   assert.deepEqual(hit.body.results, [7]);
@@ -143,6 +171,9 @@ test('bindings: values reach the query only as bindings; bad bindings and syntax
   const syntax = await query({ query: 'g.V(' }, 'reader');
   assert.equal(syntax.status, 502);
   assert.match(syntax.body.error, /line 1/, 'the server names the user\'s own line');
+  const down = await nr.request('POST', '/ceh-graph/query', { server: 'srvDown', query: 'g.V().limit(1)' }, await token('reader'));
+  assert.equal(down.status, 502);
+  assert.match(down.body.error, /cannot connect to ws:\/\/127\.0\.0\.1:9\/gremlin/);
   const unbound = await query({ query: 'g.V().has("n", missing)' }, 'reader');
   assert.equal(unbound.status, 502);
   assert.match(unbound.body.error, /missing/);

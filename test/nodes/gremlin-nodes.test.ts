@@ -8,10 +8,11 @@ import { ROOT, ENDPOINTS, uniqueLabel, NODE_RED_MAIN } from '../support/project'
 import { GremlinConnection } from '../../lib/gremlin/connection';
 import type { ChangeSet } from '../../lib/change-set';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const helper = require('node-red-node-test-helper');
 helper.init(NODE_RED_MAIN);
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the compiled nodes, as Node-RED loads them
 const nodeFile = (n: string) => require(path.join(ROOT, 'dist', 'nodes', n, `${n}.js`));
 const NODES = [nodeFile('gremlin-server'), nodeFile('gremlin-upsert'), nodeFile('gremlin-query')];
 

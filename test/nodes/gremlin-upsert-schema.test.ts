@@ -9,10 +9,11 @@ import { ROOT, uniqueLabel, NODE_RED_MAIN, eventually } from '../support/project
 import { GRAPHS } from '../support/graphs';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const helper = require('node-red-node-test-helper');
 helper.init(NODE_RED_MAIN);
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the compiled nodes, as Node-RED loads them
 const nodeFile = (n: string) => require(path.join(ROOT, 'dist', 'nodes', n, `${n}.js`));
 const NODES = [nodeFile('gremlin-server'), nodeFile('gremlin-upsert'), nodeFile('graph-map')];
 

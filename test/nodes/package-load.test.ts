@@ -8,7 +8,7 @@ import * as path from 'path';
 import * as net from 'net';
 import { ROOT, NODE_RED_VERSION } from '../support/project';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const home = require(path.join(ROOT, 'scripts', 'node-red-home.js'));
 
 function freePort(): Promise<number> {

@@ -8,6 +8,7 @@
 import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Kafka, logLevel, Consumer, Producer } from 'kafkajs';
 import { ROOT, ENDPOINTS, unique, eventually } from '../support/project';
@@ -210,7 +211,7 @@ test('bad input corpus: 0 crashes, every bad event dead-lettered with its field,
   const unexpected = foundVertices.filter((v) => !expectedVertices.has(v));
   const duplicates = foundVertices.length - new Set(foundVertices).size;
   const alive = nodeRed.alive();
-  fs.writeFileSync(path.join(require('os').tmpdir(), 'ceh-corpus-node-red.log'), nodeRed.output());
+  fs.writeFileSync(path.join(os.tmpdir(), 'ceh-corpus-node-red.log'), nodeRed.output());
   const nodeRedErrors = nodeRed.output().split('\n').filter((l) => /\[error\]/.test(l)).map((l) => l.slice(0, 300));
   const deadCount = [...deadByCase.values()].reduce((n, l) => n + l.length, 0);
   const lost = missing.length + [...caseAt].filter(([at, c]) => c.expect === 'deadletter' && !deadByCase.has(at)).length;

@@ -9,9 +9,9 @@ import * as path from 'path';
 import type { ChildProcess } from 'child_process';
 import { ROOT, eventually } from '../support/project';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const home = require(path.join(ROOT, 'scripts', 'node-red-home.js'));
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const { customerFlow } = require(path.join(ROOT, 'scripts', 'build-flow.js'));
 
 export function freePort(): Promise<number> {

@@ -21,7 +21,7 @@ import { recordScenario } from '../support/reliability';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 import { startNodeRed, customerFlow, http, RunningNodeRed } from './corpus-kit';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const bcrypt = require('bcryptjs');
 
 const run = unique('sec').replace(/-/g, '');

@@ -120,6 +120,7 @@ export function expectedGraph(records: DemoRecord[]): ExpectedGraph {
       if (!m) { m = { label: v.label, key: v.key, value: v.value, props: { [v.key]: v.value } }; vertices.set(id, m); }
       keyOf[v.label] = v.key;
       applyProps(m.props, v.properties, v.cardinality);
+      for (const k of v.remove ?? []) delete m.props[k]; // a CDC column set to NULL
     }
     for (const e of cs.edges) {
       const id = edgeId(e);
@@ -143,7 +144,7 @@ export function expectedGraph(records: DemoRecord[]): ExpectedGraph {
       const cs = mapEvent(specs[r.topic], r.value, { topic: r.topic, partition: 0, offset: '0' });
       if (cs) apply(cs);
     } catch (e) {
-      if (e instanceof MappingError) throw new Error(`a good demo event failed to map: ${e.message}`);
+      if (e instanceof MappingError) throw new Error(`a good demo event failed to map: ${e.message}`, { cause: e });
       throw e;
     }
   }

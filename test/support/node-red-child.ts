@@ -9,9 +9,9 @@ import * as net from 'net';
 import type { ChildProcess } from 'child_process';
 import { ROOT } from './project';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { customerFlow } = require(path.join(ROOT, 'scripts', 'build-flow.js'));
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const home = require(path.join(ROOT, 'scripts', 'node-red-home.js'));
 
 export type FlowNode = Record<string, any> & { id: string; type: string };
@@ -75,7 +75,7 @@ export async function startCustomerFlow(options: Record<string, unknown>, extra:
     await home.waitForEditor(port, { child, timeoutMs: 60000 });
   } catch (e) {
     await stop();
-    throw new Error(`${(e as Error).message}\n${log.join('').slice(-3000)}`);
+    throw new Error(`${(e as Error).message}\n${log.join('').slice(-3000)}`, { cause: e });
   }
   return { child, port, url: `http://127.0.0.1:${port}`, flow, userDir, editorReadyS: (Date.now() - t0) / 1000, log, stop };
 }

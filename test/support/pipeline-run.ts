@@ -16,11 +16,11 @@ import { toMessage } from '../../lib/demo/produce';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 import { GraphSnapshot, GraphComparison, total } from './graph-check';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const home = require(path.join(ROOT, 'scripts', 'node-red-home.js'));
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { customerFlow } = require(path.join(ROOT, 'scripts', 'build-flow.js'));
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const WebSocket = require('ws');
 
 export const SOURCE = 'gReliability';

@@ -18,13 +18,14 @@ export const ROOT = findRoot(__dirname);
  * The Node-RED the tests run on: the devDependency (4.1) or, with CEH_NODE_RED_DIR set by scripts/test-node-red-5.js,
  * Node-RED 5. Every test takes node-red (and its bundled packages) from here, never by a bare require('node-red').
  */
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const NODE_RED_DIR: string = require(path.join(ROOT, 'scripts', 'node-red-home.js')).nodeRedDir();
 export const NODE_RED_VERSION: string = JSON.parse(fs.readFileSync(path.join(NODE_RED_DIR, 'package.json'), 'utf8')).version;
 /** node-red's main module (for node-red-node-test-helper's init()). */
 export const NODE_RED_MAIN = require.resolve(NODE_RED_DIR);
 /** require() of node-red itself or of a package it brings (express, @node-red/nodes, bcryptjs, ...). */
 export function requireFromNodeRed(id: string): any {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved against Node-RED's folder at run time
   return id === 'node-red' ? require(NODE_RED_MAIN) : require(require.resolve(id, { paths: [NODE_RED_DIR] }));
 }
 
@@ -47,7 +48,7 @@ interface StackModule {
   status(): Promise<string[]>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const stack: StackModule = require(path.join(ROOT, 'stack', 'stack.js'));
 export const ENDPOINTS = stack.ENDPOINTS;
 

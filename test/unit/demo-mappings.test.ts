@@ -23,7 +23,7 @@ function apply(graph: { vertices: Map<string, string>; edges: Map<string, string
   for (const v of cs.vertices) graph.vertices.set(vertexId(v), v.label);
   for (const e of cs.edges) graph.edges.set(edgeId(e), e.label);
   for (const d of cs.deletes) {
-    if (d.kind !== 'vertex') continue;
+    if (d.kind === 'edge') { graph.edges.delete(edgeId(d)); continue; }
     const id = vertexId(d);
     graph.vertices.delete(id);
     for (const [eid] of graph.edges) if (eid.startsWith(`${id}-[`) || eid.endsWith(`]->${id}`)) graph.edges.delete(eid);

@@ -27,7 +27,7 @@ test('P01/P03/P04/P05: license, repository, bugs, name and keyword', () => {
 test('P06/P07: declared Node-RED and Node.js ranges match the two runtimes CI tests on', () => {
   // Node-RED 4.1 (devDependency, Node 20) and Node-RED 5.0 (scripts/node-red-5, Node 24): both majors are declared.
   assert.equal(pkg['node-red'].version, '^4.1.0 || ^5.0.0');
-  const tested = require(path.join(ROOT, 'node_modules', 'node-red', 'package.json')).version as string;
+  const tested = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'node-red', 'package.json'), 'utf8')).version as string;
   assert.match(tested, /^4\.1\./, 'the devDependency is Node-RED 4.1.x');
   const second = JSON.parse(fs.readFileSync(path.join(ROOT, 'scripts', 'node-red-5', 'package.json'), 'utf8')).dependencies;
   assert.match(second['node-red'], /^~5\.0\./, 'the second runtime is Node-RED 5.0.x');
@@ -41,7 +41,7 @@ test('D01: at most six runtime dependencies, each with a range that includes the
   const deps = Object.keys(pkg.dependencies);
   assert.ok(deps.length <= 6, `runtime dependencies: ${deps.join(', ')}`);
   for (const d of deps) {
-    const installed = require(path.join(ROOT, 'node_modules', d, 'package.json')).version as string;
+    const installed = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', d, 'package.json'), 'utf8')).version as string;
     const range = pkg.dependencies[d] as string;
     assert.match(range, /^\^\d+\.\d+\.\d+$/, `${d}: caret range`);
     const [maj] = range.slice(1).split('.');
@@ -65,7 +65,18 @@ test('every node: editor registerType literal, template, help sections, en-US lo
       for (const section of ['Inputs', 'Outputs', 'Details']) {
         assert.match(help, new RegExp(`<h3>${section}</h3>`), `${type}: help section ${section}`);
       }
+    } else {
+      // A config node has no wires: no empty Inputs/Outputs sections in any language.
+      for (const lang of ['en-US', 'de']) {
+        const h = fs.readFileSync(path.join(dir, 'locales', lang, `${base}.html`), 'utf8');
+        assert.doesNotMatch(h, /<h3>(Inputs|Outputs)<\/h3>/, `${type} (${lang}): no Inputs/Outputs sections`);
+      }
     }
+    // The Name row comes first in every edit dialog; palette labels come from the locale.
+    const template = html.slice(html.indexOf(`data-template-name="${type}"`));
+    const firstRow = /<div class="form-row[^>]*>\s*<label for="node-(?:config-)?input-(\w+)"/.exec(template);
+    assert.equal(firstRow?.[1], 'name', `${type}: the Name row is the first row`);
+    assert.match(html, /paletteLabel: function \(\) \{ return this\._\(/, `${type}: translated palette label`);
     assert.ok(fs.existsSync(path.join(dir, 'locales', 'en-US', `${base}.json`)), `${type}: en-US locale`);
     if (!CONFIG_TYPES.has(type)) {
       const icon = /icon:\s*['"]([^'"]+)['"]/.exec(html);
@@ -93,4 +104,13 @@ test('N02: every non-config node type appears in an example; examples are valid 
     }
   }
   for (const type of ours) if (!CONFIG_TYPES.has(type)) assert.ok(seen.has(type), `${type} appears in some example`);
+});
+
+test('gremlin upsert: its numbers are spinners, with the runtime limits', () => {
+  const html = fs.readFileSync(path.join(ROOT, 'nodes', 'gremlin-upsert', 'gremlin-upsert.html'), 'utf8');
+  const ts = fs.readFileSync(path.join(ROOT, 'nodes', 'gremlin-upsert', 'gremlin-upsert.ts'), 'utf8');
+  const editorLimits = /var LIMITS = (\{[^;]+\});/.exec(html)![1];
+  const runtimeLimits = /const LIMITS = (\{[^;]+\}) as const;/.exec(ts)![1];
+  assert.equal(editorLimits, runtimeLimits, 'editor and runtime limits are the same');
+  assert.match(html, /\.spinner\(\{ min: LIMITS\[field\]\[0\], max: LIMITS\[field\]\[1\] \}\)/);
 });

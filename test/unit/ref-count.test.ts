@@ -6,7 +6,16 @@ import { RefCounted } from '../../lib/ref-count';
 test('ref count: opened by the first user, shared, closed by the last; close() ends it for everybody', async () => {
   const log: string[] = [];
   let n = 0;
-  const shared = new RefCounted<string, string>(() => { n += 1; log.push(`open ${n}`); return `resource ${n}`; }, async (v) => { log.push(`close ${v}`); });
+  const shared = new RefCounted<string, string>(
+    () => {
+      n += 1;
+      log.push(`open ${n}`);
+      return `resource ${n}`;
+    },
+    async (v) => {
+      log.push(`close ${v}`);
+    },
+  );
   assert.equal(shared.current, null);
   assert.equal(shared.acquire('a', 'status of a'), 'resource 1');
   assert.equal(shared.acquire('b', 'status of b'), 'resource 1');
@@ -28,7 +37,12 @@ test('ref count: opened by the first user, shared, closed by the last; close() e
 });
 
 test('ref count: a failing open registers nobody', () => {
-  const shared = new RefCounted<string>(() => { throw new Error('bad configuration'); }, () => undefined);
+  const shared = new RefCounted<string>(
+    () => {
+      throw new Error('bad configuration');
+    },
+    () => undefined,
+  );
   assert.throws(() => shared.acquire('a'), /bad configuration/);
   assert.deepEqual([...shared.userData()], []);
 });

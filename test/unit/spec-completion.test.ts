@@ -21,7 +21,7 @@ function at(text: string): string[] {
 }
 
 test('completion: top-level fields at the start of a line', () => {
-  assert.deepEqual(at(''), ['description', 'mode', 'vertices', 'edges', 'deletes']);
+  assert.deepEqual(at(''), ['description', 'mode', 'vertices', 'edges', 'deletes', 'columns']);
 });
 
 test('completion: vertex fields under a vertex definition, property fields under a property', () => {
