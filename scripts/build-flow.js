@@ -77,7 +77,11 @@ function customerFlow(opts = {}) {
   const o = {
     topicPrefix: '', groupPrefix: 'customer-360', traversalSource: 'g', brokers: '127.0.0.1:9092',
     gremlinUrl: GRAPH_URLS[graph], mode: 'batch', maxInFlight: 1000, batchSize: 500, lingerMs: 50,
-    httpPath: '/customer/:id/360', ...opts,
+    httpPath: '/customer/:id/360',
+    // JanusGraph on BerkeleyJE keeps a unique index unique only for one writer at a time (see
+    // stack/janusgraph/janusgraph-berkeleyje.properties): one batch in flight. TinkerGraph takes two.
+    concurrency: graph === 'janusgraph' ? 1 : 2,
+    ...opts,
   };
   const id = (n) => `c360${n.replace(/[^a-z0-9]/gi, '').toLowerCase().padEnd(12, '0').slice(0, 12)}`;
   const flow = [
@@ -99,7 +103,7 @@ function customerFlow(opts = {}) {
         'Each graph map embeds a mapping spec from mappings/; open one and use its preview.',
       x: 420, y: 120, wires: [] },
     { id: id('upsert'), type: 'ceh-gremlin-upsert', z: TAB, g: id('groupingest'), name: 'upsert into the graph',
-      server: id('gremlinserver'), batchSize: o.batchSize, lingerMs: o.lingerMs, concurrency: 2, retries: 10,
+      server: id('gremlinserver'), batchSize: o.batchSize, lingerMs: o.lingerMs, concurrency: o.concurrency, retries: 10,
       passThrough: false, x: 880, y: 270, wires: [[], [id('deadletterout')]] },
   ];
   for (const s of SOURCES.filter((x) => !o.sources || o.sources.includes(x.name))) {

@@ -11,7 +11,7 @@ import { EventEmitter } from 'events';
 import { ChangeSet, vertexId, describeEvent } from '../change-set';
 import { Dialect, isConnectionLoss, isTransient, serverMessage } from './connection';
 import { planBatch, validateChangeSet, InvalidChangeSetError } from './plan';
-import { buildRequests, WriteRequest, EDGE_ENDPOINT_MISSING } from './dialects';
+import { buildRequests, WriteRequest, EDGE_ENDPOINT_MISSING, MergePlan } from './dialects';
 
 export interface Submitter {
   submit(message: unknown, bindings?: Record<string, unknown>, timeoutMs?: number): Promise<unknown[]>;
@@ -21,6 +21,8 @@ export interface BatchWriterOptions {
   dialect: Dialect;
   partitionKey?: string;
   chunkSize?: number;
+  /** mergeV/mergeE dialects: how edges find their endpoints (dialects.ts; default linked on tinkerpop). */
+  mergePlan?: MergePlan;
   /** Events per batch (default 500). */
   batchSize?: number;
   /** How long the first queued event waits for more (default 50 ms). */
@@ -62,7 +64,7 @@ export class BatchWriter extends EventEmitter {
   private queue: Entry[] = [];
   private lingerTimer: NodeJS.Timeout | null = null;
   private inFlight = new Set<{ keys: Set<string>; done: Promise<void> }>();
-  private readonly o: Required<Omit<BatchWriterOptions, 'partitionKey' | 'chunkSize'>> & Pick<BatchWriterOptions, 'partitionKey' | 'chunkSize'>;
+  private readonly o: Required<Omit<BatchWriterOptions, 'partitionKey' | 'chunkSize' | 'mergePlan'>> & Pick<BatchWriterOptions, 'partitionKey' | 'chunkSize' | 'mergePlan'>;
   /** Counters since creation (for status and the bench). */
   readonly stats = { events: 0, batches: 0, requests: 0, retries: 0, failed: 0, lastBatchMs: 0 };
 
@@ -171,10 +173,16 @@ export class BatchWriter extends EventEmitter {
 
   private async writeOnce(entries: Entry[], failures: Map<Entry, string>, report: BatchReport): Promise<void> {
     const plan = planBatch(entries.map((e) => e.changeSet));
-    const requests = buildRequests(plan, { dialect: this.o.dialect, partitionKey: this.o.partitionKey, chunkSize: this.o.chunkSize });
+    const requests = buildRequests(plan, { dialect: this.o.dialect, partitionKey: this.o.partitionKey, chunkSize: this.o.chunkSize, mergePlan: this.o.mergePlan });
     for (const req of requests.deletes) await this.submit(req, report);
-    for (const req of requests.vertices) await this.submit(req, report);
-    for (const req of requests.edges) {
+    const vertexIds = new Map<number, unknown>();
+    for (const req of requests.vertices) {
+      const result = await this.submit(req, report);
+      // GraphBinary and GraphSON 3 give a Map, GraphSON 2 a plain object.
+      const field = (r: any, k: string) => (r instanceof Map ? r.get(k) : r[k]);
+      if (requests.linkEdges) for (const r of result) vertexIds.set(Number(field(r, 'i')), field(r, 'id'));
+    }
+    for (const req of [...requests.edges, ...(requests.linkEdges?.(vertexIds) ?? [])]) {
       const result = await this.submit(req, report);
       if (!req.returnsRows) continue;
       const written = new Set(result.map((x) => Number(x)));

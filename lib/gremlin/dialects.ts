@@ -6,12 +6,14 @@
  * tinkerpop / neptune: bytecode, g.inject(rows).unfold().as('m').mergeV(select('m').select('s'))
  *   .option(onCreate, select('m').select('p')) — since TinkerPop 3.8 the option traversals see the merged vertex,
  *   so they select the labelled row. A missing edge endpoint makes the request fail with fail() (a server error).
+ *   The linked plan (tinkerpop's default) then merges the edges between the batch's own vertices by the ids the
+ *   vertex requests returned (mergePlan below).
  * legacy / cosmos: inject(rows) + choose(group) + coalesce(lookup, addV/addE), the lookup matching the row through
  *   where(...).by(key).by(select(...)) (not index-backed: fine for TinkerGraph, slow on very large graphs).
  *   legacy sends it as bytecode; cosmos renders the same traversal to a script whose only binding is `rows`.
  *   Rows whose edge was not written (endpoint missing) are simply absent from the result.
  */
-import { VertexRef, PropertyValue, NumericType, MergeRule } from '../change-set';
+import { VertexRef, PropertyValue, NumericType, MergeRule, vertexId } from '../change-set';
 import { gremlin, Dialect } from './connection';
 import { WritePlan, PlannedVertex, PlannedEdge } from './plan';
 import { typed } from './wire';
@@ -38,7 +40,15 @@ export interface DialectOptions {
   partitionKey?: string;
   /** Rows per request; default 1000 (tinkerpop, legacy) or 100 (cosmos, neptune: provider guidance). */
   chunkSize?: number;
+  /**
+   * mergeV/mergeE dialects: `linked` (default on tinkerpop: TinkerGraph, JanusGraph) has the vertex requests return
+   * their ids and merges the edges between the batch's vertices with those ids in mergeE's search map; `per-element`
+   * (default on neptune, not verified there with the linked plan) has mergeE look both endpoints up by key per edge.
+   */
+  mergePlan?: MergePlan;
 }
+
+export type MergePlan = 'linked' | 'per-element';
 
 export const EDGE_ENDPOINT_MISSING = 'edge endpoint vertex not found';
 
@@ -126,8 +136,13 @@ function singleValued(v: PlannedVertex): Ruled {
 /* ------------------------------------------------------------------ tinkerpop / neptune (mergeV / mergeE) */
 
 function mergeVertexRequest(items: PlannedVertex[], idx: number[]): WriteRequest {
+  const bc = vertexTraversal(items, idx, vertexRows(items, idx)).select('m').select('i').getBytecode();
+  return { message: bc, items: idx, returnsRows: true };
+}
+
+function vertexRows(items: PlannedVertex[], idx: number[]): Array<Map<string, unknown>> {
   const rules = ruledNames(idx.map((i) => singleValued(items[i])));
-  const rows = idx.map((i) => {
+  return idx.map((i) => {
     const { single, multi } = splitProperties(items[i]);
     const row = new Map<string, unknown>([
       ['s', new Map<unknown, unknown>([[t.label, items[i].ref.label], [items[i].ref.key, typed(items[i].ref.value, items[i].types[items[i].ref.key])]])],
@@ -139,6 +154,11 @@ function mergeVertexRequest(items: PlannedVertex[], idx: number[]): WriteRequest
     if (multi.size) row.set('l', multi);
     return row;
   });
+}
+
+/** mergeV over the rows, each traverser left on its vertex with the row labelled 'm'. */
+function vertexTraversal(items: PlannedVertex[], idx: number[], rows: Array<Map<string, unknown>>): any {
+  const rules = ruledNames(idx.map((i) => singleValued(items[i])));
   const m = () => __.select('m');
   let tr = graphTraversal().inject(rows).unfold().as('m')
     .mergeV(m().select('s'))
@@ -147,8 +167,7 @@ function mergeVertexRequest(items: PlannedVertex[], idx: number[]): WriteRequest
   tr = mergeRuleSteps(tr, rules, (k) => m().select('p').select(k), true, true);
   const multiK = multiKeys(items, idx);
   if (multiK.length) tr = writeMulti(tr.as('v'), multiK);
-  const bc = tr.select('m').select('i').getBytecode();
-  return { message: bc, items: idx, returnsRows: true };
+  return tr;
 }
 
 function mergeEdgeRequest(items: PlannedEdge[], idx: number[]): WriteRequest {
@@ -179,6 +198,38 @@ function mergeEdgeRequest(items: PlannedEdge[], idx: number[]): WriteRequest {
     .count().getBytecode();
   // Every row is written or the request fails: nothing to check row by row.
   return { message: bc, items: idx, returnsRows: false };
+}
+
+/**
+ * The linked plan, vertex half: mergeV as in mergeVertexRequest, returning [row, vertex id] pairs, so that the edges
+ * between them can name their endpoints by id (linkedEdgeRequest).
+ */
+function linkedVertexRequest(items: PlannedVertex[], idx: number[]): WriteRequest {
+  const bc = vertexTraversal(items, idx, vertexRows(items, idx)).project('i', 'id').by(__.select('m').select('i')).by(t.id).getBytecode();
+  return { message: bc, items: idx, returnsRows: true };
+}
+
+/**
+ * The linked plan, edge half: mergeE with the endpoint ids the vertex half returned, put in the search map itself.
+ * mergeE then finds an existing edge by walking the out vertex's edges of that label (no label scan) and needs no
+ * Merge.outV/inV lookup: one search traversal per edge instead of three (each built and optimised per row: the bulk of
+ * the server's CPU in the profile, README, Performance). Both endpoints exist by construction (merged just before).
+ */
+function linkedEdgeRequest(items: PlannedEdge[], idx: number[], ends: Array<[unknown, unknown]>): WriteRequest {
+  const rules = ruledNames(idx.map((i) => items[i]));
+  const rows = idx.map((i, n) => {
+    const e = items[i];
+    const search = new Map<unknown, unknown>([[t.label, e.label], [direction.out, ends[n][0]], [direction.in, ends[n][1]]]);
+    if (e.key) search.set(e.key.name, typed(e.key.value, e.types[e.key.name]));
+    const row = new Map<string, unknown>([['e', search], ['p', typedMap(e.properties, e.types)]]);
+    if (rules.length) row.set('u', typedMap(overwritable(e), e.types));
+    return row;
+  });
+  const m = () => __.select('m');
+  const upsert = mergeRuleSteps(graphTraversal().inject(rows).unfold().as('m').mergeE(m().select('e'))
+    .option(merge.onCreate, m().select('p'))
+    .option(merge.onMatch, m().select(rules.length ? 'u' : 'p')), rules, (k) => m().select('p').select(k), false, true);
+  return { message: upsert.count().getBytecode(), items: idx, returnsRows: false };
 }
 
 /** Vertices whose properties to drop, grouped by label, key and the set of names: one step per group. */
@@ -374,7 +425,14 @@ export function defaultChunkSize(dialect: Dialect): number {
   return dialect === 'cosmos' || dialect === 'neptune' ? 100 : 1000;
 }
 
-export interface PhaseRequests { deletes: WriteRequest[]; vertices: WriteRequest[]; edges: WriteRequest[] }
+export interface PhaseRequests {
+  deletes: WriteRequest[]; vertices: WriteRequest[]; edges: WriteRequest[];
+  /**
+   * Linked plan: the edges between this batch's vertices, built once the vertex requests returned their ids
+   * (`vertexIds`: plan vertex index → id; those requests return [{i, id}] rows).
+   */
+  linkEdges?: (vertexIds: Map<number, unknown>) => WriteRequest[];
+}
 
 /** The requests that write a plan, phase by phase. */
 export function buildRequests(plan: WritePlan, o: DialectOptions): PhaseRequests {
@@ -384,8 +442,31 @@ export function buildRequests(plan: WritePlan, o: DialectOptions): PhaseRequests
   if (merges) {
     const del = bytecodeDeleteRequest(plan);
     if (del) out.deletes.push(del);
-    for (const c of chunks(plan.vertices.length, size)) out.vertices.push(mergeVertexRequest(plan.vertices, c));
-    for (const c of chunks(plan.edges.length, size)) out.edges.push(mergeEdgeRequest(plan.edges, c));
+    const linked = (o.mergePlan ?? (o.dialect === 'tinkerpop' ? 'linked' : 'per-element')) === 'linked';
+    if (linked) {
+      // Edges whose two endpoints are vertices of this batch wait for their ids (linkEdges); the others (an endpoint
+      // not in this batch) go the per-element way, which also reports or skips a missing endpoint.
+      const inBatch = new Map<string, number>(plan.vertices.map((v, i) => [vertexId(v.ref), i]));
+      const linkedEdges: number[] = [];
+      const rest: number[] = [];
+      plan.edges.forEach((e, i) => (inBatch.has(vertexId(e.from)) && inBatch.has(vertexId(e.to)) ? linkedEdges : rest).push(i));
+      for (const c of chunks(plan.vertices.length, size)) out.vertices.push(linkedVertexRequest(plan.vertices, c));
+      for (let k = 0; k < rest.length; k += size) out.edges.push(mergeEdgeRequest(plan.edges, rest.slice(k, k + size)));
+      if (linkedEdges.length) {
+        out.linkEdges = (vertexIds) => {
+          const reqs: WriteRequest[] = [];
+          for (let k = 0; k < linkedEdges.length; k += size) {
+            const idx = linkedEdges.slice(k, k + size);
+            const ends = idx.map((i): [unknown, unknown] => [vertexIds.get(inBatch.get(vertexId(plan.edges[i].from))!), vertexIds.get(inBatch.get(vertexId(plan.edges[i].to))!)]);
+            reqs.push(linkedEdgeRequest(plan.edges, idx, ends));
+          }
+          return reqs;
+        };
+      }
+    } else {
+      for (const c of chunks(plan.vertices.length, size)) out.vertices.push(mergeVertexRequest(plan.vertices, c));
+      for (const c of chunks(plan.edges.length, size)) out.edges.push(mergeEdgeRequest(plan.edges, c));
+    }
   } else {
     const del = coalesceDeletes(plan, o.dialect === 'cosmos' ? o.partitionKey : undefined);
     if (del) out.deletes.push(coalesceRequest(o.dialect, del, [], false));

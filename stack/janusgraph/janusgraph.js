@@ -18,7 +18,7 @@ const { applyMappingSchema: applyMappingSchemaTo } = require('../lib/mapping-sch
 const NAME = 'janusgraph';
 const POM = path.join(__dirname, 'pom.xml');
 const PORT = 28182;
-const TEMPLATES = ['janusgraph-server.yaml', 'janusgraph-berkeleyje.properties', 'janusgraph-test.properties', 'init.groovy', 'log4j2.xml'];
+const TEMPLATES = ['janusgraph-server.yaml', 'janusgraph-berkeleyje.properties', 'janusgraph-test.properties', 'init.groovy', 'log4j2.xml', 'je.properties'];
 
 /** Server-side graph name → traversal source: the Customer 360 graph, and the one the test suite may clear. */
 const GRAPHS = { graph: 'g', test: 'gTest' };
@@ -93,6 +93,11 @@ function render(conf) {
   for (const name of TEMPLATES) {
     const text = fs.readFileSync(path.join(__dirname, name), 'utf8').replace(/\{\{(\w+)\}\}/g, (_, k) => values[k]);
     fs.writeFileSync(path.join(conf, name), text);
+  }
+  // BerkeleyJE reads je.properties from each environment folder.
+  for (const dir of [dataDir(), testDataDir()]) {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.copyFileSync(path.join(conf, 'je.properties'), path.join(dir, 'je.properties'));
   }
 }
 

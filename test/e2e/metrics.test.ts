@@ -14,7 +14,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { ROOT, ENDPOINTS, unique, eventually } from '../support/project';
+import { ROOT, ENDPOINTS, unique, eventually, requireFromNodeRed } from '../support/project';
+import { adminRequest } from '../support/admin-auth';
 import { startCustomerFlow, CustomerFlowChild } from '../support/node-red-child';
 import { deleteTopics } from '../support/kafka-test-kit';
 import { parseMetrics, select, sum, Sample } from '../support/metrics-text';
@@ -23,8 +24,7 @@ import { generate, TOPICS } from '../../lib/demo/generator';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const prometheus = require(path.join(ROOT, 'stack', 'prometheus', 'prometheus.js'));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const bcrypt = require('bcryptjs');
+const bcrypt = requireFromNodeRed('bcryptjs');
 
 const EVENTS = 3000;
 const SEED = 18;
@@ -39,13 +39,11 @@ async function get(port: number, url: string, token?: string): Promise<{ status:
   return { status: res.status, text: await res.text(), type: res.headers.get('content-type') ?? '' };
 }
 
-async function login(port: number, username: string, scope = '*'): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${port}/auth/token`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_id: 'node-red-admin', grant_type: 'password', scope, username, password: PASSWORD }),
-  });
-  assert.equal(res.status, 200, `login of ${username}`);
-  return ((await res.json()) as { access_token: string }).access_token;
+/** A token with every permission the user has (scope ''). */
+async function login(port: number, username: string): Promise<string> {
+  const r = await adminRequest(port, 'POST', '/auth/token', { client_id: 'node-red-admin', grant_type: 'password', scope: '', username, password: PASSWORD });
+  assert.equal(r.status, 200, `login of ${username}`);
+  return r.body.access_token as string;
 }
 
 test('metrics: counters agree with the producer, lag falls to 0, Prometheus reads lag and rate, permissions hold', { timeout: 240000 }, async () => {
@@ -57,7 +55,7 @@ test('metrics: counters agree with the producer, lag falls to 0, Prometheus read
   try {
     await ensureTopics(ENDPOINTS.kafkaBrokers, 3, topicPrefix);
     const hash = bcrypt.hashSync(PASSWORD, 8);
-    nr = await startCustomerFlow({ topicPrefix, groupPrefix: run, traversalSource: 'g', httpPath: `/${run}/:id/360` }, {
+    nr = await startCustomerFlow({ topicPrefix, groupPrefix: run, graph: 'tinkergraph', traversalSource: 'g', httpPath: `/${run}/:id/360` }, {
       settings: {
         cehMetrics: { lagIntervalMs: 1000 },
         adminAuth: { type: 'credentials', sessionExpiryTime: 600, users: [
@@ -73,9 +71,9 @@ test('metrics: counters agree with the producer, lag falls to 0, Prometheus read
 
     // Permissions: ceh-metrics.read is a read permission, so Node-RED's `read` scope includes it; `flows.read` does not.
     assert.equal((await get(port, '/metrics')).status, 401, 'anonymous');
-    assert.equal((await get(port, '/metrics', await login(port, 'flows-reader', 'flows.read'))).status, 401, 'a user with flows.read only');
+    assert.equal((await get(port, '/metrics', await login(port, 'flows-reader'))).status, 401, 'a user with flows.read only');
     assert.equal((await get(port, '/metrics', 'not-a-token')).status, 401, 'a wrong token');
-    const reader = await get(port, '/metrics', await login(port, 'reader', 'read'));
+    const reader = await get(port, '/metrics', await login(port, 'reader'));
     assert.equal(reader.status, 200, 'a read-only user (read covers every *.read permission)');
     assert.match(reader.type, /^text\/plain; version=0\.0\.4/);
     assert.equal((await get(port, '/metrics', SCRAPE_TOKEN)).status, 200, 'the scraper token');

@@ -45,3 +45,27 @@ test('the cosmos script carries no event value: values travel in the one `rows` 
     assert.ok(JSON.stringify(r.bindings).includes('drop()'));
   }
 });
+
+test('linked plan (tinkerpop): edges between the batch\'s vertices wait for their ids and name them in the search; others look their ends up', () => {
+  const other = { label: 'product', key: 'sku', value: 'P-9', properties: {} };
+  const plan = planBatch([cs({
+    vertices: [v('A'), v('B')],
+    edges: [{ label: 'knows', from: v('A'), to: v('B'), properties: { w: 1 } }, { label: 'bought', from: v('A'), to: other, properties: {} }],
+  })]);
+  const reqs = buildRequests(plan, { dialect: 'tinkerpop' });
+  assert.equal(reqs.vertices.length, 1);
+  assert.equal(reqs.edges.length, 1, 'the edge to a vertex outside the batch goes the per-element way');
+  assert.deepEqual(reqs.edges[0].items, [1]);
+  assert.ok(reqs.linkEdges, 'the edge between A and B is linked');
+  const linked = reqs.linkEdges!(new Map<number, unknown>([[0, 101], [1, 202]]));
+  assert.equal(linked.length, 1);
+  assert.deepEqual(linked[0].items, [0]);
+  const text = JSON.stringify(linked[0].message, (_k, x) => (x instanceof Map ? [...x.entries()] : x));
+  assert.ok(text.includes('101') && text.includes('202'), 'the ids travel in the search map');
+  assert.ok(!text.includes('"outV"') && !text.includes('"inV"'), 'no Merge.outV/inV lookup');
+  // The per-element plan (neptune's default) keeps every edge in the edge phase.
+  const perElement = buildRequests(plan, { dialect: 'tinkerpop', mergePlan: 'per-element' });
+  assert.equal(perElement.linkEdges, undefined);
+  assert.deepEqual(perElement.edges.flatMap((r) => r.items), [0, 1]);
+  assert.ok(JSON.stringify(perElement.edges[0].message).includes('"outV"'), 'the per-element plan does look its ends up');
+});
