@@ -10,12 +10,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as net from 'net';
 import { spawnSync, ChildProcess } from 'child_process';
 import { Kafka, logLevel, Message } from 'kafkajs';
-import { ROOT, ENDPOINTS, stack } from '../test/support/project';
+import { ROOT, ENDPOINTS, stack, freePort } from '../test/support/project';
 import { startNodeRed as startEmbedded } from '../test/support/node-red-runtime';
-import { generate, DemoRecord, TOPICS } from '../lib/demo/generator';
+import { generate, DemoRecord, TOPICS, MAPPING_OF } from '../lib/demo/generator';
 import { loadSpec, mapEvent } from '../lib/mapping';
 import { ChangeSet } from '../lib/change-set';
 import { GremlinConnection } from '../lib/gremlin/connection';
@@ -56,9 +55,6 @@ const figures: Record<string, unknown> = {};
 
 /* ------------------------------------------------------------------ demo events and their change sets */
 
-const MAPPING_OF: Record<string, string> = {
-  [TOPICS.customers]: 'customer.yaml', [TOPICS.orders]: 'order.yaml', [TOPICS.clicks]: 'click.yaml', [TOPICS.tweets]: 'twitter.yaml',
-};
 const mappings = Object.fromEntries(Object.entries(MAPPING_OF).map(([t, f]) => [t, loadSpec(fs.readFileSync(path.join(ROOT, 'mappings', f), 'utf8'))]));
 
 /** The change sets the pipeline writes for these records (bad and tombstone records map to none). */
@@ -218,14 +214,6 @@ async function produceAll(records: Array<{ topic: string; key: string | null; va
 }
 
 /* ------------------------------------------------------------------ the pipeline in a Node-RED child process */
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
-    s.on('error', reject);
-  });
-}
 
 /** After `gremlin upsert` (pass-through): per record, write acknowledged minus Kafka timestamp, in a 1 ms histogram. */
 const STATS_FN = `

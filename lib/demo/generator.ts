@@ -16,6 +16,14 @@ export const TOPICS = {
   deadletter: 'customer.deadletter',
 } as const;
 
+/** The mapping spec (in mappings/) that turns each source topic's events into change sets. */
+export const MAPPING_OF: Readonly<Record<string, string>> = {
+  [TOPICS.customers]: 'customer.yaml',
+  [TOPICS.orders]: 'order.yaml',
+  [TOPICS.clicks]: 'click.yaml',
+  [TOPICS.tweets]: 'twitter.yaml',
+};
+
 export interface DemoRecord {
   topic: string;
   key: string | null;

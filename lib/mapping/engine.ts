@@ -14,7 +14,7 @@
  */
 import { describeEvent, vertexId, edgeId, type ChangeSet, type EdgeUpsert, type EventRef, type PropertyValue, type VertexRef, type VertexUpsert, type Cardinality, type MergeRule, type NumericType, mergeInBatch } from '../change-set';
 import { coerceProperty, coerceScalar, CoercionError } from './coerce';
-import type { CompiledEdge, CompiledLabel, CompiledMapping, CompiledProperty, CompiledVertex } from './spec';
+import type { CompiledEach, CompiledEdge, CompiledLabel, CompiledMapping, CompiledProperty, CompiledVertex } from './spec';
 import type { Scope } from './template';
 import { decodeRow, rowSchemas, UnknownColumnTypeError, type ConnectSchema } from './debezium';
 import { isObject } from '../object';
@@ -224,24 +224,54 @@ function itemScope(base: Scope, as: string, item: unknown, index: number): Scope
   return { root: base.root, vars: { ...base.vars, [as]: item, index } };
 }
 
+/** A nested item's scope: the parent item and its index (`parentIndex`), then the item and its index (`index`). */
+function nestedScope(base: Scope, parent: CompiledEach, parentItem: unknown, i: number, each: CompiledEach, item: unknown, j: number): Scope {
+  return { root: base.root, vars: { ...base.vars, [parent.as]: parentItem, parentIndex: i, [each.as]: item, index: j } };
+}
+
+function readArray(m: CompiledMapping, run: Run, each: CompiledEach, s: Scope): unknown[] {
+  const a = each.get(s);
+  if (missing(a)) return [];
+  if (Array.isArray(a)) return a;
+  const d = [...m.vertices, ...m.edges].find((x) => x.each?.path === each.path);
+  return run.fail(`each path "${each.path}" is ${typeof a}, not an array`, d?.definition, 'each');
+}
+
 /** Maps the upserts of one event (or CDC row) in the given scope. */
 function mapUpserts(m: CompiledMapping, scope: Scope, run: Run): void {
-  // Arrays are read once per event; a present non-array is an error (a missing one iterates nothing).
+  if (m.eachPaths.length === 0) {
+    // No arrays: one vertex per definition, edges between them (the common case, kept free of per-item bookkeeping).
+    const refs = new Map<CompiledVertex, VertexRef | null>();
+    for (const d of m.vertices) refs.set(d, run.vertex(d, scope));
+    for (const d of m.edges) run.edge(d, scope, refs.get(d.from) ?? null, refs.get(d.to) ?? null);
+    return;
+  }
+  // Arrays are read once per event (nested ones once per parent item); a present non-array is an error (a missing one
+  // iterates nothing).
   const arrays = new Map<string, unknown[]>();
-  for (const each of m.eachPaths) {
-    const a = each.get(scope);
-    if (missing(a)) arrays.set(each.path, []);
-    else if (Array.isArray(a)) arrays.set(each.path, a);
-    else {
-      const d = [...m.vertices, ...m.edges].find((x) => x.each?.path === each.path);
-      run.fail(`each path "${each.path}" is ${typeof a}, not an array`, d?.definition, 'each');
+  let nested: Map<string, unknown[][]> | undefined;
+  for (const each of m.eachPaths) if (!each.parent) arrays.set(each.path, readArray(m, run, each, scope));
+  if (m.nests) {
+    nested = new Map();
+    for (const each of m.eachPaths) {
+      if (!each.parent) continue;
+      const parent = m.eachByPath.get(each.parent)!;
+      nested.set(each.path, arrays.get(each.parent)!.map((item, i) => readArray(m, run, each, itemScope(scope, parent.as, item, i))));
     }
   }
-  // Per definition: the single vertex (top-level) or one per item (each), kept for pairing edges.
+  // Per definition: the single vertex (top-level), one per item (each), one per nested item, kept for pairing edges.
   const single = new Map<CompiledVertex, VertexRef | null>();
   const perItem = new Map<CompiledVertex, Array<VertexRef | null>>();
+  const perNested = new Map<CompiledVertex, Array<Array<VertexRef | null>>>();
   for (const d of m.vertices) {
     if (!d.each) { single.set(d, run.vertex(d, scope)); continue; }
+    if (d.each.parent) {
+      const parent = m.eachByPath.get(d.each.parent)!;
+      const outer = arrays.get(d.each.parent)!;
+      const inner = nested!.get(d.each.path)!;
+      perNested.set(d, inner.map((items, i) => items.map((item, j) => run.vertex(d, nestedScope(scope, parent, outer[i], i, d.each!, item, j)))));
+      continue;
+    }
     const items = arrays.get(d.each.path)!;
     const refs = new Array<VertexRef | null>(items.length);
     for (let i = 0; i < items.length; i++) refs[i] = run.vertex(d, itemScope(scope, d.each.as, items[i], i));
@@ -249,6 +279,17 @@ function mapUpserts(m: CompiledMapping, scope: Scope, run: Run): void {
   }
   for (const d of m.edges) {
     if (!d.each) { run.edge(d, scope, single.get(d.from) ?? null, single.get(d.to) ?? null); continue; }
+    if (d.each.parent) {
+      // Nested: per parent item i and nested item j; a top-level endpoint is the event's, a parent-level one item i's.
+      const parent = m.eachByPath.get(d.each.parent)!;
+      const outer = arrays.get(d.each.parent)!;
+      const inner = nested!.get(d.each.path)!;
+      const at = (v: CompiledVertex, i: number, j: number) => perNested.get(v)?.[i][j] ?? perItem.get(v)?.[i] ?? single.get(v) ?? null;
+      for (let i = 0; i < inner.length; i++) {
+        for (let j = 0; j < inner[i].length; j++) run.edge(d, nestedScope(scope, parent, outer[i], i, d.each, inner[i][j], j), at(d.from, i, j), at(d.to, i, j));
+      }
+      continue;
+    }
     const items = arrays.get(d.each.path)!;
     const fromItems = perItem.get(d.from);
     const toItems = perItem.get(d.to);

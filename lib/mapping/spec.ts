@@ -135,7 +135,11 @@ export class SpecError extends Error {
 /* ---------- Compiled form ---------- */
 
 export interface CompiledCondition { test: (scope: import('./template').Scope) => boolean; text: string }
-export interface CompiledEach { path: string; get: Compiled; as: string }
+export interface CompiledEach {
+  path: string; get: Compiled; as: string;
+  /** Nested one level: the path of the each whose item this path starts from (`line.discounts` under `as: line`). */
+  parent?: string;
+}
 
 export interface CompiledProperty {
   name: string;
@@ -201,6 +205,10 @@ export interface CompiledMapping {
   edgeDeletes: CompiledEdge[];
   /** The distinct `each` paths, evaluated once per event. */
   eachPaths: CompiledEach[];
+  /** The same, by path (nested ones find their parent). */
+  eachByPath: Map<string, CompiledEach>;
+  /** True when some each is nested. */
+  nests: boolean;
   /** CDC mode: the row schema built from `columns`, for messages without a schema. */
   columns?: ConnectSchema;
   spec: MappingSpec;
@@ -554,6 +562,37 @@ function compileChecked(spec: unknown, locate?: ParsedSpec['locate'], options?: 
     }
   }
 
+  // Nested each: a path that starts with another each's `as` name iterates that item's array, one level down only.
+  const asNames = new Set(vertices.filter((v) => v.each).map((v) => v.each!.as));
+  const parentByAs = new Map<string, CompiledEach | null>();
+  for (const v of vertices) {
+    if (!v.each || asNames.has(v.each.path.split('.')[0])) continue;
+    const seen = parentByAs.get(v.each.as);
+    // Two top-level arrays bound to one name: a nested path starting with it would be ambiguous.
+    parentByAs.set(v.each.as, seen === undefined || seen?.path === v.each.path ? v.each : null);
+  }
+  const linkParent = (each: CompiledEach | undefined, path: Array<string | number>): boolean => {
+    if (!each) return true;
+    const first = each.path.split('.')[0];
+    const parent = parentByAs.get(first);
+    if (parent === null) { c.add(path, `each "${each.path}": "${first}" names the items of more than one array (give them different as names)`); return false; }
+    if (!parent || parent.path === each.path) {
+      if (asNames.has(first) && !parent) { c.add(path, `each "${each.path}" nests two levels deep: nested each goes one level down only`); return false; }
+      return true;
+    }
+    each.parent = parent.path;
+    return true;
+  };
+  for (const v of vertices) linkParent(v.each, ['vertices', v.name, 'each']);
+  /** The deeper of two related eaches (same, or one the other's parent), or null when they cannot pair. */
+  const deeper = (a: CompiledEach | undefined, b: CompiledEach | undefined): CompiledEach | undefined | null => {
+    if (!a) return b;
+    if (!b || a.path === b.path) return a;
+    if (b.parent === a.path) return b;
+    if (a.parent === b.path) return a;
+    return null;
+  };
+
   const edges: CompiledEdge[] = [];
   const edgeNames = new Map<string, CompiledEdge>();
   if (spec.edges !== undefined && !Array.isArray(spec.edges)) c.add(['edges'], 'edges must be a list of edge definitions');
@@ -592,17 +631,18 @@ function compileChecked(spec: unknown, locate?: ParsedSpec['locate'], options?: 
     const when = compileWhen(c, e.when, [...path, 'when']);
     const own = compileEach(c, e.each, [...path, 'each']);
     if (!label.label || !from || !to) return;
-    // Per-item pairing is by item position within one array: endpoints iterating different arrays cannot pair.
-    const itemPaths = [from.each?.path, to.each?.path].filter((p): p is string => p !== undefined);
-    if (itemPaths.length === 2 && itemPaths[0] !== itemPaths[1]) {
-      c.add(path, `from "${e.from}" iterates "${itemPaths[0]}" and to "${e.to}" iterates "${itemPaths[1]}": an edge can only pair vertices of the same each`);
+    if (!linkParent(own, [...path, 'each'])) return;
+    // Per-item pairing is by item position: within one array, or an item with the items of its own nested array.
+    const deepest = deeper(from.each, to.each);
+    if (deepest === null) {
+      c.add(path, `from "${e.from}" iterates "${from.each!.path}" and to "${e.to}" iterates "${to.each!.path}": an edge can only pair vertices of the same each, or an item with its nested each's items`);
       return;
     }
-    if (own && itemPaths.length && itemPaths[0] !== own.path) {
-      c.add([...path, 'each'], `each "${own.path}" differs from its endpoint's each "${itemPaths[0]}"`);
+    if (own && deepest && deepest.path !== own.path) {
+      c.add([...path, 'each'], `each "${own.path}" differs from its endpoint's each "${deepest.path}"`);
       return;
     }
-    const each = own ?? from.each ?? to.each;
+    const each = own ?? deepest;
     // A match-only endpoint decides what its missing vertex does to the edge, unless the edge says so itself.
     const ifMissing = ownIfMissing ?? ([from, to].some((v) => !v.create && v.ifMissing === 'skip') ? 'skip' : 'fail');
     const ce: CompiledEdge = { definition: `edges[${i}]`, label: label.label, from, to, key, properties, required, when, each, ifMissing };
@@ -658,7 +698,8 @@ function compileChecked(spec: unknown, locate?: ParsedSpec['locate'], options?: 
   return {
     mapping: {
       mode, vertices, edges, deletes, edgeDeletes,
-      eachPaths: [...eachPaths.values()], spec: spec as unknown as MappingSpec, ...(columns ? { columns } : {}),
+      eachPaths: [...eachPaths.values()], eachByPath: eachPaths, nests: [...eachPaths.values()].some((x) => x.parent !== undefined),
+      spec: spec as unknown as MappingSpec, ...(columns ? { columns } : {}),
     },
     issues: [],
   };

@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawn, spawnSync } from 'child_process';
 import { ROOT, NODE_RED_DIR, NODE_RED_VERSION } from '../support/project';
-import { freePort } from '../support/node-red-child';
+import { freePort } from '../support/project';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { chromium } = require('playwright-core');

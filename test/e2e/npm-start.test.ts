@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawn, ChildProcess } from 'child_process';
 import { ROOT, unique } from '../support/project';
-import { freePort } from '../support/node-red-child';
+import { freePort } from '../support/project';
 
 type FlowNode = Record<string, any> & { id: string; type: string };
 

@@ -5,22 +5,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as net from 'net';
-import { ROOT, NODE_RED_VERSION } from '../support/project';
+import { ROOT, NODE_RED_VERSION, freePort } from '../support/project';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const home = require(path.join(ROOT, 'scripts', 'node-red-home.js'));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 test('every node type of package.json is registered in a real Node-RED runtime', async () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));

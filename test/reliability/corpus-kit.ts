@@ -3,24 +3,15 @@
  * output captured, small HTTP helpers for the admin API, and graph reads through a gremlin connection.
  */
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import type { ChildProcess } from 'child_process';
-import { ROOT, eventually } from '../support/project';
+import { ROOT, eventually, freePort } from '../support/project';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const home = require(path.join(ROOT, 'scripts', 'node-red-home.js'));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const { customerFlow } = require(path.join(ROOT, 'scripts', 'build-flow.js'));
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
-  });
-}
 
 export interface RunningNodeRed {
   child: ChildProcess;

@@ -13,17 +13,11 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ROOT } from './project';
-import { DemoRecord, TOPICS } from '../../lib/demo/generator';
+import { DemoRecord, MAPPING_OF } from '../../lib/demo/generator';
 import { loadSpec, mapEvent, MappingError, CompiledMapping } from '../../lib/mapping';
 import { ChangeSet, PropertyValue, VertexRef, vertexId, edgeId } from '../../lib/change-set';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 
-export const MAPPING_OF: Record<string, string> = {
-  [TOPICS.customers]: 'customer.yaml',
-  [TOPICS.orders]: 'order.yaml',
-  [TOPICS.clicks]: 'click.yaml',
-  [TOPICS.tweets]: 'twitter.yaml',
-};
 
 type Props = Record<string, PropertyValue>;
 interface ModelVertex { label: string; key: string; value: string | number; props: Props }

@@ -5,9 +5,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as net from 'net';
 import type { ChildProcess } from 'child_process';
-import { ROOT } from './project';
+import { ROOT, freePort } from './project';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { customerFlow } = require(path.join(ROOT, 'scripts', 'build-flow.js'));
@@ -15,17 +14,6 @@ const { customerFlow } = require(path.join(ROOT, 'scripts', 'build-flow.js'));
 const home = require(path.join(ROOT, 'scripts', 'node-red-home.js'));
 
 export type FlowNode = Record<string, any> & { id: string; type: string };
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface CustomerFlowChild {
   child: ChildProcess;

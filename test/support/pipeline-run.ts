@@ -7,10 +7,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as net from 'net';
 import type { ChildProcess } from 'child_process';
 import { Kafka, logLevel, Message } from 'kafkajs';
-import { ROOT, ENDPOINTS, sleep } from './project';
+import { ROOT, ENDPOINTS, sleep, freePort } from './project';
 import { DemoRecord, TOPICS } from '../../lib/demo/generator';
 import { toMessage } from '../../lib/demo/produce';
 import { GremlinConnection } from '../../lib/gremlin/connection';
@@ -24,14 +23,6 @@ const { customerFlow } = require(path.join(ROOT, 'scripts', 'build-flow.js'));
 const WebSocket = require('ws');
 
 export const SOURCE = 'gReliability';
-
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 export function kafka(brokers: string[] = ENDPOINTS.kafkaBrokers): Kafka {
   return new Kafka({ brokers, clientId: 'ceh-reliability', logLevel: logLevel.NOTHING, retry: { retries: 10 } });
@@ -86,6 +77,8 @@ export interface DeadLetters {
   messages: number;
   /** Distinct source records (topic/partition/offset from the headers). */
   distinct: number;
+  /** Distinct source records per source topic (the demo topic, without the run's prefix). */
+  perTopic: Record<string, number>;
   /** Reasons seen (ceh-error header), first 80 chars, with counts. */
   reasons: Record<string, number>;
 }
@@ -99,7 +92,7 @@ export async function readDeadLetters(prefix: string, brokers: string[] = ENDPOI
   const ends = await admin.fetchTopicOffsets(topic);
   await admin.disconnect();
   const want = ends.reduce((s, p) => s + Number(p.high) - Number(p.low), 0);
-  const out: DeadLetters = { messages: 0, distinct: 0, reasons: {} };
+  const out: DeadLetters = { messages: 0, distinct: 0, perTopic: {}, reasons: {} };
   if (want === 0) return out;
   const seen = new Set<string>();
   const consumer = k.consumer({ groupId: `ceh-reliability-dl-${Date.now()}-${Math.random().toString(36).slice(2)}` });
@@ -112,7 +105,12 @@ export async function readDeadLetters(prefix: string, brokers: string[] = ENDPOI
         eachMessage: async ({ message }) => {
           const h = (n: string) => (message.headers?.[n] ? String(message.headers[n]) : '');
           out.messages++;
-          seen.add(`${h('ceh-source-topic')}/${h('ceh-source-partition')}@${h('ceh-source-offset')}`);
+          const source = `${h('ceh-source-topic')}/${h('ceh-source-partition')}@${h('ceh-source-offset')}`;
+          if (!seen.has(source)) {
+            seen.add(source);
+            const topic = h('ceh-source-topic').startsWith(prefix) ? h('ceh-source-topic').slice(prefix.length) : h('ceh-source-topic');
+            out.perTopic[topic] = (out.perTopic[topic] ?? 0) + 1;
+          }
           const reason = h('ceh-error').replace(/\d+/g, 'N').slice(0, 80);
           out.reasons[reason] = (out.reasons[reason] ?? 0) + 1;
           if (out.messages >= want) { clearTimeout(timer); resolve(); }

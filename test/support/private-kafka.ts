@@ -9,8 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawn, spawnSync, ChildProcess } from 'child_process';
 import { Kafka, logLevel } from 'kafkajs';
-import { sleep, stack } from './project';
-import { freePort } from './pipeline-run';
+import { sleep, stack, freePort } from './project';
 
 const JAVA_OPENS = ['java.lang', 'java.io', 'java.nio', 'java.util', 'java.util.concurrent', 'sun.nio.ch']
   .map((p) => `--add-opens=java.base/${p}=ALL-UNNAMED`);

@@ -1,6 +1,7 @@
 /* Paths and endpoints every test shares: the project root (found from dist/ or source) and the local stack. */
 import * as fs from 'fs';
 import * as path from 'path';
+import * as net from 'net';
 
 function findRoot(start: string): string {
   let dir = start;
@@ -60,6 +61,18 @@ export function unique(prefix: string): string {
 /** A graph label (identifier-safe) no other test uses. */
 export function uniqueLabel(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 export function sleep(ms: number): Promise<void> {

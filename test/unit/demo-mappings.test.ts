@@ -8,16 +8,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ROOT } from '../support/project';
-import { generate, TOPICS } from '../../lib/demo/generator';
+import { generate, MAPPING_OF } from '../../lib/demo/generator';
 import { loadSpec, mapEvent, MappingError } from '../../lib/mapping';
 import { ChangeSet, vertexId, edgeId } from '../../lib/change-set';
 
-const MAPPING_OF: Record<string, string> = {
-  [TOPICS.customers]: 'customer.yaml',
-  [TOPICS.orders]: 'order.yaml',
-  [TOPICS.clicks]: 'click.yaml',
-  [TOPICS.tweets]: 'twitter.yaml',
-};
 
 function apply(graph: { vertices: Map<string, string>; edges: Map<string, string> }, cs: ChangeSet) {
   for (const v of cs.vertices) graph.vertices.set(vertexId(v), v.label);

@@ -213,3 +213,40 @@ describe('edges in CDC', () => {
     assert.deepEqual(issues({ ...spec, deletes: ['customer'] }), ['|deletes.0|"customer" is match-only (create: false): this mapping does not own it, so it does not delete it']);
   });
 });
+
+describe('nested each (one level down)', () => {
+  const spec: MappingSpec = {
+    vertices: {
+      order: { label: 'order', key: 'orderId', value: '{{id}}' },
+      product: { label: 'product', key: 'sku', value: '{{line.sku}}', each: { path: 'lines', as: 'line' } },
+      discount: { label: 'discount', key: 'code', value: '{{d.code}}', each: { path: 'line.discounts', as: 'd' }, properties: { pct: { value: '{{d.pct}}', type: 'double' } } },
+    },
+    edges: [
+      { label: 'contains', from: 'order', to: 'product', key: { name: 'lineNo', value: '{{index}}', type: 'int' } },
+      { label: 'discountedBy', from: 'product', to: 'discount', properties: { line: { value: '{{parentIndex}}', type: 'int' }, position: { value: '{{index}}', type: 'int' } } },
+      { label: 'usedDiscount', from: 'order', to: 'discount' },
+    ],
+  };
+  const event = { id: 'O-1', lines: [
+    { sku: 'A', discounts: [{ code: 'XMAS', pct: 10 }, { code: 'VIP', pct: 5 }] },
+    { sku: 'B' },
+    { sku: 'C', discounts: [{ code: 'XMAS', pct: 10 }] },
+  ] };
+  test('a nested item pairs with its own parent item; a top-level endpoint repeats per nested item', () => {
+    const cs = mapOne(spec, event);
+    assert.deepEqual(cs.vertices.map((v) => `${v.label}:${v.value}`), ['order:O-1', 'product:A', 'product:B', 'product:C', 'discount:XMAS', 'discount:VIP']);
+    const edges = (label: string) => cs.edges.filter((e) => e.label === label).map((e) => `${e.from.value}->${e.to.value} ${JSON.stringify(e.properties)}`);
+    assert.deepEqual(edges('discountedBy'), ['A->XMAS {"line":0,"position":0}', 'A->VIP {"line":0,"position":1}', 'C->XMAS {"line":2,"position":0}']);
+    assert.deepEqual(edges('usedDiscount'), ['O-1->XMAS {}', 'O-1->VIP {}'], 'the same edge twice in one event is written once');
+    assert.equal(edges('contains').length, 3);
+  });
+  test('a nested path that is not an array fails naming the definition; two levels down and unrelated arrays are refused', () => {
+    const e = failure(spec, { id: 'O-1', lines: [{ sku: 'A', discounts: 'XMAS' }] });
+    assert.equal(e.definition, 'vertices.discount');
+    assert.match(e.message, /each path "line\.discounts" is string, not an array/);
+    const deeper: MappingSpec = { vertices: { ...spec.vertices, tier: { label: 'tier', key: 't', value: '{{t}}', each: { path: 'd.tiers', as: 't' } } } };
+    assert.deepEqual(issues(deeper), ['vertices.tier|each|each "d.tiers" nests two levels deep: nested each goes one level down only']);
+    const unrelated: MappingSpec = { vertices: { ...spec.vertices, tag: { label: 'tag', key: 't', value: '{{tag}}', each: { path: 'tags', as: 'tag' } } }, edges: [{ label: 'x', from: 'discount', to: 'tag' }] };
+    assert.match(issues(unrelated)[0], /^edges\[0\]\|\|from "discount" iterates "line\.discounts" and to "tag" iterates "tags": an edge can only pair/);
+  });
+});
