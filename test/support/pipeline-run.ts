@@ -28,13 +28,13 @@ export function kafka(brokers: string[] = ENDPOINTS.kafkaBrokers): Kafka {
   return new Kafka({ brokers, clientId: 'ceh-reliability', logLevel: logLevel.NOTHING, retry: { retries: 10 } });
 }
 
-/** Creates the prefixed demo topics (3 partitions each, as the demo producer does) and writes the records, keyed. */
-export async function produceRecords(prefix: string, records: DemoRecord[], brokers: string[] = ENDPOINTS.kafkaBrokers): Promise<void> {
+/** Creates the prefixed demo topics (3 partitions each unless told, as the demo producer does) and writes the records, keyed. */
+export async function produceRecords(prefix: string, records: DemoRecord[], brokers: string[] = ENDPOINTS.kafkaBrokers, numPartitions = 3): Promise<void> {
   const k = kafka(brokers);
   const admin = k.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: Object.values(TOPICS).map((t) => ({ topic: prefix + t, numPartitions: 3, replicationFactor: 1 })), waitForLeaders: true });
+    await admin.createTopics({ topics: Object.values(TOPICS).map((t) => ({ topic: prefix + t, numPartitions, replicationFactor: 1 })), waitForLeaders: true });
   } finally { await admin.disconnect(); }
   const producer = k.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
@@ -152,6 +152,9 @@ export interface RunOptions {
   brokers?: string;
   gremlinUrl?: string;
   maxInFlight?: number;
+  /** Another traversal source than the suite's (the cluster profile's JanusGraph Servers serve g). */
+  traversalSource?: string;
+  concurrency?: number;
 }
 
 /**

@@ -41,7 +41,11 @@ interface StackModule {
     gremlinUser: string;
     gremlinPassword: string;
     caFile: string;
+    /** The cluster profile's JanusGraph Servers (stack/janusgraph-cluster). */
+    janusgraphClusterUrls: string[];
   };
+  /** The cluster profile's graph tier: stop / start one of its servers (scenarios). */
+  janusgraphCluster: { stopServer(index: number): Promise<boolean>; startServer(index: number): Promise<void> };
   RUN: string;
   singleNodeKafkaProperties(o: { port: number; controllerPort: number; dataDir: string; listeners?: Record<string, number> }): string[];
   LOGS: string;
