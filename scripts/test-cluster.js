@@ -3,7 +3,7 @@
 /*
  * `npm run test:cluster`: the scale-out scenarios (test/cluster/) on the stack's cluster profile. Builds, brings
  * `stack:up --profile cluster` up (reused when running), then runs the compiled test files one at a time.
- * CEH_CLUSTER_EVENTS sets the stream size (default 3,000; the issue's figure is 50,000).
+ * CEH_CLUSTER_EVENTS sets the stream size (default 6,000; the issue's figure is 50,000).
  */
 const fs = require('fs');
 const path = require('path');
