@@ -12,8 +12,8 @@
  *                                          my-flows_cred.json beside it; created empty when missing
  *   npm start -- --reset-demo              put the demo flow back into .node-red/ (the old flows.json is kept as
  *                                          flows.json.<timestamp>.bak)
- *   npm start -- --graph tinkergraph       the demo flow writes to the stack's in-memory TinkerGraph instead of the
- *                                          persistent JanusGraph (--graph janusgraph switches back; the demo flow's
+ *   npm start -- --graph janusgraph        the demo flow writes to the stack's persistent JanusGraph instead of the
+ *                                          in-memory TinkerGraph (--graph tinkergraph switches back; the demo flow's
  *                                          graph server node is changed, flows.json backed up first)
  *   --user-dir <dir>  another Node-RED user directory than .node-red/;  --skip-build  reuse dist/ as it is
  * PORT=1881 npm start picks another port.
@@ -22,7 +22,7 @@ const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
 const { ROOT, prepareUserDir, startNodeRed, waitForEditor } = require('./node-red-home');
-const { customerFlow, GRAPH_URLS, MAIN_FLOW_OPTIONS } = require('./build-flow');
+const { customerFlow, GRAPH_URLS, DEFAULT_GRAPH, MAIN_FLOW_OPTIONS } = require('./build-flow');
 
 const PORT = Number(process.env.PORT || 1880);
 const DEMO_FLOW = path.join(ROOT, 'flows', 'customer-360.json');
@@ -94,11 +94,11 @@ async function main() {
     console.log(`[start] your previous flows are kept in ${path.relative(process.cwd(), backup)}`);
   }
   const firstStart = !opts.flows && !fs.existsSync(flowsInHome);
-  // The demo flow for another graph than the committed one (JanusGraph), or without PostgreSQL, is generated, not copied.
+  // The demo flow for another graph than the committed one (DEFAULT_GRAPH), or without PostgreSQL, is generated, not copied.
   let seed = DEMO_FLOW;
-  if ((opts.graph && opts.graph !== 'janusgraph') || cdc !== 'debezium') {
+  if ((opts.graph && opts.graph !== DEFAULT_GRAPH) || cdc !== 'debezium') {
     fs.mkdirSync(opts.userDir, { recursive: true });
-    seed = path.join(opts.userDir, `.demo-flow-${opts.graph || 'janusgraph'}-${cdc}.json`);
+    seed = path.join(opts.userDir, `.demo-flow-${opts.graph || DEFAULT_GRAPH}-${cdc}.json`);
     fs.writeFileSync(seed, `${JSON.stringify(customerFlow({ ...MAIN_FLOW_OPTIONS, graph: opts.graph, cdc }), null, 2)}\n`);
   }
   if (opts.graph && !opts.flows && !firstStart && !opts.resetDemo) switchDemoGraph(flowsInHome, opts.graph);
