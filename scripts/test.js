@@ -6,7 +6,8 @@
  * graph, and the machine has two cores.
  *   npm test                       all tests
  *   npm test -- unit               only files whose path contains "unit" (any substring filter works)
- * Without a filter the reliability suite (test/reliability/) is left to `npm run test:reliability`.
+ * Without a filter the reliability suite (test/reliability/) is left to `npm run test:reliability` and the scale-out
+ * scenarios (test/cluster/) to `npm run test:cluster`.
  */
 const fs = require('fs');
 const path = require('path');
@@ -27,10 +28,11 @@ async function main() {
   const filters = process.argv.slice(2);
   const build = spawnSync(process.execPath, [path.join(__dirname, 'build.js')], { stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status || 1);
-  // The reliability suite (minutes of crash and outage scenarios) runs on its own: `npm run test:reliability`.
-  const isReliability = (f) => f.includes(`${path.sep}reliability${path.sep}`);
+  // The reliability suite (minutes of crash and outage scenarios) runs on its own: `npm run test:reliability`; the
+  // scale-out scenarios need the cluster profile of the stack: `npm run test:cluster`.
+  const runsOnItsOwn = (f) => [`${path.sep}reliability${path.sep}`, `${path.sep}cluster${path.sep}`].some((d) => f.includes(d));
   const files = listTests(path.join(ROOT, 'dist', 'test'))
-    .filter((f) => (filters.length === 0 ? !isReliability(f) : filters.some((s) => f.includes(s))));
+    .filter((f) => (filters.length === 0 ? !runsOnItsOwn(f) : filters.some((s) => f.includes(s))));
   if (files.length === 0) { console.error('no test files matched'); process.exit(1); }
   const needsStack = files.some((f) => !f.includes(`${path.sep}unit${path.sep}`));
   if (needsStack) {
