@@ -82,12 +82,13 @@ test(`cluster: ${INSTANCES} Node-RED instances, ${EVENTS} events, kill -9 at ~40
       await sleep(200);
     }
     const owned = partitionsInStatus(victim);
+    const tKill = Date.now();
+    await victim.kill('SIGKILL');
+    // Read after the kill: a commit the victim had in flight must not count as "moving again".
     const atKill = await committedByPartition(admin, prefix, run);
     const ends = new Map<string, number>();
     for (const t of SOURCE_TOPICS) for (const p of await admin.fetchTopicOffsets(prefix + t)) ends.set(`${t}/${p.partition}`, Number(p.high));
     const pending = owned.filter((k) => (atKill.get(k) ?? 0) < (ends.get(k) ?? 0));
-    const tKill = Date.now();
-    await victim.kill('SIGKILL');
     let resumedMs: number | null = null;
     while (pending.length && resumedMs === null && Date.now() - tKill < 120_000) {
       const now = await committedByPartition(admin, prefix, run);
