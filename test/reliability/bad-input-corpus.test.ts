@@ -15,6 +15,7 @@ import { ROOT, ENDPOINTS, unique, eventually } from '../support/project';
 import { recordScenario } from '../support/reliability';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 import { startNodeRed, customerFlow, vertexKeys, edgeCounts, RunningNodeRed } from './corpus-kit';
+import { DEAD_LETTER_HEADERS } from '../../lib/kafka/dead-letter';
 
 interface Case {
   name: string;
@@ -194,7 +195,8 @@ test('bad input corpus: 0 crashes, every bad event dead-lettered with its field,
     }
     if (dls.length !== 1) { problems.push(`${c.name}: ${dls.length} dead letters (expected 1)`); continue; }
     const h = dls[0].headers;
-    if (c.field !== undefined && h['ceh-field'] !== c.field) problems.push(`${c.name}: ceh-field ${JSON.stringify(h['ceh-field'])}, expected ${JSON.stringify(c.field)} (${h['ceh-error']?.slice(0, 200)})`);
+    const field = h[DEAD_LETTER_HEADERS.field];
+    if (c.field !== undefined && field !== c.field) problems.push(`${c.name}: ${DEAD_LETTER_HEADERS.field} ${JSON.stringify(field)}, expected ${JSON.stringify(c.field)} (${h['ceh-error']?.slice(0, 200)})`);
     if (!h['ceh-error']?.toLowerCase().includes(c.reason!.toLowerCase())) problems.push(`${c.name}: reason "${h['ceh-error']?.slice(0, 200)}" lacks "${c.reason}"`);
     if (c.field !== undefined && !h['ceh-error']?.includes(c.field === 'value' && /^record/.test(h['ceh-error']) ? 'value' : c.field)) problems.push(`${c.name}: reason does not name the field ${c.field}`);
   }
