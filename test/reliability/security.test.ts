@@ -163,12 +163,13 @@ test('security end to end (SASL_SSL + authenticated wss) and no secret leaks; ad
   assert.equal(gremlinCreds.body.has_password, true);
 
   // Every admin route the pack registers (read from the compiled nodes), called as nobody, as reader and as admin.
-  const routes: Array<{ method: string; url: string }> = [];
+  const routes: Array<{ method: string; url: string; permission: string }> = [];
   for (const dir of fs.readdirSync(path.join(ROOT, 'dist', 'nodes'))) {
     const file = path.join(ROOT, 'dist', 'nodes', dir, `${dir}.js`);
     if (!fs.existsSync(file)) continue;
-    for (const m of fs.readFileSync(file, 'utf8').matchAll(/RED\.httpAdmin\.(get|post|put|delete)\(\s*'([^']+)'/g)) {
-      routes.push({ method: m[1].toUpperCase(), url: m[2].replace(/:id\b/, flow.find((n) => n.type === `ceh-${dir}`)?.id ?? 'x') });
+    // The permission a route names decides what a reader gets: a `.read` permission admits Node-RED's read scope.
+    for (const m of fs.readFileSync(file, 'utf8').matchAll(/RED\.httpAdmin\.(get|post|put|delete)\(\s*'([^']+)'\s*,\s*(?:RED\.auth\.needsPermission\('([^']+)'\))?/g)) {
+      routes.push({ method: m[1].toUpperCase(), url: m[2].replace(/:id\b/, flow.find((n) => n.type === `ceh-${dir}`)?.id ?? 'x'), permission: m[3] ?? '' });
     }
   }
   assert.ok(routes.length >= 2, `admin routes found: ${JSON.stringify(routes)}`);
@@ -180,7 +181,8 @@ test('security end to end (SASL_SSL + authenticated wss) and no secret leaks; ad
     const adminRes = await http(nodeRed.port, r.method, r.url, body, adminToken);
     endpointResults.push(`${r.method} ${r.url}: ${anonymous.status}/${reader.status}/${adminRes.status}`);
     assert.equal(anonymous.status, 401, `${r.method} ${r.url} without a token`);
-    assert.ok([401, 403].includes(reader.status), `${r.method} ${r.url} with read permission only: ${reader.status}`);
+    if (r.permission.endsWith('.read')) assert.ok(![401, 403].includes(reader.status), `${r.method} ${r.url} (${r.permission}) with read permission: ${reader.status}`);
+    else assert.ok([401, 403].includes(reader.status), `${r.method} ${r.url} with read permission only: ${reader.status}`);
     assert.ok(![401, 403].includes(adminRes.status), `${r.method} ${r.url} as admin: ${adminRes.status}`);
   }
 
