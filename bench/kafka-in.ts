@@ -13,12 +13,26 @@ async function main(): Promise<void> {
   await createTopic(topic, 1);
   const producer = kafkaClient().producer();
   await producer.connect();
-  const value = JSON.stringify({ type: 'customer.updated', customerId: 'C-1', name: 'Ada Lovelace', tags: ['a', 'b'], n: 1 });
+  const value = JSON.stringify({
+    type: 'customer.updated',
+    customerId: 'C-1',
+    name: 'Ada Lovelace',
+    tags: ['a', 'b'],
+    n: 1,
+  });
   for (let sent = 0; sent < total; sent += 5000) {
-    await producer.send({ topic, messages: Array.from({ length: Math.min(5000, total - sent) }, (_, i) => ({ key: `k${sent + i}`, value })) });
+    await producer.send({
+      topic,
+      messages: Array.from({ length: Math.min(5000, total - sent) }, (_, i) => ({ key: `k${sent + i}`, value })),
+    });
   }
   await producer.disconnect();
-  const counter = { n: 0, count(msg: { payload: unknown }) { this.n += Array.isArray(msg.payload) ? msg.payload.length : 1; } };
+  const counter = {
+    n: 0,
+    count(msg: { payload: unknown }) {
+      this.n += Array.isArray(msg.payload) ? msg.payload.length : 1;
+    },
+  };
   const rt = await startNodeRed({ globals: { counter } });
   try {
     for (const mode of ['message', 'batch']) {
@@ -26,12 +40,25 @@ async function main(): Promise<void> {
       const started = Date.now();
       await rt.deploy([
         brokerNode(),
-        { id: 'kin', type: 'ceh-kafka-in', broker: 'broker', topics: topic, groupId: unique('g-bench'), start: 'earliest', valueDecoding: 'auto', mode, maxInFlight: 1000, wires: [['cnt'], []] },
+        {
+          id: 'kin',
+          type: 'ceh-kafka-in',
+          broker: 'broker',
+          topics: topic,
+          groupId: unique('g-bench'),
+          start: 'earliest',
+          valueDecoding: 'auto',
+          mode,
+          maxInFlight: 1000,
+          wires: [['cnt'], []],
+        },
         { id: 'cnt', type: 'function', func: "global.get('counter').count(msg); return null;", outputs: 1, wires: [] },
       ]);
       await eventually('all records', () => counter.n >= total, 300000, 20);
       const secs = (Date.now() - started) / 1000;
-      console.log(`kafka in ${mode} mode: ${total} records in ${secs.toFixed(1)} s = ${Math.round(total / secs)} records/s (incl. group join)`);
+      console.log(
+        `kafka in ${mode} mode: ${total} records in ${secs.toFixed(1)} s = ${Math.round(total / secs)} records/s (incl. group join)`,
+      );
       await rt.deploy([]);
     }
   } finally {
@@ -40,4 +67,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -18,7 +18,12 @@ import { generate } from '../lib/demo/generator';
 const URL = process.env.CEH_GREMLIN_URL || 'ws://127.0.0.1:8182/gremlin';
 const MAPPINGS: Record<string, string> = { orders: 'order.yaml', clicks: 'click.yaml', tweets: 'twitter.yaml' };
 
-interface Event { topic: string; value: unknown; ref: EventRef; time: string }
+interface Event {
+  topic: string;
+  value: unknown;
+  ref: EventRef;
+  time: string;
+}
 
 function demoEvents(n: number): Event[] {
   const out: Event[] = [];
@@ -26,7 +31,12 @@ function demoEvents(n: number): Event[] {
   for (const r of records) {
     const kind = Object.keys(MAPPINGS).find((k) => r.topic.endsWith(k));
     if (!kind || r.value === null || typeof r.value !== 'object' || (r as { bad?: string }).bad) continue;
-    out.push({ topic: kind, value: r.value, ref: { topic: r.topic, partition: 0, offset: String(out.length) }, time: String(1700000000000 + out.length) });
+    out.push({
+      topic: kind,
+      value: r.value,
+      ref: { topic: r.topic, partition: 0, offset: String(out.length) },
+      time: String(1700000000000 + out.length),
+    });
     if (out.length === n) break;
   }
   return out;
@@ -56,10 +66,14 @@ function relabel(list: ChangeSet[], prefix: string): ChangeSet[] {
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 3000);
-  const mappings = Object.fromEntries(Object.entries(MAPPINGS).map(([k, f]) => [k, loadSpec(fs.readFileSync(path.join(ROOT, 'mappings', f), 'utf8'))]));
+  const mappings = Object.fromEntries(
+    Object.entries(MAPPINGS).map(([k, f]) => [k, loadSpec(fs.readFileSync(path.join(ROOT, 'mappings', f), 'utf8'))]),
+  );
   const events = demoEvents(n);
   const fmt = (r: number) => Math.round(r).toLocaleString('en-US').padStart(10);
-  console.log(`lineage cost — node ${process.version}, ${events.length} demo events (orders, clicks, tweets), off vs on in one run`);
+  console.log(
+    `lineage cost — node ${process.version}, ${events.length} demo events (orders, clicks, tweets), off vs on in one run`,
+  );
 
   // (1) Mapping: best of 5 rounds each, alternating.
   const mapRate = { off: 0, on: 0 };
@@ -70,7 +84,9 @@ async function main(): Promise<void> {
     const rate = (events.length * 5) / (Number(process.hrtime.bigint() - t0) / 1e9);
     mapRate[mode] = Math.max(mapRate[mode], rate);
   }
-  console.log(`  mapping        off ${fmt(mapRate.off)} events/s   on ${fmt(mapRate.on)} events/s   on/off ${(mapRate.on / mapRate.off).toFixed(2)}x`);
+  console.log(
+    `  mapping        off ${fmt(mapRate.off)} events/s   on ${fmt(mapRate.on)} events/s   on/off ${(mapRate.on / mapRate.off).toFixed(2)}x`,
+  );
 
   // (2) Writing into the real Gremlin Server: two rounds each, alternating, fresh labels per round.
   const conn = new GremlinConnection({ url: URL });
@@ -93,14 +109,19 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const p of prefixes) {
-      const labels = (await conn.submit('g.V().label().dedup()') as string[]).filter((l) => l.startsWith(`${p}_`));
+      const labels = ((await conn.submit('g.V().label().dedup()')) as string[]).filter((l) => l.startsWith(`${p}_`));
       if (labels.length) await conn.submit('g.V().hasLabel(within(ls)).drop()', { ls: labels });
     }
     await conn.close();
   }
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
   const [off, on] = [mean(writeRate.off), mean(writeRate.on)];
-  console.log(`  write (batch)  off ${fmt(off)} events/s   on ${fmt(on)} events/s   on/off ${(on / off).toFixed(2)}x   (${elements.on} elements per round, rounds: off ${writeRate.off.map(Math.round).join('/')}, on ${writeRate.on.map(Math.round).join('/')})`);
+  console.log(
+    `  write (batch)  off ${fmt(off)} events/s   on ${fmt(on)} events/s   on/off ${(on / off).toFixed(2)}x   (${elements.on} elements per round, rounds: off ${writeRate.off.map(Math.round).join('/')}, on ${writeRate.on.map(Math.round).join('/')})`,
+  );
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -29,18 +29,36 @@ function generate(name: string, n: number): unknown[] {
         e.payload.op = ['c', 'r', 'u', 'u', 'd'][i % 5];
         e.payload.after.customer_id = e.payload.before.customer_id = `C-${i}`;
         break;
-      case 'product': e.sku = `SKU-${i}`; e.price = (i % 100) + 0.5; break;
-      case 'order':
-        e.orderId = `O-${i}`; e.customerId = `C-${i % 1000}`;
-        e.items = Array.from({ length: 1 + (i % 4) }, (_, j) => ({ lineNo: j + 1, sku: `SKU-${(i + j) % 500}`, quantity: 1 + j, price: 9.5 + j }));
+      case 'product':
+        e.sku = `SKU-${i}`;
+        e.price = (i % 100) + 0.5;
         break;
-      case 'click': e.clickId = `K-${i}`; e.customerId = `C-${i % 1000}`; e.pageType = i % 2 ? 'product' : 'category'; break;
+      case 'order':
+        e.orderId = `O-${i}`;
+        e.customerId = `C-${i % 1000}`;
+        e.items = Array.from({ length: 1 + (i % 4) }, (_, j) => ({
+          lineNo: j + 1,
+          sku: `SKU-${(i + j) % 500}`,
+          quantity: 1 + j,
+          price: 9.5 + j,
+        }));
+        break;
+      case 'click':
+        e.clickId = `K-${i}`;
+        e.customerId = `C-${i % 1000}`;
+        e.pageType = i % 2 ? 'product' : 'category';
+        break;
       case 'transfer':
-        e.id = `T-${i}`; e.kind = ['SEPA', 'INST', 'SWIFT', 'OTHER'][i % 4]; e.amount = `${i % 9000},${String(i % 100).padStart(2, '0')}`;
-        e.toIban = `DE${String(i % 2000).padStart(20, '0')}`; e.device = i % 3 ? { id: `D-${i % 700}` } : undefined; e.riskScore = (i % 10) / 10;
+        e.id = `T-${i}`;
+        e.kind = ['SEPA', 'INST', 'SWIFT', 'OTHER'][i % 4];
+        e.amount = `${i % 9000},${String(i % 100).padStart(2, '0')}`;
+        e.toIban = `DE${String(i % 2000).padStart(20, '0')}`;
+        e.device = i % 3 ? { id: `D-${i % 700}` } : undefined;
+        e.riskScore = (i % 10) / 10;
         break;
       case 'twitter':
-        e.id_str = String(1050118621198921728n + BigInt(i)); e.user.id_str = String(i % 5000);
+        e.id_str = String(1050118621198921728n + BigInt(i));
+        e.user.id_str = String(i % 5000);
         e.entities.hashtags = Array.from({ length: i % 4 }, (_, j) => ({ text: `tag${(i + j) % 300}` }));
         break;
     }
@@ -74,7 +92,10 @@ function main(): void {
   const at = args.indexOf('--baseline');
   const baselineDir = at >= 0 ? path.resolve(args.splice(at, 2)[1]) : undefined;
   const seconds = Number(args[0] ?? 2);
-  if (baselineDir) { compareEngines(baselineDir, seconds); return; }
+  if (baselineDir) {
+    compareEngines(baselineDir, seconds);
+    return;
+  }
   const names = NAMES;
   const before: number[] = [];
   const after: number[] = [];
@@ -88,7 +109,8 @@ function main(): void {
     const now = mappingEngine.loadSpec(text);
     // Both compilers must produce the same change sets, or the comparison means nothing.
     for (const e of events.slice(0, 200)) {
-      if (JSON.stringify(mappingEngine.mapEvent(old, e)) !== JSON.stringify(mappingEngine.mapEvent(now, e))) throw new Error(`${name}: the two template compilers disagree`);
+      if (JSON.stringify(mappingEngine.mapEvent(old, e)) !== JSON.stringify(mappingEngine.mapEvent(now, e)))
+        throw new Error(`${name}: the two template compilers disagree`);
     }
     before.push(measure(mappingEngine, old, events, seconds));
     after.push(measure(mappingEngine, now, events, seconds));
@@ -97,7 +119,9 @@ function main(): void {
   }
   // Harmonic mean = the rate of an even mix of the event kinds.
   const mix = (rates: number[]) => names.length / rates.reduce((s, r) => s + 1 / r, 0);
-  console.log(`  ${'mix'.padEnd(9)} ${fmt(mix(before))} ${fmt(mix(after))}   ${(mix(after) / mix(before)).toFixed(2)}x (target ≥ 100,000)`);
+  console.log(
+    `  ${'mix'.padEnd(9)} ${fmt(mix(before))} ${fmt(mix(after))}   ${(mix(after) / mix(before)).toFixed(2)}x (target ≥ 100,000)`,
+  );
 }
 
 const NAMES = ['customer', 'product', 'order', 'click', 'twitter', 'transfer'];
@@ -109,14 +133,20 @@ function compareEngines(baselineDir: string, seconds: number): void {
   const names = NAMES;
   const rates: number[] = [];
   const baseRates: number[] = [];
-  console.log(`mapping engine benchmark — node ${process.version}, one core, ${seconds}s per mapping${baseline ? `, baseline ${baselineDir}` : ''}`);
+  console.log(
+    `mapping engine benchmark — node ${process.version}, one core, ${seconds}s per mapping${baseline ? `, baseline ${baselineDir}` : ''}`,
+  );
   if (baseline) console.log(`  ${'mapping'.padEnd(9)} ${'baseline'.padStart(12)} ${'this build'.padStart(12)}  ratio`);
   for (const name of names) {
     const text = fs.readFileSync(path.join(ROOT, 'mappings', `${name}.yaml`), 'utf8');
     const events = generate(name, 10000);
     const mapping = mappingEngine.loadSpec(text);
     let base: CompiledMapping | undefined;
-    try { base = baseline?.loadSpec(text); } catch { base = undefined; }
+    try {
+      base = baseline?.loadSpec(text);
+    } catch {
+      base = undefined;
+    }
     let rate = 0;
     let baseRate = 0;
     // Alternate (baseline, this build) twice and keep each one's best round.
@@ -129,16 +159,22 @@ function compareEngines(baselineDir: string, seconds: number): void {
     if (!baseline) console.log(`  ${name.padEnd(9)} ${fmt(rate)} events/s`);
     else {
       if (base) baseRates.push(baseRate);
-      console.log(`  ${name.padEnd(9)} ${base ? fmt(baseRate) : 'cannot load'.padStart(12)} ${fmt(rate)}  ${base ? `${(rate / baseRate).toFixed(2)}x` : ''}`);
+      console.log(
+        `  ${name.padEnd(9)} ${base ? fmt(baseRate) : 'cannot load'.padStart(12)} ${fmt(rate)}  ${base ? `${(rate / baseRate).toFixed(2)}x` : ''}`,
+      );
     }
   }
   // Harmonic mean = the rate of an even mix of the event kinds.
   const harmonic = (rs: number[]) => rs.length / rs.reduce((s, r) => s + 1 / r, 0);
   const mix = harmonic(rates);
-  console.log(`  ${'mix'.padEnd(9)} ${Math.round(mix).toLocaleString('en-US').padStart(12)} events/s (target ≥ 100,000)`);
+  console.log(
+    `  ${'mix'.padEnd(9)} ${Math.round(mix).toLocaleString('en-US').padStart(12)} events/s (target ≥ 100,000)`,
+  );
   if (baseline && baseRates.length) {
     const same = harmonic(rates.slice(0, baseRates.length));
-    console.log(`  mix of the mappings both engines load: baseline ${Math.round(harmonic(baseRates)).toLocaleString('en-US')}, this build ${Math.round(same).toLocaleString('en-US')} events/s (${(same / harmonic(baseRates)).toFixed(2)}x)`);
+    console.log(
+      `  mix of the mappings both engines load: baseline ${Math.round(harmonic(baseRates)).toLocaleString('en-US')}, this build ${Math.round(same).toLocaleString('en-US')} events/s (${(same / harmonic(baseRates)).toFixed(2)}x)`,
+    );
   }
 }
 

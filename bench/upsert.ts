@@ -14,7 +14,10 @@ function events(L: string, n: number): ChangeSet[] {
     const customer = { label: L, key: 'cid', value: `C-${i % 50}` };
     const order = { label: L, key: 'cid', value: `O-${i}` };
     return {
-      vertices: [{ ...customer, properties: { name: `Customer ${i % 50}`, seen: i } }, { ...order, properties: { total: i } }],
+      vertices: [
+        { ...customer, properties: { name: `Customer ${i % 50}`, seen: i } },
+        { ...order, properties: { total: i } },
+      ],
       edges: [{ label: 'placed', from: customer, to: order, properties: { at: i } }],
       deletes: [],
     };
@@ -33,7 +36,13 @@ async function run(n: number, dialect: Dialect, batched: boolean): Promise<{ per
     if (failures.length) throw new Error(failures[0].message);
   } else {
     // One request per event: the same traversals, a batch of one, awaited in order.
-    const writer = new BatchWriter(conn, { dialect, batchSize: 1, lingerMs: 0, maxConcurrentBatches: 1, partitionKey: dialect === 'cosmos' ? 'pk' : undefined });
+    const writer = new BatchWriter(conn, {
+      dialect,
+      batchSize: 1,
+      lingerMs: 0,
+      maxConcurrentBatches: 1,
+      partitionKey: dialect === 'cosmos' ? 'pk' : undefined,
+    });
     for (const cs of list) {
       const failures = await writer.write([cs]);
       if (failures.length) throw new Error(failures[0].message);
@@ -57,4 +66,7 @@ async function main(): Promise<void> {
   console.log(`ratio: ${(batched.perSec / Math.max(1, single.perSec)).toFixed(1)}x`);
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

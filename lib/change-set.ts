@@ -47,13 +47,16 @@ export interface VertexUpsert extends VertexRef {
 export type MergeRule = 'first' | 'max' | 'min';
 
 /** Two writes of one property in arrival order (within an event or a batch) keep what its rule keeps in the graph. */
-export function mergeInBatch(rule: MergeRule | undefined, before: PropertyValue | undefined, next: PropertyValue): PropertyValue {
+export function mergeInBatch(
+  rule: MergeRule | undefined,
+  before: PropertyValue | undefined,
+  next: PropertyValue,
+): PropertyValue {
   if (before === undefined || rule === undefined) return next;
   if (rule === 'first') return before;
   if (rule === 'max') return next > before ? next : before;
   return next < before ? next : before;
 }
-
 
 export interface EdgeKey {
   /** The edge property that tells multi-edges apart, e.g. "lineNo". */

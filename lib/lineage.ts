@@ -24,12 +24,21 @@ export function isLineageKey(name: string): boolean {
  * The lineage properties of one event: its Kafka position when known (offsets stay decimal strings: int64), the
  * event time as ISO-8601 (Kafka timestamps are epoch milliseconds), and the graph map that wrote it.
  */
-export function lineageProperties(ref: EventRef | undefined, eventTime: unknown, mapping: string): Record<string, PropertyValue> {
+export function lineageProperties(
+  ref: EventRef | undefined,
+  eventTime: unknown,
+  mapping: string,
+): Record<string, PropertyValue> {
   const out: Record<string, PropertyValue> = { [LINEAGE_KEYS.mapping]: mapping };
   if (ref?.topic !== undefined) out[LINEAGE_KEYS.topic] = ref.topic;
   if (ref?.partition !== undefined) out[LINEAGE_KEYS.partition] = ref.partition;
   if (ref?.offset !== undefined) out[LINEAGE_KEYS.offset] = ref.offset;
-  const ms = typeof eventTime === 'string' && /^\d+$/.test(eventTime) ? Number(eventTime) : typeof eventTime === 'number' ? eventTime : NaN;
+  const ms =
+    typeof eventTime === 'string' && /^\d+$/.test(eventTime)
+      ? Number(eventTime)
+      : typeof eventTime === 'number'
+        ? eventTime
+        : NaN;
   if (Number.isFinite(ms)) out[LINEAGE_KEYS.eventTime] = new Date(ms).toISOString();
   return out;
 }

@@ -11,8 +11,17 @@ const ROOT = path.join(__dirname, '..');
 const build = spawnSync(process.execPath, [path.join(__dirname, 'build.js')], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status || 1);
 const up = spawnSync(process.execPath, [path.join(ROOT, 'stack', 'stack.js'), 'up'], { stdio: 'inherit' });
-if (up.status !== 0) { console.error('the local stack did not come up; see the message above'); process.exit(1); }
-const r = spawnSync(process.execPath, ['--max-old-space-size=4096', path.join(ROOT, 'dist', 'bench', 'run.js'), ...process.argv.slice(2)], {
-  stdio: 'inherit', cwd: ROOT, env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
-});
+if (up.status !== 0) {
+  console.error('the local stack did not come up; see the message above');
+  process.exit(1);
+}
+const r = spawnSync(
+  process.execPath,
+  ['--max-old-space-size=4096', path.join(ROOT, 'dist', 'bench', 'run.js'), ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+    cwd: ROOT,
+    env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+  },
+);
 process.exit(r.status === null ? 1 : r.status);

@@ -52,7 +52,10 @@ function main() {
   const cytoscape = require.resolve('cytoscape/dist/cytoscape.min.js', { paths: [ROOT] });
   fs.mkdirSync(path.join(DIST, 'plugins', 'graph-sidebar', 'resources'), { recursive: true });
   fs.copyFileSync(cytoscape, path.join(DIST, 'plugins', 'graph-sidebar', 'resources', 'cytoscape.min.js'));
-  fs.copyFileSync(path.join(path.dirname(cytoscape), '..', 'LICENSE'), path.join(DIST, 'plugins', 'graph-sidebar', 'resources', 'cytoscape.LICENSE'));
+  fs.copyFileSync(
+    path.join(path.dirname(cytoscape), '..', 'LICENSE'),
+    path.join(DIST, 'plugins', 'graph-sidebar', 'resources', 'cytoscape.LICENSE'),
+  );
   // Test fixtures and other non-TypeScript assets that compiled tests read relative to themselves.
   copyTree(path.join(ROOT, 'test', 'fixtures'), path.join(DIST, 'test', 'fixtures'));
 }

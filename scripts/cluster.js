@@ -25,10 +25,17 @@ const GROUP_PREFIX = 'customer-360-cluster';
 
 /** The flow of instance i (0-based): the same for every instance except the JanusGraph Server it writes to. */
 function instanceFlow(i, { urls, topicPrefix = 'cluster.', groupPrefix = GROUP_PREFIX, ...more } = {}) {
-  const flow = customerFlow({ topicPrefix, groupPrefix, gremlinUrl: urls[i % urls.length], traversalSource: 'g', cdc: 'synthetic',
+  const flow = customerFlow({
+    topicPrefix,
+    groupPrefix,
+    gremlinUrl: urls[i % urls.length],
+    traversalSource: 'g',
+    cdc: 'synthetic',
     // Several writers share the graph anyway (one per instance); a second batch in flight per instance adds lock
     // conflicts on the unique indexes more than throughput on two cores.
-    concurrency: 1, ...more });
+    concurrency: 1,
+    ...more,
+  });
   const server = flow.find((n) => n.type === 'ceh-gremlin-server');
   server.name = `JanusGraph ${urls[i % urls.length].replace(/^ws:\/\/|\/gremlin$/g, '')} (cluster)`;
   return flow;
@@ -51,12 +58,17 @@ function parseArgs(argv) {
   const opts = { instances: 3, basePort: 1890, build: true, stack: true };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s);
-    const num = () => { const v = Number(inline !== undefined ? inline : argv[++i]); if (!Number.isInteger(v) || v < 1) throw new Error(`${flag} needs a whole number >= 1`); return v; };
+    const num = () => {
+      const v = Number(inline !== undefined ? inline : argv[++i]);
+      if (!Number.isInteger(v) || v < 1) throw new Error(`${flag} needs a whole number >= 1`);
+      return v;
+    };
     if (flag === '--instances') opts.instances = num();
     else if (flag === '--base-port') opts.basePort = num();
     else if (flag === '--skip-build') opts.build = false;
     else if (flag === '--skip-stack') opts.stack = false;
-    else throw new Error(`unknown option ${argv[i]} (options: --instances N, --base-port P, --skip-build, --skip-stack)`);
+    else
+      throw new Error(`unknown option ${argv[i]} (options: --instances N, --base-port P, --skip-build, --skip-stack)`);
   }
   return opts;
 }
@@ -65,18 +77,32 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const step = (what, args) => {
     const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: ROOT });
-    if (r.status !== 0) { console.error(`[cluster] ${what} failed`); process.exit(r.status || 1); }
+    if (r.status !== 0) {
+      console.error(`[cluster] ${what} failed`);
+      process.exit(r.status || 1);
+    }
   };
   if (opts.build) step('build', [path.join(ROOT, 'scripts', 'build.js')]);
-  if (opts.stack) step('stack:up --profile cluster', [path.join(ROOT, 'stack', 'stack.js'), 'up', '--profile', 'cluster']);
+  if (opts.stack)
+    step('stack:up --profile cluster', [path.join(ROOT, 'stack', 'stack.js'), 'up', '--profile', 'cluster']);
   const { ENDPOINTS } = require(path.join(ROOT, 'stack', 'stack.js'));
   const urls = ENDPOINTS.janusgraphClusterUrls;
-  if (opts.instances > 6) console.log(`[cluster] ${opts.instances} instances for 6 partitions per topic: ${opts.instances - 6} will stay idle (partitions bound a group's parallelism)`);
+  if (opts.instances > 6)
+    console.log(
+      `[cluster] ${opts.instances} instances for 6 partitions per topic: ${opts.instances - 6} will stay idle (partitions bound a group's parallelism)`,
+    );
   const t0 = Date.now();
-  const running = await Promise.all(Array.from({ length: opts.instances }, (_, i) => startInstance(i, { urls, basePort: opts.basePort })));
-  for (const r of running) console.log(`[cluster] Node-RED http://127.0.0.1:${r.port}/ → ${r.gremlinUrl} (user dir ${path.relative(ROOT, r.dir)})`);
-  console.log(`[cluster] ${running.length} instances up in ${((Date.now() - t0) / 1000).toFixed(1)} s, consumer groups ${GROUP_PREFIX}-*; ` +
-    'produce with `npm run demo:produce -- --events 5000 --topic-prefix cluster.`; Ctrl-C stops them');
+  const running = await Promise.all(
+    Array.from({ length: opts.instances }, (_, i) => startInstance(i, { urls, basePort: opts.basePort })),
+  );
+  for (const r of running)
+    console.log(
+      `[cluster] Node-RED http://127.0.0.1:${r.port}/ → ${r.gremlinUrl} (user dir ${path.relative(ROOT, r.dir)})`,
+    );
+  console.log(
+    `[cluster] ${running.length} instances up in ${((Date.now() - t0) / 1000).toFixed(1)} s, consumer groups ${GROUP_PREFIX}-*; ` +
+      'produce with `npm run demo:produce -- --events 5000 --topic-prefix cluster.`; Ctrl-C stops them',
+  );
   let stopping = false;
   const stopAll = () => {
     if (stopping) return;
@@ -85,10 +111,16 @@ async function main() {
   };
   process.on('SIGINT', stopAll);
   process.on('SIGTERM', stopAll);
-  await Promise.all(running.map((r) => new Promise((res) => (r.child.exitCode !== null ? res() : r.child.once('exit', res)))));
+  await Promise.all(
+    running.map((r) => new Promise((res) => (r.child.exitCode !== null ? res() : r.child.once('exit', res)))),
+  );
   process.exit(0);
 }
 
 module.exports = { instanceFlow, startInstance, GROUP_PREFIX, CLUSTER_DIR };
 
-if (require.main === module) main().catch((e) => { console.error(`[cluster] ${e.message}`); process.exit(1); });
+if (require.main === module)
+  main().catch((e) => {
+    console.error(`[cluster] ${e.message}`);
+    process.exit(1);
+  });

@@ -25,15 +25,29 @@ function nodeRedDir() {
  *   seedFlowFile  copied to flows.json only when userDir has no flows.json yet (`npm start`: a user's work is kept)
  * flows_cred.json is replaced by `credentials`, removed when flowFile replaces the flow, and otherwise left alone.
  */
-function prepareUserDir(userDir, { flowFile, seedFlowFile, credentials, port = 1880, host = '127.0.0.1', settings = {} } = {}) {
+function prepareUserDir(
+  userDir,
+  { flowFile, seedFlowFile, credentials, port = 1880, host = '127.0.0.1', settings = {} } = {},
+) {
   fs.mkdirSync(path.join(userDir, 'node_modules'), { recursive: true });
-  fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({
-    name: 'customer-event-hub-node-red-home', private: true,
-    dependencies: { [PACKAGE.name]: `file:${path.relative(userDir, ROOT) || '.'}` },
-  }, null, 2));
+  fs.writeFileSync(
+    path.join(userDir, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'customer-event-hub-node-red-home',
+        private: true,
+        dependencies: { [PACKAGE.name]: `file:${path.relative(userDir, ROOT) || '.'}` },
+      },
+      null,
+      2,
+    ),
+  );
   const link = path.join(userDir, 'node_modules', PACKAGE.name);
   try {
-    if (fs.readlinkSync(link) !== ROOT) { fs.unlinkSync(link); fs.symlinkSync(ROOT, link, 'dir'); }
+    if (fs.readlinkSync(link) !== ROOT) {
+      fs.unlinkSync(link);
+      fs.symlinkSync(ROOT, link, 'dir');
+    }
   } catch {
     fs.rmSync(link, { recursive: true, force: true });
     fs.symlinkSync(ROOT, link, 'dir');
@@ -53,8 +67,10 @@ function prepareUserDir(userDir, { flowFile, seedFlowFile, credentials, port = 1
     telemetry: { enabled: false },
     ...settings,
   };
-  fs.writeFileSync(path.join(userDir, 'settings.js'),
-    `// Written by scripts/node-red-home.js on every start; edit that file instead.\nmodule.exports = ${JSON.stringify(settingsObj, null, 2)};\n`);
+  fs.writeFileSync(
+    path.join(userDir, 'settings.js'),
+    `// Written by scripts/node-red-home.js on every start; edit that file instead.\nmodule.exports = ${JSON.stringify(settingsObj, null, 2)};\n`,
+  );
   const flows = path.join(userDir, 'flows.json');
   const seeded = !flowFile && !!seedFlowFile && !fs.existsSync(flows);
   if (flowFile || seeded) fs.copyFileSync(flowFile || seedFlowFile, flows);
@@ -66,21 +82,30 @@ function prepareUserDir(userDir, { flowFile, seedFlowFile, credentials, port = 1
 /** Starts Node-RED (nodeRedDir(), on this Node.js) on userDir as a child process (execArgv: e.g. --cpu-prof). */
 function startNodeRed(userDir, { stdio = 'inherit', env = {}, execArgv = [] } = {}) {
   const redJs = path.join(nodeRedDir(), 'red.js');
-  return spawn(process.execPath, [...execArgv, redJs, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
-    cwd: ROOT, stdio, env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
-  });
+  return spawn(
+    process.execPath,
+    [...execArgv, redJs, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')],
+    {
+      cwd: ROOT,
+      stdio,
+      env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
+    },
+  );
 }
 
 /** Resolves once the editor answers on host:port (Node-RED has finished starting its flows). */
 async function waitForEditor(port, { host = '127.0.0.1', timeoutMs = 60000, child } = {}) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`Node-RED exited with code ${child.exitCode} during start-up`);
+    if (child && child.exitCode !== null)
+      throw new Error(`Node-RED exited with code ${child.exitCode} during start-up`);
     try {
       const res = await fetch(`http://${host}:${port}/settings`, { headers: { Accept: 'application/json' } });
       // 401: adminAuth is on and the admin API answered all the same.
       if (res.ok || res.status === 401) return;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`Node-RED did not answer on ${host}:${port} within ${timeoutMs / 1000} s`);

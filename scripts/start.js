@@ -30,7 +30,13 @@ const DEMO_FLOW = path.join(ROOT, 'flows', 'customer-360.json');
 function parseArgs(argv) {
   // npm runs scripts in the package root; a relative --flows path means relative to where the user typed the command.
   const cwd = process.env.INIT_CWD || process.cwd();
-  const opts = { flows: undefined, userDir: path.join(ROOT, '.node-red'), resetDemo: false, build: true, graph: undefined };
+  const opts = {
+    flows: undefined,
+    userDir: path.join(ROOT, '.node-red'),
+    resetDemo: false,
+    build: true,
+    graph: undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s);
     const value = () => {
@@ -45,8 +51,10 @@ function parseArgs(argv) {
     else if (flag === '--graph') {
       opts.graph = inline !== undefined ? inline : argv[++i];
       if (!GRAPH_URLS[opts.graph]) throw new Error(`--graph must be one of ${Object.keys(GRAPH_URLS).join(', ')}`);
-    }
-    else throw new Error(`unknown option ${argv[i]} (options: --flows <file>, --reset-demo, --graph janusgraph|tinkergraph, --user-dir <dir>, --skip-build)`);
+    } else
+      throw new Error(
+        `unknown option ${argv[i]} (options: --flows <file>, --reset-demo, --graph janusgraph|tinkergraph, --user-dir <dir>, --skip-build)`,
+      );
   }
   if (opts.flows && opts.resetDemo) throw new Error('--flows and --reset-demo exclude each other');
   return opts;
@@ -57,13 +65,18 @@ function switchDemoGraph(flowsFile, graph) {
   const demoServer = customerFlow({ graph }).find((n) => n.type === 'ceh-gremlin-server');
   const flows = JSON.parse(fs.readFileSync(flowsFile, 'utf8'));
   const node = Array.isArray(flows) && flows.find((n) => n.id === demoServer.id);
-  if (!node) { console.log(`[start] --graph: no demo graph server node in ${flowsFile}; your flows are left as they are`); return; }
+  if (!node) {
+    console.log(`[start] --graph: no demo graph server node in ${flowsFile}; your flows are left as they are`);
+    return;
+  }
   if (node.url === demoServer.url) return;
   const backup = `${flowsFile}.${new Date().toISOString().replace(/[:.]/g, '-')}.bak`;
   fs.copyFileSync(flowsFile, backup);
   Object.assign(node, { url: demoServer.url, name: demoServer.name, traversalSource: 'g' });
   fs.writeFileSync(flowsFile, `${JSON.stringify(flows, null, 2)}\n`);
-  console.log(`[start] the demo flow now writes to ${demoServer.name} (${demoServer.url}); previous flows kept in ${path.basename(backup)}`);
+  console.log(
+    `[start] the demo flow now writes to ${demoServer.name} (${demoServer.url}); previous flows kept in ${path.basename(backup)}`,
+  );
 }
 
 async function main() {
@@ -71,7 +84,10 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const step = (what, args) => {
     const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: ROOT });
-    if (r.status !== 0) { console.error(`[start] ${what} failed`); process.exit(r.status || 1); }
+    if (r.status !== 0) {
+      console.error(`[start] ${what} failed`);
+      process.exit(r.status || 1);
+    }
   };
   if (opts.build) step('build', [path.join(ROOT, 'scripts', 'build.js')]);
   step('stack:up', [path.join(ROOT, 'stack', 'stack.js'), 'up']);
@@ -80,11 +96,15 @@ async function main() {
   const postgres = require(path.join(ROOT, 'stack', 'postgres', 'postgres.js'));
   const cdc = postgres.available() ? 'debezium' : 'synthetic';
   if (cdc === 'debezium') {
-    console.log('[start] CRM customers: real change data capture, PostgreSQL 127.0.0.1:25433 → Debezium (Kafka Connect) → ' +
-      'crm.public.customers; make changes with `npm run demo:crm -- --changes 500`');
+    console.log(
+      '[start] CRM customers: real change data capture, PostgreSQL 127.0.0.1:25433 → Debezium (Kafka Connect) → ' +
+        'crm.public.customers; make changes with `npm run demo:crm -- --changes 500`',
+    );
   } else {
-    console.log('[start] CRM customers: no PostgreSQL installed, so the demo flow reads crm.customers.cdc, where ' +
-      `\`npm run demo:produce\` imitates Debezium. ${postgres.INSTALL_HINT}`);
+    console.log(
+      '[start] CRM customers: no PostgreSQL installed, so the demo flow reads crm.customers.cdc, where ' +
+        `\`npm run demo:produce\` imitates Debezium. ${postgres.INSTALL_HINT}`,
+    );
   }
 
   const flowsInHome = path.join(opts.userDir, 'flows.json');
@@ -99,7 +119,10 @@ async function main() {
   if ((opts.graph && opts.graph !== DEFAULT_GRAPH) || cdc !== 'debezium') {
     fs.mkdirSync(opts.userDir, { recursive: true });
     seed = path.join(opts.userDir, `.demo-flow-${opts.graph || DEFAULT_GRAPH}-${cdc}.json`);
-    fs.writeFileSync(seed, `${JSON.stringify(customerFlow({ ...MAIN_FLOW_OPTIONS, graph: opts.graph, cdc }), null, 2)}\n`);
+    fs.writeFileSync(
+      seed,
+      `${JSON.stringify(customerFlow({ ...MAIN_FLOW_OPTIONS, graph: opts.graph, cdc }), null, 2)}\n`,
+    );
   }
   if (opts.graph && !opts.flows && !firstStart && !opts.resetDemo) switchDemoGraph(flowsInHome, opts.graph);
   const userDir = prepareUserDir(opts.userDir, {
@@ -109,17 +132,28 @@ async function main() {
   });
   const shown = path.relative(process.cwd(), opts.flows || flowsInHome);
   if (opts.flows) console.log(`[start] flows: ${shown}${fs.existsSync(opts.flows) ? '' : ' (new file: starts empty)'}`);
-  else if (firstStart || opts.resetDemo) console.log(`[start] flows: ${shown} (the demo flow, copied from flows/customer-360.json)`);
-  else console.log(`[start] flows: ${shown} (yours, as last deployed; \`npm start -- --reset-demo\` brings the demo flow back)`);
+  else if (firstStart || opts.resetDemo)
+    console.log(`[start] flows: ${shown} (the demo flow, copied from flows/customer-360.json)`);
+  else
+    console.log(
+      `[start] flows: ${shown} (yours, as last deployed; \`npm start -- --reset-demo\` brings the demo flow back)`,
+    );
 
   const child = startNodeRed(userDir);
-  const stopChild = () => { if (child.exitCode === null) child.kill('SIGINT'); };
+  const stopChild = () => {
+    if (child.exitCode === null) child.kill('SIGINT');
+  };
   process.on('SIGINT', stopChild);
   process.on('SIGTERM', stopChild);
   child.on('exit', (code) => process.exit(code === null ? 0 : code));
   await waitForEditor(PORT, { child });
-  console.log(`[start] editor ready at http://127.0.0.1:${PORT}/ in ${((Date.now() - t0) / 1000).toFixed(1)} s ` +
-    '(Ctrl-C stops Node-RED; the stack stays up: `npm run stack:down` stops it)');
+  console.log(
+    `[start] editor ready at http://127.0.0.1:${PORT}/ in ${((Date.now() - t0) / 1000).toFixed(1)} s ` +
+      '(Ctrl-C stops Node-RED; the stack stays up: `npm run stack:down` stops it)',
+  );
 }
 
-main().catch((e) => { console.error(`[start] ${e.message}`); process.exit(1); });
+main().catch((e) => {
+  console.error(`[start] ${e.message}`);
+  process.exit(1);
+});

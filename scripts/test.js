@@ -17,11 +17,14 @@ const ROOT = path.join(__dirname, '..');
 
 function listTests(dir) {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return e.name === 'fixtures' ? [] : listTests(p);
-    return e.name.endsWith('.test.js') ? [p] : [];
-  }).sort();
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) return e.name === 'fixtures' ? [] : listTests(p);
+      return e.name.endsWith('.test.js') ? [p] : [];
+    })
+    .sort();
 }
 
 async function main() {
@@ -30,17 +33,29 @@ async function main() {
   if (build.status !== 0) process.exit(build.status || 1);
   // The reliability suite (minutes of crash and outage scenarios) runs on its own: `npm run test:reliability`; the
   // scale-out scenarios need the cluster profile of the stack: `npm run test:cluster`.
-  const runsOnItsOwn = (f) => [`${path.sep}reliability${path.sep}`, `${path.sep}cluster${path.sep}`].some((d) => f.includes(d));
-  const files = listTests(path.join(ROOT, 'dist', 'test'))
-    .filter((f) => (filters.length === 0 ? !runsOnItsOwn(f) : filters.some((s) => f.includes(s))));
-  if (files.length === 0) { console.error('no test files matched'); process.exit(1); }
+  const runsOnItsOwn = (f) =>
+    [`${path.sep}reliability${path.sep}`, `${path.sep}cluster${path.sep}`].some((d) => f.includes(d));
+  const files = listTests(path.join(ROOT, 'dist', 'test')).filter((f) =>
+    filters.length === 0 ? !runsOnItsOwn(f) : filters.some((s) => f.includes(s)),
+  );
+  if (files.length === 0) {
+    console.error('no test files matched');
+    process.exit(1);
+  }
   const needsStack = files.some((f) => !f.includes(`${path.sep}unit${path.sep}`));
   if (needsStack) {
     const up = spawnSync(process.execPath, [path.join(ROOT, 'stack', 'stack.js'), 'up'], { stdio: 'inherit' });
-    if (up.status !== 0) { console.error('the local stack did not come up; see the message above'); process.exit(1); }
+    if (up.status !== 0) {
+      console.error('the local stack did not come up; see the message above');
+      process.exit(1);
+    }
   }
   const args = ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files];
-  const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: ROOT, env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' } });
+  const r = spawnSync(process.execPath, args, {
+    stdio: 'inherit',
+    cwd: ROOT,
+    env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+  });
   process.exit(r.status === null ? 1 : r.status);
 }
 

@@ -40,11 +40,17 @@ const SERVICES = [
 const PROFILES = { cluster: [cassandra, janusgraphCluster, clusterTopics] };
 
 /** Fixed endpoints of the local stack; tests and flows import these instead of repeating them. */
-const ENDPOINTS = Object.assign({}, tls.endpoints, ...SERVICES.map((s) => s.endpoints), ...PROFILES.cluster.map((s) => s.endpoints));
+const ENDPOINTS = Object.assign(
+  {},
+  tls.endpoints,
+  ...SERVICES.map((s) => s.endpoints),
+  ...PROFILES.cluster.map((s) => s.endpoints),
+);
 
 function profileServices(profile) {
   if (!profile) return SERVICES;
-  if (!PROFILES[profile]) throw new StackError(`unknown profile "${profile}" (known: ${Object.keys(PROFILES).join(', ')})`);
+  if (!PROFILES[profile])
+    throw new StackError(`unknown profile "${profile}" (known: ${Object.keys(PROFILES).join(', ')})`);
   return [...SERVICES, ...PROFILES[profile]];
 }
 
@@ -58,16 +64,30 @@ async function withStackLock(fn) {
   const lock = require('path').join(RUN, 'stack.lock');
   const deadline = Date.now() + 10 * 60 * 1000;
   for (let said = false; ;) {
-    try { fs.writeFileSync(lock, String(process.pid), { flag: 'wx' }); break; } catch (e) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (e) {
       if (e.code !== 'EEXIST') throw e;
       const holder = Number(fs.readFileSync(lock, 'utf8')) || 0;
-      if (!(holder > 0 && alive(holder))) { fs.rmSync(lock, { force: true }); continue; }
-      if (Date.now() > deadline) throw new StackError(`another stack:up/down (pid ${holder}) holds ${lock} for more than 10 minutes`);
-      if (!said) { log(`waiting for another stack:up/down (pid ${holder}) to finish`); said = true; }
+      if (!(holder > 0 && alive(holder))) {
+        fs.rmSync(lock, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline)
+        throw new StackError(`another stack:up/down (pid ${holder}) holds ${lock} for more than 10 minutes`);
+      if (!said) {
+        log(`waiting for another stack:up/down (pid ${holder}) to finish`);
+        said = true;
+      }
       await new Promise((r) => setTimeout(r, 500));
     }
   }
-  try { return await fn(); } finally { fs.rmSync(lock, { force: true }); }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
 }
 
 async function up({ profile } = {}) {
@@ -80,7 +100,9 @@ async function upUnlocked(services, profile) {
   checkJava();
   fs.mkdirSync(RUN, { recursive: true });
   for (const service of services) await service.up();
-  log(`stack${profile ? ` (profile ${profile})` : ''} up in ${((Date.now() - t0) / 1000).toFixed(1)} s; logs in ${LOGS}`);
+  log(
+    `stack${profile ? ` (profile ${profile})` : ''} up in ${((Date.now() - t0) / 1000).toFixed(1)} s; logs in ${LOGS}`,
+  );
 }
 
 async function down({ fresh } = {}) {
@@ -96,7 +118,9 @@ async function status({ profile } = {}) {
   const services = profileServices(profile || (clusterRunning ? 'cluster' : undefined));
   for (const { name, port } of services.flatMap((s) => s.processes)) {
     const pid = ourPid(name);
-    rows.push(`${name.padEnd(17)} ${pid ? `running (pid ${pid})` : 'stopped'}${await portOpen(port) ? `, port ${port} open` : ''}`);
+    rows.push(
+      `${name.padEnd(17)} ${pid ? `running (pid ${pid})` : 'stopped'}${(await portOpen(port)) ? `, port ${port} open` : ''}`,
+    );
   }
   log(`state in ${RUN}\n${rows.join('\n')}\nlogs: ${LOGS}`);
   return rows;
@@ -127,11 +151,16 @@ if (require.main === module) {
   const profile = p > 0 ? process.argv[p + 1] : undefined;
   const actions = { up: () => up({ profile }), down: () => down({ fresh }), status: () => status({ profile }) };
   if (!actions[cmd]) {
-    process.stderr.write('usage: node stack/stack.js up [--profile cluster]|down [--fresh]|status [--profile cluster]\n');
+    process.stderr.write(
+      'usage: node stack/stack.js up [--profile cluster]|down [--fresh]|status [--profile cluster]\n',
+    );
     process.exit(2);
   }
-  actions[cmd]().then(() => process.exit(0), (e) => {
-    process.stderr.write(`[stack] ${e instanceof StackError ? e.message : e.stack}\n`);
-    process.exit(1);
-  });
+  actions[cmd]().then(
+    () => process.exit(0),
+    (e) => {
+      process.stderr.write(`[stack] ${e instanceof StackError ? e.message : e.stack}\n`);
+      process.exit(1);
+    },
+  );
 }

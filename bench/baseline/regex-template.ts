@@ -71,7 +71,9 @@ export function compileTemplate(text: string): CompiledTemplate {
     if (m.index > last) parts.push(text.slice(last, m.index));
     const path = m[2].trim();
     if (path === '' || !PATH.test(path)) {
-      throw new TemplateError(`unsupported template tag "${m[0]}": only {{path.to.value}} is supported (no sections, partials or comments)`);
+      throw new TemplateError(
+        `unsupported template tag "${m[0]}": only {{path.to.value}} is supported (no sections, partials or comments)`,
+      );
     }
     if (path === '.') throw new TemplateError(`unsupported template tag "${m[0]}": name the value, e.g. {{item}}`);
     parts.push(compilePath(path));
@@ -80,7 +82,8 @@ export function compileTemplate(text: string): CompiledTemplate {
   }
   if (last < text.length) parts.push(text.slice(last));
   const rest = parts.filter((p) => typeof p === 'string').join('');
-  if (rest.includes('{{') || rest.includes('}}')) throw new TemplateError(`unbalanced "{{" or "}}" in template "${text}"`);
+  if (rest.includes('{{') || rest.includes('}}'))
+    throw new TemplateError(`unbalanced "{{" or "}}" in template "${text}"`);
 
   if (paths.length === 0) {
     return { render: () => text, paths, typed: false, constant: true };
@@ -92,7 +95,10 @@ export function compileTemplate(text: string): CompiledTemplate {
     let out = '';
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i];
-      if (typeof p === 'string') { out += p; continue; }
+      if (typeof p === 'string') {
+        out += p;
+        continue;
+      }
       const v = p(scope);
       if (v === undefined || v === null) return undefined;
       out += typeof v === 'string' ? v : toText(v);

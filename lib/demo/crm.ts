@@ -12,17 +12,75 @@ import { rng, customerId, twitterId } from './generator';
 
 export const CRM = { host: '127.0.0.1', port: 25433, user: 'postgres', password: 'postgres', database: 'crm' };
 
-const FIRST = ['Anna', 'Ben', 'Chiara', 'David', 'Elif', 'Finn', 'Greta', 'Hugo', 'Ines', 'Jonas', 'Klara', 'Luca', 'Mia', 'Noah', 'Zoë', 'Paul'];
-const LAST = ['Müller', 'Schmid', 'Keller', 'Weber', 'Meyer', 'Huber', 'Rossi', 'Fischer', 'Brunner', "O'Neill", 'Frei', 'Graf'];
+const FIRST = [
+  'Anna',
+  'Ben',
+  'Chiara',
+  'David',
+  'Elif',
+  'Finn',
+  'Greta',
+  'Hugo',
+  'Ines',
+  'Jonas',
+  'Klara',
+  'Luca',
+  'Mia',
+  'Noah',
+  'Zoë',
+  'Paul',
+];
+const LAST = [
+  'Müller',
+  'Schmid',
+  'Keller',
+  'Weber',
+  'Meyer',
+  'Huber',
+  'Rossi',
+  'Fischer',
+  'Brunner',
+  "O'Neill",
+  'Frei',
+  'Graf',
+];
 const COUNTRIES = ['CH', 'DE', 'AT', 'FR', 'IT'];
 const SEGMENTS = ['standard', 'silver', 'gold'];
 const TAGS = ['vip', 'newsletter', 'churn-risk', 'b2b', 'bike-commuter', 'early adopter'];
 const TIERS = ['bronze', 'silver', 'gold', 'platinum'];
 /** The columns the demo writes, in table order (loyalty_points exists only once a test added it). */
-export const COLUMNS = ['customer_id', 'first_name', 'last_name', 'email', 'segment', 'country', 'twitter_id', 'created_at',
-  'birth_date', 'credit_limit', 'marketing_opt_in', 'tags', 'profile', 'last_contact_at', 'updated_at', 'call_window_start'] as const;
-const NULLABLE = ['email', 'segment', 'country', 'twitter_id', 'birth_date', 'credit_limit', 'marketing_opt_in', 'tags', 'profile',
-  'last_contact_at', 'updated_at', 'call_window_start'];
+export const COLUMNS = [
+  'customer_id',
+  'first_name',
+  'last_name',
+  'email',
+  'segment',
+  'country',
+  'twitter_id',
+  'created_at',
+  'birth_date',
+  'credit_limit',
+  'marketing_opt_in',
+  'tags',
+  'profile',
+  'last_contact_at',
+  'updated_at',
+  'call_window_start',
+] as const;
+const NULLABLE = [
+  'email',
+  'segment',
+  'country',
+  'twitter_id',
+  'birth_date',
+  'credit_limit',
+  'marketing_opt_in',
+  'tags',
+  'profile',
+  'last_contact_at',
+  'updated_at',
+  'call_window_start',
+];
 
 /** A row as the demo writes it: every value as PostgreSQL text (null = NULL), so the expectation is exact. */
 export type CrmRow = Record<(typeof COLUMNS)[number], string | null>;
@@ -53,7 +111,8 @@ export function planCrmChanges(n: number, seed = 42, firstId = 1): CrmPlan {
   const state = new Map<string, CrmRow>();
   const changes: CrmChange[] = [];
   const counts = { inserts: 0, updates: 0, deletes: 0, rekeys: 0 };
-  const ts = (withMicros: boolean) => `2024-${pad(int(1, 12))}-${pad(int(1, 28))} ${pad(int(0, 23))}:${pad(int(0, 59))}:${pad(int(0, 59))}` +
+  const ts = (withMicros: boolean) =>
+    `2024-${pad(int(1, 12))}-${pad(int(1, 28))} ${pad(int(0, 23))}:${pad(int(0, 59))}:${pad(int(0, 59))}` +
     (withMicros ? `.${String(int(0, 999999)).padStart(6, '0')}` : `.${String(int(0, 999)).padStart(3, '0')}`);
   const values: Record<string, () => string | null> = {
     email: () => (rand() < 0.9 ? `c${int(1, 99999)}@example.com` : null),
@@ -67,15 +126,33 @@ export function planCrmChanges(n: number, seed = 42, firstId = 1): CrmPlan {
       return `${rand() < 0.05 ? '-' : ''}${Math.floor(cents / 100)}.${pad(cents % 100)}`;
     },
     marketing_opt_in: () => (rand() < 0.9 ? String(rand() < 0.5) : null),
-    tags: () => (rand() < 0.8 ? `{${[...new Set(Array.from({ length: int(0, 3) }, () => pick(TAGS)))].map((t) => `"${t}"`).join(',')}}` : null),
-    profile: () => (rand() < 0.8 ? JSON.stringify({ tier: pick(TIERS), score: int(0, 1000) / 10, prefs: { channel: pick(['mail', 'sms', 'app']), topics: [pick(TAGS)] } }) : null),
+    tags: () =>
+      rand() < 0.8
+        ? `{${[...new Set(Array.from({ length: int(0, 3) }, () => pick(TAGS)))].map((t) => `"${t}"`).join(',')}}`
+        : null,
+    profile: () =>
+      rand() < 0.8
+        ? JSON.stringify({
+            tier: pick(TIERS),
+            score: int(0, 1000) / 10,
+            prefs: { channel: pick(['mail', 'sms', 'app']), topics: [pick(TAGS)] },
+          })
+        : null,
     last_contact_at: () => (rand() < 0.8 ? ts(true) : null),
     updated_at: () => ts(false),
-    call_window_start: () => (rand() < 0.7 ? `${pad(int(7, 19))}:${pad(int(0, 59))}:${pad(int(0, 59))}.${String(int(0, 999999)).padStart(6, '0')}` : null),
+    call_window_start: () =>
+      rand() < 0.7
+        ? `${pad(int(7, 19))}:${pad(int(0, 59))}:${pad(int(0, 59))}.${String(int(0, 999999)).padStart(6, '0')}`
+        : null,
   };
   const newRow = (): CrmRow => {
     const id = customerId(nextId++);
-    const row = { customer_id: id, first_name: pick(FIRST), last_name: pick(LAST), created_at: `${ts(true)}+00` } as CrmRow;
+    const row = {
+      customer_id: id,
+      first_name: pick(FIRST),
+      last_name: pick(LAST),
+      created_at: `${ts(true)}+00`,
+    } as CrmRow;
     for (const c of NULLABLE) (row as Record<string, string | null>)[c] = values[c]();
     return row;
   };
@@ -88,26 +165,41 @@ export function planCrmChanges(n: number, seed = 42, firstId = 1): CrmPlan {
     const ids = existing();
     const r = rand();
     if (ids.length > 0 && i === rekeyAt) {
-      const id = pick(ids); const to = customerId(nextId++);
+      const id = pick(ids);
+      const to = customerId(nextId++);
       changes.push({ op: 'rekey', id, to });
-      const row = state.get(id)!; state.delete(id); state.set(to, { ...row, customer_id: to });
-      counts.rekeys++; rekeyed = { from: id, to };
+      const row = state.get(id)!;
+      state.delete(id);
+      state.set(to, { ...row, customer_id: to });
+      counts.rekeys++;
+      rekeyed = { from: id, to };
     } else if (ids.length > 0 && i === nullAt) {
       const id = pick(ids);
       const set = Object.fromEntries(NULLABLE.map((c) => [c, null])) as Partial<CrmRow>;
-      changes.push({ op: 'update', id, set }); Object.assign(state.get(id)!, set);
-      counts.updates++; nulled = id;
+      changes.push({ op: 'update', id, set });
+      Object.assign(state.get(id)!, set);
+      counts.updates++;
+      nulled = id;
     } else if (ids.length < 5 || r < 0.3) {
       const row = newRow();
-      changes.push({ op: 'insert', row }); state.set(row.customer_id!, row); counts.inserts++;
+      changes.push({ op: 'insert', row });
+      state.set(row.customer_id!, row);
+      counts.inserts++;
     } else if (r < 0.9) {
       const id = pick(ids);
       const set: Partial<CrmRow> = {};
-      for (let k = int(1, 4); k > 0; k--) { const c = pick(NULLABLE); (set as Record<string, string | null>)[c] = values[c](); }
-      changes.push({ op: 'update', id, set }); Object.assign(state.get(id)!, set); counts.updates++;
+      for (let k = int(1, 4); k > 0; k--) {
+        const c = pick(NULLABLE);
+        (set as Record<string, string | null>)[c] = values[c]();
+      }
+      changes.push({ op: 'update', id, set });
+      Object.assign(state.get(id)!, set);
+      counts.updates++;
     } else {
       const id = pick(ids);
-      changes.push({ op: 'delete', id }); state.delete(id); counts.deletes++;
+      changes.push({ op: 'delete', id });
+      state.delete(id);
+      counts.deletes++;
     }
   }
   return { changes, expected: state, counts, rekeyed, nulled };
@@ -118,28 +210,46 @@ export async function applyChange(db: Client, c: CrmChange): Promise<void> {
   switch (c.op) {
     case 'insert': {
       const cols = COLUMNS.filter((k) => c.row[k] !== undefined);
-      await db.query(`INSERT INTO customers (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`, cols.map((k) => c.row[k]));
+      await db.query(
+        `INSERT INTO customers (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`,
+        cols.map((k) => c.row[k]),
+      );
       return;
     }
     case 'update': {
       const cols = Object.keys(c.set);
-      await db.query(`UPDATE customers SET ${cols.map((k, i) => `${k} = $${i + 2}`).join(', ')} WHERE customer_id = $1`,
-        [c.id, ...cols.map((k) => (c.set as Record<string, string | null>)[k])]);
+      await db.query(
+        `UPDATE customers SET ${cols.map((k, i) => `${k} = $${i + 2}`).join(', ')} WHERE customer_id = $1`,
+        [c.id, ...cols.map((k) => (c.set as Record<string, string | null>)[k])],
+      );
       return;
     }
-    case 'rekey': await db.query('UPDATE customers SET customer_id = $2 WHERE customer_id = $1', [c.id, c.to]); return;
-    case 'delete': await db.query('DELETE FROM customers WHERE customer_id = $1', [c.id]); return;
+    case 'rekey':
+      await db.query('UPDATE customers SET customer_id = $2 WHERE customer_id = $1', [c.id, c.to]);
+      return;
+    case 'delete':
+      await db.query('DELETE FROM customers WHERE customer_id = $1', [c.id]);
+      return;
   }
 }
 
 /** The table as PostgreSQL text values, by customer_id (for comparing with the plan and with the graph). */
-export async function readCustomers(db: Client, extraColumns: string[] = []): Promise<Map<string, Record<string, string | null>>> {
+export async function readCustomers(
+  db: Client,
+  extraColumns: string[] = [],
+): Promise<Map<string, Record<string, string | null>>> {
   const cols = [...COLUMNS, ...extraColumns];
   const res = await db.query(`SELECT ${cols.map((c) => `${c}::text AS ${c}`).join(', ')} FROM customers`);
   return new Map(res.rows.map((r: Record<string, string | null>) => [r.customer_id as string, r]));
 }
 
-export interface CrmRunOptions { changes: number; seed?: number; rate?: number; keep?: boolean; log?: (line: string) => void }
+export interface CrmRunOptions {
+  changes: number;
+  seed?: number;
+  rate?: number;
+  keep?: boolean;
+  log?: (line: string) => void;
+}
 
 export interface CrmRunResult extends CrmPlan {
   removed: number;
@@ -152,15 +262,22 @@ export async function runCrmDemo(o: CrmRunOptions, db?: Client): Promise<CrmRunR
   const own = !db;
   const client = db ?? new Client({ ...CRM, connectionTimeoutMillis: 5000 });
   if (own) {
-    try { await client.connect(); } catch (e) {
-      throw new Error(`cannot reach the CRM database on ${CRM.host}:${CRM.port} (${(e as Error).message}); run \`npm run stack:up\` (it needs PostgreSQL installed: sudo apt-get install postgresql)`, { cause: e });
+    try {
+      await client.connect();
+    } catch (e) {
+      throw new Error(
+        `cannot reach the CRM database on ${CRM.host}:${CRM.port} (${(e as Error).message}); run \`npm run stack:up\` (it needs PostgreSQL installed: sudo apt-get install postgresql)`,
+        { cause: e },
+      );
     }
   }
   try {
     let removed = 0;
     let firstId = 1;
     if (o.keep) {
-      const max = await client.query("SELECT max(substring(customer_id from 3)::int) AS m FROM customers WHERE customer_id ~ '^C-[0-9]+$'");
+      const max = await client.query(
+        "SELECT max(substring(customer_id from 3)::int) AS m FROM customers WHERE customer_id ~ '^C-[0-9]+$'",
+      );
       firstId = (max.rows[0].m ?? 0) + 1;
     } else removed = (await client.query('DELETE FROM customers')).rowCount ?? 0;
     const plan = planCrmChanges(o.changes, o.seed ?? 42, firstId);
@@ -180,10 +297,15 @@ export async function runCrmDemo(o: CrmRunOptions, db?: Client): Promise<CrmRunR
         const wait = t0 + ((i + 1) / o.rate) * 1000 - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       }
-      if (Date.now() - last > 2000) { last = Date.now(); log(`[crm] ${i + 1}/${plan.changes.length} changes`); }
+      if (Date.now() - last > 2000) {
+        last = Date.now();
+        log(`[crm] ${i + 1}/${plan.changes.length} changes`);
+      }
     }
     return { ...plan, removed, committedAt };
-  } finally { if (own) await client.end().catch(() => undefined); }
+  } finally {
+    if (own) await client.end().catch(() => undefined);
+  }
 }
 
 export function formatCrmSummary(r: CrmRunResult, seconds: number): string {
@@ -192,7 +314,10 @@ export function formatCrmSummary(r: CrmRunResult, seconds: number): string {
     `[crm] expected table: ${r.expected.size} customers${r.rekeyed ? `; ${r.rekeyed.from} is now ${r.rekeyed.to}` : ''}${r.nulled ? `; ${r.nulled} has every nullable column NULL` : ''}`,
   ];
   const sample = [...r.expected.values()].slice(0, 3);
-  for (const row of sample) lines.push(`  ${row.customer_id}  ${row.first_name} ${row.last_name}, ${row.country ?? '-'}, ${row.segment ?? '-'}, credit ${row.credit_limit ?? 'NULL'}, born ${row.birth_date ?? 'NULL'}`);
+  for (const row of sample)
+    lines.push(
+      `  ${row.customer_id}  ${row.first_name} ${row.last_name}, ${row.country ?? '-'}, ${row.segment ?? '-'}, credit ${row.credit_limit ?? 'NULL'}, born ${row.birth_date ?? 'NULL'}`,
+    );
   if (sample[0]) lines.push(`[crm] try: curl 127.0.0.1:1880/customer/${sample[0].customer_id}/360`);
   return lines.join('\n');
 }
@@ -202,8 +327,10 @@ export function parseCrmArgs(argv: string[]): CrmRunOptions & { json: boolean } 
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
-      const v = argv[++i]; const x = Number(v);
-      if (v === undefined || !Number.isFinite(x) || x < 0) throw new Error(`${a} needs a non-negative number, got "${v}"`);
+      const v = argv[++i];
+      const x = Number(v);
+      if (v === undefined || !Number.isFinite(x) || x < 0)
+        throw new Error(`${a} needs a non-negative number, got "${v}"`);
       return x;
     };
     if (a === '--changes') o.changes = Math.floor(num());
@@ -218,9 +345,22 @@ export function parseCrmArgs(argv: string[]): CrmRunOptions & { json: boolean } 
 
 if (require.main === module) {
   let opts: ReturnType<typeof parseCrmArgs>;
-  try { opts = parseCrmArgs(process.argv.slice(2)); } catch (e) { process.stderr.write(`[crm] ${(e as Error).message}\n`); process.exit(2); }
+  try {
+    opts = parseCrmArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`[crm] ${(e as Error).message}\n`);
+    process.exit(2);
+  }
   const t0 = Date.now();
-  runCrmDemo(opts).then((r) => {
-    process.stdout.write(`${opts.json ? JSON.stringify({ counts: r.counts, rekeyed: r.rekeyed, nulled: r.nulled, table: [...r.expected.values()] }, null, 2) : formatCrmSummary(r, (Date.now() - t0) / 1000)}\n`);
-  }, (e) => { process.stderr.write(`[crm] failed: ${e.message}\n`); process.exit(1); });
+  runCrmDemo(opts).then(
+    (r) => {
+      process.stdout.write(
+        `${opts.json ? JSON.stringify({ counts: r.counts, rekeyed: r.rekeyed, nulled: r.nulled, table: [...r.expected.values()] }, null, 2) : formatCrmSummary(r, (Date.now() - t0) / 1000)}\n`,
+      );
+    },
+    (e) => {
+      process.stderr.write(`[crm] failed: ${e.message}\n`);
+      process.exit(1);
+    },
+  );
 }

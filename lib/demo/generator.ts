@@ -61,12 +61,55 @@ export function rng(seed: number): () => number {
   };
 }
 
-const FIRST = ['Anna', 'Ben', 'Chiara', 'David', 'Elif', 'Finn', 'Greta', 'Hugo', 'Ines', 'Jonas', 'Klara', 'Luca', 'Mia', 'Noah', 'Olivia', 'Paul'];
-const LAST = ['Müller', 'Schmid', 'Keller', 'Weber', 'Meyer', 'Huber', 'Rossi', 'Fischer', 'Brunner', 'Baumann', 'Frei', 'Graf'];
+const FIRST = [
+  'Anna',
+  'Ben',
+  'Chiara',
+  'David',
+  'Elif',
+  'Finn',
+  'Greta',
+  'Hugo',
+  'Ines',
+  'Jonas',
+  'Klara',
+  'Luca',
+  'Mia',
+  'Noah',
+  'Olivia',
+  'Paul',
+];
+const LAST = [
+  'Müller',
+  'Schmid',
+  'Keller',
+  'Weber',
+  'Meyer',
+  'Huber',
+  'Rossi',
+  'Fischer',
+  'Brunner',
+  'Baumann',
+  'Frei',
+  'Graf',
+];
 const COUNTRIES = ['CH', 'DE', 'AT', 'FR', 'IT'];
 const SEGMENTS = ['standard', 'silver', 'gold'];
 const CATEGORIES = ['bikes', 'helmets', 'apparel', 'tools', 'lights', 'books'];
-const TERMS = ['kafka', 'graph', 'customer360', 'nodered', 'gremlin', 'bikes', 'sale', 'service', 'delivery', 'streaming', 'cdc', 'janusgraph'];
+const TERMS = [
+  'kafka',
+  'graph',
+  'customer360',
+  'nodered',
+  'gremlin',
+  'bikes',
+  'sale',
+  'service',
+  'delivery',
+  'streaming',
+  'cdc',
+  'janusgraph',
+];
 const PAGE_TYPES = ['home', 'search', 'cart', 'help'];
 
 const pad = (n: number, w = 5) => String(n).padStart(w, '0');
@@ -79,7 +122,9 @@ interface Sim {
   edges: Set<string>;
 }
 
-function vertex(sim: Sim, label: string, key: string | number) { sim.vertices.add(`${label}|${key}`); }
+function vertex(sim: Sim, label: string, key: string | number) {
+  sim.vertices.add(`${label}|${key}`);
+}
 function edge(sim: Sim, label: string, from: string, to: string, key?: string | number) {
   sim.edges.add(`${label}|${from}|${to}|${key ?? ''}`);
 }
@@ -95,13 +140,34 @@ function deleteVertex(sim: Sim, label: string, key: string) {
 }
 const ref = (label: string, key: string | number) => `${label}:${key}`;
 
-function debezium(op: 'c' | 'u' | 'd' | 'r', before: unknown, after: unknown, ts: number, lsn: number, wrapped: boolean) {
+function debezium(
+  op: 'c' | 'u' | 'd' | 'r',
+  before: unknown,
+  after: unknown,
+  ts: number,
+  lsn: number,
+  wrapped: boolean,
+) {
   const payload = {
-    before, after, op, ts_ms: ts,
-    source: { version: '3.6.1.Final', connector: 'postgresql', name: 'crm', ts_ms: ts, db: 'crm', schema: 'public', table: 'customers', lsn },
+    before,
+    after,
+    op,
+    ts_ms: ts,
+    source: {
+      version: '3.6.1.Final',
+      connector: 'postgresql',
+      name: 'crm',
+      ts_ms: ts,
+      db: 'crm',
+      schema: 'public',
+      table: 'customers',
+      lsn,
+    },
   };
   // Debezium with the JSON converter's schemas enabled wraps the change in {schema, payload}; both shapes occur.
-  return wrapped ? { schema: { type: 'struct', name: 'crm.public.customers.Envelope', optional: false }, payload } : payload;
+  return wrapped
+    ? { schema: { type: 'struct', name: 'crm.public.customers.Envelope', optional: false }, payload }
+    : payload;
 }
 
 export function generate(events: number, seed = 42): { records: DemoRecord[]; summary: DemoSummary } {
@@ -118,7 +184,11 @@ export function generate(events: number, seed = 42): { records: DemoRecord[]; su
   for (let i = 1; i <= customers; i++) if (i % 10 === 0) churned.add(i); // every tenth customer leaves
   const active = [...Array(customers).keys()].map((i) => i + 1).filter((i) => !churned.has(i));
   const products = Math.max(10, Math.min(500, Math.ceil(events / 40)));
-  const productOf = (i: number) => ({ sku: productSku(i), name: `${pick(['Trail', 'City', 'Road', 'Kids', 'Pro'])} ${pick(CATEGORIES)} ${i}`, category: CATEGORIES[i % CATEGORIES.length] });
+  const productOf = (i: number) => ({
+    sku: productSku(i),
+    name: `${pick(['Trail', 'City', 'Road', 'Kids', 'Pro'])} ${pick(CATEGORIES)} ${i}`,
+    category: CATEGORIES[i % CATEGORIES.length],
+  });
   const catalog = [...Array(products).keys()].map((i) => productOf(i + 1));
 
   const records: DemoRecord[] = [];
@@ -126,11 +196,19 @@ export function generate(events: number, seed = 42): { records: DemoRecord[]; su
   const ordersOf = new Map<string, string[]>();
   const rows = new Map<number, Record<string, unknown>>();
   let lsn = 1000;
-  let orderNo = 0; let clickNo = 0; let tweetNo = 0; let badNo = 0;
+  let orderNo = 0;
+  let clickNo = 0;
+  let tweetNo = 0;
+  let badNo = 0;
 
   const customerRow = (i: number): Record<string, unknown> => ({
-    customer_id: customerId(i), first_name: pick(FIRST), last_name: pick(LAST),
-    email: `customer${i}@example.com`, country: pick(COUNTRIES), segment: pick(SEGMENTS), created_at: tick(),
+    customer_id: customerId(i),
+    first_name: pick(FIRST),
+    last_name: pick(LAST),
+    email: `customer${i}@example.com`,
+    country: pick(COUNTRIES),
+    segment: pick(SEGMENTS),
+    created_at: tick(),
     // The CRM knows the social account of two customers in three.
     ...(i % 3 !== 0 ? { twitter_id: twitterId(i) } : {}),
   });
@@ -150,22 +228,36 @@ export function generate(events: number, seed = 42): { records: DemoRecord[]; su
   for (let i = 1; i <= customers && records.length < events; i++) {
     const row = customerRow(i);
     rows.set(i, row);
-    records.push({ topic: TOPICS.customers, key: customerId(i), value: debezium(i <= customers / 2 ? 'r' : 'c', null, row, clock, lsn++, i % 2 === 0) });
+    records.push({
+      topic: TOPICS.customers,
+      key: customerId(i),
+      value: debezium(i <= customers / 2 ? 'r' : 'c', null, row, clock, lsn++, i % 2 === 0),
+    });
     upsertCustomer(row);
   }
 
   while (records.length < events) {
     const k = rand();
     const kind = k < 0.35 ? 'order' : k < 0.75 ? 'click' : k < 0.92 ? 'tweet' : k < 0.97 ? 'update' : 'churn';
-    const bad = (++badNo % 250) === 0; // one deliberately bad event in 250
+    const bad = ++badNo % 250 === 0; // one deliberately bad event in 250
     const ci = pick(active);
     const cid = customerId(ci);
     if (kind === 'order') {
       const orderId = `O-${pad(++orderNo, 7)}`;
-      const items = [...Array(int(1, 4)).keys()].map((n) => ({ lineNo: n + 1, sku: pick(catalog).sku, quantity: int(1, 3), price: int(500, 50000) / 100 }));
+      const items = [...Array(int(1, 4)).keys()].map((n) => ({
+        lineNo: n + 1,
+        sku: pick(catalog).sku,
+        quantity: int(1, 3),
+        price: int(500, 50000) / 100,
+      }));
       const order: Record<string, unknown> = {
-        orderId, customerId: cid, placedAt: new Date(tick()).toISOString(), channel: pick(['web', 'app', 'store']),
-        currency: 'CHF', total: Math.round(items.reduce((s, l) => s + l.quantity * l.price, 0) * 100) / 100, items,
+        orderId,
+        customerId: cid,
+        placedAt: new Date(tick()).toISOString(),
+        channel: pick(['web', 'app', 'store']),
+        currency: 'CHF',
+        total: Math.round(items.reduce((s, l) => s + l.quantity * l.price, 0) * 100) / 100,
+        items,
       };
       if (bad) {
         delete order.customerId;
@@ -173,7 +265,8 @@ export function generate(events: number, seed = 42): { records: DemoRecord[]; su
         continue;
       }
       records.push({ topic: TOPICS.orders, key: cid, value: order });
-      vertex(sim, 'customer', cid); vertex(sim, 'order', orderId);
+      vertex(sim, 'customer', cid);
+      vertex(sim, 'order', orderId);
       edge(sim, 'placed', ref('customer', cid), ref('order', orderId));
       for (const l of items) {
         vertex(sim, 'product', l.sku);
@@ -185,46 +278,94 @@ export function generate(events: number, seed = 42): { records: DemoRecord[]; su
       const product = rand() < 0.6 ? pick(catalog) : undefined;
       const url = product ? `/p/${product.sku}` : `/${pick(PAGE_TYPES)}`;
       if (bad) {
-        records.push({ topic: TOPICS.clicks, key: cid, value: `{"clickId":"${clickId}","customerId":"${cid}",`, bad: 'undecodable JSON' });
+        records.push({
+          topic: TOPICS.clicks,
+          key: cid,
+          value: `{"clickId":"${clickId}","customerId":"${cid}",`,
+          bad: 'undecodable JSON',
+        });
         continue;
       }
-      const click: Record<string, unknown> = { clickId, customerId: cid, sessionId: `S-${ci}-${int(1, 5)}`, url, pageType: product ? 'product' : url.slice(1), ts: tick() };
+      const click: Record<string, unknown> = {
+        clickId,
+        customerId: cid,
+        sessionId: `S-${ci}-${int(1, 5)}`,
+        url,
+        pageType: product ? 'product' : url.slice(1),
+        ts: tick(),
+      };
       if (product) click.sku = product.sku;
       records.push({ topic: TOPICS.clicks, key: cid, value: click });
-      vertex(sim, 'customer', cid); vertex(sim, 'page', url);
+      vertex(sim, 'customer', cid);
+      vertex(sim, 'page', url);
       edge(sim, 'viewed', ref('customer', cid), ref('page', url), clickId);
-      if (product) { vertex(sim, 'product', product.sku); edge(sim, 'clicked', ref('customer', cid), ref('product', product.sku), clickId); }
+      if (product) {
+        vertex(sim, 'product', product.sku);
+        edge(sim, 'clicked', ref('customer', cid), ref('product', product.sku), clickId);
+      }
     } else if (kind === 'tweet') {
       if (ci % 3 === 0) continue; // only customers with a known social account tweet
       const tweetId = String(1_050_000_000_000_000_000n + BigInt(++tweetNo));
       const terms = [...new Set([...Array(int(0, 3)).keys()].map(() => pick(TERMS)))];
       const at = tick();
       const tweet: Record<string, unknown> = {
-        id_str: tweetId, created_at: new Date(at).toUTCString(), timestamp_ms: String(at), lang: pick(['en', 'de']),
+        id_str: tweetId,
+        created_at: new Date(at).toUTCString(),
+        timestamp_ms: String(at),
+        lang: pick(['en', 'de']),
         text: `${pick(['Loving', 'Trying', 'Waiting for'])} my new order ${terms.map((t) => `#${t}`).join(' ')}`.trim(),
-        user: { id_str: twitterId(ci), screen_name: `user_${ci}`, name: `${pick(FIRST)} ${pick(LAST)}`, followers_count: int(0, 5000) },
+        user: {
+          id_str: twitterId(ci),
+          screen_name: `user_${ci}`,
+          name: `${pick(FIRST)} ${pick(LAST)}`,
+          followers_count: int(0, 5000),
+        },
         entities: { hashtags: terms.map((text) => ({ text })) },
       };
       if (bad) {
-        records.push({ topic: TOPICS.tweets, key: cid, value: { ...tweet, id_str: null }, bad: 'tweet without id_str' });
+        records.push({
+          topic: TOPICS.tweets,
+          key: cid,
+          value: { ...tweet, id_str: null },
+          bad: 'tweet without id_str',
+        });
         continue;
       }
       records.push({ topic: TOPICS.tweets, key: cid, value: tweet });
       const uid = twitterId(ci);
-      vertex(sim, 'twitterUser', uid); vertex(sim, 'tweet', tweetId);
+      vertex(sim, 'twitterUser', uid);
+      vertex(sim, 'tweet', tweetId);
       edge(sim, 'publishes', ref('twitterUser', uid), ref('tweet', tweetId));
-      for (const t of terms) { vertex(sim, 'term', t); edge(sim, 'uses', ref('tweet', tweetId), ref('term', t)); }
+      for (const t of terms) {
+        vertex(sim, 'term', t);
+        edge(sim, 'uses', ref('tweet', tweetId), ref('term', t));
+      }
     } else if (kind === 'update') {
       const before = rows.get(ci)!;
-      const after = { ...before, country: pick(COUNTRIES), segment: pick(SEGMENTS), email: `customer${ci}.${tick()}@example.com` };
+      const after = {
+        ...before,
+        country: pick(COUNTRIES),
+        segment: pick(SEGMENTS),
+        email: `customer${ci}.${tick()}@example.com`,
+      };
       rows.set(ci, after);
       if (bad) {
-        records.push({ topic: TOPICS.customers, key: cid, value: debezium('x' as 'u', before, after, clock, lsn++, false), bad: 'unknown Debezium op' });
+        records.push({
+          topic: TOPICS.customers,
+          key: cid,
+          value: debezium('x' as 'u', before, after, clock, lsn++, false),
+          bad: 'unknown Debezium op',
+        });
         continue;
       }
-      records.push({ topic: TOPICS.customers, key: cid, value: debezium('u', before, after, clock, lsn++, ci % 2 === 0) });
+      records.push({
+        topic: TOPICS.customers,
+        key: cid,
+        value: debezium('u', before, after, clock, lsn++, ci % 2 === 0),
+      });
       // The update carries the old row: the customer moves, so the old livesIn edge goes (the country vertex stays).
-      if (before.country !== after.country) sim.edges.delete(`livesIn|${ref('customer', cid)}|${ref('country', before.country as string)}|`);
+      if (before.country !== after.country)
+        sim.edges.delete(`livesIn|${ref('customer', cid)}|${ref('country', before.country as string)}|`);
       upsertCustomer(after);
     } else {
       // A churned customer: Debezium emits the delete and then a tombstone (null value) for log compaction.
@@ -233,7 +374,11 @@ export function generate(events: number, seed = 42): { records: DemoRecord[]; su
       const di = candidates[0];
       const before = rows.get(di)!;
       rows.delete(di);
-      records.push({ topic: TOPICS.customers, key: customerId(di), value: debezium('d', before, null, tick(), lsn++, di % 2 === 0) });
+      records.push({
+        topic: TOPICS.customers,
+        key: customerId(di),
+        value: debezium('d', before, null, tick(), lsn++, di % 2 === 0),
+      });
       if (records.length < events) records.push({ topic: TOPICS.customers, key: customerId(di), value: null });
       deleteVertex(sim, 'customer', customerId(di));
     }
@@ -250,16 +395,26 @@ export function generate(events: number, seed = 42): { records: DemoRecord[]; su
   }
   const count = (ids: Set<string>) => {
     const out: Record<string, number> = {};
-    for (const id of ids) { const label = id.slice(0, id.indexOf('|')); out[label] = (out[label] ?? 0) + 1; }
+    for (const id of ids) {
+      const label = id.slice(0, id.indexOf('|'));
+      out[label] = (out[label] ?? 0) + 1;
+    }
     return out;
   };
-  const sampleCustomers = [...ordersOf.entries()].filter(([cid]) => sim.vertices.has(`customer|${cid}`))
-    .slice(0, 10).map(([cid, orders]) => ({ customerId: cid, orders }));
+  const sampleCustomers = [...ordersOf.entries()]
+    .filter(([cid]) => sim.vertices.has(`customer|${cid}`))
+    .slice(0, 10)
+    .map(([cid, orders]) => ({ customerId: cid, orders }));
   return {
     records,
     summary: {
-      events: records.length, perTopic, bad: records.filter((r) => r.bad).length, badPerTopic, tombstones,
-      expected: { vertices: count(sim.vertices), edges: count(sim.edges) }, sampleCustomers,
+      events: records.length,
+      perTopic,
+      bad: records.filter((r) => r.bad).length,
+      badPerTopic,
+      tombstones,
+      expected: { vertices: count(sim.vertices), edges: count(sim.edges) },
+      sampleCustomers,
     },
   };
 }

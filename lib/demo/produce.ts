@@ -33,9 +33,14 @@ export async function ensureTopics(brokers: string[], partitions = 3, topicPrefi
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const topics = Object.values(TOPICS).map((t) => topicPrefix + t).filter((t) => !existing.has(t)).map((topic) => ({ topic, numPartitions: partitions }));
+    const topics = Object.values(TOPICS)
+      .map((t) => topicPrefix + t)
+      .filter((t) => !existing.has(t))
+      .map((topic) => ({ topic, numPartitions: partitions }));
     if (topics.length) await admin.createTopics({ topics, waitForLeaders: true });
-  } finally { await admin.disconnect(); }
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 export async function produceDemo(opts: ProduceOptions): Promise<DemoSummary> {
@@ -44,11 +49,15 @@ export async function produceDemo(opts: ProduceOptions): Promise<DemoSummary> {
   const generated = generate(opts.events, opts.seed ?? 42);
   const { summary } = generated;
   // Where the real CRM runs, its customers come from Debezium: the imitation is left out (see `npm run demo:crm`).
-  const records = opts.syntheticCdc === false ? generated.records.filter((r) => r.topic !== TOPICS.customers) : generated.records;
+  const records =
+    opts.syntheticCdc === false ? generated.records.filter((r) => r.topic !== TOPICS.customers) : generated.records;
   const prefix = opts.topicPrefix ?? '';
   await ensureTopics(brokers, opts.partitions ?? 3, prefix);
-  const producer = new Kafka({ brokers, clientId: 'ceh-demo-producer', ...kafkaClientLogging(stderrKafkaLog) })
-    .producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = new Kafka({
+    brokers,
+    clientId: 'ceh-demo-producer',
+    ...kafkaClientLogging(stderrKafkaLog),
+  }).producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const t0 = Date.now();
   const chunk = opts.rate ? Math.max(1, Math.min(500, Math.ceil(opts.rate / 10))) : 2000;
@@ -61,9 +70,14 @@ export async function produceDemo(opts: ProduceOptions): Promise<DemoSummary> {
       for (const r of slice) {
         const topic = prefix + r.topic;
         const messages = byTopic.get(topic);
-        if (messages) messages.push(toMessage(r)); else byTopic.set(topic, [toMessage(r)]);
+        if (messages) messages.push(toMessage(r));
+        else byTopic.set(topic, [toMessage(r)]);
       }
-      await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })), acks: -1, compression: CompressionTypes.None });
+      await producer.sendBatch({
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        acks: -1,
+        compression: CompressionTypes.None,
+      });
       sent += slice.length;
       if (opts.rate) {
         const due = t0 + (sent / opts.rate) * 1000;
@@ -75,17 +89,25 @@ export async function produceDemo(opts: ProduceOptions): Promise<DemoSummary> {
         log(`[demo] sent ${sent}/${records.length} (${Math.round(sent / ((Date.now() - t0) / 1000 || 1))} events/s)`);
       }
     }
-  } finally { await producer.disconnect(); }
+  } finally {
+    await producer.disconnect();
+  }
   return summary;
 }
 
 export function formatSummary(s: DemoSummary): string {
-  const lines = [`[demo] ${s.events} events, ${s.bad} deliberately bad (expected on ${TOPICS.deadletter}), ${s.tombstones} tombstones`];
-  for (const [t, n] of Object.entries(s.perTopic)) lines.push(`  ${t.padEnd(20)} ${String(n).padStart(8)}${s.badPerTopic[t] ? `  (${s.badPerTopic[t]} bad)` : ''}`);
+  const lines = [
+    `[demo] ${s.events} events, ${s.bad} deliberately bad (expected on ${TOPICS.deadletter}), ${s.tombstones} tombstones`,
+  ];
+  for (const [t, n] of Object.entries(s.perTopic))
+    lines.push(`  ${t.padEnd(20)} ${String(n).padStart(8)}${s.badPerTopic[t] ? `  (${s.badPerTopic[t]} bad)` : ''}`);
   lines.push('[demo] expected graph:');
-  for (const [l, n] of Object.entries(s.expected.vertices).sort()) lines.push(`  vertex ${l.padEnd(14)} ${String(n).padStart(8)}`);
-  for (const [l, n] of Object.entries(s.expected.edges).sort()) lines.push(`  edge   ${l.padEnd(14)} ${String(n).padStart(8)}`);
-  if (s.sampleCustomers[0]) lines.push(`[demo] try: curl 127.0.0.1:1880/customer/${s.sampleCustomers[0].customerId}/360`);
+  for (const [l, n] of Object.entries(s.expected.vertices).sort())
+    lines.push(`  vertex ${l.padEnd(14)} ${String(n).padStart(8)}`);
+  for (const [l, n] of Object.entries(s.expected.edges).sort())
+    lines.push(`  edge   ${l.padEnd(14)} ${String(n).padStart(8)}`);
+  if (s.sampleCustomers[0])
+    lines.push(`[demo] try: curl 127.0.0.1:1880/customer/${s.sampleCustomers[0].customerId}/360`);
   return lines.join('\n');
 }
 
@@ -111,24 +133,40 @@ export function parseArgs(argv: string[]): ProduceOptions & { json: boolean } {
     else if (a === '--topic-prefix') opts.topicPrefix = next();
     else if (a === '--json') opts.json = true;
     else if (a === '--synthetic-cdc') opts.syntheticCdc = true;
-    else throw new Error(`unknown option ${a} (use --events N [--rate R] [--seed S] [--brokers h:p] [--topic-prefix P] [--synthetic-cdc] [--json])`);
+    else
+      throw new Error(
+        `unknown option ${a} (use --events N [--rate R] [--seed S] [--brokers h:p] [--topic-prefix P] [--synthetic-cdc] [--json])`,
+      );
   }
   return opts;
 }
 
 if (require.main === module) {
   let opts: ReturnType<typeof parseArgs>;
-  try { opts = parseArgs(process.argv.slice(2)); } catch (e) { process.stderr.write(`[demo] ${(e as Error).message}\n`); process.exit(2); }
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`[demo] ${(e as Error).message}\n`);
+    process.exit(2);
+  }
   if (opts.syntheticCdc === undefined && !opts.topicPrefix) {
     // The stack's PostgreSQL (stack/postgres) decides: real CDC where it is installed, the imitation elsewhere.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const postgres = require(path.join(__dirname, '..', '..', '..', 'stack', 'postgres', 'postgres.js'));
     opts.syntheticCdc = !postgres.available();
-    process.stdout.write(opts.syntheticCdc
-      ? `[demo] no PostgreSQL installed: CRM customers are imitated on ${TOPICS.customers}. ${postgres.INSTALL_HINT}\n`
-      : `[demo] CRM customers come from PostgreSQL through Debezium: run \`npm run demo:crm -- --changes 500\` (${TOPICS.customers} left out; --synthetic-cdc writes it anyway)\n`);
+    process.stdout.write(
+      opts.syntheticCdc
+        ? `[demo] no PostgreSQL installed: CRM customers are imitated on ${TOPICS.customers}. ${postgres.INSTALL_HINT}\n`
+        : `[demo] CRM customers come from PostgreSQL through Debezium: run \`npm run demo:crm -- --changes 500\` (${TOPICS.customers} left out; --synthetic-cdc writes it anyway)\n`,
+    );
   }
-  produceDemo(opts).then((summary) => {
-    process.stdout.write(`${opts.json ? JSON.stringify(summary, null, 2) : formatSummary(summary)}\n`);
-  }, (e) => { process.stderr.write(`[demo] failed: ${e.message}\n`); process.exit(1); });
+  produceDemo(opts).then(
+    (summary) => {
+      process.stdout.write(`${opts.json ? JSON.stringify(summary, null, 2) : formatSummary(summary)}\n`);
+    },
+    (e) => {
+      process.stderr.write(`[demo] failed: ${e.message}\n`);
+      process.exit(1);
+    },
+  );
 }

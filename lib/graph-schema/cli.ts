@@ -23,11 +23,15 @@ function args(argv: string[]): Record<string, string | boolean> {
   return out;
 }
 
-const USAGE = 'usage: npm run graph:schema -- --mappings <folder or file> --graph <janusgraph|tinkergraph|neptune|cosmos> [--apply --url ws://host:port/gremlin] [--sources g,gTest]';
+const USAGE =
+  'usage: npm run graph:schema -- --mappings <folder or file> --graph <janusgraph|tinkergraph|neptune|cosmos> [--apply --url ws://host:port/gremlin] [--sources g,gTest]';
 
 export async function main(argv: string[]): Promise<number> {
   const a = args(argv);
-  if (a.help) { process.stdout.write(`${USAGE}\n`); return 0; }
+  if (a.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const graph = String(a.graph ?? '') as GraphKind;
   if (!GRAPH_KINDS.includes(graph)) throw new Error(`--graph must be one of ${GRAPH_KINDS.join(', ')}\n${USAGE}`);
   const source = String(a.mappings ?? 'mappings');
@@ -35,7 +39,13 @@ export async function main(argv: string[]): Promise<number> {
     ? loadMappingDir(source)
     : { mappings: [loadSpec(fs.readFileSync(source, 'utf8'))], names: [path.basename(source)] };
   const schema = schemaFromMappings(mappings, names);
-  const sources = typeof a.sources === 'string' ? a.sources.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  const sources =
+    typeof a.sources === 'string'
+      ? a.sources
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined;
   process.stdout.write(renderSchema(schema, graph, sources));
   let failed = schema.problems.length > 0;
   if (a.apply) {
@@ -47,11 +57,19 @@ export async function main(argv: string[]): Promise<number> {
       for (const c of report.created) process.stdout.write(`  ${c}\n`);
       for (const c of report.conflicts) process.stdout.write(`  CONFLICT ${c}\n`);
       failed = failed || report.conflicts.length > 0;
-    } finally { await conn.close(); }
+    } finally {
+      await conn.close();
+    }
   }
   return failed ? 1 : 0;
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (e) => { process.stderr.write(`graph:schema: ${(e as Error).message}\n`); process.exit(2); });
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`graph:schema: ${(e as Error).message}\n`);
+      process.exit(2);
+    },
+  );
 }

@@ -24,8 +24,17 @@ export const GRAPH_KINDS: readonly GraphKind[] = ['janusgraph', 'tinkergraph', '
 export type DataType = 'String' | 'Integer' | 'Long' | 'Double' | 'Boolean';
 export type KeyCardinality = 'SINGLE' | 'LIST' | 'SET';
 
-export interface PropertyKeyDef { name: string; dataType: DataType; cardinality: KeyCardinality; usedBy: string[] }
-export interface VertexIndexDef { name: string; label: string; key: string }
+export interface PropertyKeyDef {
+  name: string;
+  dataType: DataType;
+  cardinality: KeyCardinality;
+  usedBy: string[];
+}
+export interface VertexIndexDef {
+  name: string;
+  label: string;
+  key: string;
+}
 
 export interface GraphSchema {
   propertyKeys: PropertyKeyDef[];
@@ -38,7 +47,13 @@ export interface GraphSchema {
   problems: string[];
 }
 
-const DATA_TYPE: Record<string, DataType> = { string: 'String', int: 'Integer', long: 'Long', double: 'Double', boolean: 'Boolean' };
+const DATA_TYPE: Record<string, DataType> = {
+  string: 'String',
+  int: 'Integer',
+  long: 'Long',
+  double: 'Double',
+  boolean: 'Boolean',
+};
 
 function propertyType(p: CompiledProperty): DataType | undefined {
   if (p.type === 'date') return p.format === 'iso' ? 'String' : 'Long';
@@ -46,7 +61,10 @@ function propertyType(p: CompiledProperty): DataType | undefined {
 }
 
 /** The schema a set of mappings needs (`names` label the mappings in messages, e.g. file names). */
-export function schemaFromMappings(mappings: CompiledMapping[], names: string[] = mappings.map((_, i) => `mapping ${i + 1}`)): GraphSchema {
+export function schemaFromMappings(
+  mappings: CompiledMapping[],
+  names: string[] = mappings.map((_, i) => `mapping ${i + 1}`),
+): GraphSchema {
   const keys = new Map<string, PropertyKeyDef>();
   const problems: string[] = [];
   const untyped = new Set<string>();
@@ -55,9 +73,14 @@ export function schemaFromMappings(mappings: CompiledMapping[], names: string[] 
   const indexes = new Map<string, VertexIndexDef>();
   const addKey = (name: string, dataType: DataType, cardinality: KeyCardinality, where: string) => {
     const k = keys.get(name);
-    if (!k) { keys.set(name, { name, dataType, cardinality, usedBy: [where] }); return; }
+    if (!k) {
+      keys.set(name, { name, dataType, cardinality, usedBy: [where] });
+      return;
+    }
     if (k.dataType !== dataType || k.cardinality !== cardinality) {
-      problems.push(`property key ${name}: ${where} declares ${dataType} ${cardinality}, ${k.usedBy[0]} declares ${k.dataType} ${k.cardinality}`);
+      problems.push(
+        `property key ${name}: ${where} declares ${dataType} ${cardinality}, ${k.usedBy[0]} declares ${k.dataType} ${k.cardinality}`,
+      );
     } else if (!k.usedBy.includes(where)) k.usedBy.push(where);
   };
   mappings.forEach((m, i) => {
@@ -75,7 +98,13 @@ export function schemaFromMappings(mappings: CompiledMapping[], names: string[] 
     }
     for (const e of m.edges) {
       edgeLabels.add(e.label);
-      if (e.key) addKey(e.key.name, e.key.type ? DATA_TYPE[e.key.type] : 'String', 'SINGLE', `${file}: ${e.label}.${e.key.name}`);
+      if (e.key)
+        addKey(
+          e.key.name,
+          e.key.type ? DATA_TYPE[e.key.type] : 'String',
+          'SINGLE',
+          `${file}: ${e.label}.${e.key.name}`,
+        );
       for (const p of e.properties) {
         const t = propertyType(p);
         if (t) addKey(p.name, t, 'SINGLE', `${file}: ${e.label}.${p.name}`);
@@ -106,7 +135,10 @@ export async function detectGraphKind(conn: Submitter, traversalSource = 'g'): P
 
 /** Loads every *.yaml / *.yml / *.json mapping spec of a folder (samples.json and other non-specs are skipped). */
 export function loadMappingDir(dir: string): { mappings: CompiledMapping[]; names: string[] } {
-  const files = fs.readdirSync(dir).filter((f) => /\.(ya?ml)$/.test(f)).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => /\.(ya?ml)$/.test(f))
+    .sort();
   const mappings: CompiledMapping[] = [];
   const names: string[] = [];
   for (const f of files) {
@@ -201,12 +233,18 @@ export function janusgraphConsoleScript(s: GraphSchema): string {
     'mgmt = graph.openManagement()',
   ];
   for (const k of s.propertyKeys) {
-    lines.push(`if (mgmt.getPropertyKey(${q(k.name)}) == null) mgmt.makePropertyKey(${q(k.name)}).dataType(${k.dataType}.class).cardinality(org.janusgraph.core.Cardinality.${k.cardinality}).make()`);
+    lines.push(
+      `if (mgmt.getPropertyKey(${q(k.name)}) == null) mgmt.makePropertyKey(${q(k.name)}).dataType(${k.dataType}.class).cardinality(org.janusgraph.core.Cardinality.${k.cardinality}).make()`,
+    );
   }
-  for (const l of s.vertexLabels) lines.push(`if (mgmt.getVertexLabel(${q(l)}) == null) mgmt.makeVertexLabel(${q(l)}).make()`);
-  for (const l of s.edgeLabels) lines.push(`if (mgmt.getEdgeLabel(${q(l)}) == null) mgmt.makeEdgeLabel(${q(l)}).make()`);
+  for (const l of s.vertexLabels)
+    lines.push(`if (mgmt.getVertexLabel(${q(l)}) == null) mgmt.makeVertexLabel(${q(l)}).make()`);
+  for (const l of s.edgeLabels)
+    lines.push(`if (mgmt.getEdgeLabel(${q(l)}) == null) mgmt.makeEdgeLabel(${q(l)}).make()`);
   for (const i of s.vertexIndexes) {
-    lines.push(`if (mgmt.getGraphIndex(${q(i.name)}) == null) mgmt.setConsistency(mgmt.buildIndex(${q(i.name)}, Vertex.class).addKey(mgmt.getPropertyKey(${q(i.key)})).indexOnly(mgmt.getVertexLabel(${q(i.label)})).unique().buildCompositeIndex(), ConsistencyModifier.LOCK)`);
+    lines.push(
+      `if (mgmt.getGraphIndex(${q(i.name)}) == null) mgmt.setConsistency(mgmt.buildIndex(${q(i.name)}, Vertex.class).addKey(mgmt.getPropertyKey(${q(i.key)})).indexOnly(mgmt.getVertexLabel(${q(i.label)})).unique().buildCompositeIndex(), ConsistencyModifier.LOCK)`,
+    );
   }
   lines.push('mgmt.commit()');
   return lines.join('\n') + '\n';
@@ -231,9 +269,17 @@ export function tinkergraphKeys(s: GraphSchema): string[] {
 }
 
 export function tinkergraphConsoleScript(s: GraphSchema, sources: string[] = ['g']): string {
-  return ['// TinkerGraph: one index per vertex key property (TinkerGraph indexes a key across all labels).',
-    ...sources.flatMap((g) => tinkergraphKeys(s).map((k) => `if (!${g}.getGraph().getIndexedKeys(Vertex.class).contains('${k}')) ${g}.getGraph().createIndex('${k}', Vertex.class)`)),
-  ].join('\n') + '\n';
+  return (
+    [
+      '// TinkerGraph: one index per vertex key property (TinkerGraph indexes a key across all labels).',
+      ...sources.flatMap((g) =>
+        tinkergraphKeys(s).map(
+          (k) =>
+            `if (!${g}.getGraph().getIndexedKeys(Vertex.class).contains('${k}')) ${g}.getGraph().createIndex('${k}', Vertex.class)`,
+        ),
+      ),
+    ].join('\n') + '\n'
+  );
 }
 
 /* ------------------------------------------------------------------ Neptune / Cosmos advice */
@@ -241,26 +287,34 @@ export function tinkergraphConsoleScript(s: GraphSchema, sources: string[] = ['g
 export function advice(s: GraphSchema, graph: 'neptune' | 'cosmos'): string {
   const keys = s.vertexIndexes.map((i) => `${i.label}.${i.key}`).join(', ');
   if (graph === 'neptune') {
-    return [
-      'Amazon Neptune: no schema and no user-defined indexes — Neptune indexes every property itself (SPOG/POGS/GPSO).',
-      `- Vertex keys the mappings look up: ${keys}. Lookups by label + key are index-backed already.`,
-      '- Use dialect neptune (mergeV/mergeE, engine 1.2.1.0+), batches of 50-100 elements per request.',
-      '- ConcurrentModificationException is a conflict between writers: gremlin upsert retries it with backoff and jitter.',
-      '- Neptune stores numbers with their type: declared double/long are sent as Double/Long.',
-      ...(s.propertyKeys.some((k) => k.cardinality !== 'SINGLE') ? ['- list/set properties: Neptune supports set cardinality only (no list).'] : []),
-    ].join('\n') + '\n';
+    return (
+      [
+        'Amazon Neptune: no schema and no user-defined indexes — Neptune indexes every property itself (SPOG/POGS/GPSO).',
+        `- Vertex keys the mappings look up: ${keys}. Lookups by label + key are index-backed already.`,
+        '- Use dialect neptune (mergeV/mergeE, engine 1.2.1.0+), batches of 50-100 elements per request.',
+        '- ConcurrentModificationException is a conflict between writers: gremlin upsert retries it with backoff and jitter.',
+        '- Neptune stores numbers with their type: declared double/long are sent as Double/Long.',
+        ...(s.propertyKeys.some((k) => k.cardinality !== 'SINGLE')
+          ? ['- list/set properties: Neptune supports set cardinality only (no list).']
+          : []),
+      ].join('\n') + '\n'
+    );
   }
   const labels = s.vertexIndexes.map((i) => i.key);
   const common = labels.find((k, _, a) => a.filter((x) => x === k).length > 1);
-  return [
-    'Azure Cosmos DB (Gremlin API): no user-defined indexes (everything is indexed by default) and no schema.',
-    `- Vertex keys the mappings look up: ${keys}.`,
-    '- Partition key: choose a property every vertex has and that spreads writes, and that the lookups know. The',
-    '  vertex key of each label (above) is a good choice when set as the partition key property on create: the',
-    "  gremlin server node's partition key option does that (dialect cosmos); lookups then stay in one partition.",
-    common ? `- ${common} is the key of several labels: a shared partition key name keeps them in one scheme.` : '- Each label has its own key name: use one partition key property (e.g. "pk") and let the writer fill it.',
-    '- Cosmos needs script requests over GraphSON v2 (dialect cosmos); HTTP 429 is retried with backoff and jitter.',
-  ].join('\n') + '\n';
+  return (
+    [
+      'Azure Cosmos DB (Gremlin API): no user-defined indexes (everything is indexed by default) and no schema.',
+      `- Vertex keys the mappings look up: ${keys}.`,
+      '- Partition key: choose a property every vertex has and that spreads writes, and that the lookups know. The',
+      '  vertex key of each label (above) is a good choice when set as the partition key property on create: the',
+      "  gremlin server node's partition key option does that (dialect cosmos); lookups then stay in one partition.",
+      common
+        ? `- ${common} is the key of several labels: a shared partition key name keeps them in one scheme.`
+        : '- Each label has its own key name: use one partition key property (e.g. "pk") and let the writer fill it.',
+      '- Cosmos needs script requests over GraphSON v2 (dialect cosmos); HTTP 429 is retried with backoff and jitter.',
+    ].join('\n') + '\n'
+  );
 }
 
 /* ------------------------------------------------------------------ rendering and applying */
@@ -269,14 +323,20 @@ export function advice(s: GraphSchema, graph: 'neptune' | 'cosmos'): string {
 export function renderSchema(s: GraphSchema, graph: GraphKind, sources?: string[]): string {
   const notes: string[] = [];
   if (s.problems.length) notes.push(`// The mappings disagree:\n${s.problems.map((p) => `//   ${p}`).join('\n')}`);
-  if (s.untyped.length && graph === 'janusgraph') notes.push(`// Left to automatic schema (no type declared): ${s.untyped.join(', ')}`);
-  const body = graph === 'janusgraph' ? janusgraphConsoleScript(s)
-    : graph === 'tinkergraph' ? tinkergraphConsoleScript(s, sources)
-      : advice(s, graph);
+  if (s.untyped.length && graph === 'janusgraph')
+    notes.push(`// Left to automatic schema (no type declared): ${s.untyped.join(', ')}`);
+  const body =
+    graph === 'janusgraph'
+      ? janusgraphConsoleScript(s)
+      : graph === 'tinkergraph'
+        ? tinkergraphConsoleScript(s, sources)
+        : advice(s, graph);
   return [...notes, body].join('\n');
 }
 
-export interface Submitter { submit(message: unknown, bindings?: Record<string, unknown>, timeoutMs?: number): Promise<unknown[]> }
+export interface Submitter {
+  submit(message: unknown, bindings?: Record<string, unknown>, timeoutMs?: number): Promise<unknown[]>;
+}
 
 export interface ApplyReport {
   created: string[];
@@ -296,25 +356,37 @@ function toReport(lines: string[]): ApplyReport {
 
 /** Applies (idempotently) what `graph` needs; Neptune and Cosmos take nothing (see advice()). */
 /** `sources`: the traversal sources whose graphs get the schema (default g). */
-export async function applySchema(conn: Submitter, s: GraphSchema, graph: GraphKind, o: { sources?: string[]; timeoutMs?: number } = {}): Promise<ApplyReport> {
+export async function applySchema(
+  conn: Submitter,
+  s: GraphSchema,
+  graph: GraphKind,
+  o: { sources?: string[]; timeoutMs?: number } = {},
+): Promise<ApplyReport> {
   const timeout = o.timeoutMs ?? 120000;
   let lines: unknown[] = [];
   if (graph === 'janusgraph') {
     for (const sourceName of o.sources ?? ['g']) {
       const got = await conn.submit(JANUSGRAPH_SCRIPT, { schema: janusgraphBinding(s), sourceName }, timeout);
-      lines.push(...got.flatMap((l) => (Array.isArray(l) ? l : [l])).map((l) => (o.sources && o.sources.length > 1 ? `${l} (${sourceName})` : l)));
+      lines.push(
+        ...got
+          .flatMap((l) => (Array.isArray(l) ? l : [l]))
+          .map((l) => (o.sources && o.sources.length > 1 ? `${l} (${sourceName})` : l)),
+      );
     }
-  }
-  else if (graph === 'tinkergraph') {
+  } else if (graph === 'tinkergraph') {
     const keyNames = tinkergraphKeys(s);
-    if (keyNames.length) lines = await conn.submit(TINKERGRAPH_SCRIPT, { sourceNames: o.sources ?? ['g'], keyNames }, timeout);
+    if (keyNames.length)
+      lines = await conn.submit(TINKERGRAPH_SCRIPT, { sourceNames: o.sources ?? ['g'], keyNames }, timeout);
   } else return { created: [], existing: [], conflicts: [], summary: `${graph} takes no schema (see the advice)` };
   const flat = lines.flatMap((l) => (Array.isArray(l) ? l : [l])).map(String);
   return toReport(flat);
 }
 
 /** stack:up's entry point: the schema of a folder of mappings, applied to the graph at `url`. */
-export async function applySchemaForMappingDir(dir: string, o: { graph: GraphKind; url: string; sources?: string[] }): Promise<ApplyReport> {
+export async function applySchemaForMappingDir(
+  dir: string,
+  o: { graph: GraphKind; url: string; sources?: string[] },
+): Promise<ApplyReport> {
   // Imported here: the CLI and stack:up need a connection, the node passes its own.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { GremlinConnection } = require('../gremlin/connection');
@@ -322,5 +394,7 @@ export async function applySchemaForMappingDir(dir: string, o: { graph: GraphKin
   const conn = new GremlinConnection({ url: o.url });
   try {
     return await applySchema(conn, schemaFromMappings(mappings, names), o.graph, { sources: o.sources });
-  } finally { await conn.close(); }
+  } finally {
+    await conn.close();
+  }
 }

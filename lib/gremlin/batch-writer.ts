@@ -44,7 +44,13 @@ export interface WriteFailure {
   field?: string;
 }
 
-export interface BatchReport { events: number; requests: number; ms: number; retries: number; failed: number }
+export interface BatchReport {
+  events: number;
+  requests: number;
+  ms: number;
+  retries: number;
+  failed: number;
+}
 
 interface Entry {
   changeSet: ChangeSet;
@@ -64,14 +70,23 @@ export class BatchWriter extends EventEmitter {
   private queue: Entry[] = [];
   private lingerTimer: NodeJS.Timeout | null = null;
   private inFlight = new Set<{ keys: Set<string>; done: Promise<void> }>();
-  private readonly o: Required<Omit<BatchWriterOptions, 'partitionKey' | 'chunkSize' | 'mergePlan'>> & Pick<BatchWriterOptions, 'partitionKey' | 'chunkSize' | 'mergePlan'>;
+  private readonly o: Required<Omit<BatchWriterOptions, 'partitionKey' | 'chunkSize' | 'mergePlan'>> &
+    Pick<BatchWriterOptions, 'partitionKey' | 'chunkSize' | 'mergePlan'>;
   /** Counters since creation (for status and the bench). */
   readonly stats = { events: 0, batches: 0, requests: 0, retries: 0, failed: 0, lastBatchMs: 0 };
 
-  constructor(private readonly conn: Submitter, options: BatchWriterOptions) {
+  constructor(
+    private readonly conn: Submitter,
+    options: BatchWriterOptions,
+  ) {
     super();
     this.o = {
-      batchSize: 500, lingerMs: 50, maxConcurrentBatches: 2, maxRetries: 10, retryBaseMs: 100, retryMaxMs: 5000,
+      batchSize: 500,
+      lingerMs: 50,
+      maxConcurrentBatches: 2,
+      maxRetries: 10,
+      retryBaseMs: 100,
+      retryMaxMs: 5000,
       ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
     } as BatchWriter['o'];
   }
@@ -80,7 +95,10 @@ export class BatchWriter extends EventEmitter {
   write(changeSets: ChangeSet[]): Promise<WriteFailure[]> {
     return new Promise((resolve) => {
       const call: CallState = { pending: changeSets.length, failures: [], resolve };
-      if (changeSets.length === 0) { resolve([]); return; }
+      if (changeSets.length === 0) {
+        resolve([]);
+        return;
+      }
       changeSets.forEach((cs, position) => {
         try {
           validateChangeSet(cs, position);
@@ -97,7 +115,10 @@ export class BatchWriter extends EventEmitter {
 
   /** Writes whatever is queued now, without waiting for the linger time. */
   flush(): void {
-    if (this.lingerTimer) { clearTimeout(this.lingerTimer); this.lingerTimer = null; }
+    if (this.lingerTimer) {
+      clearTimeout(this.lingerTimer);
+      this.lingerTimer = null;
+    }
     while (this.queue.length > 0) this.startBatch(this.queue.splice(0, this.o.batchSize));
   }
 
@@ -110,13 +131,21 @@ export class BatchWriter extends EventEmitter {
   private schedule(): void {
     while (this.queue.length >= this.o.batchSize) this.startBatch(this.queue.splice(0, this.o.batchSize));
     if (this.queue.length > 0 && !this.lingerTimer) {
-      this.lingerTimer = setTimeout(() => { this.lingerTimer = null; this.flush(); }, this.o.lingerMs);
+      this.lingerTimer = setTimeout(() => {
+        this.lingerTimer = null;
+        this.flush();
+      }, this.o.lingerMs);
     }
   }
 
   private finish(entry: Entry, failure?: string, field?: string): void {
     if (failure !== undefined) {
-      entry.call.failures.push({ position: entry.position, changeSet: entry.changeSet, message: failure, ...(field ? { field } : {}) });
+      entry.call.failures.push({
+        position: entry.position,
+        changeSet: entry.changeSet,
+        message: failure,
+        ...(field ? { field } : {}),
+      });
       this.stats.failed++;
     }
     if (--entry.call.pending === 0) entry.call.resolve(entry.call.failures.sort((a, b) => a.position - b.position));
@@ -127,8 +156,12 @@ export class BatchWriter extends EventEmitter {
     for (const e of entries) {
       for (const v of e.changeSet.vertices ?? []) keys.add(vertexId(v));
       for (const d of e.changeSet.deletes ?? []) if (d.kind === 'vertex') keys.add(vertexId(d));
-      for (const x of [...(e.changeSet.edges ?? []), ...(e.changeSet.deletes ?? []).filter((d) => d.kind === 'edge')] as Array<{ from: any; to: any }>) {
-        keys.add(vertexId(x.from)); keys.add(vertexId(x.to));
+      for (const x of [
+        ...(e.changeSet.edges ?? []),
+        ...(e.changeSet.deletes ?? []).filter((d) => d.kind === 'edge'),
+      ] as Array<{ from: any; to: any }>) {
+        keys.add(vertexId(x.from));
+        keys.add(vertexId(x.to));
       }
     }
     const before = [...this.inFlight];
@@ -137,7 +170,8 @@ export class BatchWriter extends EventEmitter {
     slot.done = (async () => {
       // Same keys as a batch in flight: wait for it (arrival order per key). Otherwise wait for a free slot.
       for (const b of before) if ([...keys].some((k) => b.keys.has(k))) await b.done;
-      while ([...this.inFlight].indexOf(slot) >= this.o.maxConcurrentBatches) await Promise.race([...this.inFlight].slice(0, this.o.maxConcurrentBatches).map((b) => b.done));
+      while ([...this.inFlight].indexOf(slot) >= this.o.maxConcurrentBatches)
+        await Promise.race([...this.inFlight].slice(0, this.o.maxConcurrentBatches).map((b) => b.done));
       await this.runBatch(entries);
     })().finally(() => this.inFlight.delete(slot));
   }
@@ -162,7 +196,10 @@ export class BatchWriter extends EventEmitter {
       await this.writeOnce(entries, failures, report);
     } catch (err) {
       if (entries.length === 1) {
-        failures.set(entries[0], `${describeEvent(entries[0].changeSet.source, entries[0].position)}: ${serverMessage(err)}`);
+        failures.set(
+          entries[0],
+          `${describeEvent(entries[0].changeSet.source, entries[0].position)}: ${serverMessage(err)}`,
+        );
         return;
       }
       const mid = Math.ceil(entries.length / 2);
@@ -173,7 +210,12 @@ export class BatchWriter extends EventEmitter {
 
   private async writeOnce(entries: Entry[], failures: Map<Entry, string>, report: BatchReport): Promise<void> {
     const plan = planBatch(entries.map((e) => e.changeSet));
-    const requests = buildRequests(plan, { dialect: this.o.dialect, partitionKey: this.o.partitionKey, chunkSize: this.o.chunkSize, mergePlan: this.o.mergePlan });
+    const requests = buildRequests(plan, {
+      dialect: this.o.dialect,
+      partitionKey: this.o.partitionKey,
+      chunkSize: this.o.chunkSize,
+      mergePlan: this.o.mergePlan,
+    });
     for (const req of requests.deletes) await this.submit(req, report);
     const vertexIds = new Map<number, unknown>();
     for (const req of requests.vertices) {
@@ -195,7 +237,10 @@ export class BatchWriter extends EventEmitter {
         for (const ev of edge.events) {
           const entry = entries[ev];
           if (!failures.has(entry)) {
-            failures.set(entry, `${describeEvent(entry.changeSet.source, entry.position)}: ${EDGE_ENDPOINT_MISSING} for ${edge.label} edge ${edge.from.label}(${JSON.stringify(edge.from.value)}) -> ${edge.to.label}(${JSON.stringify(edge.to.value)})`);
+            failures.set(
+              entry,
+              `${describeEvent(entry.changeSet.source, entry.position)}: ${EDGE_ENDPOINT_MISSING} for ${edge.label} edge ${edge.from.label}(${JSON.stringify(edge.from.value)}) -> ${edge.to.label}(${JSON.stringify(edge.to.value)})`,
+            );
           }
         }
       }
@@ -216,7 +261,7 @@ export class BatchWriter extends EventEmitter {
         this.stats.retries++;
         this.emit('retry', err, attempt + 1);
         const backoff = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** attempt);
-        await sleep(backoff / 2 + Math.random() * backoff / 2);
+        await sleep(backoff / 2 + (Math.random() * backoff) / 2);
       }
     }
   }

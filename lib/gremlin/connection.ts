@@ -37,12 +37,19 @@ export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'disconnecte
 /** An error that is worth retrying: the connection went away, the request timed out, or the server hit a conflict. */
 export class TransientError extends Error {
   readonly transient = true;
-  constructor(message: string, override readonly cause?: unknown) { super(message); this.name = 'TransientError'; }
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'TransientError';
+  }
 }
 
 // JanusGraph: PermanentLockingException / TemporaryLockingException (lock contention between writers); BerkeleyJE under
 // SERIALIZABLE: LockConflictException, LockTimeoutException, DeadlockException. Neptune: ConcurrentModification.
-const TRANSIENT_SERVER_MESSAGES = /ConcurrentModification|PermanentLockingException|TemporaryLocking|TemporaryBackend|LockConflictException|LockTimeoutException|DeadlockException|RequestRateTooLarge|\b429\b|timed out|timeout/i;
+const TRANSIENT_SERVER_MESSAGES =
+  /ConcurrentModification|PermanentLockingException|TemporaryLocking|TemporaryBackend|LockConflictException|LockTimeoutException|DeadlockException|RequestRateTooLarge|\b429\b|timed out|timeout/i;
 
 /** True when an error from submit() should be retried rather than reported. */
 export function isTransient(err: unknown): boolean {
@@ -78,7 +85,12 @@ const THROTTLED_MESSAGES = /RequestRateTooLarge|\b429\b|Throttl|TooManyRequests/
 export function retryKind(err: unknown): RetryKind {
   if (isConnectionLoss(err)) return 'unreachable';
   const e = (err instanceof TransientError ? err.cause : err) as { statusCode?: number; message?: string } | undefined;
-  if (e?.statusCode === 429 || THROTTLED_MESSAGES.test(e?.message ?? '') || THROTTLED_MESSAGES.test((err as Error)?.message ?? '')) return 'throttled';
+  if (
+    e?.statusCode === 429 ||
+    THROTTLED_MESSAGES.test(e?.message ?? '') ||
+    THROTTLED_MESSAGES.test((err as Error)?.message ?? '')
+  )
+    return 'throttled';
   return 'conflict';
 }
 
@@ -115,7 +127,9 @@ export class GremlinConnection extends EventEmitter {
     super();
   }
 
-  get state(): ConnectionState { return this._state; }
+  get state(): ConnectionState {
+    return this._state;
+  }
 
   private setState(s: ConnectionState, detail?: string): void {
     if (this._state === s) return;
@@ -134,8 +148,14 @@ export class GremlinConnection extends EventEmitter {
     };
     let reader: unknown;
     let writer: unknown;
-    if (serializer === 'graphbinary') { extendGraphBinary(); reader = graphBinaryReader; }
-    else { const v = serializer === 'graphson2' ? 2 : 3; reader = graphsonReader(v); writer = graphsonWriter(v); }
+    if (serializer === 'graphbinary') {
+      extendGraphBinary();
+      reader = graphBinaryReader;
+    } else {
+      const v = serializer === 'graphson2' ? 2 : 3;
+      reader = graphsonReader(v);
+      writer = graphsonWriter(v);
+    }
     const opts: Record<string, unknown> = {
       traversalSource: o.traversalSource || 'g',
       mimeType: MIME_TYPES[serializer],
@@ -146,7 +166,8 @@ export class GremlinConnection extends EventEmitter {
       if (o.ca) opts.ca = [o.ca];
       opts.rejectUnauthorized = o.rejectUnauthorized !== false;
     }
-    if (o.username) opts.authenticator = new gremlin.driver.auth.PlainTextSaslAuthenticator(o.username, o.password ?? '');
+    if (o.username)
+      opts.authenticator = new gremlin.driver.auth.PlainTextSaslAuthenticator(o.username, o.password ?? '');
     client = new gremlin.driver.Client(o.url, opts);
     // The driver rejects pending requests itself on close; forget this client so the next request opens a new one.
     const forget = (why: string) => {
@@ -191,11 +212,17 @@ export class GremlinConnection extends EventEmitter {
       const opening = client.open();
       this.opening = opening;
       await opening;
-      if (this.closed) { await client.close().catch(() => undefined); throw new Error('the Gremlin connection is closed'); }
+      if (this.closed) {
+        await client.close().catch(() => undefined);
+        throw new Error('the Gremlin connection is closed');
+      }
       if (this.client === client) this.setState('connected');
     } catch (err) {
       if (this.closed) throw err;
-      if (this.client === client) { this.client = null; this.setState('disconnected', (err as Error)?.message); }
+      if (this.client === client) {
+        this.client = null;
+        this.setState('disconnected', (err as Error)?.message);
+      }
       client.close().catch(() => undefined);
       throw new TransientError(`cannot connect to ${this.options.url}: ${(err as Error)?.message ?? err}`, err);
     }
@@ -216,7 +243,10 @@ export class GremlinConnection extends EventEmitter {
       timer = setTimeout(() => {
         reject(new TransientError(`request timed out after ${timeout} ms`));
         // A socket that does not answer is not trusted again.
-        if (this.client === client) { this.client = null; this.setState('disconnected', 'request timed out'); }
+        if (this.client === client) {
+          this.client = null;
+          this.setState('disconnected', 'request timed out');
+        }
         client.close().catch(() => undefined);
       }, timeout + 1000);
     });
@@ -227,7 +257,10 @@ export class GremlinConnection extends EventEmitter {
     } catch (err) {
       if (isTransient(err) && !(err instanceof TransientError)) {
         const msg = serverMessage(err);
-        throw new TransientError(msg === 'Connection has been closed.' ? 'connection closed during the request' : msg, err);
+        throw new TransientError(
+          msg === 'Connection has been closed.' ? 'connection closed during the request' : msg,
+          err,
+        );
       }
       throw err;
     } finally {

@@ -36,12 +36,22 @@ export interface ConsoleResult {
 
 /** A request the console refuses before it reaches the server (the route answers 400). */
 export class ConsoleRequestError extends Error {
-  constructor(message: string) { super(message); this.name = 'ConsoleRequestError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConsoleRequestError';
+  }
 }
 
 /** Why the server refused or failed a query: its own message, and whether it was the evaluation timeout. */
 export class ConsoleQueryError extends Error {
-  constructor(message: string, readonly timedOut: boolean, readonly statusCode?: number) { super(message); this.name = 'ConsoleQueryError'; }
+  constructor(
+    message: string,
+    readonly timedOut: boolean,
+    readonly statusCode?: number,
+  ) {
+    super(message);
+    this.name = 'ConsoleQueryError';
+  }
 }
 
 /** Dialects whose servers evaluate Groovy scripts, so the wrapper below can apply ReadOnlyStrategy and the cap. */
@@ -52,7 +62,8 @@ export function canWrapScript(dialect: Dialect): boolean {
 function bounded(value: unknown, fallback: number, max: number, what: string): number {
   if (value === undefined || value === null || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new ConsoleRequestError(`${what} must be a positive whole number, not ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new ConsoleRequestError(`${what} must be a positive whole number, not ${JSON.stringify(value)}`);
   return Math.min(n, max);
 }
 
@@ -83,30 +94,50 @@ export function parseBindings(bindings: unknown): Record<string, unknown> {
   if (bindings === undefined || bindings === null || bindings === '') return {};
   let value = bindings;
   if (typeof bindings === 'string') {
-    try { value = JSON.parse(bindings); } catch (err) { throw new ConsoleRequestError(`bindings are not valid JSON: ${(err as Error).message}`); }
+    try {
+      value = JSON.parse(bindings);
+    } catch (err) {
+      throw new ConsoleRequestError(`bindings are not valid JSON: ${(err as Error).message}`);
+    }
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConsoleRequestError('bindings must be a JSON object of name → value');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ConsoleRequestError('bindings must be a JSON object of name → value');
   return value as Record<string, unknown>;
 }
 
-export async function runConsoleQuery(conn: QuerySubmitter, req: ConsoleRequest, dialect: Dialect): Promise<ConsoleResult> {
+export async function runConsoleQuery(
+  conn: QuerySubmitter,
+  req: ConsoleRequest,
+  dialect: Dialect,
+): Promise<ConsoleResult> {
   const query = typeof req.query === 'string' ? req.query : '';
   if (query.trim() === '') throw new ConsoleRequestError('the query is empty');
   const bindings = parseBindings(req.bindings);
-  try { checkBindings(bindings, dialect); } catch (err) { throw new ConsoleRequestError(String((err as Error).message).replace(/^gremlin query: /, '')); }
+  try {
+    checkBindings(bindings, dialect);
+  } catch (err) {
+    throw new ConsoleRequestError(String((err as Error).message).replace(/^gremlin query: /, ''));
+  }
   for (const name of Object.keys(bindings)) {
-    if (name.startsWith(INTERNAL_PREFIX)) throw new ConsoleRequestError(`binding name ${JSON.stringify(name)} is reserved (prefix ${INTERNAL_PREFIX})`);
+    if (name.startsWith(INTERNAL_PREFIX))
+      throw new ConsoleRequestError(`binding name ${JSON.stringify(name)} is reserved (prefix ${INTERNAL_PREFIX})`);
   }
   const cap = bounded(req.cap, CONSOLE_DEFAULTS.cap, CONSOLE_LIMITS.cap, 'the result cap');
   const timeoutMs = bounded(req.timeoutMs, CONSOLE_DEFAULTS.timeoutMs, CONSOLE_LIMITS.timeoutMs, 'the timeout');
   const readOnly = !req.allowWrites;
   if (readOnly && !canWrapScript(dialect)) {
-    throw new ConsoleRequestError(`a ${dialect} server cannot be told to run a script read-only: tick "allow writes" (needs the write permission) to run it`);
+    throw new ConsoleRequestError(
+      `a ${dialect} server cannot be told to run a script read-only: tick "allow writes" (needs the write permission) to run it`,
+    );
   }
   const t0 = Date.now();
   let raw: unknown[];
   try {
-    raw = await conn.submit(consoleScript(query, { readOnly, cap, dialect }), Object.keys(bindings).length ? bindings : undefined, timeoutMs);
+    raw = await conn.submit(
+      consoleScript(query, { readOnly, cap, dialect }),
+      Object.keys(bindings).length ? bindings : undefined,
+      timeoutMs,
+    );
   } catch (err) {
     const e = err as { statusCode?: number; cause?: { statusCode?: number } };
     const status = e.statusCode ?? e.cause?.statusCode;

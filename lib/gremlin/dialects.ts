@@ -78,7 +78,8 @@ function splitProperties(v: PlannedVertex): { single: Map<string, unknown>; mult
 function writeMulti(tr: any, keys: Array<[string, 'list' | 'set']>): any {
   for (const [k, c] of keys) {
     const values = () => __.select('m').select('l').select(k);
-    tr = tr.sideEffect(values().select('v').properties(k).drop())
+    tr = tr
+      .sideEffect(values().select('v').properties(k).drop())
       .sideEffect(values().unfold().as('x').select('v').property(cardinality[c], k, __.select('x')));
   }
   return tr;
@@ -99,7 +100,8 @@ function overwritable(item: Ruled): Record<string, PropertyValue> {
 /** The ruled properties of the items, by name (one set of steps per name and rule in a request). */
 function ruledNames(items: Ruled[]): Array<[string, MergeRule]> {
   const names = new Map<string, MergeRule>();
-  for (const it of items) for (const [k, r] of Object.entries(it.merge ?? {})) if (k in it.properties) names.set(`${k}\u0000${r}`, r);
+  for (const it of items)
+    for (const [k, r] of Object.entries(it.merge ?? {})) if (k in it.properties) names.set(`${k}\u0000${r}`, r);
   return [...names.entries()].map(([k, r]) => [k.split('\u0000')[0], r]);
 }
 
@@ -108,11 +110,25 @@ function ruledNames(items: Ruled[]): Array<[string, MergeRule]> {
  * yielding it, or nothing when the row has none): first sets only a property the element lacks; max/min set the larger
  * or smaller of the stored and the new value. optional() keeps the element flowing whether or not a step applied.
  */
-function mergeRuleSteps(tr: any, rules: Array<[string, MergeRule]>, value: (k: string) => any, vertex: boolean, guard: boolean): any {
+function mergeRuleSteps(
+  tr: any,
+  rules: Array<[string, MergeRule]>,
+  value: (k: string) => any,
+  vertex: boolean,
+  guard: boolean,
+): any {
   for (const [k, rule] of rules) {
-    const v = rule === 'first' ? value(k) : rule === 'max' ? __.union(__.values(k), value(k)).max() : __.union(__.values(k), value(k)).min();
+    const v =
+      rule === 'first'
+        ? value(k)
+        : rule === 'max'
+          ? __.union(__.values(k), value(k)).max()
+          : __.union(__.values(k), value(k)).min();
     const set = (x: any) => (vertex ? x.property(cardinality.single, k, v) : x.property(k, v));
-    if (!guard && rule !== 'first') { tr = set(tr); continue; }
+    if (!guard && rule !== 'first') {
+      tr = set(tr);
+      continue;
+    }
     let step = guard ? __.filter(value(k)) : undefined;
     if (rule === 'first') step = step ? step.hasNot(k) : __.hasNot(k);
     tr = tr.optional(set(step));
@@ -145,7 +161,13 @@ function vertexRows(items: PlannedVertex[], idx: number[]): Array<Map<string, un
   return idx.map((i) => {
     const { single, multi } = splitProperties(items[i]);
     const row = new Map<string, unknown>([
-      ['s', new Map<unknown, unknown>([[t.label, items[i].ref.label], [items[i].ref.key, typed(items[i].ref.value, items[i].types[items[i].ref.key])]])],
+      [
+        's',
+        new Map<unknown, unknown>([
+          [t.label, items[i].ref.label],
+          [items[i].ref.key, typed(items[i].ref.value, items[i].types[items[i].ref.key])],
+        ]),
+      ],
       ['p', single],
       ['i', i],
     ]);
@@ -160,7 +182,10 @@ function vertexRows(items: PlannedVertex[], idx: number[]): Array<Map<string, un
 function vertexTraversal(items: PlannedVertex[], idx: number[], rows: Array<Map<string, unknown>>): any {
   const rules = ruledNames(idx.map((i) => singleValued(items[i])));
   const m = () => __.select('m');
-  let tr = graphTraversal().inject(rows).unfold().as('m')
+  let tr = graphTraversal()
+    .inject(rows)
+    .unfold()
+    .as('m')
     .mergeV(m().select('s'))
     .option(merge.onCreate, m().select('p'))
     .option(merge.onMatch, m().select(rules.length ? 'u' : 'p'));
@@ -172,12 +197,26 @@ function vertexTraversal(items: PlannedVertex[], idx: number[], rows: Array<Map<
 
 function mergeEdgeRequest(items: PlannedEdge[], idx: number[]): WriteRequest {
   const rules = ruledNames(idx.map((i) => items[i]));
-  const ref = (r: VertexRef) => new Map<unknown, unknown>([[t.label, r.label], [r.key, r.value]]);
+  const ref = (r: VertexRef) =>
+    new Map<unknown, unknown>([
+      [t.label, r.label],
+      [r.key, r.value],
+    ]);
   const rows = idx.map((i) => {
     const e = items[i];
-    const search = new Map<unknown, unknown>([[t.label, e.label], [direction.out, merge.outV], [direction.in, merge.inV]]);
+    const search = new Map<unknown, unknown>([
+      [t.label, e.label],
+      [direction.out, merge.outV],
+      [direction.in, merge.inV],
+    ]);
     if (e.key) search.set(e.key.name, typed(e.key.value, e.types[e.key.name]));
-    const row = new Map<string, unknown>([['e', search], ['f', ref(e.from)], ['t', ref(e.to)], ['p', typedMap(e.properties, e.types)], ['i', i]]);
+    const row = new Map<string, unknown>([
+      ['e', search],
+      ['f', ref(e.from)],
+      ['t', ref(e.to)],
+      ['p', typedMap(e.properties, e.types)],
+      ['i', i],
+    ]);
     if (rules.length) row.set('u', typedMap(overwritable(e), e.types));
     if (e.skipIfMissing) row.set('o', true);
     return row;
@@ -187,15 +226,27 @@ function mergeEdgeRequest(items: PlannedEdge[], idx: number[]): WriteRequest {
   // batch writer bisects and reports the offending event with the server's message. A row marked 'o' (ifMissing:
   // skip) yields its mark instead: the edge is left out, the request goes on. (After local(mergeE.fold()) the row's
   // label is no longer selectable, so the mark must be read inside the coalesce.)
-  const upsert = mergeRuleSteps(__.mergeE(m().select('e'))
-    .option(merge.outV, m().select('f'))
-    .option(merge.inV, m().select('t'))
-    .option(merge.onCreate, m().select('p'))
-    .option(merge.onMatch, m().select(rules.length ? 'u' : 'p')), rules, (k) => m().select('p').select(k), false, true);
-  const missing = idx.some((i) => items[i].skipIfMissing) ? [m().select('o'), __.fail(EDGE_ENDPOINT_MISSING)] : [__.fail(EDGE_ENDPOINT_MISSING)];
-  const bc = graphTraversal().inject(rows).unfold().as('m')
+  const upsert = mergeRuleSteps(
+    __.mergeE(m().select('e'))
+      .option(merge.outV, m().select('f'))
+      .option(merge.inV, m().select('t'))
+      .option(merge.onCreate, m().select('p'))
+      .option(merge.onMatch, m().select(rules.length ? 'u' : 'p')),
+    rules,
+    (k) => m().select('p').select(k),
+    false,
+    true,
+  );
+  const missing = idx.some((i) => items[i].skipIfMissing)
+    ? [m().select('o'), __.fail(EDGE_ENDPOINT_MISSING)]
+    : [__.fail(EDGE_ENDPOINT_MISSING)];
+  const bc = graphTraversal()
+    .inject(rows)
+    .unfold()
+    .as('m')
     .coalesce(upsert, ...missing)
-    .count().getBytecode();
+    .count()
+    .getBytecode();
   // Every row is written or the request fails: nothing to check row by row.
   return { message: bc, items: idx, returnsRows: false };
 }
@@ -205,7 +256,11 @@ function mergeEdgeRequest(items: PlannedEdge[], idx: number[]): WriteRequest {
  * between them can name their endpoints by id (linkedEdgeRequest).
  */
 function linkedVertexRequest(items: PlannedVertex[], idx: number[]): WriteRequest {
-  const bc = vertexTraversal(items, idx, vertexRows(items, idx)).project('i', 'id').by(__.select('m').select('i')).by(t.id).getBytecode();
+  const bc = vertexTraversal(items, idx, vertexRows(items, idx))
+    .project('i', 'id')
+    .by(__.select('m').select('i'))
+    .by(t.id)
+    .getBytecode();
   return { message: bc, items: idx, returnsRows: true };
 }
 
@@ -219,21 +274,41 @@ function linkedEdgeRequest(items: PlannedEdge[], idx: number[], ends: Array<[unk
   const rules = ruledNames(idx.map((i) => items[i]));
   const rows = idx.map((i, n) => {
     const e = items[i];
-    const search = new Map<unknown, unknown>([[t.label, e.label], [direction.out, ends[n][0]], [direction.in, ends[n][1]]]);
+    const search = new Map<unknown, unknown>([
+      [t.label, e.label],
+      [direction.out, ends[n][0]],
+      [direction.in, ends[n][1]],
+    ]);
     if (e.key) search.set(e.key.name, typed(e.key.value, e.types[e.key.name]));
-    const row = new Map<string, unknown>([['e', search], ['p', typedMap(e.properties, e.types)]]);
+    const row = new Map<string, unknown>([
+      ['e', search],
+      ['p', typedMap(e.properties, e.types)],
+    ]);
     if (rules.length) row.set('u', typedMap(overwritable(e), e.types));
     return row;
   });
   const m = () => __.select('m');
-  const upsert = mergeRuleSteps(graphTraversal().inject(rows).unfold().as('m').mergeE(m().select('e'))
-    .option(merge.onCreate, m().select('p'))
-    .option(merge.onMatch, m().select(rules.length ? 'u' : 'p')), rules, (k) => m().select('p').select(k), false, true);
+  const upsert = mergeRuleSteps(
+    graphTraversal()
+      .inject(rows)
+      .unfold()
+      .as('m')
+      .mergeE(m().select('e'))
+      .option(merge.onCreate, m().select('p'))
+      .option(merge.onMatch, m().select(rules.length ? 'u' : 'p')),
+    rules,
+    (k) => m().select('p').select(k),
+    false,
+    true,
+  );
   return { message: upsert.count().getBytecode(), items: idx, returnsRows: false };
 }
 
 /** Vertices whose properties to drop, grouped by label, key and the set of names: one step per group. */
-function propertyDrops(plan: WritePlan, partitionKey?: string): Array<{ ref: VertexRef; names: string[]; values: Array<string | number> }> {
+function propertyDrops(
+  plan: WritePlan,
+  partitionKey?: string,
+): Array<{ ref: VertexRef; names: string[]; values: Array<string | number> }> {
   const groups = new Map<string, { ref: VertexRef; names: string[]; values: Array<string | number> }>();
   for (const v of plan.vertices) {
     // Cosmos' partition-key property places the vertex: it is never dropped.
@@ -262,8 +337,15 @@ function bytecodeDeleteRequest(plan: WritePlan): WriteRequest | null {
     if (!groups.has(g)) groups.set(g, { ref: d.ref, values: [] });
     groups.get(g)!.values.push(d.ref.value);
   }
-  for (const { ref, values } of groups.values()) tr = tr.sideEffect(__.V().has(ref.label, ref.key, P.within(values)).drop());
-  for (const { ref, names, values } of drops) tr = tr.sideEffect(__.V().has(ref.label, ref.key, P.within(values)).properties(...names).drop());
+  for (const { ref, values } of groups.values())
+    tr = tr.sideEffect(__.V().has(ref.label, ref.key, P.within(values)).drop());
+  for (const { ref, names, values } of drops)
+    tr = tr.sideEffect(
+      __.V()
+        .has(ref.label, ref.key, P.within(values))
+        .properties(...names)
+        .drop(),
+    );
   return { message: tr.getBytecode(), items: [], returnsRows: false };
 }
 
@@ -282,27 +364,62 @@ function setProperties(tr: any, keys: string[], skip?: string, rules?: Record<st
   for (const k of keys) if (k !== skip && !rules?.[k]) tr = tr.property(k, sel(k));
   // Every row of a group has every key of the group: the rule steps need no guard.
   // Plain property() like the unruled keys above: these dialects leave cardinality to the graph's schema.
-  if (rules) tr = mergeRuleSteps(tr, keys.filter((k) => k !== skip && rules[k]).map((k) => [k, rules[k]]), sel, false, false);
+  if (rules)
+    tr = mergeRuleSteps(
+      tr,
+      keys.filter((k) => k !== skip && rules[k]).map((k) => [k, rules[k]]),
+      sel,
+      false,
+      false,
+    );
   return tr;
 }
 
 /** Group key part for merge rules: rows of one group share their property names and the rules on them. */
-const rulesKey = (props: string[], merge?: Record<string, MergeRule>) => (merge ? props.map((k) => merge[k] ?? '') : []);
+const rulesKey = (props: string[], merge?: Record<string, MergeRule>) =>
+  merge ? props.map((k) => merge[k] ?? '') : [];
 
 const groupKey = (...parts: Array<string | undefined>) => parts.map((p) => p ?? '').join('\u0000');
 
-interface CoalesceBuild { traversal: any; rows: Array<Record<string, unknown>> }
+interface CoalesceBuild {
+  traversal: any;
+  rows: Array<Record<string, unknown>>;
+}
 
 function coalesceVertices(items: PlannedVertex[], idx: number[], partitionKey?: string): CoalesceBuild {
-  const groups = new Map<string, { name: string; ref: VertexRef; props: string[]; merge?: Record<string, MergeRule>; multi: Array<[string, 'list' | 'set']> }>();
+  const groups = new Map<
+    string,
+    {
+      name: string;
+      ref: VertexRef;
+      props: string[];
+      merge?: Record<string, MergeRule>;
+      multi: Array<[string, 'list' | 'set']>;
+    }
+  >();
   const rows = idx.map((i) => {
     const v = items[i];
-    const props = Object.keys(v.properties).filter((k) => k !== partitionKey && !v.multi[k]).sort();
+    const props = Object.keys(v.properties)
+      .filter((k) => k !== partitionKey && !v.multi[k])
+      .sort();
     const multi = Object.entries(v.multi).sort(([a], [b]) => a.localeCompare(b)) as Array<[string, 'list' | 'set']>;
-    const gk = groupKey(v.ref.label, v.ref.key, ...props, '\u0001', ...rulesKey(props, v.merge), '\u0002', ...multi.map(([k, c]) => `${k}:${c}`));
+    const gk = groupKey(
+      v.ref.label,
+      v.ref.key,
+      ...props,
+      '\u0001',
+      ...rulesKey(props, v.merge),
+      '\u0002',
+      ...multi.map(([k, c]) => `${k}:${c}`),
+    );
     if (!groups.has(gk)) groups.set(gk, { name: `g${groups.size}`, ref: v.ref, props, merge: v.merge, multi });
     const { single, multi: multiValues } = splitProperties(v);
-    const row: Record<string, unknown> = { g: groups.get(gk)!.name, v: typed(v.ref.value, v.types[v.ref.key]), p: single, i };
+    const row: Record<string, unknown> = {
+      g: groups.get(gk)!.name,
+      v: typed(v.ref.value, v.types[v.ref.key]),
+      p: single,
+      i,
+    };
     if (multiValues.size) row.l = multiValues;
     if (partitionKey) row.pk = (v.properties[partitionKey] as PropertyValue | undefined) ?? v.ref.value;
     return row;
@@ -318,13 +435,32 @@ function coalesceVertices(items: PlannedVertex[], idx: number[], partitionKey?: 
 }
 
 function coalesceEdges(items: PlannedEdge[], idx: number[]): CoalesceBuild {
-  const groups = new Map<string, { name: string; e: PlannedEdge; props: string[]; merge?: Record<string, MergeRule> }>();
+  const groups = new Map<
+    string,
+    { name: string; e: PlannedEdge; props: string[]; merge?: Record<string, MergeRule> }
+  >();
   const rows = idx.map((i) => {
     const e = items[i];
     const props = Object.keys(e.properties).sort();
-    const gk = groupKey(e.label, e.from.label, e.from.key, e.to.label, e.to.key, e.key?.name, ...props, '\u0001', ...rulesKey(props, e.merge));
+    const gk = groupKey(
+      e.label,
+      e.from.label,
+      e.from.key,
+      e.to.label,
+      e.to.key,
+      e.key?.name,
+      ...props,
+      '\u0001',
+      ...rulesKey(props, e.merge),
+    );
     if (!groups.has(gk)) groups.set(gk, { name: `g${groups.size}`, e, props, merge: e.merge });
-    const row: Record<string, unknown> = { g: groups.get(gk)!.name, f: e.from.value, t: e.to.value, p: typedMap(e.properties, e.types), i };
+    const row: Record<string, unknown> = {
+      g: groups.get(gk)!.name,
+      f: e.from.value,
+      t: e.to.value,
+      p: typedMap(e.properties, e.types),
+      i,
+    };
     if (e.key) row.k = typed(e.key.value, e.types[e.key.name]);
     return row;
   });
@@ -350,7 +486,9 @@ function coalesceDeletes(plan: WritePlan, partitionKey?: string): CoalesceBuild 
   for (const d of plan.edgeDeletes) {
     const gk = groupKey('e', d.label, d.from.label, d.from.key, d.to.label, d.to.key, d.key?.name);
     if (!groups.has(gk)) {
-      let edge = lookup(lookup(__.V(), d.from, 'a', 'f').V(), d.to, 'b', 't').select('a').outE(d.label);
+      let edge = lookup(lookup(__.V(), d.from, 'a', 'f').V(), d.to, 'b', 't')
+        .select('a')
+        .outE(d.label);
       if (d.key) edge = edge.as('y').where('y', P.eq('m')).by(d.key.name).by(__.select('k'));
       groups.set(gk, { name: `g${groups.size}`, branch: edge.where(__.inV().as('b')).drop() });
     }
@@ -365,7 +503,12 @@ function coalesceDeletes(plan: WritePlan, partitionKey?: string): CoalesceBuild 
   }
   for (const d of drops) {
     const name = `g${groups.size}`;
-    groups.set(groupKey('p', d.ref.label, d.ref.key, ...d.names), { name, branch: lookup(__.V(), d.ref, 'x', 'v').properties(...d.names).drop() });
+    groups.set(groupKey('p', d.ref.label, d.ref.key, ...d.names), {
+      name,
+      branch: lookup(__.V(), d.ref, 'x', 'v')
+        .properties(...d.names)
+        .drop(),
+    });
     for (const value of d.values) rows.push({ g: name, v: value });
   }
   let choose = graphTraversal().inject(ROWS).unfold().as('m').choose(__.select('g'));
@@ -388,12 +531,18 @@ function renderArg(a: any): string {
   if (a instanceof Traversal) return renderBytecode(a.getBytecode(), '__');
   if (a instanceof P) return `${a.operator}(${renderArg(a.value)})`;
   // Cardinality as the bare static import (list, set): `Cardinality` alone means JanusGraph's own enum on JanusGraph.
-  if (a instanceof EnumValue) return a.typeName === 'Cardinality' ? String(a.elementName) : `${a.typeName}.${a.elementName}`;
+  if (a instanceof EnumValue)
+    return a.typeName === 'Cardinality' ? String(a.elementName) : `${a.typeName}.${a.elementName}`;
   throw new Error(`cannot render ${String(a)} into a script`);
 }
 
 function renderBytecode(bc: any, start: string): string {
-  return start + bc.stepInstructions.map((ins: unknown[]) => `.${String(ins[0])}(${ins.slice(1).map(renderArg).join(', ')})`).join('');
+  return (
+    start +
+    bc.stepInstructions
+      .map((ins: unknown[]) => `.${String(ins[0])}(${ins.slice(1).map(renderArg).join(', ')})`)
+      .join('')
+  );
 }
 
 /** Renders a traversal built by this module to a Groovy-free Gremlin script (binding `rows`). */
@@ -413,7 +562,9 @@ function withRows(traversal: any, rows: unknown[]): unknown {
 function coalesceRequest(dialect: Dialect, build: CoalesceBuild, items: number[], returnsRows: boolean): WriteRequest {
   if (dialect === 'cosmos') {
     // One list binding: servers cap the number of parameters (maxParameters), not their size.
-    const rows = build.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Map ? Object.fromEntries(v) : v])));
+    const rows = build.rows.map((r) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Map ? Object.fromEntries(v) : v])),
+    );
     return { message: renderScript(build.traversal), bindings: { rows }, items, returnsRows };
   }
   return { message: withRows(build.traversal, build.rows), items, returnsRows };
@@ -426,7 +577,9 @@ export function defaultChunkSize(dialect: Dialect): number {
 }
 
 export interface PhaseRequests {
-  deletes: WriteRequest[]; vertices: WriteRequest[]; edges: WriteRequest[];
+  deletes: WriteRequest[];
+  vertices: WriteRequest[];
+  edges: WriteRequest[];
   /**
    * Linked plan: the edges between this batch's vertices, built once the vertex requests returned their ids
    * (`vertexIds`: plan vertex index → id; those requests return [{i, id}] rows).
@@ -449,7 +602,9 @@ export function buildRequests(plan: WritePlan, o: DialectOptions): PhaseRequests
       const inBatch = new Map<string, number>(plan.vertices.map((v, i) => [vertexId(v.ref), i]));
       const linkedEdges: number[] = [];
       const rest: number[] = [];
-      plan.edges.forEach((e, i) => (inBatch.has(vertexId(e.from)) && inBatch.has(vertexId(e.to)) ? linkedEdges : rest).push(i));
+      plan.edges.forEach((e, i) =>
+        (inBatch.has(vertexId(e.from)) && inBatch.has(vertexId(e.to)) ? linkedEdges : rest).push(i),
+      );
       for (const c of chunks(plan.vertices.length, size)) out.vertices.push(linkedVertexRequest(plan.vertices, c));
       for (let k = 0; k < rest.length; k += size) out.edges.push(mergeEdgeRequest(plan.edges, rest.slice(k, k + size)));
       if (linkedEdges.length) {
@@ -457,7 +612,10 @@ export function buildRequests(plan: WritePlan, o: DialectOptions): PhaseRequests
           const reqs: WriteRequest[] = [];
           for (let k = 0; k < linkedEdges.length; k += size) {
             const idx = linkedEdges.slice(k, k + size);
-            const ends = idx.map((i): [unknown, unknown] => [vertexIds.get(inBatch.get(vertexId(plan.edges[i].from))!), vertexIds.get(inBatch.get(vertexId(plan.edges[i].to))!)]);
+            const ends = idx.map((i): [unknown, unknown] => [
+              vertexIds.get(inBatch.get(vertexId(plan.edges[i].from))!),
+              vertexIds.get(inBatch.get(vertexId(plan.edges[i].to))!),
+            ]);
             reqs.push(linkedEdgeRequest(plan.edges, idx, ends));
           }
           return reqs;
@@ -470,9 +628,17 @@ export function buildRequests(plan: WritePlan, o: DialectOptions): PhaseRequests
   } else {
     const del = coalesceDeletes(plan, o.dialect === 'cosmos' ? o.partitionKey : undefined);
     if (del) out.deletes.push(coalesceRequest(o.dialect, del, [], false));
-    for (const c of chunks(plan.vertices.length, size)) out.vertices.push(coalesceRequest(o.dialect, coalesceVertices(plan.vertices, c, o.dialect === 'cosmos' ? o.partitionKey : undefined), c, true));
-    for (const c of chunks(plan.edges.length, size)) out.edges.push(coalesceRequest(o.dialect, coalesceEdges(plan.edges, c), c, true));
+    for (const c of chunks(plan.vertices.length, size))
+      out.vertices.push(
+        coalesceRequest(
+          o.dialect,
+          coalesceVertices(plan.vertices, c, o.dialect === 'cosmos' ? o.partitionKey : undefined),
+          c,
+          true,
+        ),
+      );
+    for (const c of chunks(plan.edges.length, size))
+      out.edges.push(coalesceRequest(o.dialect, coalesceEdges(plan.edges, c), c, true));
   }
   return out;
 }
-

@@ -39,15 +39,27 @@ function elementProperties(props: unknown): Record<string, Plain> {
 
 export function toPlain(v: any): Plain {
   if (v === null || v === undefined) return null;
-  if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+  if (typeof v === 'bigint')
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
   if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v;
-  if (v instanceof Vertex && !(v instanceof VertexProperty)) return { id: toPlain(v.id), label: v.label, properties: elementProperties(v.properties) };
+  if (v instanceof Vertex && !(v instanceof VertexProperty))
+    return { id: toPlain(v.id), label: v.label, properties: elementProperties(v.properties) };
   if (v instanceof Edge) {
-    return { id: toPlain(v.id), label: v.label, outV: toPlain(v.outV?.id), inV: toPlain(v.inV?.id), properties: elementProperties(v.properties) };
+    return {
+      id: toPlain(v.id),
+      label: v.label,
+      outV: toPlain(v.outV?.id),
+      inV: toPlain(v.inV?.id),
+      properties: elementProperties(v.properties),
+    };
   }
   if (v instanceof VertexProperty) return { id: toPlain(v.id), key: v.label, value: toPlain(v.value) };
   if (v instanceof Property) return { key: v.key, value: toPlain(v.value) };
-  if (v instanceof Path) return { labels: (v.labels ?? []).map((l: unknown) => toPlain(l instanceof Set ? [...l] : l)), objects: (v.objects ?? []).map(toPlain) };
+  if (v instanceof Path)
+    return {
+      labels: (v.labels ?? []).map((l: unknown) => toPlain(l instanceof Set ? [...l] : l)),
+      objects: (v.objects ?? []).map(toPlain),
+    };
   if (v instanceof EnumValue) return String(v.elementName);
   if (v instanceof Date) return v.toISOString();
   if (Buffer.isBuffer(v)) return v.toString('base64');

@@ -21,8 +21,13 @@ export type NumericType = 'int' | 'long' | 'double';
 
 /** A number with the Java type the graph must store it as. */
 export class TypedNumber {
-  constructor(readonly value: number, readonly type: NumericType) {}
-  toJSON(): number { return this.value; }
+  constructor(
+    readonly value: number,
+    readonly type: NumericType,
+  ) {}
+  toJSON(): number {
+    return this.value;
+  }
 }
 
 /** Wraps `v` (a number or an array of numbers) with its declared type; other values pass unchanged. */
@@ -44,7 +49,12 @@ const RELATION_IDENTIFIER = 'janusgraph.RelationIdentifier';
 const base36 = (n: bigint | string) => (typeof n === 'string' ? n : n.toString(36));
 
 /** JanusGraph's RelationIdentifier.toString(): relation-outVertex-type[-inVertex], e.g. "1li-3ao-3yt-39c". */
-export function relationIdString(outVertexId: bigint | string, typeId: bigint, relationId: bigint, inVertexId: bigint | string): string {
+export function relationIdString(
+  outVertexId: bigint | string,
+  typeId: bigint,
+  relationId: bigint,
+  inVertexId: bigint | string,
+): string {
   const parts = [base36(relationId), base36(outVertexId), base36(typeId)];
   if (inVertexId !== 0n) parts.push(base36(inVertexId));
   return parts.join('-');
@@ -69,17 +79,23 @@ function readVertexId(buf: Buffer, at: number): { v: bigint | string; len: numbe
 
 const customSerializer = {
   canBeUsedFor: () => false,
-  serialize: () => { throw new Error('custom GraphBinary types are read-only here'); },
+  serialize: () => {
+    throw new Error('custom GraphBinary types are read-only here');
+  },
   deserialize(buffer: Buffer) {
     const { v: name, len: nameLen } = ioc.stringSerializer.deserialize(buffer.subarray(1), false, false);
     if (name !== RELATION_IDENTIFIER) throw new Error(`unknown custom type ${JSON.stringify(name)}`);
     let at = 1 + nameLen + 4; // the custom type info (an Int id) follows the name
     const flag = buffer.readUInt8(at++);
     if (flag === 1) return { v: null, len: at };
-    const out = readVertexId(buffer, at); at += out.len;
-    const typeId = buffer.readBigInt64BE(at); at += 8;
-    const relationId = buffer.readBigInt64BE(at); at += 8;
-    const inV = readVertexId(buffer, at); at += inV.len;
+    const out = readVertexId(buffer, at);
+    at += out.len;
+    const typeId = buffer.readBigInt64BE(at);
+    at += 8;
+    const relationId = buffer.readBigInt64BE(at);
+    at += 8;
+    const inV = readVertexId(buffer, at);
+    at += inV.len;
     return { v: relationIdString(out.v, typeId, relationId, inV.v), len: at };
   },
 };
@@ -87,9 +103,8 @@ const customSerializer = {
 const typedNumberStrategy = {
   canBeUsedFor: (v: unknown) => v instanceof TypedNumber,
   serialize(item: TypedNumber, fullyQualifiedFormat = true) {
-    const s = item.type === 'double' ? ioc.doubleSerializer
-      : item.type === 'long' ? ioc.longSerializer
-        : ioc.intSerializer;
+    const s =
+      item.type === 'double' ? ioc.doubleSerializer : item.type === 'long' ? ioc.longSerializer : ioc.intSerializer;
     return s.serialize(item.value, fullyQualifiedFormat);
   },
 };
@@ -132,7 +147,8 @@ const graphsonRelationId = {
 function graphson2Object() {
   return {
     writer: null as any, // set by the GraphSON2Writer that takes this serializer
-    canBeUsedFor: (v: unknown) => v instanceof Map || (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype),
+    canBeUsedFor: (v: unknown) =>
+      v instanceof Map || (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype),
     serialize(item: Map<unknown, unknown> | Record<string, unknown>) {
       const entries = item instanceof Map ? [...item.entries()] : Object.entries(item);
       return Object.fromEntries(entries.map(([k, v]) => [String(k), this.writer.adaptObject(v)]));
@@ -142,7 +158,9 @@ function graphson2Object() {
 
 export function graphsonWriter(version: 2 | 3): unknown {
   if (version === 2) {
-    return new gremlin.structure.io.GraphSON2Writer({ serializers: { 'ceh:Object': graphson2Object(), 'ceh:TypedNumber': graphsonTypedNumber } });
+    return new gremlin.structure.io.GraphSON2Writer({
+      serializers: { 'ceh:Object': graphson2Object(), 'ceh:TypedNumber': graphsonTypedNumber },
+    });
   }
   return new gremlin.structure.io.GraphSON3Writer({ serializers: { 'ceh:TypedNumber': graphsonTypedNumber } });
 }
@@ -157,7 +175,9 @@ export function graphsonReader(version: 2 | 3): unknown {
 /** Status code given to a response the driver could not decode (599: the server-side "serialization" range). */
 export const UNDECODABLE_STATUS = 599;
 
-interface Reader { readResponse(data: unknown): any }
+interface Reader {
+  readResponse(data: unknown): any;
+}
 
 function peekRequestId(data: unknown): string | null {
   try {
@@ -165,7 +185,9 @@ function peekRequestId(data: unknown): string | null {
     const text = typeof data === 'string' ? data : Buffer.from(data as ArrayBuffer).toString('utf8');
     const m = /"requestId"\s*:\s*(?:\{[^}]*"@value"\s*:\s*)?"([0-9a-fA-F-]{36})"/.exec(text);
     return m ? m[1] : null;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -15,11 +15,14 @@ export class BrokerClient {
   private producerPromise: Promise<Producer> | null = null;
 
   constructor(settings: BrokerSettings, credentials: BrokerCredentials, log: LogSink) {
-    this.kafka = new RefCounted(() => {
-      const config = buildClientConfig(settings, credentials, (p) => fs.readFileSync(p, 'utf8'));
-      // kafkajs logs through the one adapter (warn and above, retried conditions demoted, worded for a person).
-      return new Kafka({ ...config, ...kafkaClientLogging(log) });
-    }, () => this.resetProducer());
+    this.kafka = new RefCounted(
+      () => {
+        const config = buildClientConfig(settings, credentials, (p) => fs.readFileSync(p, 'utf8'));
+        // kafkajs logs through the one adapter (warn and above, retried conditions demoted, worded for a person).
+        return new Kafka({ ...config, ...kafkaClientLogging(log) });
+      },
+      () => this.resetProducer(),
+    );
   }
 
   /** Registers a user node and returns the shared kafkajs client (throws on a bad configuration). */
@@ -33,11 +36,18 @@ export class BrokerClient {
     if (!kafka) return Promise.reject(new Error('kafka client is closed'));
     if (!this.producerPromise) {
       // The default partitioner named explicitly: kafkajs then prints no partitioner-change warning.
-      const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true, retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5000 } });
-      const connected = producer.connect().then(() => producer, (err) => {
-        if (this.producerPromise === connected) this.producerPromise = null;
-        throw err;
+      const producer = kafka.producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: true,
+        retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5000 },
       });
+      const connected = producer.connect().then(
+        () => producer,
+        (err) => {
+          if (this.producerPromise === connected) this.producerPromise = null;
+          throw err;
+        },
+      );
       // A producer that disconnected refuses every send ("The producer is disconnected"): the next send gets a new one.
       producer.on(producer.events.DISCONNECT, () => {
         if (this.producerPromise === connected) this.producerPromise = null;
@@ -51,7 +61,13 @@ export class BrokerClient {
   async resetProducer(): Promise<void> {
     const p = this.producerPromise;
     this.producerPromise = null;
-    if (p) await p.then((prod) => prod.disconnect(), () => undefined).catch(() => undefined);
+    if (p)
+      await p
+        .then(
+          (prod) => prod.disconnect(),
+          () => undefined,
+        )
+        .catch(() => undefined);
   }
 
   /** A user node is done with the client; the last one closes the producer. */

@@ -29,10 +29,14 @@ export interface BrokerCredentials {
 }
 
 export function parseBrokers(brokers: string): string[] {
-  const list = String(brokers || '').split(/[\s,]+/).map((b) => b.trim()).filter(Boolean);
+  const list = String(brokers || '')
+    .split(/[\s,]+/)
+    .map((b) => b.trim())
+    .filter(Boolean);
   if (list.length === 0) throw new Error('no brokers configured (expected host:port[, host:port...])');
   for (const b of list) {
-    if (!/^[^:\s]+:\d{1,5}$/.test(b) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(b)) throw new Error(`broker "${b}" is not host:port`);
+    if (!/^[^:\s]+:\d{1,5}$/.test(b) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(b))
+      throw new Error(`broker "${b}" is not host:port`);
   }
   return list;
 }
@@ -44,7 +48,11 @@ function positiveInt(v: number | string | undefined, name: string, fallback: num
   return n;
 }
 
-export function buildClientConfig(s: BrokerSettings, c: BrokerCredentials, readFile: (path: string) => string): KafkaConfig {
+export function buildClientConfig(
+  s: BrokerSettings,
+  c: BrokerCredentials,
+  readFile: (path: string) => string,
+): KafkaConfig {
   const config: KafkaConfig = {
     brokers: parseBrokers(s.brokers),
     clientId: s.clientId || 'node-red-ceh',
@@ -65,7 +73,8 @@ export function buildClientConfig(s: BrokerSettings, c: BrokerCredentials, readF
   }
   const mechanism = (s.sasl || 'none') as SaslMechanism;
   if (mechanism !== 'none') {
-    if (!['plain', 'scram-sha-256', 'scram-sha-512'].includes(mechanism)) throw new Error(`unknown SASL mechanism "${mechanism}"`);
+    if (!['plain', 'scram-sha-256', 'scram-sha-512'].includes(mechanism))
+      throw new Error(`unknown SASL mechanism "${mechanism}"`);
     if (!c.username) throw new Error(`SASL ${mechanism} needs a username (credentials)`);
     config.sasl = { mechanism, username: c.username, password: c.password || '' } as SASLOptions;
   }
@@ -77,7 +86,11 @@ export function parseTopics(text: string, type: string): string[] | RegExp[] {
   const t = String(text || '').trim();
   if (!t) throw new Error('no topic configured');
   if (type === 'regex') {
-    try { return [new RegExp(t)]; } catch (e) { throw new Error(`topic pattern is not a valid regular expression: ${(e as Error).message}`, { cause: e }); }
+    try {
+      return [new RegExp(t)];
+    } catch (e) {
+      throw new Error(`topic pattern is not a valid regular expression: ${(e as Error).message}`, { cause: e });
+    }
   }
   return t.split(/[\s,]+/).filter(Boolean);
 }

@@ -37,7 +37,10 @@ export interface BatchMeta {
 }
 
 export class DecodeError extends Error {
-  constructor(message: string, readonly field: 'value' | 'key') {
+  constructor(
+    message: string,
+    readonly field: 'value' | 'key',
+  ) {
     super(message);
     this.name = 'DecodeError';
   }
@@ -62,11 +65,13 @@ export function jsonTooDeep(text: string, max = MAX_JSON_DEPTH): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92) i += 1; // backslash: skip the escaped character
+      if (c === 92)
+        i += 1; // backslash: skip the escaped character
       else if (c === 34) inString = false;
     } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91) { if (++depth > max) return true; }
-    else if (c === 125 || c === 93) depth -= 1;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) return true;
+    } else if (c === 125 || c === 93) depth -= 1;
   }
   return false;
 }
@@ -100,7 +105,11 @@ export function decodeBytes(raw: Buffer | null, mode: DecodeMode, field: 'value'
       // Cheap pre-check: only text that can start a JSON document is worth parsing.
       if (/^\s*[[{"\d\-tfn]/.test(text)) {
         let parsed: unknown;
-        try { parsed = JSON.parse(text); } catch { return text; /* not JSON: keep the text */ }
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          return text; /* not JSON: keep the text */
+        }
         if (jsonTooDeep(text)) throw tooDeep(field);
         return parsed;
       }
@@ -135,7 +144,12 @@ export type DecodedRecord =
 /** Decodes one record; a record that cannot be decoded is returned with its error and raw value, never thrown. */
 export function decodeRecord(topic: string, partition: number, record: RawRecord, opts: DecodeOptions): DecodedRecord {
   const meta: RecordMeta = {
-    topic, partition, offset: record.offset, timestamp: record.timestamp, key: null, headers: headersToStrings(record.headers),
+    topic,
+    partition,
+    offset: record.offset,
+    timestamp: record.timestamp,
+    key: null,
+    headers: headersToStrings(record.headers),
   };
   try {
     meta.key = decodeBytes(record.key, opts.key, 'key');
@@ -147,7 +161,11 @@ export function decodeRecord(topic: string, partition: number, record: RawRecord
 }
 
 /** Gathers decoded records of one partition into the batch-mode payload and metadata. */
-export function toBatch(topic: string, partition: number, records: Array<{ payload: unknown; meta: RecordMeta }>): { payload: unknown[]; meta: BatchMeta } {
+export function toBatch(
+  topic: string,
+  partition: number,
+  records: Array<{ payload: unknown; meta: RecordMeta }>,
+): { payload: unknown[]; meta: BatchMeta } {
   const meta: BatchMeta = { topic, partition, batch: true, offsets: [], timestamps: [], keys: [], headers: [] };
   const payload: unknown[] = [];
   for (const r of records) {
@@ -178,11 +196,18 @@ export function encodeKey(key: unknown): Buffer | string | null {
 /** Encodes headers: every value becomes a string or Buffer; undefined/null values are left out. */
 export function encodeHeaders(headers: unknown): Record<string, string | Buffer> | undefined {
   if (headers === null || headers === undefined) return undefined;
-  if (typeof headers !== 'object' || Array.isArray(headers)) throw new Error('headers must be an object of name: value');
+  if (typeof headers !== 'object' || Array.isArray(headers))
+    throw new Error('headers must be an object of name: value');
   const out: Record<string, string | Buffer> = {};
   for (const [name, v] of Object.entries(headers as Record<string, unknown>)) {
     if (v === null || v === undefined) continue;
-    out[name] = Buffer.isBuffer(v) ? v : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    out[name] = Buffer.isBuffer(v)
+      ? v
+      : typeof v === 'string'
+        ? v
+        : typeof v === 'object'
+          ? JSON.stringify(v)
+          : String(v);
   }
   return out;
 }

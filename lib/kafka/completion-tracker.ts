@@ -43,7 +43,14 @@ export class CompletionTracker {
   /** Starts tracking a message before it is sent; onFinished runs once, when the flow is done with it. */
   track(msgid: string, onFinished: FinishedCallback): void {
     if (this.entries.has(msgid)) throw new Error(`message ${msgid} is already tracked`);
-    this.entries.set(msgid, { outstanding: new Map(), total: 0, error: undefined, onFinished, checkScheduled: false, holdTurns: 0 });
+    this.entries.set(msgid, {
+      outstanding: new Map(),
+      total: 0,
+      error: undefined,
+      onFinished,
+      checkScheduled: false,
+      holdTurns: 0,
+    });
   }
 
   /** Call after the source node's send returned: a message sent to no node is finished at once. */
@@ -85,7 +92,8 @@ export class CompletionTracker {
   private release(msgid: string, e: Entry, nodeId: string): void {
     const n = e.outstanding.get(nodeId) || 0;
     if (n === 0) return;
-    if (n === 1) e.outstanding.delete(nodeId); else e.outstanding.set(nodeId, n - 1);
+    if (n === 1) e.outstanding.delete(nodeId);
+    else e.outstanding.set(nodeId, n - 1);
     e.total -= 1;
     if (e.total === 0) this.scheduleCheck(msgid, e);
   }
@@ -96,7 +104,8 @@ export class CompletionTracker {
     this.defer(() => {
       this.tickScheduled = false;
       for (const [id, n] of this.backlog) {
-        if (n <= 1) this.backlog.delete(id); else this.backlog.set(id, n - 1);
+        if (n <= 1) this.backlog.delete(id);
+        else this.backlog.set(id, n - 1);
       }
       if (this.backlog.size > 0) this.scheduleTick();
     });

@@ -30,7 +30,13 @@ export interface TopicPartitions {
 
 /** What the runner needs of a kafkajs consumer; a kafkajs Consumer is one, a unit test's fake is another. */
 export interface RunnerConsumer {
-  readonly events: { readonly FETCH: string; readonly HEARTBEAT: string; readonly GROUP_JOIN: string; readonly CRASH: string; readonly REBALANCING?: string };
+  readonly events: {
+    readonly FETCH: string;
+    readonly HEARTBEAT: string;
+    readonly GROUP_JOIN: string;
+    readonly CRASH: string;
+    readonly REBALANCING?: string;
+  };
   on(event: string, listener: (event: { payload: unknown }) => void): unknown;
   connect(): Promise<void>;
   subscribe(subscription: { topics: Array<string | RegExp>; fromBeginning?: boolean }): Promise<void>;
@@ -58,15 +64,26 @@ export interface RunnerConsumer {
 export const DEFAULT_GROUP_TIMINGS = { sessionTimeoutMs: 10000, heartbeatMs: 1000 };
 
 /** Validates session timeout and heartbeat (clear errors for the node's status). */
-export function checkGroupTimings(sessionTimeoutMs: number, heartbeatMs: number): { sessionTimeoutMs: number; heartbeatMs: number } {
-  if (!Number.isInteger(sessionTimeoutMs) || sessionTimeoutMs < 1000) throw new Error(`session timeout must be a whole number of ms >= 1000, got ${sessionTimeoutMs}`);
-  if (!Number.isInteger(heartbeatMs) || heartbeatMs < 100) throw new Error(`heartbeat interval must be a whole number of ms >= 100, got ${heartbeatMs}`);
-  if (heartbeatMs * 3 > sessionTimeoutMs) throw new Error(`heartbeat interval (${heartbeatMs} ms) must be at most a third of the session timeout (${sessionTimeoutMs} ms)`);
+export function checkGroupTimings(
+  sessionTimeoutMs: number,
+  heartbeatMs: number,
+): { sessionTimeoutMs: number; heartbeatMs: number } {
+  if (!Number.isInteger(sessionTimeoutMs) || sessionTimeoutMs < 1000)
+    throw new Error(`session timeout must be a whole number of ms >= 1000, got ${sessionTimeoutMs}`);
+  if (!Number.isInteger(heartbeatMs) || heartbeatMs < 100)
+    throw new Error(`heartbeat interval must be a whole number of ms >= 100, got ${heartbeatMs}`);
+  if (heartbeatMs * 3 > sessionTimeoutMs)
+    throw new Error(
+      `heartbeat interval (${heartbeatMs} ms) must be at most a third of the session timeout (${sessionTimeoutMs} ms)`,
+    );
   return { sessionTimeoutMs, heartbeatMs };
 }
 
 /** kafkajs consumer settings the runner relies on (pass them to kafka.consumer()). */
-export function consumerConfig(groupId: string, timings: { sessionTimeoutMs: number; heartbeatMs: number } = DEFAULT_GROUP_TIMINGS) {
+export function consumerConfig(
+  groupId: string,
+  timings: { sessionTimeoutMs: number; heartbeatMs: number } = DEFAULT_GROUP_TIMINGS,
+) {
   return {
     groupId,
     allowAutoTopicCreation: false,
@@ -107,7 +124,9 @@ export type RunnerStatus =
  * over topics with equal partition counts), else "topic:p0,3 ..." per topic.
  */
 export function describeAssignment(assignment: Record<string, number[]>): string {
-  const lists = Object.entries(assignment).filter(([, ps]) => ps.length).map(([t, ps]) => [t, [...ps].sort((a, b) => a - b).join(',')] as const);
+  const lists = Object.entries(assignment)
+    .filter(([, ps]) => ps.length)
+    .map(([t, ps]) => [t, [...ps].sort((a, b) => a - b).join(',')] as const);
   if (lists.length === 0) return 'no partitions';
   if (lists.every(([, l]) => l === lists[0][1])) return `p${lists[0][1]}`;
   return lists.map(([t, l]) => `${t}:p${l}`).join(' ');
@@ -156,7 +175,13 @@ export interface RunnerTimings {
   statusEveryMs: number;
 }
 
-export const DEFAULT_TIMINGS: RunnerTimings = { reconnectMs: 3000, commitDelayMs: 200, roomWaitMs: 1000, silentMs: 10000, statusEveryMs: 1000 };
+export const DEFAULT_TIMINGS: RunnerTimings = {
+  reconnectMs: 3000,
+  commitDelayMs: 200,
+  roomWaitMs: 1000,
+  silentMs: 10000,
+  statusEveryMs: 1000,
+};
 
 /** Observations for metrics and tests; the runner works the same with no listener. */
 export interface RunnerEvents {
@@ -176,15 +201,21 @@ export interface RunnerEvents {
 
 /** kafkajs' answer for a topic the broker does not have (or is still creating), possibly wrapped as a cause. */
 export function isUnknownTopic(e: unknown): boolean {
-  for (let err = e as { type?: string; message?: string; cause?: unknown } | undefined, depth = 0; err && depth < 5; err = err.cause as typeof err, depth++) {
-    if (err.type === 'UNKNOWN_TOPIC_OR_PARTITION' || /does not host this topic-partition/.test(String(err.message))) return true;
+  for (
+    let err = e as { type?: string; message?: string; cause?: unknown } | undefined, depth = 0;
+    err && depth < 5;
+    err = err.cause as typeof err, depth++
+  ) {
+    if (err.type === 'UNKNOWN_TOPIC_OR_PARTITION' || /does not host this topic-partition/.test(String(err.message)))
+      return true;
   }
   return false;
 }
 
 /** Validates the in-flight bound (a clear error for the node's status). */
 export function checkMaxInFlight(maxInFlight: number): number {
-  if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new Error(`maxInFlight must be a whole number >= 1, got ${maxInFlight}`);
+  if (!Number.isInteger(maxInFlight) || maxInFlight < 1)
+    throw new Error(`maxInFlight must be a whole number >= 1, got ${maxInFlight}`);
   return maxInFlight;
 }
 
@@ -255,9 +286,18 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
   async close(): Promise<void> {
     this.closing = true;
     this.roomWaiter?.();
-    if (this.statusTimer) { clearInterval(this.statusTimer); this.statusTimer = null; }
-    if (this.commitTimer) { clearTimeout(this.commitTimer); this.commitTimer = null; }
-    if (this.reconnectTimer) { clearTimeout(this.reconnectTimer); this.reconnectTimer = null; }
+    if (this.statusTimer) {
+      clearInterval(this.statusTimer);
+      this.statusTimer = null;
+    }
+    if (this.commitTimer) {
+      clearTimeout(this.commitTimer);
+      this.commitTimer = null;
+    }
+    if (this.reconnectTimer) {
+      clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = null;
+    }
     const c = this.consumer;
     try {
       if (c) {
@@ -288,7 +328,10 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
   private showStatus(): void {
     const s = this.currentStatus();
     const key = JSON.stringify(s);
-    if (key !== this.lastStatus) { this.lastStatus = key; this.statusSink.status(s); }
+    if (key !== this.lastStatus) {
+      this.lastStatus = key;
+      this.statusSink.status(s);
+    }
   }
 
   // --- flow control -------------------------------------------------------------------------------------------
@@ -304,9 +347,12 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
   }
 
   private assignedPartitions(): TopicPartitions[] {
-    return Object.entries(this.assignment).map(([topic, partitions]) => ({
-      topic, partitions: partitions.filter((p) => !this.stoppedPartitions.has(`${topic}/${p}`)),
-    })).filter((t) => t.partitions.length > 0);
+    return Object.entries(this.assignment)
+      .map(([topic, partitions]) => ({
+        topic,
+        partitions: partitions.filter((p) => !this.stoppedPartitions.has(`${topic}/${p}`)),
+      }))
+      .filter((t) => t.partitions.length > 0);
   }
 
   private pauseAll(): void {
@@ -329,8 +375,15 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
   /** Resolves once the flow worked its backlog down to the resume mark (or after ms). */
   private waitForRoom(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { this.roomWaiter = null; resolve(); }, ms);
-      this.roomWaiter = () => { clearTimeout(timer); this.roomWaiter = null; resolve(); };
+      const timer = setTimeout(() => {
+        this.roomWaiter = null;
+        resolve();
+      }, ms);
+      this.roomWaiter = () => {
+        clearTimeout(timer);
+        this.roomWaiter = null;
+        resolve();
+      };
     });
   }
 
@@ -338,7 +391,10 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
 
   private scheduleCommit(): void {
     if (this.settings.commitMode !== 'flow' || this.commitTimer || this.closing) return;
-    this.commitTimer = setTimeout(() => { this.commitTimer = null; void this.commitFinished(); }, this.timings.commitDelayMs);
+    this.commitTimer = setTimeout(() => {
+      this.commitTimer = null;
+      void this.commitFinished();
+    }, this.timings.commitDelayMs);
   }
 
   /** Commits, per partition, everything below the first unfinished record. */
@@ -373,7 +429,13 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
       if (!this.stoppedPartitions.has(key)) {
         this.stoppedPartitions.add(key);
         this.consumer?.pause([{ topic: d.topic, partitions: [d.partition] }]);
-        this.statusSink.problem({ kind: 'partition-stopped', topic: d.topic, partition: d.partition, offset: d.first, error });
+        this.statusSink.problem({
+          kind: 'partition-stopped',
+          topic: d.topic,
+          partition: d.partition,
+          offset: d.first,
+          error,
+        });
         this.showStatus();
       }
     }
@@ -405,10 +467,18 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
     for (const r of decoded) {
       if (r.ok) continue;
       const { meta } = r;
-      outs.push({ output: 1, msg: {
-        payload: r.raw, topic: meta.topic, kafka: meta,
-        error: { message: `record ${meta.topic}/${meta.partition}@${meta.offset}: ${r.error.message}`, field: r.error.field },
-      } });
+      outs.push({
+        output: 1,
+        msg: {
+          payload: r.raw,
+          topic: meta.topic,
+          kafka: meta,
+          error: {
+            message: `record ${meta.topic}/${meta.partition}@${meta.offset}: ${r.error.message}`,
+            field: r.error.field,
+          },
+        },
+      });
     }
     return outs;
   }
@@ -423,14 +493,21 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
     while (i < messages.length) {
       if (gone()) return;
       // Records handed out before a rejoin come again from the committed offset: skip them.
-      if (part.isDuplicate(messages[i].offset)) { p.resolveOffset(messages[i].offset); i += 1; continue; }
+      if (part.isDuplicate(messages[i].offset)) {
+        p.resolveOffset(messages[i].offset);
+        i += 1;
+        continue;
+      }
       let room = this.room();
       if (room === 0) {
         await p.heartbeat();
         await this.waitForRoom(this.timings.roomWaitMs);
         if (gone()) return;
         room = this.room();
-        if (room === 0) { this.pauseAll(); return; }
+        if (room === 0) {
+          this.pauseAll();
+          return;
+        }
       }
       const take: RawRecord[] = [];
       while (i < messages.length && take.length < (this.settings.batchMode ? room : 1)) {
@@ -510,7 +587,9 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
     }
     this.consumer = c;
     this.lastContact = Date.now();
-    const contact = () => { this.lastContact = Date.now(); };
+    const contact = () => {
+      this.lastContact = Date.now();
+    };
     c.on(c.events.FETCH, contact);
     c.on(c.events.HEARTBEAT, contact);
     // The group rebalances (a member joined, left or timed out): no records flow until the next join.
@@ -522,7 +601,8 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
       });
     }
     c.on(c.events.GROUP_JOIN, (e) => {
-      if (this.consumer === c) this.onGroupJoin((e.payload as { memberAssignment: Record<string, number[]> }).memberAssignment);
+      if (this.consumer === c)
+        this.onGroupJoin((e.payload as { memberAssignment: Record<string, number[]> }).memberAssignment);
     });
     c.on(c.events.CRASH, (e) => {
       const { error: err, restart } = e.payload as { error: Error; restart: boolean };
@@ -549,7 +629,10 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
       });
     } catch (e) {
       if (this.closing || this.consumer !== c) return;
-      if (isUnknownTopic(e)) { this.waitForTopic(c, e as Error); return; }
+      if (isUnknownTopic(e)) {
+        this.waitForTopic(c, e as Error);
+        return;
+      }
       this.fail(e as Error, 'cannot consume');
       this.restart(c, e as Error);
     }
@@ -568,6 +651,9 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
 
   private scheduleReconnect(): void {
     if (this.reconnectTimer || this.closing) return;
-    this.reconnectTimer = setTimeout(() => { this.reconnectTimer = null; void this.connect(); }, this.timings.reconnectMs);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      void this.connect();
+    }, this.timings.reconnectMs);
   }
 }

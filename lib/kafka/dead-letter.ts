@@ -42,10 +42,12 @@ export function deadLetterRecord(msg: Record<string, unknown>, now: Date = new D
   const error = isObject(msg.error) ? msg.error : {};
   const kafka = isObject(msg.kafka) ? msg.kafka : {};
   const perRecord = !Array.isArray(kafka.offsets);
-  const origin: Record<string, unknown> = isObject(error.event) && Object.keys(error.event).length ? error.event : perRecord ? kafka : {};
+  const origin: Record<string, unknown> =
+    isObject(error.event) && Object.keys(error.event).length ? error.event : perRecord ? kafka : {};
   const headers: Record<string, string> = {};
   // The source record's own headers survive (per-record messages only: a batch message holds many records' headers).
-  if (perRecord && isObject(kafka.headers)) for (const [k, v] of Object.entries(kafka.headers)) if (!k.startsWith('ceh-')) headers[k] = text(v);
+  if (perRecord && isObject(kafka.headers))
+    for (const [k, v] of Object.entries(kafka.headers)) if (!k.startsWith('ceh-')) headers[k] = text(v);
   const H = DEAD_LETTER_HEADERS;
   const reason = text(error.message) || 'unknown error (the message carried no msg.error)';
   headers[H.reason] = reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 3)}...` : reason;

@@ -23,25 +23,40 @@ const TRANSIENT = [
 
 /** Turns a kafkajs log entry into one line for a person, with the level it deserves. */
 export function describeKafkaLog(entry: LogEntry): { level: KafkaLogLevel; text: string } {
-  const { message, error, broker, retryCount, retryTime, groupId, topic } = entry.log as Record<string, unknown> & { message: string };
+  const { message, error, broker, retryCount, retryTime, groupId, topic } = entry.log as Record<string, unknown> & {
+    message: string;
+  };
   // "Response Metadata(key: 3, version: 6)" + error: the error is the news, the request only where it came from.
   const response = /^Response (\w+)\(/.exec(message);
   const headline = response && error !== undefined ? String(error) : message;
   const detail = [
-    response && error !== undefined ? `answer to ${response[1]}` : error !== undefined && error !== message ? String(error) : '',
+    response && error !== undefined
+      ? `answer to ${response[1]}`
+      : error !== undefined && error !== message
+        ? String(error)
+        : '',
     broker ? `broker ${broker}` : '',
     groupId ? `group ${groupId}` : '',
     topic ? `topic ${topic}` : '',
     retryCount !== undefined ? `retry ${retryCount}${retryTime !== undefined ? ` in ${retryTime} ms` : ''}` : '',
-  ].filter(Boolean).join(', ');
+  ]
+    .filter(Boolean)
+    .join(', ');
   const text = `kafka: ${headline.replace(/\.$/, '')}${detail ? ` (${detail})` : ''}`;
   const transient = retryCount !== undefined || TRANSIENT.some((re) => re.test(`${message} ${error ?? ''}`));
   let level: KafkaLogLevel;
   switch (entry.level) {
-    case logLevel.ERROR: level = transient ? 'debug' : 'error'; break;
-    case logLevel.WARN: level = transient ? 'debug' : 'warn'; break;
-    case logLevel.INFO: level = 'info'; break;
-    default: level = 'debug';
+    case logLevel.ERROR:
+      level = transient ? 'debug' : 'error';
+      break;
+    case logLevel.WARN:
+      level = transient ? 'debug' : 'warn';
+      break;
+    case logLevel.INFO:
+      level = 'info';
+      break;
+    default:
+      level = 'debug';
   }
   return { level, text };
 }

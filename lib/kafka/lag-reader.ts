@@ -11,7 +11,10 @@ export interface OffsetAdmin {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   fetchTopicOffsets(topic: string): Promise<Array<{ partition: number; offset: string; high: string; low: string }>>;
-  fetchOffsets(options: { groupId: string; topics: string[] }): Promise<Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>>;
+  fetchOffsets(options: {
+    groupId: string;
+    topics: string[];
+  }): Promise<Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>>;
 }
 
 export interface PartitionLag {
@@ -36,7 +39,9 @@ export function computeLag(
   const out: PartitionLag[] = [];
   for (const [topic, partitions] of Object.entries(assignment)) {
     const topicEnds = new Map((ends[topic] ?? []).map((e) => [e.partition, e]));
-    const topicCommits = new Map((committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    const topicCommits = new Map(
+      (committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]),
+    );
     for (const partition of [...partitions].sort((a, b) => a - b)) {
       const end = topicEnds.get(partition);
       if (!end) continue;
@@ -69,7 +74,10 @@ export class LagReader {
   /** The last read, for status texts. */
   last: PartitionLag[] = [];
 
-  constructor(private readonly admin: OffsetAdmin, private readonly o: LagReaderOptions) {}
+  constructor(
+    private readonly admin: OffsetAdmin,
+    private readonly o: LagReaderOptions,
+  ) {}
 
   get totalLag(): number {
     return this.last.reduce((sum, l) => sum + l.lag, 0);
@@ -89,7 +97,9 @@ export class LagReader {
     if (this.stopped || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.reading = this.read().catch((e) => this.o.onError?.(e as Error)).finally(() => this.schedule(this.o.intervalMs ?? 5000));
+      this.reading = this.read()
+        .catch((e) => this.o.onError?.(e as Error))
+        .finally(() => this.schedule(this.o.intervalMs ?? 5000));
     }, ms);
     // A metrics timer never keeps a process alive.
     this.timer.unref?.();
@@ -98,12 +108,22 @@ export class LagReader {
   /** Reads the lag of the assigned partitions once. */
   async read(): Promise<PartitionLag[]> {
     const topics = Object.keys(this.assignment);
-    if (topics.length === 0) { this.last = []; this.o.onLag([]); return []; }
-    if (!this.connected) this.connected = this.admin.connect().catch((e) => { this.connected = null; throw e; });
+    if (topics.length === 0) {
+      this.last = [];
+      this.o.onLag([]);
+      return [];
+    }
+    if (!this.connected)
+      this.connected = this.admin.connect().catch((e) => {
+        this.connected = null;
+        throw e;
+      });
     await this.connected;
     const assignment = this.assignment;
     const [ends, committed] = await Promise.all([
-      Promise.all(topics.map(async (t) => [t, await this.admin.fetchTopicOffsets(t)] as const)).then((e) => Object.fromEntries(e)),
+      Promise.all(topics.map(async (t) => [t, await this.admin.fetchTopicOffsets(t)] as const)).then((e) =>
+        Object.fromEntries(e),
+      ),
       this.admin.fetchOffsets({ groupId: this.o.groupId, topics }),
     ]);
     const lags = computeLag(assignment, ends, committed);
@@ -115,12 +135,20 @@ export class LagReader {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     await this.reading.catch(() => undefined);
     if (this.connected) {
       const c = this.connected;
       this.connected = null;
-      await c.then(() => this.admin.disconnect(), () => undefined).catch(() => undefined);
+      await c
+        .then(
+          () => this.admin.disconnect(),
+          () => undefined,
+        )
+        .catch(() => undefined);
     }
   }
 }

@@ -31,7 +31,10 @@ export class PartitionOffsets {
   stoppedAt: bigint | null = null;
   inFlightRecords = 0;
 
-  constructor(readonly topic: string, readonly partition: number) {}
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+  ) {}
 
   /** True when offset was already handed out since this partition was assigned (kafkajs re-fetches after a rejoin). */
   isDuplicate(offset: string | bigint): boolean {
@@ -43,8 +46,18 @@ export class PartitionOffsets {
     const f = BigInt(first);
     const l = BigInt(last);
     if (l < f) throw new Error(`last offset ${l} before first ${f}`);
-    if (this.expected !== null && f < this.expected) throw new Error(`offset ${f} was already delivered on ${this.topic}/${this.partition}`);
-    const d: Delivery = { topic: this.topic, partition: this.partition, first: f, last: l, records, parts, finished: false, live: true };
+    if (this.expected !== null && f < this.expected)
+      throw new Error(`offset ${f} was already delivered on ${this.topic}/${this.partition}`);
+    const d: Delivery = {
+      topic: this.topic,
+      partition: this.partition,
+      first: f,
+      last: l,
+      records,
+      parts,
+      finished: false,
+      live: true,
+    };
     this.queue.push(d);
     this.expected = l + 1n;
     this.inFlightRecords += records;

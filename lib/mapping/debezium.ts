@@ -36,8 +36,14 @@ export interface ConnectSchema {
 
 /** A column whose Connect type the decoder does not know; `column` is the path, e.g. "after.location". */
 export class UnknownColumnTypeError extends Error {
-  constructor(readonly column: string, readonly connectType: string, detail?: string) {
-    super(`column "${column}" has Connect type ${connectType}, which graph map cannot decode${detail ? ` (${detail})` : ''}`);
+  constructor(
+    readonly column: string,
+    readonly connectType: string,
+    detail?: string,
+  ) {
+    super(
+      `column "${column}" has Connect type ${connectType}, which graph map cannot decode${detail ? ` (${detail})` : ''}`,
+    );
   }
 }
 
@@ -55,13 +61,25 @@ export const COLUMN_TYPES = {
   json: 'io.debezium.data.Json',
 } as const;
 export type ColumnType = keyof typeof COLUMN_TYPES;
-export interface ColumnSpec { type: ColumnType; scale?: number }
+export interface ColumnSpec {
+  type: ColumnType;
+  scale?: number;
+}
 
 /** Logical types whose JSON value is already what the graph wants (text, numbers). */
 const PASS_THROUGH = new Set([
-  'io.debezium.time.ZonedTimestamp', 'io.debezium.time.ZonedTime', 'io.debezium.time.Year', 'io.debezium.time.IsoDate',
-  'io.debezium.time.IsoTimestamp', 'io.debezium.time.IsoTime', 'io.debezium.data.Enum', 'io.debezium.data.EnumSet',
-  'io.debezium.data.Uuid', 'io.debezium.data.Xml', 'io.debezium.data.Ltree', 'io.debezium.data.Bits',
+  'io.debezium.time.ZonedTimestamp',
+  'io.debezium.time.ZonedTime',
+  'io.debezium.time.Year',
+  'io.debezium.time.IsoDate',
+  'io.debezium.time.IsoTimestamp',
+  'io.debezium.time.IsoTime',
+  'io.debezium.data.Enum',
+  'io.debezium.data.EnumSet',
+  'io.debezium.data.Uuid',
+  'io.debezium.data.Xml',
+  'io.debezium.data.Ltree',
+  'io.debezium.data.Bits',
 ]);
 
 const DAY_MS = 86400000;
@@ -106,7 +124,12 @@ function timeOfDay(v: number, digits: 3 | 6 | 9): string {
 }
 
 function expectType(v: unknown, want: 'number' | 'string', column: string, schema: ConnectSchema): void {
-  if (typeof v !== want) throw new UnknownColumnTypeError(column, schema.name ?? schema.type, `expected a ${want} value, got ${JSON.stringify(v)}`);
+  if (typeof v !== want)
+    throw new UnknownColumnTypeError(
+      column,
+      schema.name ?? schema.type,
+      `expected a ${want} value, got ${JSON.stringify(v)}`,
+    );
 }
 
 /** Decodes one value by its schema; `column` names it in errors. */
@@ -121,13 +144,15 @@ export function decodeValue(v: unknown, schema: ConnectSchema, column: string): 
       }
       case 'io.debezium.data.VariableScaleDecimal': {
         const s = v as { scale?: unknown; value?: unknown };
-        if (typeof s !== 'object' || typeof s.value !== 'string' || typeof s.scale !== 'number') throw new UnknownColumnTypeError(column, name, 'expected { scale, value }');
+        if (typeof s !== 'object' || typeof s.value !== 'string' || typeof s.scale !== 'number')
+          throw new UnknownColumnTypeError(column, name, 'expected { scale, value }');
         return decimalText(s.value, s.scale);
       }
       case 'io.debezium.time.Date':
         expectType(v, 'number', column, schema);
         return new Date((v as number) * DAY_MS).toISOString().slice(0, 10);
-      case 'io.debezium.time.Timestamp': case 'org.apache.kafka.connect.data.Timestamp':
+      case 'io.debezium.time.Timestamp':
+      case 'org.apache.kafka.connect.data.Timestamp':
         expectType(v, 'number', column, schema);
         return isoFromEpoch(v as number, 3);
       case 'io.debezium.time.MicroTimestamp':
@@ -136,7 +161,8 @@ export function decodeValue(v: unknown, schema: ConnectSchema, column: string): 
       case 'io.debezium.time.NanoTimestamp':
         expectType(v, 'number', column, schema);
         return isoFromEpoch(v as number, 9);
-      case 'io.debezium.time.Time': case 'org.apache.kafka.connect.data.Time':
+      case 'io.debezium.time.Time':
+      case 'org.apache.kafka.connect.data.Time':
         expectType(v, 'number', column, schema);
         return timeOfDay(v as number, 3);
       case 'io.debezium.time.MicroTime':
@@ -150,11 +176,16 @@ export function decodeValue(v: unknown, schema: ConnectSchema, column: string): 
         return new Date((v as number) * DAY_MS).toISOString().slice(0, 10);
       case 'io.debezium.data.Json':
         if (typeof v !== 'string') return v;
-        try { return JSON.parse(v); } catch (e) { throw new UnknownColumnTypeError(column, name, `not valid JSON: ${(e as Error).message}`); }
+        try {
+          return JSON.parse(v);
+        } catch (e) {
+          throw new UnknownColumnTypeError(column, name, `not valid JSON: ${(e as Error).message}`);
+        }
       default:
         if (PASS_THROUGH.has(name)) return v;
         // A struct or array named by a schema (table rows, keys) is plain data; any other logical type is unknown.
-        if (!(schema.type === 'struct' && /\.(Key|Value)$/.test(name))) throw new UnknownColumnTypeError(column, `${name} (${schema.type})`);
+        if (!(schema.type === 'struct' && /\.(Key|Value)$/.test(name)))
+          throw new UnknownColumnTypeError(column, `${name} (${schema.type})`);
     }
   }
   switch (schema.type) {
@@ -169,7 +200,9 @@ export function decodeValue(v: unknown, schema: ConnectSchema, column: string): 
       const values = schema.values;
       if (!values || typeof v !== 'object') return v;
       if (Array.isArray(v)) return v; // maps with non-string keys arrive as [key, value] pairs
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, decodeValue(x, values, `${column}.${k}`)]));
+      return Object.fromEntries(
+        Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, decodeValue(x, values, `${column}.${k}`)]),
+      );
     }
     default:
       return v;
@@ -177,8 +210,13 @@ export function decodeValue(v: unknown, schema: ConnectSchema, column: string): 
 }
 
 /** Decodes a struct (a row) field by field; fields the schema does not name pass unchanged. */
-export function decodeRow(row: Record<string, unknown>, schema: ConnectSchema, prefix: string): Record<string, unknown> {
-  if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new UnknownColumnTypeError(prefix, 'struct', 'expected an object value');
+export function decodeRow(
+  row: Record<string, unknown>,
+  schema: ConnectSchema,
+  prefix: string,
+): Record<string, unknown> {
+  if (typeof row !== 'object' || row === null || Array.isArray(row))
+    throw new UnknownColumnTypeError(prefix, 'struct', 'expected an object value');
   const out: Record<string, unknown> = { ...row };
   for (const f of schema.fields ?? []) {
     if (f.field !== undefined && f.field in row) out[f.field] = decodeValue(row[f.field], f, `${prefix}.${f.field}`);
@@ -198,7 +236,9 @@ export function schemaFromColumns(columns: Record<string, ColumnSpec>): ConnectS
   return {
     type: 'struct',
     fields: Object.entries(columns).map(([field, c]) => ({
-      field, type: c.type === 'decimal' ? 'bytes' : 'int64', name: COLUMN_TYPES[c.type],
+      field,
+      type: c.type === 'decimal' ? 'bytes' : 'int64',
+      name: COLUMN_TYPES[c.type],
       ...(c.type === 'decimal' ? { parameters: { scale: String(c.scale ?? 0) } } : {}),
     })),
   };

@@ -12,9 +12,30 @@
  *   rule (later wins by default; first keeps, max/min compare); list/set values append. Identical edges merge likewise.
  * - A match-only vertex (create: false) is never upserted: it only names an edge endpoint that must already exist.
  */
-import { describeEvent, vertexId, edgeId, type ChangeSet, type EdgeUpsert, type EventRef, type PropertyValue, type VertexRef, type VertexUpsert, type Cardinality, type MergeRule, type NumericType, mergeInBatch } from '../change-set';
+import {
+  describeEvent,
+  vertexId,
+  edgeId,
+  type ChangeSet,
+  type EdgeUpsert,
+  type EventRef,
+  type PropertyValue,
+  type VertexRef,
+  type VertexUpsert,
+  type Cardinality,
+  type MergeRule,
+  type NumericType,
+  mergeInBatch,
+} from '../change-set';
 import { coerceProperty, coerceScalar, CoercionError } from './coerce';
-import type { CompiledEach, CompiledEdge, CompiledLabel, CompiledMapping, CompiledProperty, CompiledVertex } from './spec';
+import type {
+  CompiledEach,
+  CompiledEdge,
+  CompiledLabel,
+  CompiledMapping,
+  CompiledProperty,
+  CompiledVertex,
+} from './spec';
 import type { Scope } from './template';
 import { decodeRow, rowSchemas, UnknownColumnTypeError, type ConnectSchema } from './debezium';
 import { isObject } from '../object';
@@ -27,7 +48,9 @@ export class MappingError extends Error {
     readonly definition?: string,
     readonly field?: string,
   ) {
-    super(`${describeEvent(event)}: ${definition ? `${definition}${field ? ` field "${field}"` : ''}: ` : field ? `field "${field}": ` : ''}${reason}`);
+    super(
+      `${describeEvent(event)}: ${definition ? `${definition}${field ? ` field "${field}"` : ''}: ` : field ? `field "${field}": ` : ''}${reason}`,
+    );
   }
 }
 
@@ -36,7 +59,12 @@ function missing(v: unknown): boolean {
   return v === undefined || v === null;
 }
 
-interface Props { properties: Record<string, PropertyValue>; cardinality?: Record<string, Cardinality>; merge?: Record<string, MergeRule>; types?: Record<string, NumericType> }
+interface Props {
+  properties: Record<string, PropertyValue>;
+  cardinality?: Record<string, Cardinality>;
+  merge?: Record<string, MergeRule>;
+  types?: Record<string, NumericType>;
+}
 
 class Run {
   readonly vertices: VertexUpsert[] = [];
@@ -51,7 +79,10 @@ class Run {
   private findVertex(label: string, key: string, value: string | number): VertexUpsert | undefined {
     if (this.vertexIndex) return this.vertexIndex.get(vertexId({ label, key, value }));
     const vs = this.vertices;
-    for (let i = 0; i < vs.length; i++) { const v = vs[i]; if (v.value === value && v.label === label && v.key === key) return v; }
+    for (let i = 0; i < vs.length; i++) {
+      const v = vs[i];
+      if (v.value === value && v.label === label && v.key === key) return v;
+    }
     return undefined;
   }
 
@@ -66,8 +97,14 @@ class Run {
     const es = this.edges;
     for (let i = 0; i < es.length; i++) {
       const x = es[i];
-      if (x.label === e.label && sameRef(x.from, e.from) && sameRef(x.to, e.to)
-        && (x.key === e.key || (x.key !== undefined && e.key !== undefined && x.key.name === e.key.name && x.key.value === e.key.value))) return x;
+      if (
+        x.label === e.label &&
+        sameRef(x.from, e.from) &&
+        sameRef(x.to, e.to) &&
+        (x.key === e.key ||
+          (x.key !== undefined && e.key !== undefined && x.key.name === e.key.name && x.key.value === e.key.value))
+      )
+        return x;
     }
     return undefined;
   }
@@ -98,8 +135,16 @@ class Run {
       if (p.transform !== undefined && !missing(v)) v = p.transform(v);
       if (missing(v)) {
         if (p.hasDefault) v = p.default;
-        else if (p.required) this.fail(`required value missing (template ${JSON.stringify(p.source)} rendered nothing${p.transform ? ' after its transform' : ''})`, definition, p.field);
-        else { removed?.push(p.name); continue; }
+        else if (p.required)
+          this.fail(
+            `required value missing (template ${JSON.stringify(p.source)} rendered nothing${p.transform ? ' after its transform' : ''})`,
+            definition,
+            p.field,
+          );
+        else {
+          removed?.push(p.name);
+          continue;
+        }
       }
       try {
         properties[p.name] = coerceProperty(v, p.type, p.cardinality, p.format, p.options);
@@ -122,13 +167,23 @@ class Run {
     const hit = missing(raw) ? undefined : l.map.get(typeof raw === 'string' ? raw : String(raw));
     if (hit !== undefined) return hit;
     if (l.default !== undefined) return l.default;
-    return this.fail(`no label for ${missing(raw) ? 'a missing value' : JSON.stringify(raw)} (template ${JSON.stringify(l.source)}; label.map has ${[...l.map.keys()].map((k) => JSON.stringify(k)).join(', ')}; set label.default)`, d.definition, 'label');
+    return this.fail(
+      `no label for ${missing(raw) ? 'a missing value' : JSON.stringify(raw)} (template ${JSON.stringify(l.source)}; label.map has ${[...l.map.keys()].map((k) => JSON.stringify(k)).join(', ')}; set label.default)`,
+      d.definition,
+      'label',
+    );
   }
 
-  keyValue(v: unknown, type: 'string' | 'int' | 'long' | undefined, definition: string, field: string): string | number {
+  keyValue(
+    v: unknown,
+    type: 'string' | 'int' | 'long' | undefined,
+    definition: string,
+    field: string,
+  ): string | number {
     try {
       const k = coerceScalar(v, type);
-      if (typeof k === 'boolean') this.fail('a key value must be text or a number, not a boolean (set keyType: string)', definition, field);
+      if (typeof k === 'boolean')
+        this.fail('a key value must be text or a number, not a boolean (set keyType: string)', definition, field);
       if (k === '') this.fail('key value is empty', definition, field);
       return k;
     } catch (e) {
@@ -144,7 +199,11 @@ class Run {
     if (d.keyTransform !== undefined && !missing(raw)) raw = d.keyTransform(raw);
     if (missing(raw)) {
       if (!d.required || this.refsOnly) return null;
-      this.fail(`key value missing (template ${JSON.stringify(d.keySource)} rendered nothing${d.keyTransform ? ' after keyTransform' : ''}); set required: false to skip instead`, d.definition, 'value');
+      this.fail(
+        `key value missing (template ${JSON.stringify(d.keySource)} rendered nothing${d.keyTransform ? ' after keyTransform' : ''}); set required: false to skip instead`,
+        d.definition,
+        'value',
+      );
     }
     const value = this.keyValue(raw, d.keyType, d.definition, 'value');
     const label = d.labelFrom ? this.label(d, scope) : d.label;
@@ -177,7 +236,11 @@ class Run {
       const raw = d.key.template.render(scope);
       if (missing(raw)) {
         if (!d.required || this.refsOnly) return;
-        this.fail(`edge key value missing (template ${JSON.stringify(d.key.source)} rendered nothing); set required: false to skip instead`, d.definition, 'key.value');
+        this.fail(
+          `edge key value missing (template ${JSON.stringify(d.key.source)} rendered nothing); set required: false to skip instead`,
+          d.definition,
+          'key.value',
+        );
       }
       e.key = { name: d.key.name, value: this.keyValue(raw, d.key.type, d.definition, 'key.value') };
     }
@@ -225,8 +288,19 @@ function itemScope(base: Scope, as: string, item: unknown, index: number): Scope
 }
 
 /** A nested item's scope: the parent item and its index (`parentIndex`), then the item and its index (`index`). */
-function nestedScope(base: Scope, parent: CompiledEach, parentItem: unknown, i: number, each: CompiledEach, item: unknown, j: number): Scope {
-  return { root: base.root, vars: { ...base.vars, [parent.as]: parentItem, parentIndex: i, [each.as]: item, index: j } };
+function nestedScope(
+  base: Scope,
+  parent: CompiledEach,
+  parentItem: unknown,
+  i: number,
+  each: CompiledEach,
+  item: unknown,
+  j: number,
+): Scope {
+  return {
+    root: base.root,
+    vars: { ...base.vars, [parent.as]: parentItem, parentIndex: i, [each.as]: item, index: j },
+  };
 }
 
 function readArray(m: CompiledMapping, run: Run, each: CompiledEach, s: Scope): unknown[] {
@@ -256,7 +330,10 @@ function mapUpserts(m: CompiledMapping, scope: Scope, run: Run): void {
     for (const each of m.eachPaths) {
       if (!each.parent) continue;
       const parent = m.eachByPath.get(each.parent)!;
-      nested.set(each.path, arrays.get(each.parent)!.map((item, i) => readArray(m, run, each, itemScope(scope, parent.as, item, i))));
+      nested.set(
+        each.path,
+        arrays.get(each.parent)!.map((item, i) => readArray(m, run, each, itemScope(scope, parent.as, item, i))),
+      );
     }
   }
   // Per definition: the single vertex (top-level), one per item (each), one per nested item, kept for pairing edges.
@@ -264,12 +341,20 @@ function mapUpserts(m: CompiledMapping, scope: Scope, run: Run): void {
   const perItem = new Map<CompiledVertex, Array<VertexRef | null>>();
   const perNested = new Map<CompiledVertex, Array<Array<VertexRef | null>>>();
   for (const d of m.vertices) {
-    if (!d.each) { single.set(d, run.vertex(d, scope)); continue; }
+    if (!d.each) {
+      single.set(d, run.vertex(d, scope));
+      continue;
+    }
     if (d.each.parent) {
       const parent = m.eachByPath.get(d.each.parent)!;
       const outer = arrays.get(d.each.parent)!;
       const inner = nested!.get(d.each.path)!;
-      perNested.set(d, inner.map((items, i) => items.map((item, j) => run.vertex(d, nestedScope(scope, parent, outer[i], i, d.each!, item, j)))));
+      perNested.set(
+        d,
+        inner.map((items, i) =>
+          items.map((item, j) => run.vertex(d, nestedScope(scope, parent, outer[i], i, d.each!, item, j))),
+        ),
+      );
       continue;
     }
     const items = arrays.get(d.each.path)!;
@@ -278,15 +363,25 @@ function mapUpserts(m: CompiledMapping, scope: Scope, run: Run): void {
     perItem.set(d, refs);
   }
   for (const d of m.edges) {
-    if (!d.each) { run.edge(d, scope, single.get(d.from) ?? null, single.get(d.to) ?? null); continue; }
+    if (!d.each) {
+      run.edge(d, scope, single.get(d.from) ?? null, single.get(d.to) ?? null);
+      continue;
+    }
     if (d.each.parent) {
       // Nested: per parent item i and nested item j; a top-level endpoint is the event's, a parent-level one item i's.
       const parent = m.eachByPath.get(d.each.parent)!;
       const outer = arrays.get(d.each.parent)!;
       const inner = nested!.get(d.each.path)!;
-      const at = (v: CompiledVertex, i: number, j: number) => perNested.get(v)?.[i][j] ?? perItem.get(v)?.[i] ?? single.get(v) ?? null;
+      const at = (v: CompiledVertex, i: number, j: number) =>
+        perNested.get(v)?.[i][j] ?? perItem.get(v)?.[i] ?? single.get(v) ?? null;
       for (let i = 0; i < inner.length; i++) {
-        for (let j = 0; j < inner[i].length; j++) run.edge(d, nestedScope(scope, parent, outer[i], i, d.each, inner[i][j], j), at(d.from, i, j), at(d.to, i, j));
+        for (let j = 0; j < inner[i].length; j++)
+          run.edge(
+            d,
+            nestedScope(scope, parent, outer[i], i, d.each, inner[i][j], j),
+            at(d.from, i, j),
+            at(d.to, i, j),
+          );
       }
       continue;
     }
@@ -294,19 +389,28 @@ function mapUpserts(m: CompiledMapping, scope: Scope, run: Run): void {
     const fromItems = perItem.get(d.from);
     const toItems = perItem.get(d.to);
     for (let i = 0; i < items.length; i++) {
-      const from = fromItems ? fromItems[i] : single.get(d.from) ?? null;
-      const to = toItems ? toItems[i] : single.get(d.to) ?? null;
+      const from = fromItems ? fromItems[i] : (single.get(d.from) ?? null);
+      const to = toItems ? toItems[i] : (single.get(d.to) ?? null);
       run.edge(d, itemScope(scope, d.each.as, items[i], i), from, to);
     }
   }
 }
 
-
 /** The edges of the given definitions in a CDC before image (best effort: an unmappable before image yields none). */
-function beforeEdges(m: CompiledMapping, edges: CompiledEdge[], scope: Scope, source: EventRef | undefined): EdgeUpsert[] {
+function beforeEdges(
+  m: CompiledMapping,
+  edges: CompiledEdge[],
+  scope: Scope,
+  source: EventRef | undefined,
+): EdgeUpsert[] {
   const run = new Run(source);
   run.refsOnly = true;
-  try { mapUpserts({ ...m, edges }, scope, run); } catch (e) { if (!(e instanceof MappingError)) throw e; return []; }
+  try {
+    mapUpserts({ ...m, edges }, scope, run);
+  } catch (e) {
+    if (!(e instanceof MappingError)) throw e;
+    return [];
+  }
   return run.edges;
 }
 
@@ -321,7 +425,9 @@ const CDC_UPSERT_OPS: Record<string, true> = { c: true, r: true, u: true };
 /** What an update's old row implied and the new one does not: the row vertex under an old key, edges at row vertices. */
 function staleAfterUpdate(m: CompiledMapping, oldScope: Scope, run: Run, deletes: ChangeSet['deletes']): void {
   const old = new Run(run.source);
-  try { mapUpserts(m, oldScope, old); } catch (e) {
+  try {
+    mapUpserts(m, oldScope, old);
+  } catch (e) {
     if (e instanceof MappingError) return; // an old row that does not map implied nothing we wrote
     throw e;
   }
@@ -359,12 +465,19 @@ export function mapEvent(m: CompiledMapping, event: unknown, source?: EventRef):
       env = env.payload;
       if (missing(env)) return null;
     }
-    if (!isObject(env)) run.fail(`not a Debezium change event: ${Array.isArray(env) ? 'an array' : typeof env}, expected { op, before, after, source }`);
+    if (!isObject(env))
+      run.fail(
+        `not a Debezium change event: ${Array.isArray(env) ? 'an array' : typeof env}, expected { op, before, after, source }`,
+      );
     const op = env.op;
     if (typeof op !== 'string') run.fail('not a Debezium change event: op is missing', undefined, 'op');
     // Decode the row by the Connect schema in the message, or by the spec's columns when schemas are off.
-    const schemas: { before?: ConnectSchema; after?: ConnectSchema } = env !== event ? rowSchemas((event as Record<string, unknown>).schema)
-      : m.columns ? { before: m.columns, after: m.columns } : {};
+    const schemas: { before?: ConnectSchema; after?: ConnectSchema } =
+      env !== event
+        ? rowSchemas((event as Record<string, unknown>).schema)
+        : m.columns
+          ? { before: m.columns, after: m.columns }
+          : {};
     let before: unknown = env.before;
     let after: unknown = env.after;
     try {
@@ -376,7 +489,12 @@ export function mapEvent(m: CompiledMapping, event: unknown, source?: EventRef):
     }
     const vars = { $op: op, $before: before, $after: after, $source: env.source, $ts_ms: env.ts_ms };
     if (CDC_UPSERT_OPS[op]) {
-      if (!isObject(after)) run.fail(`op "${op}" needs the row in after, which is ${after === null ? 'null' : typeof after}`, undefined, 'after');
+      if (!isObject(after))
+        run.fail(
+          `op "${op}" needs the row in after, which is ${after === null ? 'null' : typeof after}`,
+          undefined,
+          'after',
+        );
       run.rowVertices = m.deletes;
       mapUpserts(m, { root: after, vars }, run);
       // An update with the old row (REPLICA IDENTITY FULL, or a connector that sends it): a row vertex whose key
@@ -384,15 +502,31 @@ export function mapEvent(m: CompiledMapping, event: unknown, source?: EventRef):
       // row no longer implies, are removed.
       if (op === 'u' && isObject(before)) staleAfterUpdate(m, { root: before, vars }, run, deletes);
     } else if (op === 'd') {
-      if (!isObject(before)) run.fail('op "d" needs the deleted row\'s key in before, which is missing (check the table\'s replica identity)', undefined, 'before');
+      if (!isObject(before))
+        run.fail(
+          'op "d" needs the deleted row\'s key in before, which is missing (check the table\'s replica identity)',
+          undefined,
+          'before',
+        );
       const scope: Scope = { root: before, vars };
       // Edges first: a vertex delete removes its edges anyway, an edge delete alone keeps both vertices.
-      if (m.edgeDeletes.length) for (const e of beforeEdges(m, m.edgeDeletes, scope, source)) deletes.push(edgeDelete(e));
+      if (m.edgeDeletes.length)
+        for (const e of beforeEdges(m, m.edgeDeletes, scope, source)) deletes.push(edgeDelete(e));
       for (const d of m.deletes) {
         let raw = d.key.render(scope);
         if (d.keyTransform !== undefined && !missing(raw)) raw = d.keyTransform(raw);
-        if (missing(raw)) run.fail(`key value missing in before (template ${JSON.stringify(d.keySource)} rendered nothing)`, d.definition, 'value');
-        deletes.push({ kind: 'vertex', label: d.labelFrom ? run.label(d, scope) : d.label, key: d.keyName, value: run.keyValue(raw, d.keyType, d.definition, 'value') });
+        if (missing(raw))
+          run.fail(
+            `key value missing in before (template ${JSON.stringify(d.keySource)} rendered nothing)`,
+            d.definition,
+            'value',
+          );
+        deletes.push({
+          kind: 'vertex',
+          label: d.labelFrom ? run.label(d, scope) : d.label,
+          key: d.keyName,
+          value: run.keyValue(raw, d.keyType, d.definition, 'value'),
+        });
       }
     } else {
       run.fail(`unknown Debezium op ${JSON.stringify(op)} (expected c, r, u or d)`, undefined, 'op');
@@ -406,12 +540,26 @@ export function mapEvent(m: CompiledMapping, event: unknown, source?: EventRef):
   return cs;
 }
 
-export interface MappedEvent { index: number; changeSet: ChangeSet }
-export interface FailedEvent { index: number; error: MappingError }
-export interface MapEventsResult { mapped: MappedEvent[]; failed: FailedEvent[]; skipped: number[] }
+export interface MappedEvent {
+  index: number;
+  changeSet: ChangeSet;
+}
+export interface FailedEvent {
+  index: number;
+  error: MappingError;
+}
+export interface MapEventsResult {
+  mapped: MappedEvent[];
+  failed: FailedEvent[];
+  skipped: number[];
+}
 
 /** Maps several events; each one either maps, fails (with its error) or is a skipped tombstone. */
-export function mapEvents(m: CompiledMapping, events: unknown[], sources: Array<EventRef | undefined>): MapEventsResult {
+export function mapEvents(
+  m: CompiledMapping,
+  events: unknown[],
+  sources: Array<EventRef | undefined>,
+): MapEventsResult {
   const out: MapEventsResult = { mapped: [], failed: [], skipped: [] };
   for (let i = 0; i < events.length; i++) {
     try {
@@ -421,7 +569,11 @@ export function mapEvents(m: CompiledMapping, events: unknown[], sources: Array<
     } catch (e) {
       // A stack overflow comes from the event itself (nested too deeply to copy or print): that event fails, the
       // others still map.
-      if (e instanceof RangeError) out.failed.push({ index: i, error: new MappingError(`the event is nested too deeply to process (${e.message})`, sources[i]) });
+      if (e instanceof RangeError)
+        out.failed.push({
+          index: i,
+          error: new MappingError(`the event is nested too deeply to process (${e.message})`, sources[i]),
+        });
       else if (!(e instanceof MappingError)) throw e;
       else out.failed.push({ index: i, error: e });
     }

@@ -1,5 +1,14 @@
 /* The mapping engine's public surface: load a spec once, map events many times. */
-export { loadSpec, checkSpec, parseSpecText, compileSpec, SpecError, formatIssue, mappingSchema, MAPPING_SCHEMA_FILE } from './spec';
+export {
+  loadSpec,
+  checkSpec,
+  parseSpecText,
+  compileSpec,
+  SpecError,
+  formatIssue,
+  mappingSchema,
+  MAPPING_SCHEMA_FILE,
+} from './spec';
 export type { MappingSpec, VertexSpec, EdgeSpec, PropertySpec, SpecIssue, CompiledMapping } from './spec';
 export { mapEvent, mapEvents, eventRefs, MappingError } from './engine';
 export type { MappedEvent, FailedEvent, MapEventsResult } from './engine';

@@ -8,7 +8,14 @@ import { LineCounter, parseDocument } from 'yaml';
 import { SchemaValidator } from '../json-schema';
 import { isIdentifier, type Cardinality } from '../change-set';
 import { compileTemplate, constantTemplate, TemplateError, type Compiled, type CompiledTemplate } from './template';
-import { DATE_FORMATS, VALUE_TYPES, compileDatePattern, type CoerceOptions, type DateFormat, type ValueType } from './coerce';
+import {
+  DATE_FORMATS,
+  VALUE_TYPES,
+  compileDatePattern,
+  type CoerceOptions,
+  type DateFormat,
+  type ValueType,
+} from './coerce';
 import { compileTransform, TransformSpecError, type Transform, type TransformStep } from './transform';
 import { COLUMN_TYPES, schemaFromColumns, type ColumnSpec, type ColumnType, type ConnectSchema } from './debezium';
 import { isObject, JsonObject } from '../object';
@@ -43,8 +50,15 @@ export type MergeRule = (typeof MERGE_RULES)[number];
 
 export interface WhenTest {
   value: string;
-  equals?: unknown; notEquals?: unknown; in?: unknown[]; exists?: boolean;
-  gt?: number; gte?: number; lt?: number; lte?: number; matches?: string;
+  equals?: unknown;
+  notEquals?: unknown;
+  in?: unknown[];
+  exists?: boolean;
+  gt?: number;
+  gte?: number;
+  lt?: number;
+  lte?: number;
+  matches?: string;
 }
 export type WhenSpec = string | WhenTest | { all: WhenSpec[] } | { any: WhenSpec[] } | { not: WhenSpec };
 /** A label chosen by a field: `{ value: "{{type}}", map: { C: checking }, default: account }`. */
@@ -71,7 +85,11 @@ export interface VertexSpec {
   ifMissing?: 'skip' | 'fail';
 }
 
-export interface EdgeKeySpec { name: string; value: TemplateSpec; type?: 'string' | 'int' | 'long' }
+export interface EdgeKeySpec {
+  name: string;
+  value: TemplateSpec;
+  type?: 'string' | 'int' | 'long';
+}
 
 export interface EdgeSpec {
   /** Names the edge definition for `deletes` (optional). */
@@ -125,18 +143,29 @@ export function formatIssue(i: SpecIssue): string {
 
 export class SpecError extends Error {
   constructor(readonly issues: SpecIssue[]) {
-    super(`invalid mapping spec: ${issues.slice(0, 3).map(formatIssue).join('; ')}${issues.length > 3 ? `; and ${issues.length - 3} more` : ''}`);
+    super(
+      `invalid mapping spec: ${issues.slice(0, 3).map(formatIssue).join('; ')}${issues.length > 3 ? `; and ${issues.length - 3} more` : ''}`,
+    );
   }
   /** The first issue's definition and field: what msg.error names when a whole spec is bad. */
-  get definition(): string | undefined { return this.issues[0]?.definition; }
-  get field(): string | undefined { return this.issues[0]?.field; }
+  get definition(): string | undefined {
+    return this.issues[0]?.definition;
+  }
+  get field(): string | undefined {
+    return this.issues[0]?.field;
+  }
 }
 
 /* ---------- Compiled form ---------- */
 
-export interface CompiledCondition { test: (scope: import('./template').Scope) => boolean; text: string }
+export interface CompiledCondition {
+  test: (scope: import('./template').Scope) => boolean;
+  text: string;
+}
 export interface CompiledEach {
-  path: string; get: Compiled; as: string;
+  path: string;
+  get: Compiled;
+  as: string;
   /** Nested one level: the path of the each whose item this path starts from (`line.discounts` under `as: line`). */
   parent?: string;
 }
@@ -158,7 +187,12 @@ export interface CompiledProperty {
 }
 
 /** A label from a map by a field's value; `label` of the definition is then the default (or the first map value). */
-export interface CompiledLabel { template: CompiledTemplate; map: Map<string, string>; default?: string; source: string }
+export interface CompiledLabel {
+  template: CompiledTemplate;
+  map: Map<string, string>;
+  default?: string;
+  source: string;
+}
 
 export interface CompiledVertex {
   name: string;
@@ -247,15 +281,38 @@ export function parseSpecText(text: string): ParsedSpec {
 
 /* ---------- Validation and compilation ---------- */
 
-const VERTEX_FIELDS = ['label', 'key', 'value', 'keyType', 'keyTransform', 'properties', 'required', 'when', 'each', 'create', 'ifMissing'];
+const VERTEX_FIELDS = [
+  'label',
+  'key',
+  'value',
+  'keyType',
+  'keyTransform',
+  'properties',
+  'required',
+  'when',
+  'each',
+  'create',
+  'ifMissing',
+];
 const EDGE_FIELDS = ['name', 'label', 'from', 'to', 'key', 'properties', 'required', 'when', 'each', 'ifMissing'];
-const PROPERTY_FIELDS = ['value', 'type', 'format', 'cardinality', 'default', 'required', 'transform', 'decimal', 'grouping', 'pattern', 'merge'];
+const PROPERTY_FIELDS = [
+  'value',
+  'type',
+  'format',
+  'cardinality',
+  'default',
+  'required',
+  'transform',
+  'decimal',
+  'grouping',
+  'pattern',
+  'merge',
+];
 const WHEN_TESTS = ['equals', 'notEquals', 'in', 'exists', 'gt', 'gte', 'lt', 'lte', 'matches'];
 const TOP_FIELDS = ['description', 'mode', 'vertices', 'edges', 'deletes', 'columns'];
 const KEY_TYPES = ['string', 'int', 'long'];
 const CARDINALITIES = ['single', 'list', 'set'];
 const EACH_PATH = /^[^\s{}]+$/;
-
 
 /** How a spec is compiled: the template compiler is replaceable so that bench/mapping.ts can compare two. */
 export interface CompileOptions {
@@ -265,7 +322,10 @@ export interface CompileOptions {
 class Checker {
   issues: SpecIssue[] = [];
   readonly compileTemplate: (text: string) => CompiledTemplate;
-  constructor(private readonly locate?: ParsedSpec['locate'], options: CompileOptions = {}) {
+  constructor(
+    private readonly locate?: ParsedSpec['locate'],
+    options: CompileOptions = {},
+  ) {
     this.compileTemplate = options.compileTemplate ?? compileTemplate;
   }
 
@@ -273,14 +333,21 @@ class Checker {
     const [section, name, ...rest] = path;
     let definition: string | undefined;
     let fieldPath: Array<string | number>;
-    if (section === 'vertices' && name !== undefined) { definition = `vertices.${name}`; fieldPath = rest; }
-    else if (section === 'edges' && typeof name === 'number') { definition = `edges[${name}]`; fieldPath = rest; }
-    else fieldPath = path;
+    if (section === 'vertices' && name !== undefined) {
+      definition = `vertices.${name}`;
+      fieldPath = rest;
+    } else if (section === 'edges' && typeof name === 'number') {
+      definition = `edges[${name}]`;
+      fieldPath = rest;
+    } else fieldPath = path;
     const issue: SpecIssue = { path, message };
     if (definition) issue.definition = definition;
     if (fieldPath.length) issue.field = fieldPath.join('.');
     const pos = this.locate?.(path);
-    if (pos) { issue.line = pos.line; issue.column = pos.column; }
+    if (pos) {
+      issue.line = pos.line;
+      issue.column = pos.column;
+    }
     this.issues.push(issue);
   }
 
@@ -291,29 +358,57 @@ class Checker {
   }
 
   identifier(v: unknown, path: Array<string | number>, what: string): v is string {
-    if (typeof v !== 'string') { this.add(path, `${what} is required and must be a text identifier`); return false; }
-    if (!isIdentifier(v)) { this.add(path, `${what} "${v}" is not a valid identifier (letters, digits and _; not starting with a digit; at most 128)`); return false; }
+    if (typeof v !== 'string') {
+      this.add(path, `${what} is required and must be a text identifier`);
+      return false;
+    }
+    if (!isIdentifier(v)) {
+      this.add(
+        path,
+        `${what} "${v}" is not a valid identifier (letters, digits and _; not starting with a digit; at most 128)`,
+      );
+      return false;
+    }
     return true;
   }
 
   template(v: unknown, path: Array<string | number>, what: string): CompiledTemplate | undefined {
     if (typeof v === 'number' || typeof v === 'boolean') return constantTemplate(v);
-    if (typeof v !== 'string') { this.add(path, `${what} is required and must be a template text like "{{id}}"`); return undefined; }
-    try { return this.compileTemplate(v); } catch (e) {
-      if (e instanceof TemplateError) { this.add(path, e.message); return undefined; }
+    if (typeof v !== 'string') {
+      this.add(path, `${what} is required and must be a template text like "{{id}}"`);
+      return undefined;
+    }
+    try {
+      return this.compileTemplate(v);
+    } catch (e) {
+      if (e instanceof TemplateError) {
+        this.add(path, e.message);
+        return undefined;
+      }
       throw e;
     }
   }
 
-  oneOf<T extends string>(v: unknown, allowed: readonly T[], path: Array<string | number>, what: string): T | undefined {
+  oneOf<T extends string>(
+    v: unknown,
+    allowed: readonly T[],
+    path: Array<string | number>,
+    what: string,
+  ): T | undefined {
     if (v === undefined) return undefined;
-    if (typeof v !== 'string' || !allowed.includes(v as T)) { this.add(path, `unknown ${what} ${JSON.stringify(v)} (expected one of ${allowed.join(', ')})`); return undefined; }
+    if (typeof v !== 'string' || !allowed.includes(v as T)) {
+      this.add(path, `unknown ${what} ${JSON.stringify(v)} (expected one of ${allowed.join(', ')})`);
+      return undefined;
+    }
     return v as T;
   }
 
   flag(v: unknown, path: Array<string | number>, dflt: boolean): boolean {
     if (v === undefined) return dflt;
-    if (typeof v !== 'boolean') { this.add(path, 'must be true or false'); return dflt; }
+    if (typeof v !== 'boolean') {
+      this.add(path, 'must be true or false');
+      return dflt;
+    }
     return v;
   }
 }
@@ -329,7 +424,10 @@ function compileEach(c: Checker, v: unknown, path: Array<string | number>): Comp
   }
   if (typeof p === 'string') p = p.trim().replace(/^\{\{\s*(.*?)\s*\}\}$/, '$1');
   if (typeof p !== 'string' || !EACH_PATH.test(p) || p.split('.').some((s) => s === '')) {
-    c.add(isObject(v) ? [...path, 'path'] : path, 'each needs the path of an array in the event, e.g. "items" or "entities.hashtags"');
+    c.add(
+      isObject(v) ? [...path, 'path'] : path,
+      'each needs the path of an array in the event, e.g. "items" or "entities.hashtags"',
+    );
     return undefined;
   }
   if (!c.identifier(as, isObject(v) ? [...path, 'as'] : path, 'each.as')) return undefined;
@@ -345,7 +443,8 @@ function truthy(v: unknown): boolean {
 }
 
 /** Text comparisons: "5" from a CSV and 5 from JSON compare alike. */
-const norm = (x: unknown) => (x === undefined || x === null ? x : typeof x === 'object' ? JSON.stringify(x) : String(x));
+const norm = (x: unknown) =>
+  x === undefined || x === null ? x : typeof x === 'object' ? JSON.stringify(x) : String(x);
 
 /** A number from a number or a numeric text; NaN otherwise (then every numeric comparison is false). */
 function asNumber(x: unknown): number {
@@ -354,29 +453,69 @@ function asNumber(x: unknown): number {
   return NaN;
 }
 
-function compileTest(c: Checker, v: JsonObject, path: Array<string | number>, name: string, t: CompiledTemplate): ((s: import('./template').Scope) => boolean) | undefined {
+function compileTest(
+  c: Checker,
+  v: JsonObject,
+  path: Array<string | number>,
+  name: string,
+  t: CompiledTemplate,
+): ((s: import('./template').Scope) => boolean) | undefined {
   const arg = v[name];
   switch (name) {
-    case 'equals': { const want = norm(arg); return (s) => norm(t.render(s)) === want; }
-    case 'notEquals': { const want = norm(arg); return (s) => norm(t.render(s)) !== want; }
+    case 'equals': {
+      const want = norm(arg);
+      return (s) => norm(t.render(s)) === want;
+    }
+    case 'notEquals': {
+      const want = norm(arg);
+      return (s) => norm(t.render(s)) !== want;
+    }
     case 'in': {
-      if (!Array.isArray(arg)) { c.add([...path, 'in'], 'in must be a list of values'); return undefined; }
+      if (!Array.isArray(arg)) {
+        c.add([...path, 'in'], 'in must be a list of values');
+        return undefined;
+      }
       const set = new Set(arg.map(norm));
       return (s) => set.has(norm(t.render(s)));
     }
     case 'exists': {
-      if (typeof arg !== 'boolean') { c.add([...path, 'exists'], 'exists must be true or false'); return undefined; }
-      return (s) => { const x = t.render(s); return (x !== undefined && x !== null) === arg; };
+      if (typeof arg !== 'boolean') {
+        c.add([...path, 'exists'], 'exists must be true or false');
+        return undefined;
+      }
+      return (s) => {
+        const x = t.render(s);
+        return (x !== undefined && x !== null) === arg;
+      };
     }
     case 'matches': {
-      if (typeof arg !== 'string') { c.add([...path, 'matches'], 'matches must be a regular expression text, e.g. "^DE[0-9]{20}$"'); return undefined; }
+      if (typeof arg !== 'string') {
+        c.add([...path, 'matches'], 'matches must be a regular expression text, e.g. "^DE[0-9]{20}$"');
+        return undefined;
+      }
       let re: RegExp;
-      try { re = new RegExp(arg); } catch (e) { c.add([...path, 'matches'], `not a valid regular expression: ${(e as Error).message}`); return undefined; }
-      return (s) => { const x = t.render(s); return x !== undefined && x !== null && re.test(typeof x === 'string' ? x : String(norm(x))); };
+      try {
+        re = new RegExp(arg);
+      } catch (e) {
+        c.add([...path, 'matches'], `not a valid regular expression: ${(e as Error).message}`);
+        return undefined;
+      }
+      return (s) => {
+        const x = t.render(s);
+        return x !== undefined && x !== null && re.test(typeof x === 'string' ? x : String(norm(x)));
+      };
     }
     default: {
-      if (typeof arg !== 'number' || !Number.isFinite(arg)) { c.add([...path, name], `${name} must be a number (the value is compared as a number)`); return undefined; }
-      const cmp: Record<string, (a: number) => boolean> = { gt: (a) => a > arg, gte: (a) => a >= arg, lt: (a) => a < arg, lte: (a) => a <= arg };
+      if (typeof arg !== 'number' || !Number.isFinite(arg)) {
+        c.add([...path, name], `${name} must be a number (the value is compared as a number)`);
+        return undefined;
+      }
+      const cmp: Record<string, (a: number) => boolean> = {
+        gt: (a) => a > arg,
+        gte: (a) => a >= arg,
+        lt: (a) => a < arg,
+        lte: (a) => a <= arg,
+      };
       const f = cmp[name];
       // A missing or non-numeric value compares false: NaN fails every comparison.
       return (s) => f(asNumber(t.render(s)));
@@ -384,7 +523,8 @@ function compileTest(c: Checker, v: JsonObject, path: Array<string | number>, na
   }
 }
 
-const WHEN_HELP = 'when must be a template (true when it renders a non-empty, non-false value), { value, equals | notEquals | in | exists | gt | gte | lt | lte | matches }, { all: [...] }, { any: [...] } or { not: ... }';
+const WHEN_HELP =
+  'when must be a template (true when it renders a non-empty, non-false value), { value, equals | notEquals | in | exists | gt | gte | lt | lte | matches }, { all: [...] }, { any: [...] } or { not: ... }';
 
 function compileWhen(c: Checker, v: unknown, path: Array<string | number>): CompiledCondition | undefined {
   if (v === undefined) return undefined;
@@ -393,19 +533,37 @@ function compileWhen(c: Checker, v: unknown, path: Array<string | number>): Comp
     if (!t) return undefined;
     return { test: (s) => truthy(t.render(s)), text: v };
   }
-  if (!isObject(v)) { c.add(path, WHEN_HELP); return undefined; }
+  if (!isObject(v)) {
+    c.add(path, WHEN_HELP);
+    return undefined;
+  }
   const text = JSON.stringify(v);
   for (const combo of ['all', 'any'] as const) {
     if (!(combo in v)) continue;
     c.unknownFields(v, [combo], path);
     const list = v[combo];
-    if (!Array.isArray(list) || list.length === 0) { c.add([...path, combo], `${combo} must be a non-empty list of conditions`); return undefined; }
+    if (!Array.isArray(list) || list.length === 0) {
+      c.add([...path, combo], `${combo} must be a non-empty list of conditions`);
+      return undefined;
+    }
     const parts = list.map((x: unknown, i: number) => compileWhen(c, x, [...path, combo, i]));
     if (parts.some((x) => !x)) return undefined;
     const tests = parts.map((x) => x!.test);
     return combo === 'all'
-      ? { test: (s) => { for (let i = 0; i < tests.length; i++) if (!tests[i](s)) return false; return true; }, text }
-      : { test: (s) => { for (let i = 0; i < tests.length; i++) if (tests[i](s)) return true; return false; }, text };
+      ? {
+          test: (s) => {
+            for (let i = 0; i < tests.length; i++) if (!tests[i](s)) return false;
+            return true;
+          },
+          text,
+        }
+      : {
+          test: (s) => {
+            for (let i = 0; i < tests.length; i++) if (tests[i](s)) return true;
+            return false;
+          },
+          text,
+        };
   }
   if ('not' in v) {
     c.unknownFields(v, ['not'], path);
@@ -416,7 +574,10 @@ function compileWhen(c: Checker, v: unknown, path: Array<string | number>): Comp
   const t = c.template(v.value, [...path, 'value'], 'when.value');
   if (!t) return undefined;
   const names = WHEN_TESTS.filter((k) => v[k] !== undefined);
-  if (names.length === 0) { c.add(path, `when needs at least one of ${WHEN_TESTS.join(', ')}`); return undefined; }
+  if (names.length === 0) {
+    c.add(path, `when needs at least one of ${WHEN_TESTS.join(', ')}`);
+    return undefined;
+  }
   // Several tests in one condition must all hold: { value, gte: 10, lt: 100 } is a range.
   const tests = names.map((n) => compileTest(c, v, path, n, t));
   if (tests.some((x) => !x)) return undefined;
@@ -428,45 +589,73 @@ function compileLabel(c: Checker, v: unknown, path: Array<string | number>): { l
   if (!isObject(v)) return c.identifier(v, path, 'label') ? { label: v as string } : {};
   c.unknownFields(v, ['value', 'map', 'default'], path);
   const t = c.template(v.value, [...path, 'value'], 'label.value');
-  if (!isObject(v.map) || Object.keys(v.map).length === 0) { c.add([...path, 'map'], 'label.map must map field values to labels, e.g. { C: checking, S: savings }'); return {}; }
+  if (!isObject(v.map) || Object.keys(v.map).length === 0) {
+    c.add([...path, 'map'], 'label.map must map field values to labels, e.g. { C: checking, S: savings }');
+    return {};
+  }
   const map = new Map<string, string>();
-  for (const [k, l] of Object.entries(v.map)) if (c.identifier(l, [...path, 'map', k], 'label')) map.set(k, l as string);
-  const dflt = v.default !== undefined && c.identifier(v.default, [...path, 'default'], 'label.default') ? v.default as string : undefined;
+  for (const [k, l] of Object.entries(v.map))
+    if (c.identifier(l, [...path, 'map', k], 'label')) map.set(k, l as string);
+  const dflt =
+    v.default !== undefined && c.identifier(v.default, [...path, 'default'], 'label.default')
+      ? (v.default as string)
+      : undefined;
   if (!t || map.size !== Object.keys(v.map).length) return {};
-  return { label: dflt ?? map.values().next().value!, from: { template: t, map, default: dflt, source: String(v.value) } };
+  return {
+    label: dflt ?? map.values().next().value!,
+    from: { template: t, map, default: dflt, source: String(v.value) },
+  };
 }
 
 function compileSteps(c: Checker, v: unknown, path: Array<string | number>): Transform | undefined {
   if (v === undefined) return undefined;
-  try { return compileTransform(v); } catch (e) {
-    if (e instanceof TransformSpecError) { c.add(path, e.message); return undefined; }
+  try {
+    return compileTransform(v);
+  } catch (e) {
+    if (e instanceof TransformSpecError) {
+      c.add(path, e.message);
+      return undefined;
+    }
     throw e;
   }
 }
 
 function separator(c: Checker, v: unknown, path: Array<string | number>, what: string): string | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || v.length !== 1 || /[0-9+\-eE]/.test(v)) { c.add(path, `${what} must be one character other than a digit, sign or e (e.g. "," or ".")`); return undefined; }
+  if (typeof v !== 'string' || v.length !== 1 || /[0-9+\-eE]/.test(v)) {
+    c.add(path, `${what} must be one character other than a digit, sign or e (e.g. "," or ".")`);
+    return undefined;
+  }
   return v;
 }
 
 function compileProperties(c: Checker, v: unknown, path: Array<string | number>, keyName?: string): CompiledProperty[] {
   if (v === undefined) return [];
-  if (!isObject(v)) { c.add(path, 'properties must be a map of property name → template or { value, type, cardinality, default, required }'); return []; }
+  if (!isObject(v)) {
+    c.add(
+      path,
+      'properties must be a map of property name → template or { value, type, cardinality, default, required }',
+    );
+    return [];
+  }
   const out: CompiledProperty[] = [];
   for (const [name, p] of Object.entries(v)) {
     const pp = [...path, name];
     if (!c.identifier(name, pp, 'property name')) continue;
-    if (name === keyName) { c.add(pp, `property "${name}" is the key property: its value comes from the definition's value`); continue; }
+    if (name === keyName) {
+      c.add(pp, `property "${name}" is the key property: its value comes from the definition's value`);
+      continue;
+    }
     const spec: JsonObject = isObject(p) ? p : { value: p };
     if (isObject(p)) c.unknownFields(p, PROPERTY_FIELDS, pp);
     const template = c.template(spec.value, isObject(p) ? [...pp, 'value'] : pp, 'value');
     const type = c.oneOf(spec.type, VALUE_TYPES, [...pp, 'type'], 'type');
     const format = c.oneOf(spec.format, DATE_FORMATS, [...pp, 'format'], 'date format') ?? 'epoch';
     if (spec.format !== undefined && type !== 'date') c.add([...pp, 'format'], 'format applies only to type date');
-    const cardinality = c.oneOf(spec.cardinality, CARDINALITIES as Cardinality[], [...pp, 'cardinality'], 'cardinality') ?? 'single';
+    const cardinality =
+      c.oneOf(spec.cardinality, CARDINALITIES as Cardinality[], [...pp, 'cardinality'], 'cardinality') ?? 'single';
     const required = c.flag(spec.required, [...pp, 'required'], false);
-    if (spec.default !== undefined && (typeof spec.default === 'object' && !Array.isArray(spec.default))) {
+    if (spec.default !== undefined && typeof spec.default === 'object' && !Array.isArray(spec.default)) {
       c.add([...pp, 'default'], 'default must be a value (text, number, boolean or list)');
     }
     const transform = compileSteps(c, spec.transform, [...pp, 'transform']);
@@ -476,19 +665,37 @@ function compileProperties(c: Checker, v: unknown, path: Array<string | number>,
     if (decimal) options.decimal = decimal;
     if (grouping) options.grouping = grouping;
     if (decimal && grouping && decimal === grouping) c.add([...pp, 'grouping'], 'grouping and decimal must differ');
-    if ((decimal || grouping) && !(type === 'int' || type === 'long' || type === 'double')) c.add([...pp, decimal ? 'decimal' : 'grouping'], 'decimal and grouping apply only to type int, long or double');
+    if ((decimal || grouping) && !(type === 'int' || type === 'long' || type === 'double'))
+      c.add([...pp, decimal ? 'decimal' : 'grouping'], 'decimal and grouping apply only to type int, long or double');
     if (spec.pattern !== undefined) {
       if (type !== 'date') c.add([...pp, 'pattern'], 'pattern applies only to type date');
-      else if (typeof spec.pattern !== 'string') c.add([...pp, 'pattern'], 'pattern must be a date pattern text like "dd.MM.yyyy HH:mm"');
-      else try { options.pattern = compileDatePattern(spec.pattern); } catch (e) { c.add([...pp, 'pattern'], (e as Error).message); }
+      else if (typeof spec.pattern !== 'string')
+        c.add([...pp, 'pattern'], 'pattern must be a date pattern text like "dd.MM.yyyy HH:mm"');
+      else
+        try {
+          options.pattern = compileDatePattern(spec.pattern);
+        } catch (e) {
+          c.add([...pp, 'pattern'], (e as Error).message);
+        }
     }
     const merge = c.oneOf(spec.merge, MERGE_RULES, [...pp, 'merge'], 'merge rule') ?? 'last';
-    if (merge !== 'last' && cardinality !== 'single') c.add([...pp, 'merge'], `merge ${merge} applies only to cardinality single`);
-    if ((merge === 'max' || merge === 'min') && (type === undefined || type === 'boolean')) c.add([...pp, 'merge'], `merge ${merge} compares values: declare type int, long, double, date or string`);
+    if (merge !== 'last' && cardinality !== 'single')
+      c.add([...pp, 'merge'], `merge ${merge} applies only to cardinality single`);
+    if ((merge === 'max' || merge === 'min') && (type === undefined || type === 'boolean'))
+      c.add([...pp, 'merge'], `merge ${merge} compares values: declare type int, long, double, date or string`);
     if (!template) continue;
     const cp: CompiledProperty = {
-      name, field: `properties.${name}`, template, source: String(spec.value), type, format, cardinality,
-      hasDefault: spec.default !== undefined && spec.default !== null, default: spec.default, required, merge,
+      name,
+      field: `properties.${name}`,
+      template,
+      source: String(spec.value),
+      type,
+      format,
+      cardinality,
+      hasDefault: spec.default !== undefined && spec.default !== null,
+      default: spec.default,
+      required,
+      merge,
     };
     if (transform) cp.transform = transform;
     if (options.decimal || options.grouping || options.pattern) cp.options = options;
@@ -511,7 +718,11 @@ export function mappingSchema(): Record<string, unknown> {
  * The JSON Schema is the first check; the compiler's checks follow (references, templates, regular expressions...).
  * Where both find a problem at one place, the compiler's more specific message is kept.
  */
-export function compileSpec(spec: unknown, locate?: ParsedSpec['locate'], options?: CompileOptions): { mapping?: CompiledMapping; issues: SpecIssue[] } {
+export function compileSpec(
+  spec: unknown,
+  locate?: ParsedSpec['locate'],
+  options?: CompileOptions,
+): { mapping?: CompiledMapping; issues: SpecIssue[] } {
   schemaValidator ??= new SchemaValidator(mappingSchema());
   const schemaIssues = new Checker(locate);
   for (const e of schemaValidator.validate(spec)) schemaIssues.add(e.path, e.message);
@@ -520,13 +731,25 @@ export function compileSpec(spec: unknown, locate?: ParsedSpec['locate'], option
   const key = (p: Array<string | number>) => p.join('\u0000');
   const covered = compiled.issues.map((i) => key(i.path));
   // A schema issue at, above or below a place the compiler already reported says the same thing less precisely.
-  const extra = schemaIssues.issues.filter((i) => !covered.some((c) => c === key(i.path) || c.startsWith(`${key(i.path)}\u0000`) || key(i.path).startsWith(`${c}\u0000`)));
+  const extra = schemaIssues.issues.filter(
+    (i) =>
+      !covered.some(
+        (c) => c === key(i.path) || c.startsWith(`${key(i.path)}\u0000`) || key(i.path).startsWith(`${c}\u0000`),
+      ),
+  );
   return { issues: [...compiled.issues, ...extra] };
 }
 
-function compileChecked(spec: unknown, locate?: ParsedSpec['locate'], options?: CompileOptions): { mapping?: CompiledMapping; issues: SpecIssue[] } {
+function compileChecked(
+  spec: unknown,
+  locate?: ParsedSpec['locate'],
+  options?: CompileOptions,
+): { mapping?: CompiledMapping; issues: SpecIssue[] } {
   const c = new Checker(locate, options);
-  if (!isObject(spec)) { c.add([], 'the mapping spec must be a map with "vertices" (and optionally "edges", "mode", "deletes")'); return { issues: c.issues }; }
+  if (!isObject(spec)) {
+    c.add([], 'the mapping spec must be a map with "vertices" (and optionally "edges", "mode", "deletes")');
+    return { issues: c.issues };
+  }
   c.unknownFields(spec, TOP_FIELDS, []);
   const mode = c.oneOf(spec.mode, ['event', 'cdc'] as const, ['mode'], 'mode') ?? 'event';
   const vertices: CompiledVertex[] = [];
@@ -536,25 +759,60 @@ function compileChecked(spec: unknown, locate?: ParsedSpec['locate'], options?: 
   } else {
     for (const [name, v] of Object.entries(spec.vertices)) {
       const path = ['vertices', name];
-      if (!isIdentifier(name)) { c.add(path, `vertex definition name "${name}" is not a valid identifier`); continue; }
-      if (!isObject(v)) { c.add(path, 'a vertex definition must be a map with label, key and value'); continue; }
+      if (!isIdentifier(name)) {
+        c.add(path, `vertex definition name "${name}" is not a valid identifier`);
+        continue;
+      }
+      if (!isObject(v)) {
+        c.add(path, 'a vertex definition must be a map with label, key and value');
+        continue;
+      }
       c.unknownFields(v, VERTEX_FIELDS, path);
       const label = compileLabel(c, v.label, [...path, 'label']);
       const keyOk = c.identifier(v.key, [...path, 'key'], 'key');
       const key = c.template(v.value, [...path, 'value'], 'value');
-      const keyType = c.oneOf(v.keyType, KEY_TYPES as Array<'string' | 'int' | 'long'>, [...path, 'keyType'], 'keyType');
+      const keyType = c.oneOf(
+        v.keyType,
+        KEY_TYPES as Array<'string' | 'int' | 'long'>,
+        [...path, 'keyType'],
+        'keyType',
+      );
       const keyTransform = compileSteps(c, v.keyTransform, [...path, 'keyTransform']);
-      const properties = compileProperties(c, v.properties, [...path, 'properties'], typeof v.key === 'string' ? v.key : undefined);
+      const properties = compileProperties(
+        c,
+        v.properties,
+        [...path, 'properties'],
+        typeof v.key === 'string' ? v.key : undefined,
+      );
       const required = c.flag(v.required, [...path, 'required'], true);
       const when = compileWhen(c, v.when, [...path, 'when']);
       const each = compileEach(c, v.each, [...path, 'each']);
       const create = c.flag(v.create, [...path, 'create'], true);
       const ifMissing = c.oneOf(v.ifMissing, ['skip', 'fail'] as const, [...path, 'ifMissing'], 'ifMissing') ?? 'fail';
-      if (v.ifMissing !== undefined && create) c.add([...path, 'ifMissing'], 'ifMissing applies only to a match-only vertex (create: false)');
+      if (v.ifMissing !== undefined && create)
+        c.add([...path, 'ifMissing'], 'ifMissing applies only to a match-only vertex (create: false)');
       // A match-only vertex is a reference: it is never written, so there is nothing to set on it.
-      if (!create && properties.length) c.add([...path, 'properties'], 'a match-only vertex (create: false) is never written: it cannot set properties');
+      if (!create && properties.length)
+        c.add(
+          [...path, 'properties'],
+          'a match-only vertex (create: false) is never written: it cannot set properties',
+        );
       if (!label.label || !keyOk || !key) continue;
-      const cv: CompiledVertex = { name, definition: `vertices.${name}`, label: label.label, keyName: v.key, key, keySource: String(v.value), keyType, properties, required, when, each, create, ifMissing };
+      const cv: CompiledVertex = {
+        name,
+        definition: `vertices.${name}`,
+        label: label.label,
+        keyName: v.key,
+        key,
+        keySource: String(v.value),
+        keyType,
+        properties,
+        required,
+        when,
+        each,
+        create,
+        ifMissing,
+      };
       if (label.from) cv.labelFrom = label.from;
       if (keyTransform) cv.keyTransform = keyTransform;
       vertices.push(cv);
@@ -575,9 +833,18 @@ function compileChecked(spec: unknown, locate?: ParsedSpec['locate'], options?: 
     if (!each) return true;
     const first = each.path.split('.')[0];
     const parent = parentByAs.get(first);
-    if (parent === null) { c.add(path, `each "${each.path}": "${first}" names the items of more than one array (give them different as names)`); return false; }
+    if (parent === null) {
+      c.add(
+        path,
+        `each "${each.path}": "${first}" names the items of more than one array (give them different as names)`,
+      );
+      return false;
+    }
     if (!parent || parent.path === each.path) {
-      if (asNames.has(first) && !parent) { c.add(path, `each "${each.path}" nests two levels deep: nested each goes one level down only`); return false; }
+      if (asNames.has(first) && !parent) {
+        c.add(path, `each "${each.path}" nests two levels deep: nested each goes one level down only`);
+        return false;
+      }
       return true;
     }
     each.parent = parent.path;
@@ -595,34 +862,52 @@ function compileChecked(spec: unknown, locate?: ParsedSpec['locate'], options?: 
 
   const edges: CompiledEdge[] = [];
   const edgeNames = new Map<string, CompiledEdge>();
-  if (spec.edges !== undefined && !Array.isArray(spec.edges)) c.add(['edges'], 'edges must be a list of edge definitions');
+  if (spec.edges !== undefined && !Array.isArray(spec.edges))
+    c.add(['edges'], 'edges must be a list of edge definitions');
   const edgeSpecs: unknown[] = Array.isArray(spec.edges) ? spec.edges : [];
   edgeSpecs.forEach((e, i) => {
     const path = ['edges', i];
-    if (!isObject(e)) { c.add(path, 'an edge definition must be a map with label, from and to'); return; }
+    if (!isObject(e)) {
+      c.add(path, 'an edge definition must be a map with label, from and to');
+      return;
+    }
     c.unknownFields(e, EDGE_FIELDS, path);
     const label = compileLabel(c, e.label, [...path, 'label']);
     if (e.name !== undefined && c.identifier(e.name, [...path, 'name'], 'edge name')) {
-      if (edgeNames.has(e.name) || (isObject(spec.vertices) && e.name in spec.vertices)) c.add([...path, 'name'], `edge name "${e.name}" is already used by another definition`);
+      if (edgeNames.has(e.name) || (isObject(spec.vertices) && e.name in spec.vertices))
+        c.add([...path, 'name'], `edge name "${e.name}" is already used by another definition`);
     }
     const ownIfMissing = c.oneOf(e.ifMissing, ['skip', 'fail'] as const, [...path, 'ifMissing'], 'ifMissing');
     const endpoint = (which: 'from' | 'to'): CompiledVertex | undefined => {
       const n = e[which];
-      if (typeof n !== 'string') { c.add([...path, which], `${which} must name a vertex definition`); return undefined; }
+      if (typeof n !== 'string') {
+        c.add([...path, which], `${which} must name a vertex definition`);
+        return undefined;
+      }
       const v = byName.get(n);
-      if (!v && isObject(spec.vertices) && !(n in spec.vertices)) c.add([...path, which], `${which} names no vertex definition: "${n}" (defined: ${[...Object.keys(spec.vertices)].join(', ')})`);
+      if (!v && isObject(spec.vertices) && !(n in spec.vertices))
+        c.add(
+          [...path, which],
+          `${which} names no vertex definition: "${n}" (defined: ${[...Object.keys(spec.vertices)].join(', ')})`,
+        );
       return v;
     };
     const from = endpoint('from');
     const to = endpoint('to');
     let key: CompiledEdge['key'];
     if (e.key !== undefined) {
-      if (!isObject(e.key)) c.add([...path, 'key'], 'key must be { name, value } (the edge property telling multi-edges apart)');
+      if (!isObject(e.key))
+        c.add([...path, 'key'], 'key must be { name, value } (the edge property telling multi-edges apart)');
       else {
         c.unknownFields(e.key, ['name', 'value', 'type'], [...path, 'key']);
         const nameOk = c.identifier(e.key.name, [...path, 'key', 'name'], 'key.name');
         const t = c.template(e.key.value, [...path, 'key', 'value'], 'key.value');
-        const type = c.oneOf(e.key.type, KEY_TYPES as Array<'string' | 'int' | 'long'>, [...path, 'key', 'type'], 'key type');
+        const type = c.oneOf(
+          e.key.type,
+          KEY_TYPES as Array<'string' | 'int' | 'long'>,
+          [...path, 'key', 'type'],
+          'key type',
+        );
         if (nameOk && t) key = { name: e.key.name, template: t, source: String(e.key.value), type };
       }
     }
@@ -635,7 +920,10 @@ function compileChecked(spec: unknown, locate?: ParsedSpec['locate'], options?: 
     // Per-item pairing is by item position: within one array, or an item with the items of its own nested array.
     const deepest = deeper(from.each, to.each);
     if (deepest === null) {
-      c.add(path, `from "${e.from}" iterates "${from.each!.path}" and to "${e.to}" iterates "${to.each!.path}": an edge can only pair vertices of the same each, or an item with its nested each's items`);
+      c.add(
+        path,
+        `from "${e.from}" iterates "${from.each!.path}" and to "${e.to}" iterates "${to.each!.path}": an edge can only pair vertices of the same each, or an item with its nested each's items`,
+      );
       return;
     }
     if (own && deepest && deepest.path !== own.path) {
@@ -645,9 +933,23 @@ function compileChecked(spec: unknown, locate?: ParsedSpec['locate'], options?: 
     const each = own ?? deepest;
     // A match-only endpoint decides what its missing vertex does to the edge, unless the edge says so itself.
     const ifMissing = ownIfMissing ?? ([from, to].some((v) => !v.create && v.ifMissing === 'skip') ? 'skip' : 'fail');
-    const ce: CompiledEdge = { definition: `edges[${i}]`, label: label.label, from, to, key, properties, required, when, each, ifMissing };
+    const ce: CompiledEdge = {
+      definition: `edges[${i}]`,
+      label: label.label,
+      from,
+      to,
+      key,
+      properties,
+      required,
+      when,
+      each,
+      ifMissing,
+    };
     if (label.from) ce.labelFrom = label.from;
-    if (typeof e.name === 'string') { ce.name = e.name; edgeNames.set(e.name, ce); }
+    if (typeof e.name === 'string') {
+      ce.name = e.name;
+      edgeNames.set(e.name, ce);
+    }
     edges.push(ce);
   });
 
@@ -655,37 +957,69 @@ function compileChecked(spec: unknown, locate?: ParsedSpec['locate'], options?: 
   const edgeDeletes: CompiledEdge[] = [];
   if (spec.deletes !== undefined) {
     if (mode !== 'cdc') c.add(['deletes'], 'deletes applies only to mode: cdc');
-    if (!Array.isArray(spec.deletes)) c.add(['deletes'], 'deletes must be a list of vertex definition names (and edge names)');
-    else spec.deletes.forEach((n: unknown, i: number) => {
-      const ed = typeof n === 'string' ? edgeNames.get(n) : undefined;
-      if (ed) { edgeDeletes.push(ed); return; }
-      const v = typeof n === 'string' ? byName.get(n) : undefined;
-      if (!v) {
-        const known = typeof n === 'string' && ((isObject(spec.vertices) && n in spec.vertices) || edgeSpecs.some((x) => isObject(x) && x.name === n));
-        if (!known) c.add(['deletes', i], `deletes names no vertex definition or edge name: ${JSON.stringify(n)}`);
-        return;
-      }
-      if (v.each) { c.add(['deletes', i], `"${n}" has each: a CDC delete removes the row's own vertices only`); return; }
-      if (!v.create) { c.add(['deletes', i], `"${n}" is match-only (create: false): this mapping does not own it, so it does not delete it`); return; }
-      deletes.push(v);
-    });
+    if (!Array.isArray(spec.deletes))
+      c.add(['deletes'], 'deletes must be a list of vertex definition names (and edge names)');
+    else
+      spec.deletes.forEach((n: unknown, i: number) => {
+        const ed = typeof n === 'string' ? edgeNames.get(n) : undefined;
+        if (ed) {
+          edgeDeletes.push(ed);
+          return;
+        }
+        const v = typeof n === 'string' ? byName.get(n) : undefined;
+        if (!v) {
+          const known =
+            typeof n === 'string' &&
+            ((isObject(spec.vertices) && n in spec.vertices) || edgeSpecs.some((x) => isObject(x) && x.name === n));
+          if (!known) c.add(['deletes', i], `deletes names no vertex definition or edge name: ${JSON.stringify(n)}`);
+          return;
+        }
+        if (v.each) {
+          c.add(['deletes', i], `"${n}" has each: a CDC delete removes the row's own vertices only`);
+          return;
+        }
+        if (!v.create) {
+          c.add(
+            ['deletes', i],
+            `"${n}" is match-only (create: false): this mapping does not own it, so it does not delete it`,
+          );
+          return;
+        }
+        deletes.push(v);
+      });
   } else if (mode === 'cdc' && vertices[0]) {
-    if (vertices[0].each) c.add(['vertices', vertices[0].name, 'each'], 'in mode cdc the first vertex definition is the row\'s vertex (deleted on op d): it cannot have each; or list deletes');
+    if (vertices[0].each)
+      c.add(
+        ['vertices', vertices[0].name, 'each'],
+        "in mode cdc the first vertex definition is the row's vertex (deleted on op d): it cannot have each; or list deletes",
+      );
     else deletes.push(vertices[0]);
   }
 
   let columns: ConnectSchema | undefined;
   if (spec.columns !== undefined) {
     if (mode !== 'cdc') c.add(['columns'], 'columns applies only to mode: cdc');
-    else if (!isObject(spec.columns)) c.add(['columns'], 'columns must be a map of column name → type (or { type, scale })');
+    else if (!isObject(spec.columns))
+      c.add(['columns'], 'columns must be a map of column name → type (or { type, scale })');
     else {
       const out: Record<string, ColumnSpec> = {};
       for (const [name, v] of Object.entries(spec.columns)) {
         const cs: Record<string, unknown> = isObject(v) ? v : { type: v };
         if (isObject(v)) c.unknownFields(v, ['type', 'scale'], ['columns', name]);
-        const type = c.oneOf(cs.type, Object.keys(COLUMN_TYPES) as ColumnType[], isObject(v) ? ['columns', name, 'type'] : ['columns', name], 'column type');
-        if (!type) { if (cs.type === undefined) c.add(['columns', name], 'a column needs a type'); continue; }
-        if (cs.scale !== undefined && (type !== 'decimal' || !Number.isInteger(cs.scale))) { c.add(['columns', name, 'scale'], 'scale is an integer and applies only to type decimal'); continue; }
+        const type = c.oneOf(
+          cs.type,
+          Object.keys(COLUMN_TYPES) as ColumnType[],
+          isObject(v) ? ['columns', name, 'type'] : ['columns', name],
+          'column type',
+        );
+        if (!type) {
+          if (cs.type === undefined) c.add(['columns', name], 'a column needs a type');
+          continue;
+        }
+        if (cs.scale !== undefined && (type !== 'decimal' || !Number.isInteger(cs.scale))) {
+          c.add(['columns', name, 'scale'], 'scale is an integer and applies only to type decimal');
+          continue;
+        }
         out[name] = { type, scale: cs.scale as number | undefined };
       }
       columns = schemaFromColumns(out);
@@ -694,12 +1028,20 @@ function compileChecked(spec: unknown, locate?: ParsedSpec['locate'], options?: 
 
   if (c.issues.length) return { issues: c.issues };
   const eachPaths = new Map<string, CompiledEach>();
-  for (const d of [...vertices, ...edges]) if (d.each && !eachPaths.has(d.each.path)) eachPaths.set(d.each.path, d.each);
+  for (const d of [...vertices, ...edges])
+    if (d.each && !eachPaths.has(d.each.path)) eachPaths.set(d.each.path, d.each);
   return {
     mapping: {
-      mode, vertices, edges, deletes, edgeDeletes,
-      eachPaths: [...eachPaths.values()], eachByPath: eachPaths, nests: [...eachPaths.values()].some((x) => x.parent !== undefined),
-      spec: spec as unknown as MappingSpec, ...(columns ? { columns } : {}),
+      mode,
+      vertices,
+      edges,
+      deletes,
+      edgeDeletes,
+      eachPaths: [...eachPaths.values()],
+      eachByPath: eachPaths,
+      nests: [...eachPaths.values()].some((x) => x.parent !== undefined),
+      spec: spec as unknown as MappingSpec,
+      ...(columns ? { columns } : {}),
     },
     issues: [],
   };
@@ -713,7 +1055,10 @@ export function loadSpec(source: string | object, options?: CompileOptions): Com
 }
 
 /** Like loadSpec, but returns the issues instead of throwing (the editor shows them all as markers). */
-export function checkSpec(source: string | object, options?: CompileOptions): { mapping?: CompiledMapping; issues: SpecIssue[] } {
+export function checkSpec(
+  source: string | object,
+  options?: CompileOptions,
+): { mapping?: CompiledMapping; issues: SpecIssue[] } {
   if (typeof source === 'string') {
     if (source.trim() === '') return { issues: [{ path: [], message: 'the mapping spec is empty' }] };
     const parsed = parseSpecText(source);

@@ -63,7 +63,9 @@ function lookupFirst(scope: Scope, stack: Stack, first: string): unknown {
       if (c !== null && typeof c === 'object' && first in (c as object)) return (c as JsonObject)[first];
     }
   }
-  return scope.vars !== undefined && first in scope.vars ? scope.vars[first] : (scope.root as JsonObject | undefined)?.[first];
+  return scope.vars !== undefined && first in scope.vars
+    ? scope.vars[first]
+    : (scope.root as JsonObject | undefined)?.[first];
 }
 
 function compilePath(path: string): Part {
@@ -112,7 +114,9 @@ export function compileTemplate(text: string): CompiledTemplate {
       if (type !== 'text') {
         const key = value.trim();
         if (key === '' || (key !== '.' && !PATH.test(key))) {
-          throw new TemplateError(`unsupported template tag "${text.slice(t[2], t[3])}": a tag names a path like {{customer.id}}`);
+          throw new TemplateError(
+            `unsupported template tag "${text.slice(t[2], t[3])}": a tag names a path like {{customer.id}}`,
+          );
         }
         if (key !== '.' && !paths.includes(key)) paths.push(key);
         if (type === '^') defaults.add(key);
@@ -142,7 +146,10 @@ export function compileTemplate(text: string): CompiledTemplate {
     const get = compilePath(key);
     if (type === 'name' || type === '&') {
       if (!defaults.has(key)) return get;
-      return (scope, stack) => { const v = get(scope, stack); return v === undefined || v === null ? '' : v; };
+      return (scope, stack) => {
+        const v = get(scope, stack);
+        return v === undefined || v === null ? '' : v;
+      };
     }
     const body = compileBody(t[4] || []);
     if (type === '^') {
@@ -176,7 +183,10 @@ export function compileTemplate(text: string): CompiledTemplate {
       let out = '';
       for (let i = 0; i < parts.length; i++) {
         const p = parts[i];
-        if (typeof p === 'string') { out += p; continue; }
+        if (typeof p === 'string') {
+          out += p;
+          continue;
+        }
         const v = p(scope, stack);
         if (v === undefined || v === null) return undefined;
         out += typeof v === 'string' ? v : toText(v);

@@ -17,31 +17,38 @@ export const NAMED_STEPS = ['trim', 'lower', 'upper'] as const;
 
 export class TransformSpecError extends Error {}
 
-
 function perItem(f: (s: unknown) => unknown): Transform {
   return (v) => (Array.isArray(v) ? v.map(f) : f(v));
 }
 
 function compileStep(step: unknown): Transform {
   switch (step) {
-    case 'trim': return perItem((s) => (typeof s === 'string' ? s.trim() : s));
-    case 'lower': return perItem((s) => (typeof s === 'string' ? s.toLowerCase() : s));
-    case 'upper': return perItem((s) => (typeof s === 'string' ? s.toUpperCase() : s));
+    case 'trim':
+      return perItem((s) => (typeof s === 'string' ? s.trim() : s));
+    case 'lower':
+      return perItem((s) => (typeof s === 'string' ? s.toLowerCase() : s));
+    case 'upper':
+      return perItem((s) => (typeof s === 'string' ? s.toUpperCase() : s));
   }
   if (isObject(step) && Object.keys(step).length === 1 && 'split' in step) {
     const sep = step.split;
-    if (typeof sep !== 'string' || sep === '') throw new TransformSpecError('split needs a non-empty separator text, e.g. { split: ";" }');
+    if (typeof sep !== 'string' || sep === '')
+      throw new TransformSpecError('split needs a non-empty separator text, e.g. { split: ";" }');
     const one = (s: unknown) => (typeof s === 'string' ? (s === '' ? [] : s.split(sep)) : [s]);
     return (v) => (Array.isArray(v) ? v.flatMap(one) : one(v));
   }
   if (isObject(step) && Object.keys(step).length === 1 && 'lookup' in step) {
     const map = step.lookup;
-    if (!isObject(map)) throw new TransformSpecError('lookup needs a map of value → replacement, e.g. { lookup: { DE: Germany } }');
+    if (!isObject(map))
+      throw new TransformSpecError('lookup needs a map of value → replacement, e.g. { lookup: { DE: Germany } }');
     const table = new Map<string, unknown>(Object.entries(map));
-    const one = (s: unknown) => (s === undefined || s === null ? undefined : table.get(typeof s === 'string' ? s : String(s)));
+    const one = (s: unknown) =>
+      s === undefined || s === null ? undefined : table.get(typeof s === 'string' ? s : String(s));
     return (v) => (Array.isArray(v) ? v.map(one).filter((x) => x !== undefined) : one(v));
   }
-  throw new TransformSpecError(`unknown transform ${JSON.stringify(step)} (expected trim, lower, upper, { split: "," } or { lookup: { ... } })`);
+  throw new TransformSpecError(
+    `unknown transform ${JSON.stringify(step)} (expected trim, lower, upper, { split: "," } or { lookup: { ... } })`,
+  );
 }
 
 /** Compiles a list of steps into one function; throws TransformSpecError naming the bad step. */
@@ -49,8 +56,11 @@ export function compileTransform(steps: unknown): Transform {
   const list = Array.isArray(steps) ? steps : [steps];
   if (list.length === 0) throw new TransformSpecError('transform needs at least one step');
   const fs = list.map((s, i) => {
-    try { return compileStep(s); } catch (e) {
-      if (e instanceof TransformSpecError && list.length > 1) throw new TransformSpecError(`step ${i + 1}: ${e.message}`);
+    try {
+      return compileStep(s);
+    } catch (e) {
+      if (e instanceof TransformSpecError && list.length > 1)
+        throw new TransformSpecError(`step ${i + 1}: ${e.message}`);
       throw e;
     }
   });

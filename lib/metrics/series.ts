@@ -9,19 +9,33 @@ import { series, addCollector } from './registry';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import type { RetryKind } from '../gremlin/connection';
 
-export interface MetricsNode { id: string; name?: string }
+export interface MetricsNode {
+  id: string;
+  name?: string;
+}
 
 type Metric = Counter<string> | Gauge<string> | Histogram<string>;
 type Labels = Record<string, string>;
-interface Cell { n: number; child: { inc(n: number): void } }
+interface Cell {
+  n: number;
+  child: { inc(n: number): void };
+}
 /** A labelled child of a counter, gauge or histogram: the caller knows which of these it may call. */
-interface Child { inc(n?: number): void; set(v: number): void; observe(v: number): void }
+interface Child {
+  inc(n?: number): void;
+  set(v: number): void;
+  observe(v: number): void;
+}
 
 /** What a closed handle hands out: late events (a write finishing after close) must not bring a series back. */
 const DISCARD = { inc: () => undefined, set: () => undefined, observe: () => undefined };
 
 /** Lag of one partition as the lag reader computed it. */
-export interface PartitionLagValue { topic: string; partition: number; lag: number }
+export interface PartitionLagValue {
+  topic: string;
+  partition: number;
+  lag: number;
+}
 
 class NodeSeries {
   private readonly base: Labels;
@@ -31,7 +45,10 @@ class NodeSeries {
   private uncollect: (() => void) | null = null;
   private closed = false;
 
-  constructor(node: MetricsNode, readonly enabled: boolean) {
+  constructor(
+    node: MetricsNode,
+    readonly enabled: boolean,
+  ) {
     this.base = { node_id: node.id, node_name: node.name || '' };
     if (enabled) this.uncollect = addCollector(() => this.collect());
   }
@@ -52,7 +69,10 @@ class NodeSeries {
   /** Moves the accumulated counts into prom-client and samples the gauges (at scrape time). */
   private collect(): void {
     for (const cell of this.cells.values()) {
-      if (cell.n > 0) { cell.child.inc(cell.n); cell.n = 0; }
+      if (cell.n > 0) {
+        cell.child.inc(cell.n);
+        cell.n = 0;
+      }
     }
     this.sampler?.();
   }
@@ -103,8 +123,14 @@ export class KafkaInMetrics extends NodeSeries {
     // Looked up by the topic string kafkajs hands over each time (its hash is cached) and the partition number: no key
     // string is built per record.
     let cells = this.consumedCells.get(topic);
-    if (!cells) { cells = []; this.consumedCells.set(topic, cells); }
-    const cell = cells[partition] ??= this.count(series.recordsConsumed, `c/${topic}/${partition}`, { topic, partition: String(partition) });
+    if (!cells) {
+      cells = [];
+      this.consumedCells.set(topic, cells);
+    }
+    const cell = (cells[partition] ??= this.count(series.recordsConsumed, `c/${topic}/${partition}`, {
+      topic,
+      partition: String(partition),
+    }));
     cell.n += records;
   }
 
@@ -117,7 +143,8 @@ export class KafkaInMetrics extends NodeSeries {
 
   /** A new assignment: the consumed series of every assigned partition start at 0. */
   assigned(assignment: Record<string, number[]>): void {
-    for (const [topic, partitions] of Object.entries(assignment)) for (const p of partitions) this.consumed(topic, p, 0);
+    for (const [topic, partitions] of Object.entries(assignment))
+      for (const p of partitions) this.consumed(topic, p, 0);
   }
 
   undecodable(topic: string, records = 1): void {
@@ -155,7 +182,6 @@ export class GraphMapMetrics extends NodeSeries {
     if (skipped) this.count(series.eventsSkipped, 's').n += skipped;
   }
 }
-
 
 export class GremlinUpsertMetrics extends NodeSeries {
   /** One batch left the writer: `events` change sets of which `failed` were refused, after `ms` milliseconds. */

@@ -4,13 +4,25 @@
  * the event, definition and field. Also serves the editor's live preview (same engine, admin endpoint).
  */
 import { errorSource, type NodeAPI, type Node, type NodeDef, type NodeMessage } from '../shared/red';
-import { checkSpec, mapEvents, eventRefs, formatIssue, mappingSchema, SpecError, type CompiledMapping, type SpecIssue } from '../../lib/mapping';
+import {
+  checkSpec,
+  mapEvents,
+  eventRefs,
+  formatIssue,
+  mappingSchema,
+  SpecError,
+  type CompiledMapping,
+  type SpecIssue,
+} from '../../lib/mapping';
 import { describeEvent, type EventRef } from '../../lib/change-set';
 import { addLineage, lineageProperties, eventTimeOf } from '../../lib/lineage';
 import { GraphMapMetrics } from '../../lib/metrics/series';
 import { serveMetrics, metricsSettings } from '../shared/metrics';
 
-interface GraphMapDef extends NodeDef { spec?: string; lineage?: boolean }
+interface GraphMapDef extends NodeDef {
+  spec?: string;
+  lineage?: boolean;
+}
 
 /** The last event each deployed node saw, for "preview with the last event". One per node, small ones only. */
 const lastEvents = new Map<string, unknown>();
@@ -22,15 +34,21 @@ function rememberEvent(nodeId: string, event: unknown): void {
   try {
     const text = JSON.stringify(event);
     if (text !== undefined && text.length <= LAST_EVENT_MAX_CHARS) lastEvents.set(nodeId, JSON.parse(text));
-  } catch { /* circular or otherwise unserialisable: nothing to preview with */ }
+  } catch {
+    /* circular or otherwise unserialisable: nothing to preview with */
+  }
 }
 
 type Loaded = { mapping: CompiledMapping } | { error: SpecError };
 
 function load(source: unknown): Loaded {
-  const { mapping, issues } = typeof source === 'string' || (typeof source === 'object' && source !== null)
-    ? checkSpec(source as string | object)
-    : { mapping: undefined, issues: [{ path: [], message: 'msg.mapping must be a spec text (YAML/JSON) or object' }] as SpecIssue[] };
+  const { mapping, issues } =
+    typeof source === 'string' || (typeof source === 'object' && source !== null)
+      ? checkSpec(source as string | object)
+      : {
+          mapping: undefined,
+          issues: [{ path: [], message: 'msg.mapping must be a spec text (YAML/JSON) or object' }] as SpecIssue[],
+        };
   return mapping ? { mapping } : { error: new SpecError(issues) };
 }
 
@@ -51,10 +69,18 @@ export = function (RED: NodeAPI) {
     if ('error' in configured) {
       for (const issue of configured.error.issues) node.error(`mapping spec: ${formatIssue(issue)}`);
       const first = configured.error.issues[0];
-      node.status({ fill: 'red', shape: 'ring', text: `spec: ${[first.definition, first.field].filter(Boolean).join('.') || 'invalid'}` });
+      node.status({
+        fill: 'red',
+        shape: 'ring',
+        text: `spec: ${[first.definition, first.field].filter(Boolean).join('.') || 'invalid'}`,
+      });
     } else {
       const m = configured.mapping;
-      node.status({ fill: 'grey', shape: 'dot', text: `${m.mode === 'cdc' ? 'cdc, ' : ''}${m.vertices.length} vertex, ${m.edges.length} edge defs` });
+      node.status({
+        fill: 'grey',
+        shape: 'dot',
+        text: `${m.mode === 'cdc' ? 'cdc, ' : ''}${m.vertices.length} vertex, ${m.edges.length} edge defs`,
+      });
     }
 
     // Status at most twice a second: at tens of thousands of events/s a status per message would flood the editor.
@@ -62,7 +88,11 @@ export = function (RED: NodeAPI) {
       if (statusTimer) return;
       statusTimer = setTimeout(() => {
         statusTimer = undefined;
-        node.status({ fill: failed ? 'yellow' : 'green', shape: 'dot', text: `mapped ${mapped}${failed ? `, failed ${failed}` : ''}` });
+        node.status({
+          fill: failed ? 'yellow' : 'green',
+          shape: 'dot',
+          text: `mapped ${mapped}${failed ? `, failed ${failed}` : ''}`,
+        });
       }, 500);
     }
 
@@ -80,30 +110,55 @@ export = function (RED: NodeAPI) {
 
     node.on('input', (msg, send, done) => {
       // Whatever goes wrong, the message must finish (done), or kafka in would wait for it forever.
-      try { handle(msg, send, done); } catch (e) { done(e as Error); }
+      try {
+        handle(msg, send, done);
+      } catch (e) {
+        done(e as Error);
+      }
     });
 
-    function handle(msg: NodeMessage, send: (m: Array<NodeMessage | NodeMessage[] | null>) => void, done: () => void): void {
+    function handle(
+      msg: NodeMessage,
+      send: (m: Array<NodeMessage | NodeMessage[] | null>) => void,
+      done: () => void,
+    ): void {
       const batch = Array.isArray(msg.payload);
       const events: unknown[] = batch ? (msg.payload as unknown[]) : [msg.payload];
       if (events.length) rememberEvent(node.id, events[events.length - 1]);
       const refs = eventRefs(msg.kafka, events.length, batch);
       const loaded = mappingFor(msg);
-      const failures: Array<{ index: number; error: { message: string; event: EventRef; definition?: string; field?: string } }> = [];
+      const failures: Array<{
+        index: number;
+        error: { message: string; event: EventRef; definition?: string; field?: string };
+      }> = [];
       let changeSets: unknown[] = [];
       let skipped = 0;
       if ('error' in loaded) {
         const e = loaded.error;
-        events.forEach((_, i) => failures.push({ index: i, error: { message: `${describeEvent(refs[i])}: ${e.message}`, event: refs[i] ?? {}, definition: e.definition, field: e.field } }));
+        events.forEach((_, i) =>
+          failures.push({
+            index: i,
+            error: {
+              message: `${describeEvent(refs[i])}: ${e.message}`,
+              event: refs[i] ?? {},
+              definition: e.definition,
+              field: e.field,
+            },
+          }),
+        );
       } else {
         const r = mapEvents(loaded.mapping, events, refs);
         if (lineageName !== undefined) {
-          for (const x of r.mapped) addLineage(x.changeSet, lineageProperties(refs[x.index], eventTimeOf(msg.kafka, x.index), lineageName));
+          for (const x of r.mapped)
+            addLineage(x.changeSet, lineageProperties(refs[x.index], eventTimeOf(msg.kafka, x.index), lineageName));
         }
         changeSets = r.mapped.map((x) => x.changeSet);
         skipped = r.skipped.length;
         for (const f of r.failed) {
-          const error: { message: string; event: EventRef; definition?: string; field?: string } = { message: f.error.message, event: f.error.event ?? {} };
+          const error: { message: string; event: EventRef; definition?: string; field?: string } = {
+            message: f.error.message,
+            event: f.error.event ?? {},
+          };
           if (f.error.definition) error.definition = f.error.definition;
           if (f.error.field) error.field = f.error.field;
           failures.push({ index: f.index, error });
@@ -160,36 +215,58 @@ export = function (RED: NodeAPI) {
     res.json(mappingSchema());
   });
 
-  RED.httpAdmin.post('/ceh-graph-map/preview', RED.auth.needsPermission('ceh-graph-map.write'), (req: any, res: any) => {
-    const body = req.body ?? {};
-    const spec = typeof body.spec === 'string' ? body.spec : '';
-    const { mapping, issues } = checkSpec(spec);
-    let event: unknown;
-    let hasEvent = false;
-    if (body.useLast) {
-      if (typeof body.nodeId !== 'string' || !lastEvents.has(body.nodeId)) {
-        res.status(404).json({ error: 'the deployed node has not seen an event yet (deploy it and let an event pass)', issues });
+  RED.httpAdmin.post(
+    '/ceh-graph-map/preview',
+    RED.auth.needsPermission('ceh-graph-map.write'),
+    (req: any, res: any) => {
+      const body = req.body ?? {};
+      const spec = typeof body.spec === 'string' ? body.spec : '';
+      const { mapping, issues } = checkSpec(spec);
+      let event: unknown;
+      let hasEvent = false;
+      if (body.useLast) {
+        if (typeof body.nodeId !== 'string' || !lastEvents.has(body.nodeId)) {
+          res
+            .status(404)
+            .json({ error: 'the deployed node has not seen an event yet (deploy it and let an event pass)', issues });
+          return;
+        }
+        event = lastEvents.get(body.nodeId);
+        hasEvent = true;
+      } else if (typeof body.event === 'string' && body.event.trim() !== '') {
+        try {
+          event = JSON.parse(body.event);
+          hasEvent = true;
+        } catch (e) {
+          res.status(400).json({ error: `the sample event is not JSON: ${(e as Error).message}`, issues });
+          return;
+        }
+      }
+      if (!mapping || !hasEvent) {
+        res.json({ issues, event });
         return;
       }
-      event = lastEvents.get(body.nodeId);
-      hasEvent = true;
-    } else if (typeof body.event === 'string' && body.event.trim() !== '') {
-      try { event = JSON.parse(body.event); hasEvent = true; } catch (e) {
-        res.status(400).json({ error: `the sample event is not JSON: ${(e as Error).message}`, issues });
-        return;
-      }
-    }
-    if (!mapping || !hasEvent) { res.json({ issues, event }); return; }
-    const events = Array.isArray(event) ? event : [event];
-    const r = mapEvents(mapping, events, eventRefs(undefined, events.length, Array.isArray(event)));
-    // With lineage ticked the preview shows its properties too (no Kafka position for a sample event).
-    if (body.lineage === true) for (const x of r.mapped) addLineage(x.changeSet, lineageProperties(undefined, undefined, String(body.name || body.nodeId || 'graph map')));
-    res.json({
-      issues,
-      event,
-      changeSets: r.mapped.map((x) => x.changeSet),
-      errors: r.failed.map((f) => ({ index: f.index, message: f.error.message, definition: f.error.definition, field: f.error.field })),
-      skipped: r.skipped,
-    });
-  });
+      const events = Array.isArray(event) ? event : [event];
+      const r = mapEvents(mapping, events, eventRefs(undefined, events.length, Array.isArray(event)));
+      // With lineage ticked the preview shows its properties too (no Kafka position for a sample event).
+      if (body.lineage === true)
+        for (const x of r.mapped)
+          addLineage(
+            x.changeSet,
+            lineageProperties(undefined, undefined, String(body.name || body.nodeId || 'graph map')),
+          );
+      res.json({
+        issues,
+        event,
+        changeSets: r.mapped.map((x) => x.changeSet),
+        errors: r.failed.map((f) => ({
+          index: f.index,
+          message: f.error.message,
+          definition: f.error.definition,
+          field: f.error.field,
+        })),
+        skipped: r.skipped,
+      });
+    },
+  );
 };

@@ -8,7 +8,11 @@ import { runQuery } from '../../lib/gremlin/query';
 import type { Plain } from '../../lib/gremlin/results';
 import type { GremlinServerNode } from '../shared/contracts';
 
-interface BindingDef { name: string; type: string; value: string }
+interface BindingDef {
+  name: string;
+  type: string;
+  value: string;
+}
 
 interface GremlinQueryNode extends Node {
   /** Runs the node's query with its test bindings (the editor button). */
@@ -40,17 +44,31 @@ export = function (RED: NodeAPI) {
       if (!server || !connection) throw new Error('no Gremlin server configured');
       let test: Record<string, unknown> = {};
       if (def.testBindings) {
-        try { test = JSON.parse(String(def.testBindings)); } catch (err) { throw new Error(`test bindings are not valid JSON: ${(err as Error).message}`, { cause: err }); }
+        try {
+          test = JSON.parse(String(def.testBindings));
+        } catch (err) {
+          throw new Error(`test bindings are not valid JSON: ${(err as Error).message}`, { cause: err });
+        }
       }
       return runQuery(connection, query, { ...evaluateBindings({}, test), ...test }, server.dialect, timeout);
     };
 
     node.on('input', async (msg: NodeMessage, send, done) => {
-      if (!server || !connection) { done(new Error('gremlin query: no Gremlin server configured')); return; }
+      if (!server || !connection) {
+        done(new Error('gremlin query: no Gremlin server configured'));
+        return;
+      }
       try {
         const text = typeof msg.query === 'string' && msg.query.trim() !== '' ? msg.query : query;
-        const fromMsg = msg.bindings && typeof msg.bindings === 'object' ? (msg.bindings as Record<string, unknown>) : {};
-        const results = await runQuery(connection, text, { ...evaluateBindings(msg), ...fromMsg }, server.dialect, timeout);
+        const fromMsg =
+          msg.bindings && typeof msg.bindings === 'object' ? (msg.bindings as Record<string, unknown>) : {};
+        const results = await runQuery(
+          connection,
+          text,
+          { ...evaluateBindings(msg), ...fromMsg },
+          server.dialect,
+          timeout,
+        );
         if (each) {
           for (const r of results) {
             const out = RED.util.cloneMessage(msg);
@@ -61,7 +79,11 @@ export = function (RED: NodeAPI) {
           msg.payload = results;
           send(msg);
         }
-        node.status({ fill: 'green', shape: 'dot', text: `${results.length} result${results.length === 1 ? '' : 's'}` });
+        node.status({
+          fill: 'green',
+          shape: 'dot',
+          text: `${results.length} result${results.length === 1 ? '' : 's'}`,
+        });
         done();
       } catch (err) {
         node.status({ fill: 'red', shape: 'ring', text: String((err as Error).message).slice(0, 60) });
@@ -70,25 +92,45 @@ export = function (RED: NodeAPI) {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      (server ? server.release(node) : Promise.resolve()).then(() => done(), () => done());
+      (server ? server.release(node) : Promise.resolve()).then(
+        () => done(),
+        () => done(),
+      );
     });
   }
 
   RED.nodes.registerType('ceh-gremlin-query', GremlinQuery);
 
-  RED.httpAdmin.post('/ceh-gremlin-query/:id', RED.auth.needsPermission('ceh-gremlin-query.write'), async (req: any, res: any) => {
-    const node = RED.nodes.getNode(req.params.id) as GremlinQueryNode | null;
-    if (!node || typeof node.runTest !== 'function') { res.status(404).json({ error: 'not deployed' }); return; }
-    try {
-      const result = await node.runTest();
-      // `path` (the flow path, as the core debug node sends it) is what the Debug sidebar reads on mouse-over.
-      const flowPath = (node as unknown as { _flow?: { path?: string } })._flow?.path ?? node.z;
-      RED.comms.publish('debug', RED.util.encodeObject({ id: node.id, z: node.z, path: flowPath, name: node.name, topic: 'gremlin query (test)', msg: result }));
-      res.json({ result });
-    } catch (err) {
-      const message = String((err as Error).message || err);
-      node.status({ fill: 'red', shape: 'ring', text: message.slice(0, 60) });
-      res.status(500).json({ error: message });
-    }
-  });
+  RED.httpAdmin.post(
+    '/ceh-gremlin-query/:id',
+    RED.auth.needsPermission('ceh-gremlin-query.write'),
+    async (req: any, res: any) => {
+      const node = RED.nodes.getNode(req.params.id) as GremlinQueryNode | null;
+      if (!node || typeof node.runTest !== 'function') {
+        res.status(404).json({ error: 'not deployed' });
+        return;
+      }
+      try {
+        const result = await node.runTest();
+        // `path` (the flow path, as the core debug node sends it) is what the Debug sidebar reads on mouse-over.
+        const flowPath = (node as unknown as { _flow?: { path?: string } })._flow?.path ?? node.z;
+        RED.comms.publish(
+          'debug',
+          RED.util.encodeObject({
+            id: node.id,
+            z: node.z,
+            path: flowPath,
+            name: node.name,
+            topic: 'gremlin query (test)',
+            msg: result,
+          }),
+        );
+        res.json({ result });
+      } catch (err) {
+        const message = String((err as Error).message || err);
+        node.status({ fill: 'red', shape: 'ring', text: message.slice(0, 60) });
+        res.status(500).json({ error: message });
+      }
+    },
+  );
 };

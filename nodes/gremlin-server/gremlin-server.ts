@@ -45,23 +45,31 @@ export = function (RED: NodeAPI) {
       password: node.credentials?.password || undefined,
       requestTimeoutMs: Number(def.timeout) > 0 ? configNumber(def.timeout, 30000, 'timeout') : 30000,
     };
-    const connection = new RefCounted<GremlinConnection, (status: NodeStatus) => void>(() => {
-      const c = new GremlinConnection(options);
-      c.on('state', (state: string, detail?: string) => {
-        const known = STATUS[state];
-        const s: NodeStatus = known ? { fill: known.fill, shape: known.shape, text: RED._(known.key) } : { text: state };
-        if (state === 'disconnected' && detail) s.text = `${s.text}: ${detail}`.slice(0, 60);
-        for (const cb of connection.userData()) cb(s);
-      });
-      c.open().catch((err) => node.warn(`Gremlin Server ${node.url}: ${(err as Error).message}`));
-      return c;
-    }, (c) => c.close());
+    const connection = new RefCounted<GremlinConnection, (status: NodeStatus) => void>(
+      () => {
+        const c = new GremlinConnection(options);
+        c.on('state', (state: string, detail?: string) => {
+          const known = STATUS[state];
+          const s: NodeStatus = known
+            ? { fill: known.fill, shape: known.shape, text: RED._(known.key) }
+            : { text: state };
+          if (state === 'disconnected' && detail) s.text = `${s.text}: ${detail}`.slice(0, 60);
+          for (const cb of connection.userData()) cb(s);
+        });
+        c.open().catch((err) => node.warn(`Gremlin Server ${node.url}: ${(err as Error).message}`));
+        return c;
+      },
+      (c) => c.close(),
+    );
 
     node.acquire = (user, onState) => connection.acquire(user.id, onState ?? ((s) => user.status(s)));
     node.release = (user) => connection.release(user.id);
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      connection.close().then(() => done(), () => done());
+      connection.close().then(
+        () => done(),
+        () => done(),
+      );
     });
   }
 

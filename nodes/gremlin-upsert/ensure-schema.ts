@@ -9,7 +9,11 @@ import type { GremlinConnection } from '../../lib/gremlin/connection';
 import { checkSpec, type CompiledMapping } from '../../lib/mapping';
 import { schemaFromMappings, applySchema, detectGraphKind, type ApplyReport } from '../../lib/graph-schema';
 
-export async function ensureSchemaForFlows(RED: NodeAPI, connection: GremlinConnection, server: GremlinServerNode): Promise<ApplyReport> {
+export async function ensureSchemaForFlows(
+  RED: NodeAPI,
+  connection: GremlinConnection,
+  server: GremlinServerNode,
+): Promise<ApplyReport> {
   if (server.dialect === 'cosmos' || server.dialect === 'neptune') {
     return { created: [], existing: [], conflicts: [], summary: `${server.dialect} takes no schema` };
   }
@@ -18,12 +22,17 @@ export async function ensureSchemaForFlows(RED: NodeAPI, connection: GremlinConn
   RED.nodes.eachNode((n: { type: string; id: string; name?: string; spec?: string }) => {
     if (n.type !== 'ceh-graph-map' || !n.spec) return;
     const { mapping } = checkSpec(n.spec);
-    if (mapping) { mappings.push(mapping); names.push(n.name || n.id); }
+    if (mapping) {
+      mappings.push(mapping);
+      names.push(n.name || n.id);
+    }
   });
-  if (mappings.length === 0) return { created: [], existing: [], conflicts: [], summary: 'no graph map specs in the flows' };
+  if (mappings.length === 0)
+    return { created: [], existing: [], conflicts: [], summary: 'no graph map specs in the flows' };
   const source = connection.options.traversalSource || 'g';
   const kind = await detectGraphKind(connection, source);
-  if (!kind) return { created: [], existing: [], conflicts: [], summary: 'not JanusGraph or TinkerGraph: nothing to apply' };
+  if (!kind)
+    return { created: [], existing: [], conflicts: [], summary: 'not JanusGraph or TinkerGraph: nothing to apply' };
   const schema = schemaFromMappings(mappings, names);
   const report = await applySchema(connection, schema, kind, { sources: [source] });
   return { ...report, conflicts: [...schema.problems, ...report.conflicts] };

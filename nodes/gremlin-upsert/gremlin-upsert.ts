@@ -26,13 +26,20 @@ export = function (RED: NodeAPI) {
     const server = RED.nodes.getNode(String(def.server)) as GremlinServerNode | null;
     if (!server) {
       node.status({ fill: 'red', shape: 'ring', text: 'no server configured' });
-      node.on('input', (_msg: NodeMessage, _send, done) => done(new Error('gremlin upsert: no Gremlin server configured')));
+      node.on('input', (_msg: NodeMessage, _send, done) =>
+        done(new Error('gremlin upsert: no Gremlin server configured')),
+      );
       return;
     }
     const passThrough = configFlag(def.passThrough, true);
     let sizes: { batchSize: number; lingerMs: number; maxConcurrentBatches: number; maxRetries: number };
     try {
-      sizes = { batchSize: limited(def, 'batchSize', 500), lingerMs: limited(def, 'lingerMs', 50), maxConcurrentBatches: limited(def, 'concurrency', 2), maxRetries: limited(def, 'retries', 10) };
+      sizes = {
+        batchSize: limited(def, 'batchSize', 500),
+        lingerMs: limited(def, 'lingerMs', 50),
+        maxConcurrentBatches: limited(def, 'concurrency', 2),
+        maxRetries: limited(def, 'retries', 10),
+      };
     } catch (e) {
       node.status({ fill: 'red', shape: 'ring', text: (e as Error).message });
       node.error(`gremlin upsert: ${(e as Error).message}`);
@@ -40,20 +47,31 @@ export = function (RED: NodeAPI) {
       return;
     }
     const connection = server.acquire(node);
-    const writer = new BatchWriter(connection, { dialect: server.dialect, partitionKey: server.partitionKey, ...sizes });
+    const writer = new BatchWriter(connection, {
+      dialect: server.dialect,
+      partitionKey: server.partitionKey,
+      ...sizes,
+    });
 
     // Opt-in: the schema and indexes the flows' graph map specs need, applied on deploy (lib/graph-schema).
     if (def.ensureSchema === true) {
       node.status({ fill: 'blue', shape: 'ring', text: 'ensuring schema…' });
-      ensureSchemaForFlows(RED, connection, server).then((r) => {
-        if (r.conflicts.length) {
-          node.warn(`gremlin upsert: schema conflicts (left as they are): ${r.conflicts.join('; ')}`);
-          node.status({ fill: 'red', shape: 'ring', text: `schema: ${r.conflicts.length} conflict(s): ${r.conflicts[0]}`.slice(0, 80) });
-        } else node.status({ fill: 'green', shape: 'dot', text: `schema: ${r.summary}` });
-      }, (err: Error) => {
-        node.warn(`gremlin upsert: could not ensure the schema: ${err.message}`);
-        node.status({ fill: 'red', shape: 'ring', text: `schema: ${err.message}`.slice(0, 80) });
-      });
+      ensureSchemaForFlows(RED, connection, server).then(
+        (r) => {
+          if (r.conflicts.length) {
+            node.warn(`gremlin upsert: schema conflicts (left as they are): ${r.conflicts.join('; ')}`);
+            node.status({
+              fill: 'red',
+              shape: 'ring',
+              text: `schema: ${r.conflicts.length} conflict(s): ${r.conflicts[0]}`.slice(0, 80),
+            });
+          } else node.status({ fill: 'green', shape: 'dot', text: `schema: ${r.summary}` });
+        },
+        (err: Error) => {
+          node.warn(`gremlin upsert: could not ensure the schema: ${err.message}`);
+          node.status({ fill: 'red', shape: 'ring', text: `schema: ${err.message}`.slice(0, 80) });
+        },
+      );
     }
 
     const metrics = new GremlinUpsertMetrics(node, metricsSettings(RED).enabled);
@@ -70,14 +88,17 @@ export = function (RED: NodeAPI) {
       if (now - lastStatusAt < 1000 && r.failed === 0) return;
       const secs = Math.max(0.001, (now - window.since) / 1000);
       const status: NodeStatus = {
-        fill: r.failed > 0 ? 'yellow' : 'green', shape: 'dot',
+        fill: r.failed > 0 ? 'yellow' : 'green',
+        shape: 'dot',
         text: `${Math.round(window.events / secs)} ev/s, ${(window.batches / secs).toFixed(1)} b/s, ${r.ms} ms, ${writer.stats.retries} retries`,
       };
       node.status(status);
       lastStatusAt = now;
       window = { events: 0, batches: 0, since: now };
     });
-    writer.on('retry', (err: Error, attempt: number) => node.status({ fill: 'yellow', shape: 'ring', text: `retry ${attempt}: ${err.message}`.slice(0, 60) }));
+    writer.on('retry', (err: Error, attempt: number) =>
+      node.status({ fill: 'yellow', shape: 'ring', text: `retry ${attempt}: ${err.message}`.slice(0, 60) }),
+    );
 
     node.on('input', async (msg: NodeMessage, send, done) => {
       const payload = msg.payload;
@@ -122,7 +143,13 @@ export = function (RED: NodeAPI) {
     node.on('close', (_removed: boolean, done: () => void) => {
       // Write what is queued before letting go of the connection (Node-RED allows 15 s).
       const drained = Promise.race([writer.drain(), new Promise((r) => setTimeout(r, 12000))]);
-      drained.then(() => server.release(node)).catch(() => undefined).then(() => { metrics.close(); done(); });
+      drained
+        .then(() => server.release(node))
+        .catch(() => undefined)
+        .then(() => {
+          metrics.close();
+          done();
+        });
     });
   }
 

@@ -13,15 +13,24 @@ const perRuntime = new WeakMap<Hooks, RefCounted<CompletionTracker>>();
 function installed(hooks: Hooks): RefCounted<CompletionTracker> {
   let shared = perRuntime.get(hooks);
   if (!shared) {
-    shared = new RefCounted(() => {
-      const t = new CompletionTracker();
-      hooks.add(`postDeliver.${LABEL}`, (e: HookEvent) => { t.delivered(e.msg?._msgid, e.destination?.id); });
-      hooks.add(`onComplete.${LABEL}`, (e: HookEvent) => { t.completed(e.msg?._msgid, e.node?.id, e.error); });
-      hooks.add(`postReceive.${LABEL}`, (e: HookEvent) => {
-        t.received(e.msg?._msgid, e.destination?.id, (e.destination?.node?._expectedDoneCount ?? 0) > 0);
-      });
-      return t;
-    }, () => { for (const h of HOOKS) hooks.remove(`${h}.${LABEL}`); });
+    shared = new RefCounted(
+      () => {
+        const t = new CompletionTracker();
+        hooks.add(`postDeliver.${LABEL}`, (e: HookEvent) => {
+          t.delivered(e.msg?._msgid, e.destination?.id);
+        });
+        hooks.add(`onComplete.${LABEL}`, (e: HookEvent) => {
+          t.completed(e.msg?._msgid, e.node?.id, e.error);
+        });
+        hooks.add(`postReceive.${LABEL}`, (e: HookEvent) => {
+          t.received(e.msg?._msgid, e.destination?.id, (e.destination?.node?._expectedDoneCount ?? 0) > 0);
+        });
+        return t;
+      },
+      () => {
+        for (const h of HOOKS) hooks.remove(`${h}.${LABEL}`);
+      },
+    );
     perRuntime.set(hooks, shared);
   }
   return shared;

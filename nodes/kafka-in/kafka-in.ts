@@ -8,7 +8,17 @@ import * as crypto from 'crypto';
 import { errorSource, type NodeAPI, type Node, type NodeDef, type NodeStatus } from '../shared/red';
 import type { KafkaBrokerNode } from '../shared/contracts';
 import { isDecodeMode, DecodeMode } from '../../lib/kafka/codec';
-import { ConsumerRunner, consumerConfig, checkMaxInFlight, checkGroupTimings, describeAssignment, DEFAULT_GROUP_TIMINGS, RunnerStatus, RunnerProblem, DeliverySink } from '../../lib/kafka/consumer-runner';
+import {
+  ConsumerRunner,
+  consumerConfig,
+  checkMaxInFlight,
+  checkGroupTimings,
+  describeAssignment,
+  DEFAULT_GROUP_TIMINGS,
+  RunnerStatus,
+  RunnerProblem,
+  DeliverySink,
+} from '../../lib/kafka/consumer-runner';
 import { joinTracker, leaveTracker } from './completion-hooks';
 import { configFlag } from '../shared/config';
 import { parseTopics } from '../../lib/kafka/client-config';
@@ -27,14 +37,38 @@ function statusOf(t: Translate, s: RunnerStatus, lag: number): NodeStatus {
 
 function baseStatus(t: Translate, s: RunnerStatus): NodeStatus & { text: string } {
   switch (s.state) {
-    case 'error': return { fill: 'red', shape: 'ring', text: s.error.slice(0, 80) };
-    case 'connecting': return { fill: 'grey', shape: 'ring', text: t('node-red:common.status.connecting') };
-    case 'rejoining': return { fill: 'yellow', shape: 'ring', text: t('ceh-kafka-in.status.rejoining', { groupId: s.groupId }) };
-    case 'waiting': return { fill: 'yellow', shape: 'ring', text: t('ceh-kafka-in.status.waiting', { topics: s.topics.join(', ') }) };
-    case 'silent': return { fill: 'yellow', shape: 'ring', text: t('ceh-kafka-in.status.silent', { seconds: s.seconds, inFlight: s.inFlight }) };
-    case 'stopped': return { fill: 'red', shape: 'dot', text: t('ceh-kafka-in.status.stopped', { partitions: s.partitions.join(' '), inFlight: s.inFlight }) };
-    case 'paused': return { fill: 'yellow', shape: 'dot', text: t('ceh-kafka-in.status.paused', { inFlight: s.inFlight }) };
-    case 'consuming': return { fill: 'green', shape: 'dot', text: t('ceh-kafka-in.status.consuming', { rate: s.rate, inFlight: s.inFlight, partitions: describeAssignment(s.assignment) }) };
+    case 'error':
+      return { fill: 'red', shape: 'ring', text: s.error.slice(0, 80) };
+    case 'connecting':
+      return { fill: 'grey', shape: 'ring', text: t('node-red:common.status.connecting') };
+    case 'rejoining':
+      return { fill: 'yellow', shape: 'ring', text: t('ceh-kafka-in.status.rejoining', { groupId: s.groupId }) };
+    case 'waiting':
+      return { fill: 'yellow', shape: 'ring', text: t('ceh-kafka-in.status.waiting', { topics: s.topics.join(', ') }) };
+    case 'silent':
+      return {
+        fill: 'yellow',
+        shape: 'ring',
+        text: t('ceh-kafka-in.status.silent', { seconds: s.seconds, inFlight: s.inFlight }),
+      };
+    case 'stopped':
+      return {
+        fill: 'red',
+        shape: 'dot',
+        text: t('ceh-kafka-in.status.stopped', { partitions: s.partitions.join(' '), inFlight: s.inFlight }),
+      };
+    case 'paused':
+      return { fill: 'yellow', shape: 'dot', text: t('ceh-kafka-in.status.paused', { inFlight: s.inFlight }) };
+    case 'consuming':
+      return {
+        fill: 'green',
+        shape: 'dot',
+        text: t('ceh-kafka-in.status.consuming', {
+          rate: s.rate,
+          inFlight: s.inFlight,
+          partitions: describeAssignment(s.assignment),
+        }),
+      };
   }
 }
 
@@ -57,9 +91,14 @@ export = function (RED: NodeAPI) {
       if (!broker) throw new Error(t('ceh-kafka-in.errors.noBroker'));
       if (!def.groupId) throw new Error(t('ceh-kafka-in.errors.noGroup'));
       topics = parseTopics(String(def.topics || ''), String(def.topicsType || 'list'));
-      maxInFlight = checkMaxInFlight(def.maxInFlight === undefined || def.maxInFlight === '' ? 1000 : Number(def.maxInFlight));
+      maxInFlight = checkMaxInFlight(
+        def.maxInFlight === undefined || def.maxInFlight === '' ? 1000 : Number(def.maxInFlight),
+      );
       const ms = (v: unknown, dflt: number) => (v === undefined || v === '' ? dflt : Number(v));
-      groupTimings = checkGroupTimings(ms(def.sessionTimeout, DEFAULT_GROUP_TIMINGS.sessionTimeoutMs), ms(def.heartbeatInterval, DEFAULT_GROUP_TIMINGS.heartbeatMs));
+      groupTimings = checkGroupTimings(
+        ms(def.sessionTimeout, DEFAULT_GROUP_TIMINGS.sessionTimeoutMs),
+        ms(def.heartbeatInterval, DEFAULT_GROUP_TIMINGS.heartbeatMs),
+      );
       broker.client.acquire(node.id);
     } catch (e) {
       node.status({ fill: 'red', shape: 'ring', text: (e as Error).message });
@@ -68,7 +107,10 @@ export = function (RED: NodeAPI) {
     }
 
     const tracker = joinTracker(RED.hooks, node.id);
-    if (!tracker) node.warn('kafka in: this runtime offers no message hooks; offsets are committed when a message is sent (at-most-once)');
+    if (!tracker)
+      node.warn(
+        'kafka in: this runtime offers no message hooks; offsets are committed when a message is sent (at-most-once)',
+      );
     /** Message ids this node is waiting for, so a close can stop tracking them. */
     const ownIds = new Set<string>();
     const metricsConfig = metricsSettings(RED);
@@ -79,42 +121,61 @@ export = function (RED: NodeAPI) {
         const id = crypto.randomBytes(8).toString('hex');
         const m = { ...msg, _msgid: id };
         // Undecodable records name this node as the failing one (dead letters carry it), as a Catch node would.
-        if (output === 1 && m.error && typeof m.error === 'object') (m as Record<string, unknown>).error = { ...m.error, source: errorSource(node) };
+        if (output === 1 && m.error && typeof m.error === 'object')
+          (m as Record<string, unknown>).error = { ...m.error, source: errorSource(node) };
         if (tracker) {
           ownIds.add(id);
-          tracker.track(id, (err) => { ownIds.delete(id); finished(err); });
+          tracker.track(id, (err) => {
+            ownIds.delete(id);
+            finished(err);
+          });
         }
         if (output === 1) metrics.undecodable(String(msg.topic));
         node.send(output === 0 ? [m, null] : [null, m]);
-        if (tracker) tracker.sent(id); else finished(undefined);
+        if (tracker) tracker.sent(id);
+        else finished(undefined);
       },
     };
 
-    const runner = new ConsumerRunner({
-      topics,
-      fromBeginning: configFlag(def.fromBeginning, true) && def.start !== 'latest',
-      batchMode: def.mode === 'batch',
-      commitMode: def.commit === 'auto' ? 'auto' : 'flow',
-      stopOnError: def.onError === 'stop',
-      decoding,
-      maxInFlight,
-      groupId: String(def.groupId),
-    }, () => broker.client.acquire(node.id).consumer(consumerConfig(String(def.groupId), groupTimings)), sink, {
-      status: (s) => { lastStatus = s; node.status(statusOf(t, s, lagReader?.totalLag ?? 0)); },
-      problem: (p: RunnerProblem) => {
-        if (p.kind === 'waiting-for-topic') {
-          // Info, once: a topic that does not exist yet is a normal first start, not an error.
-          node.log(`kafka in: ${t('ceh-kafka-in.log.waiting', { topics: p.topics.join(', ') })}`);
-        } else if (p.kind === 'partition-stopped') {
-          node.error(`kafka in: partition ${p.topic}/${p.partition} stopped at offset ${p.offset} because a node reported: ${p.error.message}`);
-        } else {
-          // With a msg, so Catch nodes get it.
-          const text = p.error.message || String(p.error);
-          node.error(`kafka in: ${p.context}: ${text}`, { payload: null, topic: String(def.topics || ''), error: { message: text } });
-        }
+    const runner = new ConsumerRunner(
+      {
+        topics,
+        fromBeginning: configFlag(def.fromBeginning, true) && def.start !== 'latest',
+        batchMode: def.mode === 'batch',
+        commitMode: def.commit === 'auto' ? 'auto' : 'flow',
+        stopOnError: def.onError === 'stop',
+        decoding,
+        maxInFlight,
+        groupId: String(def.groupId),
       },
-      debug: (text) => node.debug(`kafka in: ${text}`),
-    });
+      () => broker.client.acquire(node.id).consumer(consumerConfig(String(def.groupId), groupTimings)),
+      sink,
+      {
+        status: (s) => {
+          lastStatus = s;
+          node.status(statusOf(t, s, lagReader?.totalLag ?? 0));
+        },
+        problem: (p: RunnerProblem) => {
+          if (p.kind === 'waiting-for-topic') {
+            // Info, once: a topic that does not exist yet is a normal first start, not an error.
+            node.log(`kafka in: ${t('ceh-kafka-in.log.waiting', { topics: p.topics.join(', ') })}`);
+          } else if (p.kind === 'partition-stopped') {
+            node.error(
+              `kafka in: partition ${p.topic}/${p.partition} stopped at offset ${p.offset} because a node reported: ${p.error.message}`,
+            );
+          } else {
+            // With a msg, so Catch nodes get it.
+            const text = p.error.message || String(p.error);
+            node.error(`kafka in: ${p.context}: ${text}`, {
+              payload: null,
+              topic: String(def.topics || ''),
+              error: { message: text },
+            });
+          }
+        },
+        debug: (text) => node.debug(`kafka in: ${text}`),
+      },
+    );
     let lastStatus: RunnerStatus | null = null;
 
     // Metrics: the runner's observations feed the series; the lag is read from the broker on an interval.
@@ -131,23 +192,32 @@ export = function (RED: NodeAPI) {
         },
         onError: (e) => node.debug(`kafka in: reading the consumer lag failed: ${e.message}`),
       });
-      runner.on('assigned', (assignment) => { metrics.assigned(assignment); reader.setAssignment(assignment); reader.start(); });
+      runner.on('assigned', (assignment) => {
+        metrics.assigned(assignment);
+        reader.setAssignment(assignment);
+        reader.start();
+      });
       lagReader = reader;
     }
     runner.start();
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      runner.close().catch((e) => node.debug(`kafka in: close: ${(e as Error).message}`)).then(async () => {
-        await lagReader?.stop();
-        metrics.close();
-        if (tracker) for (const id of ownIds) tracker.forget(id);
-        ownIds.clear();
-        leaveTracker(RED.hooks, node.id);
-        await broker.client.release(node.id);
-      }).catch((e) => node.debug(`kafka in: close: ${(e as Error).message}`)).finally(() => {
-        node.status({});
-        done();
-      });
+      runner
+        .close()
+        .catch((e) => node.debug(`kafka in: close: ${(e as Error).message}`))
+        .then(async () => {
+          await lagReader?.stop();
+          metrics.close();
+          if (tracker) for (const id of ownIds) tracker.forget(id);
+          ownIds.clear();
+          leaveTracker(RED.hooks, node.id);
+          await broker.client.release(node.id);
+        })
+        .catch((e) => node.debug(`kafka in: close: ${(e as Error).message}`))
+        .finally(() => {
+          node.status({});
+          done();
+        });
     });
   }
   RED.nodes.registerType('ceh-kafka-in', KafkaIn);

@@ -46,7 +46,12 @@ export = function (RED: NodeAPI) {
     const showStatus = () => {
       if (lastError) node.status({ fill: 'red', shape: 'ring', text: lastError.slice(0, 60) });
       else if (pending > 0) node.status({ fill: 'yellow', shape: 'dot', text: `sent ${sent}, ${pending} waiting` });
-      else node.status({ fill: deadLetter && sent > 0 ? 'yellow' : 'green', shape: 'dot', text: deadLetter ? `dead letters ${sent}` : `sent ${sent}` });
+      else
+        node.status({
+          fill: deadLetter && sent > 0 ? 'yellow' : 'green',
+          shape: 'dot',
+          text: deadLetter ? `dead letters ${sent}` : `sent ${sent}`,
+        });
     };
     node.status({ fill: 'grey', shape: 'ring', text: 'ready' });
 
@@ -56,7 +61,13 @@ export = function (RED: NodeAPI) {
     }
 
     node.on('input', (msg: NodeMessage, send, done) => {
-      let record: { topic: string; partition?: number; key: Buffer | string | null; value: Buffer | string | null; headers?: Record<string, string | Buffer> };
+      let record: {
+        topic: string;
+        partition?: number;
+        key: Buffer | string | null;
+        value: Buffer | string | null;
+        headers?: Record<string, string | Buffer>;
+      };
       try {
         const topic = (def.topic as string) || (typeof msg.topic === 'string' ? msg.topic : '');
         if (!topic) throw new Error('no topic: set one in the node or in msg.topic');
@@ -64,7 +75,8 @@ export = function (RED: NodeAPI) {
         let partition: number | undefined;
         if (partitionValue !== undefined && partitionValue !== null && partitionValue !== '') {
           partition = Number(partitionValue);
-          if (!Number.isInteger(partition) || partition < 0) throw new Error(`partition must be a whole number >= 0, got ${JSON.stringify(partitionValue)}`);
+          if (!Number.isInteger(partition) || partition < 0)
+            throw new Error(`partition must be a whole number >= 0, got ${JSON.stringify(partitionValue)}`);
         }
         if (deadLetter) {
           const letter = deadLetterRecord(msg as Record<string, unknown>);
@@ -85,36 +97,52 @@ export = function (RED: NodeAPI) {
         return;
       }
       if (pending >= maxQueue) {
-        done(new Error(`kafka out: ${pending} messages already waiting for the broker (queue bound ${maxQueue}); message to ${record.topic} not sent`));
+        done(
+          new Error(
+            `kafka out: ${pending} messages already waiting for the broker (queue bound ${maxQueue}); message to ${record.topic} not sent`,
+          ),
+        );
         return;
       }
       pending += 1;
       showStatus();
-      broker.client.producer()
-        .then((producer) => producer.send({
-          topic: record.topic,
-          acks,
-          compression: gzip ? CompressionTypes.GZIP : CompressionTypes.None,
-          messages: [{ key: record.key, value: record.value, headers: record.headers, partition: record.partition }],
-        }))
-        .then((result) => {
-          pending -= 1;
-          sent += 1;
-          lastError = '';
-          // Dead-letter mode, or a message carrying msg.error (it came from an error output): a dead letter.
-          metrics.published(record.topic, deadLetter || (msg.error !== undefined && msg.error !== null));
-          const r = result && result[0];
-          if (r) msg.kafka = { ...(typeof msg.kafka === 'object' && msg.kafka ? msg.kafka as object : {}), topic: r.topicName, partition: r.partition, offset: r.baseOffset };
-          showStatus();
-          send(msg);
-          done();
-        }, (err: Error) => {
-          pending -= 1;
-          lastError = err.message;
-          metrics.failed(record.topic);
-          showStatus();
-          done(new Error(`kafka out: send to ${record.topic} failed: ${err.message}`));
-        });
+      broker.client
+        .producer()
+        .then((producer) =>
+          producer.send({
+            topic: record.topic,
+            acks,
+            compression: gzip ? CompressionTypes.GZIP : CompressionTypes.None,
+            messages: [{ key: record.key, value: record.value, headers: record.headers, partition: record.partition }],
+          }),
+        )
+        .then(
+          (result) => {
+            pending -= 1;
+            sent += 1;
+            lastError = '';
+            // Dead-letter mode, or a message carrying msg.error (it came from an error output): a dead letter.
+            metrics.published(record.topic, deadLetter || (msg.error !== undefined && msg.error !== null));
+            const r = result && result[0];
+            if (r)
+              msg.kafka = {
+                ...(typeof msg.kafka === 'object' && msg.kafka ? (msg.kafka as object) : {}),
+                topic: r.topicName,
+                partition: r.partition,
+                offset: r.baseOffset,
+              };
+            showStatus();
+            send(msg);
+            done();
+          },
+          (err: Error) => {
+            pending -= 1;
+            lastError = err.message;
+            metrics.failed(record.topic);
+            showStatus();
+            done(new Error(`kafka out: send to ${record.topic} failed: ${err.message}`));
+          },
+        );
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {

@@ -16,7 +16,12 @@ export function configFlag(value: unknown, dflt: boolean): boolean {
 }
 
 /** A number field: a number or numeric text; empty or unset gives the default; out of [min, max] is an error. */
-export function configNumber(value: unknown, dflt: number, what: string, limits: { min?: number; max?: number; integer?: boolean } = {}): number {
+export function configNumber(
+  value: unknown,
+  dflt: number,
+  what: string,
+  limits: { min?: number; max?: number; integer?: boolean } = {},
+): number {
   if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return dflt;
   const n = typeof value === 'number' ? value : Number(String(value).trim());
   if (!Number.isFinite(n)) throw new Error(`${what} must be a number, not ${JSON.stringify(value)}`);

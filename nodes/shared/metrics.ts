@@ -26,24 +26,34 @@ export function metricsSettings(RED: NodeAPI): MetricsSettings {
   try {
     const v = (RED.settings as Record<string, unknown> | undefined)?.cehMetrics;
     if (v && typeof v === 'object') s = v as Record<string, unknown>;
-  } catch { /* Node-RED throws for unknown settings in some versions: defaults apply */ }
+  } catch {
+    /* Node-RED throws for unknown settings in some versions: defaults apply */
+  }
   const interval = Number(s.lagIntervalMs);
   return {
     enabled: s.enabled !== false,
     lagIntervalMs: Number.isFinite(interval) && interval >= 100 ? interval : 5000,
-    httpNode: s.httpNode === true ? '/metrics' : typeof s.httpNode === 'string' && s.httpNode.startsWith('/') ? s.httpNode : false,
+    httpNode:
+      s.httpNode === true
+        ? '/metrics'
+        : typeof s.httpNode === 'string' && s.httpNode.startsWith('/')
+          ? s.httpNode
+          : false,
   };
 }
 
 const served = new WeakSet<object>();
 
 const handler: RequestHandler = (_req, res) => {
-  metricsText().then((text) => {
-    res.set('Content-Type', metricsContentType);
-    res.end(text);
-  }, (err: Error) => {
-    res.status(500).end(`metrics failed: ${err.message}`);
-  });
+  metricsText().then(
+    (text) => {
+      res.set('Content-Type', metricsContentType);
+      res.end(text);
+    },
+    (err: Error) => {
+      res.status(500).end(`metrics failed: ${err.message}`);
+    },
+  );
 };
 
 /** Adds GET /metrics to this runtime's admin server (once), and to the node server when the settings ask for it. */

@@ -67,23 +67,42 @@ export type RequestHandler = (req: any, res: any, next?: () => void) => void;
 export interface NodeAPI {
   nodes: {
     createNode(node: Node<any>, def: NodeDef): void;
-    registerType(type: string, ctor: (this: Node<any>, def: NodeDef) => void, opts?: { credentials?: Record<string, { type: 'text' | 'password' }>; settings?: Record<string, unknown> }): void;
+    registerType(
+      type: string,
+      ctor: (this: Node<any>, def: NodeDef) => void,
+      opts?: { credentials?: Record<string, { type: 'text' | 'password' }>; settings?: Record<string, unknown> },
+    ): void;
     getNode(id: string): Node<any> | null;
     /** Every node of the deployed flows, as configured (type, id, name and its own properties). */
     eachNode(cb: (n: { type: string; id: string; [key: string]: any }) => void): void;
   };
   util: {
-    evaluateNodeProperty(value: unknown, type: string, node: Node<any>, msg: NodeMessage, callback?: (err: Error | null, result: unknown) => void): unknown;
+    evaluateNodeProperty(
+      value: unknown,
+      type: string,
+      node: Node<any>,
+      msg: NodeMessage,
+      callback?: (err: Error | null, result: unknown) => void,
+    ): unknown;
     cloneMessage<T>(msg: T): T;
     encodeObject(obj: Record<string, unknown>, opts?: { maxLength?: number }): Record<string, unknown>;
     getMessageProperty(msg: NodeMessage, expr: string): unknown;
     setMessageProperty(msg: NodeMessage, expr: string, value: unknown, createMissing?: boolean): boolean;
   };
   hooks?: Hooks;
-  httpAdmin: { get(path: string, ...handlers: RequestHandler[]): void; post(path: string, ...handlers: RequestHandler[]): void };
+  httpAdmin: {
+    get(path: string, ...handlers: RequestHandler[]): void;
+    post(path: string, ...handlers: RequestHandler[]): void;
+  };
   auth: { needsPermission(permission: string): RequestHandler };
   comms: { publish(topic: string, data: unknown, retain?: boolean): void };
-  log: { info(msg: unknown): void; warn(msg: unknown): void; error(msg: unknown): void; debug(msg: unknown): void; trace(msg: unknown): void };
+  log: {
+    info(msg: unknown): void;
+    warn(msg: unknown): void;
+    error(msg: unknown): void;
+    debug(msg: unknown): void;
+    trace(msg: unknown): void;
+  };
   settings: Record<string, unknown>;
   _: (key: string, subs?: Record<string, unknown>) => string;
   version(): string;

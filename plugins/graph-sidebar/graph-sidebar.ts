@@ -19,7 +19,9 @@ const CYTOSCAPE = path.join(__dirname, 'resources', 'cytoscape.min.js');
 
 interface PluginAPI extends NodeAPI {
   plugins: { registerPlugin(id: string, def: Record<string, unknown>): void };
-  nodes: NodeAPI['nodes'] & { eachNode(cb: (def: { id: string; type: string; name?: string; url?: string; dialect?: string }) => void): void };
+  nodes: NodeAPI['nodes'] & {
+    eachNode(cb: (def: { id: string; type: string; name?: string; url?: string; dialect?: string }) => void): void;
+  };
 }
 
 export = function (RED: PluginAPI) {
@@ -68,13 +70,24 @@ export = function (RED: PluginAPI) {
       return;
     }
     try {
-      const result = await runConsoleQuery(connectionOf(server), {
-        query: body.query, bindings: body.bindings, allowWrites: body.allowWrites === true, timeoutMs: body.timeoutMs, cap: body.cap,
-      }, server.dialect);
+      const result = await runConsoleQuery(
+        connectionOf(server),
+        {
+          query: body.query,
+          bindings: body.bindings,
+          allowWrites: body.allowWrites === true,
+          timeoutMs: body.timeoutMs,
+          cap: body.cap,
+        },
+        server.dialect,
+      );
       res.json(result);
     } catch (err) {
       if (err instanceof ConsoleRequestError) res.status(400).json({ error: err.message });
-      else if (err instanceof ConsoleQueryError) res.status(err.timedOut ? 504 : 502).json({ error: err.message, timedOut: err.timedOut, statusCode: err.statusCode });
+      else if (err instanceof ConsoleQueryError)
+        res
+          .status(err.timedOut ? 504 : 502)
+          .json({ error: err.message, timedOut: err.timedOut, statusCode: err.statusCode });
       else res.status(500).json({ error: String((err as Error)?.message || err) });
     }
   });
@@ -82,6 +95,8 @@ export = function (RED: PluginAPI) {
   RED.httpAdmin.get('/ceh-graph/cytoscape.min.js', needsRead, (_req: any, res: any) => {
     res.set('Content-Type', 'application/javascript; charset=utf-8');
     res.set('Cache-Control', 'private, max-age=86400');
-    fs.createReadStream(CYTOSCAPE).on('error', () => res.status(404).end()).pipe(res);
+    fs.createReadStream(CYTOSCAPE)
+      .on('error', () => res.status(404).end())
+      .pipe(res);
   });
 };

@@ -23,14 +23,35 @@ const endpoints = { cassandraHost: '127.0.0.1', cassandraCqlPort: CQL_PORT };
 
 // The JPMS part of Cassandra's own conf/jvm17-server.options.
 const JPMS = [
-  ...['java.base/jdk.internal.misc', 'java.management.rmi/com.sun.jmx.remote.internal.rmi', 'java.rmi/sun.rmi.registry',
-    'java.rmi/sun.rmi.server', 'java.sql/java.sql', 'java.base/java.lang.ref', 'jdk.unsupported/sun.misc',
-    'jdk.compiler/com.sun.tools.javac.file', 'jdk.attach/sun.tools.attach'].map((p) => `--add-exports=${p}=ALL-UNNAMED`),
-  ...['java.base/java.lang.module', 'java.base/jdk.internal.loader', 'java.base/jdk.internal.ref', 'java.base/jdk.internal.reflect',
-    'java.base/jdk.internal.math', 'java.base/jdk.internal.module', 'java.base/jdk.internal.util.jar',
-    'jdk.management/com.sun.management.internal', 'java.base/sun.nio.ch', 'java.base/java.io', 'java.base/java.lang.reflect',
-    'jdk.compiler/com.sun.tools.javac', 'java.base/java.lang', 'java.base/java.util'].map((p) => `--add-opens=${p}=ALL-UNNAMED`),
-  '-Djdk.attach.allowAttachSelf=true', '-Dio.netty.tryReflectionSetAccessible=true',
+  ...[
+    'java.base/jdk.internal.misc',
+    'java.management.rmi/com.sun.jmx.remote.internal.rmi',
+    'java.rmi/sun.rmi.registry',
+    'java.rmi/sun.rmi.server',
+    'java.sql/java.sql',
+    'java.base/java.lang.ref',
+    'jdk.unsupported/sun.misc',
+    'jdk.compiler/com.sun.tools.javac.file',
+    'jdk.attach/sun.tools.attach',
+  ].map((p) => `--add-exports=${p}=ALL-UNNAMED`),
+  ...[
+    'java.base/java.lang.module',
+    'java.base/jdk.internal.loader',
+    'java.base/jdk.internal.ref',
+    'java.base/jdk.internal.reflect',
+    'java.base/jdk.internal.math',
+    'java.base/jdk.internal.module',
+    'java.base/jdk.internal.util.jar',
+    'jdk.management/com.sun.management.internal',
+    'java.base/sun.nio.ch',
+    'java.base/java.io',
+    'java.base/java.lang.reflect',
+    'jdk.compiler/com.sun.tools.javac',
+    'java.base/java.lang',
+    'java.base/java.util',
+  ].map((p) => `--add-opens=${p}=ALL-UNNAMED`),
+  '-Djdk.attach.allowAttachSelf=true',
+  '-Dio.netty.tryReflectionSetAccessible=true',
 ];
 
 const dataDir = () => path.join(serviceDir(NAME), 'data');
@@ -81,22 +102,37 @@ async function up() {
   fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
   const jamm = fs.readdirSync(lib).find((f) => /^jamm-.*\.jar$/.test(f));
   const started = startJava(NAME, {
-    cwd: dir, classpath: `${conf}:${lib}/*`, heap: ['-Xms512m', '-Xmx1g'],
-    jvm: ['-XX:+ParallelRefProcEnabled', '-XX:MaxTenuringThreshold=1', '-Xss256k', '-XX:+ExitOnOutOfMemoryError',
+    cwd: dir,
+    classpath: `${conf}:${lib}/*`,
+    heap: ['-Xms512m', '-Xmx1g'],
+    jvm: [
+      '-XX:+ParallelRefProcEnabled',
+      '-XX:MaxTenuringThreshold=1',
+      '-Xss256k',
+      '-XX:+ExitOnOutOfMemoryError',
       '-Djava.net.preferIPv4Stack=true',
       // A single node: no ring to settle (first boot 34 s → 5 s, measured).
-      '-Dcassandra.ring_delay_ms=1000', '-Dcassandra.skip_wait_for_gossip_to_settle=0',
-      `-Dcassandra.triggers_dir=${path.join(conf, 'triggers')}`, ...JPMS,
+      '-Dcassandra.ring_delay_ms=1000',
+      '-Dcassandra.skip_wait_for_gossip_to_settle=0',
+      `-Dcassandra.triggers_dir=${path.join(conf, 'triggers')}`,
+      ...JPMS,
       ...(jamm ? [`-javaagent:${path.join(lib, jamm)}`] : []),
-      `-Dcassandra.config=file://${path.join(conf, 'cassandra.yaml')}`, `-Dlogback.configurationFile=${path.join(conf, 'logback.xml')}`,
-      '-Dcassandra-foreground=yes', `-Dcassandra.storagedir=${dataDir()}`, `-Dcassandra.logdir=${path.join(dir, 'logs')}`],
+      `-Dcassandra.config=file://${path.join(conf, 'cassandra.yaml')}`,
+      `-Dlogback.configurationFile=${path.join(conf, 'logback.xml')}`,
+      '-Dcassandra-foreground=yes',
+      `-Dcassandra.storagedir=${dataDir()}`,
+      `-Dcassandra.logdir=${path.join(dir, 'logs')}`,
+    ],
     args: ['org.apache.cassandra.service.CassandraDaemon'],
   });
   log(`cassandra: starting (pid ${started.pid}), data in ${dataDir()}, log ${started.logFile}`);
   const logStart = fs.statSync(started.logFile).size;
   try {
     await waitFor('Cassandra', readyCheck(started.logFile, logStart), { pid: started.pid, logFile: started.logFile });
-  } catch (e) { await stop(NAME); throw e; }
+  } catch (e) {
+    await stop(NAME);
+    throw e;
+  }
   fs.writeFileSync(stampFile, configStamp());
   log(`cassandra: ready, CQL on 127.0.0.1:${CQL_PORT} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }

@@ -20,7 +20,11 @@ const CONNECTOR = 'crm-pg';
 const endpoints = {
   connectUrl: `http://127.0.0.1:${PORT}`,
   /** The Debezium topics of the CRM tables: <topic.prefix>.<schema>.<table>. */
-  crmTopics: { customers: 'crm.public.customers', addresses: 'crm.public.addresses', capture: 'crm.public.capture_customers' },
+  crmTopics: {
+    customers: 'crm.public.customers',
+    addresses: 'crm.public.addresses',
+    capture: 'crm.public.capture_customers',
+  },
 };
 
 const WORKER = `bootstrap.servers=127.0.0.1:9092
@@ -79,17 +83,32 @@ function connectorConfig() {
 function rest(method, urlPath, body) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request({ host: '127.0.0.1', port: PORT, path: urlPath, method, timeout: 10000,
-      headers: data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {} }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => {
-        let parsed = text;
-        try { parsed = JSON.parse(text); } catch { /* not JSON */ }
-        resolve({ status: res.statusCode, body: parsed });
-      });
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: PORT,
+        path: urlPath,
+        method,
+        timeout: 10000,
+        headers: data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {},
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => {
+          text += c;
+        });
+        res.on('end', () => {
+          let parsed = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            /* not JSON */
+          }
+          resolve({ status: res.statusCode, body: parsed });
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`${method} ${urlPath}: timeout`)));
     req.on('error', reject);
     if (data) req.write(data);
@@ -99,7 +118,11 @@ function rest(method, urlPath, body) {
 
 async function restReady() {
   const r = await rest('GET', '/connector-plugins');
-  return r.status === 200 && Array.isArray(r.body) && r.body.some((p) => p.class === 'io.debezium.connector.postgresql.PostgresConnector');
+  return (
+    r.status === 200 &&
+    Array.isArray(r.body) &&
+    r.body.some((p) => p.class === 'io.debezium.connector.postgresql.PostgresConnector')
+  );
 }
 
 /** Streaming: the task is RUNNING and the replication slot is in use. */
@@ -116,12 +139,16 @@ async function connectorStreaming() {
 
 async function register() {
   const r = await rest('PUT', `/connectors/${CONNECTOR}/config`, connectorConfig());
-  if (r.status !== 200 && r.status !== 201) throw new StackError(`registering ${CONNECTOR} failed: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+  if (r.status !== 200 && r.status !== 201)
+    throw new StackError(`registering ${CONNECTOR} failed: HTTP ${r.status} ${JSON.stringify(r.body)}`);
   log(`connect: connector ${CONNECTOR} ${r.status === 201 ? 'registered' : 'up to date'}`);
 }
 
 async function up() {
-  if (!postgres.available()) { log('connect: skipped (no PostgreSQL installed, nothing to capture)'); return; }
+  if (!postgres.available()) {
+    log('connect: skipped (no PostgreSQL installed, nothing to capture)');
+    return;
+  }
   const dir = serviceDir(NAME);
   const pid = ourPid(NAME);
   if (pid) {
@@ -134,15 +161,21 @@ async function up() {
     fs.mkdirSync(conf, { recursive: true });
     fs.writeFileSync(path.join(conf, 'connect-distributed.properties'), WORKER);
     fs.writeFileSync(path.join(conf, 'log4j2.properties'), LOG4J);
-    const started = startJava(NAME, { cwd: dir, classpath: `${lib}/*`, heap: ['-Xms256m', '-Xmx1g'],
+    const started = startJava(NAME, {
+      cwd: dir,
+      classpath: `${lib}/*`,
+      heap: ['-Xms256m', '-Xmx1g'],
       jvm: [`-Dlog4j2.configurationFile=${path.join(conf, 'log4j2.properties')}`],
-      args: ['org.apache.kafka.connect.cli.ConnectDistributed', path.join(conf, 'connect-distributed.properties')] });
+      args: ['org.apache.kafka.connect.cli.ConnectDistributed', path.join(conf, 'connect-distributed.properties')],
+    });
     log(`connect: starting (pid ${started.pid}), log ${started.logFile}`);
     await waitFor('Kafka Connect', restReady, { pid: started.pid, logFile: started.logFile });
   }
   await register();
   await waitFor(`connector ${CONNECTOR}`, connectorStreaming, { timeoutMs: 120000 });
-  log(`connect: ready on ${endpoints.connectUrl}; ${CONNECTOR} streams ${Object.values(endpoints.crmTopics).join(', ')}`);
+  log(
+    `connect: ready on ${endpoints.connectUrl}; ${CONNECTOR} streams ${Object.values(endpoints.crmTopics).join(', ')}`,
+  );
 }
 
 async function down() {

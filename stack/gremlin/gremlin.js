@@ -38,13 +38,22 @@ async function gremlinReady(url = endpoints.gremlinUrl, opts = {}) {
     const timeout = new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 5000));
     const rs = await Promise.race([client.submit('g.inject(1)'), timeout]);
     return rs.first() === 1;
-  } finally { await client.close().catch(() => {}); }
+  } finally {
+    await client.close().catch(() => {});
+  }
 }
 
 async function gremlinSecureReady() {
   const gremlin = require('gremlin');
-  const authenticator = new gremlin.driver.auth.PlainTextSaslAuthenticator(endpoints.gremlinUser, endpoints.gremlinPassword);
-  return gremlinReady(endpoints.gremlinSecureUrl, { authenticator, ca: [fs.readFileSync(tls.endpoints.caFile)], rejectUnauthorized: true });
+  const authenticator = new gremlin.driver.auth.PlainTextSaslAuthenticator(
+    endpoints.gremlinUser,
+    endpoints.gremlinPassword,
+  );
+  return gremlinReady(endpoints.gremlinSecureUrl, {
+    authenticator,
+    ca: [fs.readFileSync(tls.endpoints.caFile)],
+    rejectUnauthorized: true,
+  });
 }
 
 function gremlinYaml({ port, graphProps, initScript, ssl, auth }) {
@@ -53,7 +62,9 @@ function gremlinYaml({ port, graphProps, initScript, ssl, auth }) {
     `port: ${port}`,
     'evaluationTimeout: 60000',
     'channelizer: org.apache.tinkerpop.gremlin.server.channel.WebSocketChannelizer',
-    `graphs: { ${Object.keys(GRAPHS).map((name) => `${name}: '${graphProps}'`).join(', ')} }`,
+    `graphs: { ${Object.keys(GRAPHS)
+      .map((name) => `${name}: '${graphProps}'`)
+      .join(', ')} }`,
     'scriptEngines: {',
     '  gremlin-groovy: {',
     '    plugins: { org.apache.tinkerpop.gremlin.server.jsr223.GremlinServerGremlinPlugin: {},',
@@ -80,19 +91,29 @@ function gremlinYaml({ port, graphProps, initScript, ssl, auth }) {
     'writeBufferHighWaterMark: 65536',
   ];
   if (auth) {
-    lines.push('authentication: {', '  authenticator: org.apache.tinkerpop.gremlin.server.auth.SimpleAuthenticator,',
-      `  config: { credentialsDb: '${auth}' }}`);
+    lines.push(
+      'authentication: {',
+      '  authenticator: org.apache.tinkerpop.gremlin.server.auth.SimpleAuthenticator,',
+      `  config: { credentialsDb: '${auth}' }}`,
+    );
   }
   if (ssl) {
-    lines.push('ssl: {', '  enabled: true,', `  keyStore: '${ssl}',`, `  keyStorePassword: '${tls.endpoints.tlsPassword}',`,
-      '  keyStoreType: PKCS12 }');
+    lines.push(
+      'ssl: {',
+      '  enabled: true,',
+      `  keyStore: '${ssl}',`,
+      `  keyStorePassword: '${tls.endpoints.tlsPassword}',`,
+      '  keyStoreType: PKCS12 }',
+    );
   }
   return lines.join('\n') + '\n';
 }
 
 const GREMLIN_INIT = `// Binds one traversal source per graph for scripts and bytecode requests.
 def globals = [:]
-${Object.entries(GRAPHS).map(([graph, source]) => `globals << [${source} : traversal().withEmbedded(${graph})]`).join('\n')}
+${Object.entries(GRAPHS)
+  .map(([graph, source]) => `globals << [${source} : traversal().withEmbedded(${graph})]`)
+  .join('\n')}
 `;
 
 const LOGBACK = `<configuration>
@@ -114,20 +135,28 @@ async function ensureCredentialsGraph(dir) {
     // Values travel as bindings, never spliced into the script.
     await client.submit(
       'import org.apache.tinkerpop.gremlin.groovy.jsr223.dsl.credential.CredentialTraversalSource\n' +
-      'def cg = org.apache.tinkerpop.gremlin.tinkergraph.structure.TinkerGraph.open()\n' +
-      'def creds = cg.traversal(CredentialTraversalSource.class)\n' +
-      'creds.user(user, password).iterate()\n' +
-      'cg.io(org.apache.tinkerpop.gremlin.structure.io.IoCore.graphson()).writeGraph(file)\n' +
-      'cg.close(); 1',
-      { user: endpoints.gremlinUser, password: endpoints.gremlinPassword, file });
-  } finally { await client.close().catch(() => {}); }
+        'def cg = org.apache.tinkerpop.gremlin.tinkergraph.structure.TinkerGraph.open()\n' +
+        'def creds = cg.traversal(CredentialTraversalSource.class)\n' +
+        'creds.user(user, password).iterate()\n' +
+        'cg.io(org.apache.tinkerpop.gremlin.structure.io.IoCore.graphson()).writeGraph(file)\n' +
+        'cg.close(); 1',
+      { user: endpoints.gremlinUser, password: endpoints.gremlinPassword, file },
+    );
+  } finally {
+    await client.close().catch(() => {});
+  }
   if (!fs.existsSync(file)) throw new StackError('Could not create the Gremlin credentials graph');
 }
 
 /** What the Gremlin servers are configured with; a running server started with another configuration is restarted. */
 function gremlinConfigStamp() {
-  return crypto.createHash('sha256').update(GREMLIN_INIT).update(gremlinYaml({ port: 0, graphProps: '', initScript: '' }))
-    .update(hashFile(POM)).digest('hex').slice(0, 16);
+  return crypto
+    .createHash('sha256')
+    .update(GREMLIN_INIT)
+    .update(gremlinYaml({ port: 0, graphProps: '', initScript: '' }))
+    .update(hashFile(POM))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /**
@@ -135,7 +164,8 @@ function gremlinConfigStamp() {
  * index the vertex keys of the shipped mappings in every graph, as any real deployment would (lib/graph-schema).
  * Idempotent and done at run time, so it needs no restart.
  */
-const indexVertexKeys = () => applyMappingSchema(NAME, { graph: 'tinkergraph', url: endpoints.gremlinUrl, sources: Object.values(GRAPHS) });
+const indexVertexKeys = () =>
+  applyMappingSchema(NAME, { graph: 'tinkergraph', url: endpoints.gremlinUrl, sources: Object.values(GRAPHS) });
 
 async function down() {
   await stop(SECURE);
@@ -165,13 +195,17 @@ async function up() {
   const keystore = tls.ensureTls();
   const conf = path.join(dir, 'conf');
   fs.mkdirSync(conf, { recursive: true });
-  fs.writeFileSync(path.join(conf, 'tinkergraph.properties'),
+  fs.writeFileSync(
+    path.join(conf, 'tinkergraph.properties'),
     'gremlin.graph=org.apache.tinkerpop.gremlin.tinkergraph.structure.TinkerGraph\n' +
-    'gremlin.tinkergraph.vertexIdManager=LONG\ngremlin.tinkergraph.edgeIdManager=LONG\n');
-  fs.writeFileSync(path.join(conf, 'credentials.properties'),
+      'gremlin.tinkergraph.vertexIdManager=LONG\ngremlin.tinkergraph.edgeIdManager=LONG\n',
+  );
+  fs.writeFileSync(
+    path.join(conf, 'credentials.properties'),
     'gremlin.graph=org.apache.tinkerpop.gremlin.tinkergraph.structure.TinkerGraph\n' +
-    'gremlin.tinkergraph.vertexIdManager=LONG\n' +
-    `gremlin.tinkergraph.graphLocation=${path.join(dir, 'credentials.json')}\ngremlin.tinkergraph.graphFormat=graphson\n`);
+      'gremlin.tinkergraph.vertexIdManager=LONG\n' +
+      `gremlin.tinkergraph.graphLocation=${path.join(dir, 'credentials.json')}\ngremlin.tinkergraph.graphFormat=graphson\n`,
+  );
   fs.writeFileSync(path.join(conf, 'init.groovy'), GREMLIN_INIT);
   fs.writeFileSync(path.join(conf, 'logback.xml'), LOGBACK);
   const common = { graphProps: path.join(conf, 'tinkergraph.properties'), initScript: path.join(conf, 'init.groovy') };
@@ -179,8 +213,13 @@ async function up() {
   const classpath = `${conf}:${lib}/*`;
   const jvm = [`-Dlogback.configurationFile=file:${path.join(conf, 'logback.xml')}`];
   const main = 'org.apache.tinkerpop.gremlin.server.GremlinServer';
-  const started = startJava(NAME, { cwd: dir, classpath, args: [main, path.join(conf, 'gremlin-server.yaml')],
-    heap: ['-Xms256m', '-Xmx3g'], jvm });
+  const started = startJava(NAME, {
+    cwd: dir,
+    classpath,
+    args: [main, path.join(conf, 'gremlin-server.yaml')],
+    heap: ['-Xms256m', '-Xmx3g'],
+    jvm,
+  });
   log(`gremlin: starting (pid ${started.pid}), log ${started.logFile}`);
   await waitFor('Gremlin Server', () => gremlinReady(), { pid: started.pid, logFile: started.logFile });
   fs.writeFileSync(stampFile, gremlinConfigStamp());
@@ -189,10 +228,17 @@ async function up() {
 
   // The authenticated TLS server (its own TinkerGraph) runs as a second process sharing the jars.
   await ensureCredentialsGraph(dir);
-  fs.writeFileSync(path.join(conf, 'gremlin-server-secure.yaml'), gremlinYaml({ port: 8183, ...common, ssl: keystore,
-    auth: path.join(conf, 'credentials.properties') }));
-  const secure = startJava(SECURE, { cwd: dir, classpath, args: [main, path.join(conf, 'gremlin-server-secure.yaml')],
-    heap: ['-Xms128m', '-Xmx512m'], jvm });
+  fs.writeFileSync(
+    path.join(conf, 'gremlin-server-secure.yaml'),
+    gremlinYaml({ port: 8183, ...common, ssl: keystore, auth: path.join(conf, 'credentials.properties') }),
+  );
+  const secure = startJava(SECURE, {
+    cwd: dir,
+    classpath,
+    args: [main, path.join(conf, 'gremlin-server-secure.yaml')],
+    heap: ['-Xms128m', '-Xmx512m'],
+    jvm,
+  });
   log(`gremlin-secure: starting (pid ${secure.pid}), log ${secure.logFile}`);
   await waitFor('Gremlin Server (secure)', gremlinSecureReady, { pid: secure.pid, logFile: secure.logFile });
   log('gremlin-secure: ready on wss://127.0.0.1:8183/gremlin (SimpleAuthenticator, self-signed TLS)');
@@ -201,7 +247,10 @@ async function up() {
 module.exports = {
   name: NAME,
   endpoints,
-  processes: [{ name: NAME, port: 8182 }, { name: SECURE, port: 8183 }],
+  processes: [
+    { name: NAME, port: 8182 },
+    { name: SECURE, port: 8183 },
+  ],
   up,
   down,
   gremlinReady,

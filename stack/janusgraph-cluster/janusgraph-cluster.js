@@ -28,7 +28,12 @@ const urlOf = (port) => `ws://127.0.0.1:${port}/gremlin`;
 const endpoints = { janusgraphClusterUrls: servers.map((s) => urlOf(s.port)), janusgraphClusterKeyspace: KEYSPACE };
 
 function render(server, conf) {
-  const values = { port: String(server.port), cqlPort: String(cassandra.endpoints.cassandraCqlPort), keyspace: KEYSPACE, instanceId: server.name };
+  const values = {
+    port: String(server.port),
+    cqlPort: String(cassandra.endpoints.cassandraCqlPort),
+    keyspace: KEYSPACE,
+    instanceId: server.name,
+  };
   fs.mkdirSync(conf, { recursive: true });
   for (const name of TEMPLATES) {
     const text = fs.readFileSync(path.join(__dirname, name), 'utf8').replace(/\{\{(\w+)\}\}/g, (_, k) => values[k]);
@@ -53,7 +58,10 @@ async function upOne(server, lib) {
     pid = null;
   }
   if (pid) {
-    await waitFor(`${server.name} (running, pid ${pid})`, () => janusgraphReady(urlOf(server.port)), { timeoutMs: 60000, pid });
+    await waitFor(`${server.name} (running, pid ${pid})`, () => janusgraphReady(urlOf(server.port)), {
+      timeoutMs: 60000,
+      pid,
+    });
     log(`${server.name}: already running (pid ${pid}), reused`);
     return;
   }
@@ -62,14 +70,23 @@ async function upOne(server, lib) {
   const conf = path.join(dir, 'conf');
   render(server, conf);
   const started = startJava(server.name, {
-    cwd: dir, classpath: `${conf}:${lib}/*`, heap: ['-Xms256m', '-Xmx768m'],
+    cwd: dir,
+    classpath: `${conf}:${lib}/*`,
+    heap: ['-Xms256m', '-Xmx768m'],
     jvm: [`-Dlog4j2.configurationFile=${path.join(conf, 'log4j2.xml')}`],
     args: ['org.janusgraph.graphdb.server.JanusGraphServer', path.join(conf, 'janusgraph-server.yaml')],
   });
   log(`${server.name}: starting (pid ${started.pid}) on keyspace ${KEYSPACE}, log ${started.logFile}`);
   try {
-    await waitFor(server.name, () => janusgraphReady(urlOf(server.port)), { pid: started.pid, logFile: started.logFile, timeoutMs: 180000 });
-  } catch (e) { await stop(server.name); throw e; }
+    await waitFor(server.name, () => janusgraphReady(urlOf(server.port)), {
+      pid: started.pid,
+      logFile: started.logFile,
+      timeoutMs: 180000,
+    });
+  } catch (e) {
+    await stop(server.name);
+    throw e;
+  }
   fs.writeFileSync(stampFile, configStamp());
   log(`${server.name}: ready on ${urlOf(server.port)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
@@ -88,8 +105,12 @@ async function down() {
 }
 
 /** Stops / starts one server alone (the scenarios' "a JanusGraph Server stopped for 20 s"). */
-async function stopServer(index) { return stop(servers[index].name); }
-async function startServer(index) { return upOne(servers[index], assemble(NAME, POM)); }
+async function stopServer(index) {
+  return stop(servers[index].name);
+}
+async function startServer(index) {
+  return upOne(servers[index], assemble(NAME, POM));
+}
 
 module.exports = {
   name: NAME,

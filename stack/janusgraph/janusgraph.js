@@ -18,7 +18,14 @@ const { applyMappingSchema: applyMappingSchemaTo } = require('../lib/mapping-sch
 const NAME = 'janusgraph';
 const POM = path.join(__dirname, 'pom.xml');
 const PORT = 28182;
-const TEMPLATES = ['janusgraph-server.yaml', 'janusgraph-berkeleyje.properties', 'janusgraph-test.properties', 'init.groovy', 'log4j2.xml', 'je.properties'];
+const TEMPLATES = [
+  'janusgraph-server.yaml',
+  'janusgraph-berkeleyje.properties',
+  'janusgraph-test.properties',
+  'init.groovy',
+  'log4j2.xml',
+  'je.properties',
+];
 
 /** Server-side graph name → traversal source: the Customer 360 graph, and the one the test suite may clear. */
 const GRAPHS = { graph: 'g', test: 'gTest' };
@@ -40,7 +47,9 @@ async function janusgraphReady(url = endpoints.janusgraphUrl) {
     const timeout = new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 5000));
     const rs = await Promise.race([client.submit('g.inject(1)'), timeout]);
     return rs.first() === 1;
-  } finally { await client.close().catch(() => {}); }
+  } finally {
+    await client.close().catch(() => {});
+  }
 }
 
 /** Pids (other than `exceptPid`) holding a file of `dir` open, read from /proc (Linux); [] elsewhere. */
@@ -51,11 +60,22 @@ function holdersOf(dir, exceptPid) {
   for (const p of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     if (Number(p) === exceptPid || Number(p) === process.pid) continue;
     let fds;
-    try { fds = fs.readdirSync(`/proc/${p}/fd`); } catch { continue; }
+    try {
+      fds = fs.readdirSync(`/proc/${p}/fd`);
+    } catch {
+      continue;
+    }
     for (const fd of fds) {
       let target;
-      try { target = fs.readlinkSync(`/proc/${p}/fd/${fd}`); } catch { continue; }
-      if (target.startsWith(real + path.sep)) { holders.push(Number(p)); break; }
+      try {
+        target = fs.readlinkSync(`/proc/${p}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      if (target.startsWith(real + path.sep)) {
+        holders.push(Number(p));
+        break;
+      }
     }
   }
   return holders;
@@ -69,23 +89,30 @@ function checkDataDir(dir, { minFreeMb = MIN_FREE_MB, ownPid } = {}) {
   fs.mkdirSync(dir, { recursive: true });
   const holders = holdersOf(dir, ownPid);
   if (holders.length) {
-    throw new StackError(`JanusGraph's BerkeleyJE folder ${dir} is in use by another process (pid ${holders.join(', ')}); ` +
-      'BerkeleyJE allows one server per folder. Stop that process, or point CEH_STACK_DIR elsewhere.');
+    throw new StackError(
+      `JanusGraph's BerkeleyJE folder ${dir} is in use by another process (pid ${holders.join(', ')}); ` +
+        'BerkeleyJE allows one server per folder. Stop that process, or point CEH_STACK_DIR elsewhere.',
+    );
   }
-  try { fs.accessSync(dir, fs.constants.W_OK); } catch {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
     throw new StackError(`JanusGraph's BerkeleyJE folder ${dir} is not writable.`);
   }
   const st = fs.statfsSync(dir);
   const freeMb = Math.floor((Number(st.bavail) * Number(st.bsize)) / (1024 * 1024));
   if (freeMb < minFreeMb) {
-    throw new StackError(`The disk holding JanusGraph's BerkeleyJE folder ${dir} has ${freeMb} MB free; at least ${minFreeMb} MB ` +
-      'are needed (set CEH_JANUSGRAPH_MIN_FREE_MB to change the limit). Free space there, or point CEH_STACK_DIR elsewhere.');
+    throw new StackError(
+      `The disk holding JanusGraph's BerkeleyJE folder ${dir} has ${freeMb} MB free; at least ${minFreeMb} MB ` +
+        'are needed (set CEH_JANUSGRAPH_MIN_FREE_MB to change the limit). Free space there, or point CEH_STACK_DIR elsewhere.',
+    );
   }
   return { freeMb };
 }
 
 /** Log lines that mean the graph did not open: reported at once (with the folder) instead of waiting for a timeout. */
-const FATAL_LOG = /EnvironmentLockedException|No space left on device|DiskLimitException|Could not instantiate implementation: org\.janusgraph\.diskstorage\.berkeleyje/;
+const FATAL_LOG =
+  /EnvironmentLockedException|No space left on device|DiskLimitException|Could not instantiate implementation: org\.janusgraph\.diskstorage\.berkeleyje/;
 
 function render(conf) {
   const values = { port: String(PORT), dataDir: dataDir(), testDataDir: testDataDir() };
@@ -108,7 +135,8 @@ function configStamp() {
   return h.digest('hex').slice(0, 16);
 }
 
-const applyMappingSchema = () => applyMappingSchemaTo(NAME, { graph: 'janusgraph', url: endpoints.janusgraphUrl, sources: Object.values(GRAPHS) });
+const applyMappingSchema = () =>
+  applyMappingSchemaTo(NAME, { graph: 'janusgraph', url: endpoints.janusgraphUrl, sources: Object.values(GRAPHS) });
 
 async function down({ fresh } = {}) {
   await stop(NAME);
@@ -138,7 +166,9 @@ async function up() {
   const conf = path.join(dir, 'conf');
   render(conf);
   const started = startJava(NAME, {
-    cwd: dir, classpath: `${conf}:${lib}/*`, heap: ['-Xms256m', '-Xmx1g'],
+    cwd: dir,
+    classpath: `${conf}:${lib}/*`,
+    heap: ['-Xms256m', '-Xmx1g'],
     jvm: [`-Dlog4j2.configurationFile=${path.join(conf, 'log4j2.xml')}`],
     args: ['org.janusgraph.graphdb.server.JanusGraphServer', path.join(conf, 'janusgraph-server.yaml')],
   });
@@ -150,19 +180,41 @@ async function up() {
     return m ? m[0] : null;
   };
   try {
-    await waitFor('JanusGraph Server', async () => {
-      // A graph that cannot open does not stop the server by itself: end it, so waitFor reports at once.
-      if (fatal()) { try { process.kill(-started.pid, 'SIGKILL'); } catch { /* gone */ } return false; }
-      return janusgraphReady();
-    }, { pid: started.pid, logFile: started.logFile, ...(process.env.CEH_JANUSGRAPH_START_TIMEOUT_MS ? { timeoutMs: Number(process.env.CEH_JANUSGRAPH_START_TIMEOUT_MS) } : {}) });
+    await waitFor(
+      'JanusGraph Server',
+      async () => {
+        // A graph that cannot open does not stop the server by itself: end it, so waitFor reports at once.
+        if (fatal()) {
+          try {
+            process.kill(-started.pid, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+          return false;
+        }
+        return janusgraphReady();
+      },
+      {
+        pid: started.pid,
+        logFile: started.logFile,
+        ...(process.env.CEH_JANUSGRAPH_START_TIMEOUT_MS
+          ? { timeoutMs: Number(process.env.CEH_JANUSGRAPH_START_TIMEOUT_MS) }
+          : {}),
+      },
+    );
   } catch (e) {
     const f = fatal();
     await stop(NAME);
-    if (f) throw new StackError(`JanusGraph could not open its BerkeleyJE folder ${dataDir()}: ${f}. See ${started.logFile}`);
+    if (f)
+      throw new StackError(
+        `JanusGraph could not open its BerkeleyJE folder ${dataDir()}: ${f}. See ${started.logFile}`,
+      );
     throw e;
   }
   fs.writeFileSync(stampFile, configStamp());
-  log(`janusgraph: ready on ${endpoints.janusgraphUrl} (traversal sources ${Object.values(GRAPHS).join(', ')}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  log(
+    `janusgraph: ready on ${endpoints.janusgraphUrl} (traversal sources ${Object.values(GRAPHS).join(', ')}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
   await applyMappingSchema();
 }
 

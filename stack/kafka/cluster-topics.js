@@ -17,7 +17,8 @@ const PARTITIONS = 6;
 
 function demo() {
   const file = path.join(ROOT, 'dist', 'lib', 'demo', 'produce.js');
-  if (!fs.existsSync(file)) execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.js')], { stdio: 'inherit' });
+  if (!fs.existsSync(file))
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.js')], { stdio: 'inherit' });
   return require(file);
 }
 

@@ -23,13 +23,20 @@ const endpoints = {
 /** A real metadata request. */
 async function kafkaReady() {
   const { Kafka, logLevel } = require('kafkajs');
-  const admin = new Kafka({ brokers: endpoints.kafkaBrokers, clientId: 'ceh-stack-probe', logLevel: logLevel.NOTHING,
-    retry: { retries: 0 }, connectionTimeout: 2000 }).admin();
+  const admin = new Kafka({
+    brokers: endpoints.kafkaBrokers,
+    clientId: 'ceh-stack-probe',
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+    connectionTimeout: 2000,
+  }).admin();
   try {
     await admin.connect();
     const meta = await admin.describeCluster();
     return meta.brokers.length > 0;
-  } finally { await admin.disconnect().catch(() => {}); }
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
 }
 
 /**
@@ -120,17 +127,35 @@ async function up() {
   fs.writeFileSync(log4j, KAFKA_LOG4J);
   const cp = `${lib}/*`;
   if (!fs.existsSync(path.join(dataDir, 'meta.properties'))) {
-    const java = (args) => spawnSync('java', ['-cp', cp, `-Dlog4j2.configurationFile=${log4j}`, ...args], { encoding: 'utf8' });
+    const java = (args) =>
+      spawnSync('java', ['-cp', cp, `-Dlog4j2.configurationFile=${log4j}`, ...args], { encoding: 'utf8' });
     const uuid = java(['kafka.tools.StorageTool', 'random-uuid']);
     if (uuid.status !== 0) throw new StackError(`Kafka StorageTool random-uuid failed: ${uuid.stderr}`);
     const clusterId = uuid.stdout.trim().split('\n').pop();
-    const u = endpoints.scramUser; const p = endpoints.scramPassword;
-    const fmt = java(['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '-g',
-      '-S', `SCRAM-SHA-256=[name=${u},password=${p}]`, '-S', `SCRAM-SHA-512=[name=${u},password=${p}]`]);
+    const u = endpoints.scramUser;
+    const p = endpoints.scramPassword;
+    const fmt = java([
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      clusterId,
+      '-c',
+      props,
+      '-g',
+      '-S',
+      `SCRAM-SHA-256=[name=${u},password=${p}]`,
+      '-S',
+      `SCRAM-SHA-512=[name=${u},password=${p}]`,
+    ]);
     if (fmt.status !== 0) throw new StackError(`Kafka StorageTool format failed: ${fmt.stderr || fmt.stdout}`);
   }
-  const started = startJava(NAME, { cwd: dir, classpath: cp, args: ['kafka.Kafka', props], heap: ['-Xms256m', '-Xmx768m'],
-    jvm: [`-Dlog4j2.configurationFile=${log4j}`] });
+  const started = startJava(NAME, {
+    cwd: dir,
+    classpath: cp,
+    args: ['kafka.Kafka', props],
+    heap: ['-Xms256m', '-Xmx768m'],
+    jvm: [`-Dlog4j2.configurationFile=${log4j}`],
+  });
   log(`kafka: starting (pid ${started.pid}), log ${started.logFile}`);
   await waitFor('Kafka', kafkaReady, { pid: started.pid, logFile: started.logFile });
   log('kafka: ready on 127.0.0.1:9092 (PLAINTEXT) and 127.0.0.1:9094 (SASL_SSL, SCRAM)');

@@ -8,7 +8,10 @@ const { log, StackError, serviceDir } = require('./process');
 
 function checkMaven() {
   const r = spawnSync('mvn', ['-v'], { encoding: 'utf8' });
-  if (r.error) throw new StackError('Maven 3.8+ is required to assemble the stack from Maven Central but `mvn` was not found on PATH.');
+  if (r.error)
+    throw new StackError(
+      'Maven 3.8+ is required to assemble the stack from Maven Central but `mvn` was not found on PATH.',
+    );
 }
 
 function hashFile(file) {
@@ -27,10 +30,17 @@ function assemble(name, pom) {
   fs.rmSync(lib, { recursive: true, force: true });
   fs.mkdirSync(lib, { recursive: true });
   const t0 = Date.now();
-  const r = spawnSync('mvn', ['-B', '-q', '-f', pom, 'dependency:copy-dependencies', '-DincludeScope=runtime',
-    `-DoutputDirectory=${lib}`], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(
+    'mvn',
+    ['-B', '-q', '-f', pom, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${lib}`],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
   if (r.status !== 0) {
-    const out = `${r.stdout || ''}${r.stderr || ''}`.split('\n').filter((l) => /ERROR/.test(l)).slice(0, 6).join('\n');
+    const out = `${r.stdout || ''}${r.stderr || ''}`
+      .split('\n')
+      .filter((l) => /ERROR/.test(l))
+      .slice(0, 6)
+      .join('\n');
     throw new StackError(`Maven could not assemble ${name} (is Maven Central reachable?):\n${out || r.error}`);
   }
   fs.writeFileSync(stamp, want);

@@ -13,7 +13,8 @@ const ROOT = path.join(__dirname, '..', '..');
 
 async function applyMappingSchema(name, { graph, url, sources }) {
   const modFile = path.join(ROOT, 'dist', 'lib', 'graph-schema', 'index.js');
-  if (!fs.existsSync(modFile)) execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.js')], { stdio: 'inherit' });
+  if (!fs.existsSync(modFile))
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.js')], { stdio: 'inherit' });
   const { applySchemaForMappingDir } = require(modFile);
   const report = await applySchemaForMappingDir(path.join(ROOT, 'mappings'), { graph, url, sources });
   log(`${name}: schema from mappings/ — ${report.summary}`);

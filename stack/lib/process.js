@@ -12,22 +12,37 @@ const RUN = process.env.CEH_STACK_DIR || path.join(__dirname, '..', '.run');
 const LOGS = path.join(RUN, 'logs');
 
 // As the official start scripts do on Java 17+: Gryo/Kryo and Groovy reflect into these packages.
-const JAVA_OPENS = ['java.lang', 'java.lang.invoke', 'java.lang.reflect', 'java.io', 'java.net', 'java.nio', 'java.util',
-  'java.util.concurrent', 'java.util.concurrent.atomic', 'java.util.regex', 'sun.nio.ch', 'sun.nio.cs']
-  .map((p) => `--add-opens=java.base/${p}=ALL-UNNAMED`);
+const JAVA_OPENS = [
+  'java.lang',
+  'java.lang.invoke',
+  'java.lang.reflect',
+  'java.io',
+  'java.net',
+  'java.nio',
+  'java.util',
+  'java.util.concurrent',
+  'java.util.concurrent.atomic',
+  'java.util.regex',
+  'sun.nio.ch',
+  'sun.nio.cs',
+].map((p) => `--add-opens=java.base/${p}=ALL-UNNAMED`);
 
-function log(msg) { process.stdout.write(`[stack] ${msg}\n`); }
+function log(msg) {
+  process.stdout.write(`[stack] ${msg}\n`);
+}
 /** An error the CLI prints as its message alone (a missing tool, a taken port, a server that did not start). */
 class StackError extends Error {}
 
 function checkJava() {
   const r = spawnSync('java', ['-version'], { encoding: 'utf8' });
-  if (r.error) throw new StackError('Java 17+ is required but `java` was not found on PATH. Install a JDK 17 or newer.');
+  if (r.error)
+    throw new StackError('Java 17+ is required but `java` was not found on PATH. Install a JDK 17 or newer.');
   const m = /version "(\d+)(?:\.(\d+))?/.exec(r.stderr || '');
   const major = m ? (m[1] === '1' ? Number(m[2]) : Number(m[1])) : 0;
   if (major < 17) throw new StackError(`Java 17+ is required; found: ${(r.stderr || '').split('\n')[0]}`);
   for (const tool of ['keytool']) {
-    if (spawnSync(tool, ['-help'], { encoding: 'utf8' }).error) throw new StackError(`\`${tool}\` (part of the JDK) was not found on PATH.`);
+    if (spawnSync(tool, ['-help'], { encoding: 'utf8' }).error)
+      throw new StackError(`\`${tool}\` (part of the JDK) was not found on PATH.`);
   }
 }
 
@@ -36,7 +51,12 @@ const serviceDir = (name) => path.join(RUN, name);
 const pidFile = (name) => path.join(serviceDir(name), 'pid');
 
 function alive(pid) {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The pid of our running server `name` (from its pid file), or null. */
@@ -44,22 +64,33 @@ function ourPid(name) {
   try {
     const pid = Number(fs.readFileSync(pidFile(name), 'utf8'));
     return pid && alive(pid) ? pid : null;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 function portOpen(port, host = '127.0.0.1') {
   return new Promise((resolve) => {
     const s = net.connect({ port, host });
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
-    s.setTimeout(1000, () => { s.destroy(); resolve(false); });
+    s.setTimeout(1000, () => {
+      s.destroy();
+      resolve(false);
+    });
   });
 }
 
 /** Refuses to start `what` when one of its ports is held by a process that is not ours. */
 async function ensurePortsFree(what, ports) {
   for (const port of ports) {
-    if (await portOpen(port)) throw new StackError(`Port ${port} is taken by another process (not this project's ${what}). Stop it or free the port.`);
+    if (await portOpen(port))
+      throw new StackError(
+        `Port ${port} is taken by another process (not this project's ${what}). Stop it or free the port.`,
+      );
   }
 }
 
@@ -69,8 +100,11 @@ function startJava(name, { cwd, classpath, args, heap, jvm = [] }) {
   fs.mkdirSync(serviceDir(name), { recursive: true });
   const logFile = path.join(LOGS, `${name}.log`);
   const out = fs.openSync(logFile, 'a');
-  const child = spawn('java', [...heap, '-XX:+UseG1GC', '-Djava.awt.headless=true', ...JAVA_OPENS, ...jvm,
-    '-cp', classpath, ...args], { cwd, detached: true, stdio: ['ignore', out, out] });
+  const child = spawn(
+    'java',
+    [...heap, '-XX:+UseG1GC', '-Djava.awt.headless=true', ...JAVA_OPENS, ...jvm, '-cp', classpath, ...args],
+    { cwd, detached: true, stdio: ['ignore', out, out] },
+  );
   child.unref();
   fs.writeFileSync(pidFile(name), String(child.pid));
   return { pid: child.pid, logFile };
@@ -82,27 +116,66 @@ async function waitFor(what, check, { timeoutMs = 120000, pid, logFile } = {}) {
   let lastErr;
   while (Date.now() < deadline) {
     if (pid && !alive(pid)) {
-      const tail = logFile && fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').slice(-25).join('\n') : '';
+      const tail =
+        logFile && fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').slice(-25).join('\n') : '';
       throw new StackError(`${what} exited during start-up. Last log lines (${logFile}):\n${tail}`);
     }
-    try { if (await check()) return; } catch (e) { lastErr = e; }
+    try {
+      if (await check()) return;
+    } catch (e) {
+      lastErr = e;
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
-  throw new StackError(`${what} was not ready within ${timeoutMs / 1000} s${lastErr ? `: ${lastErr.message}` : ''}. See ${logFile}`);
+  throw new StackError(
+    `${what} was not ready within ${timeoutMs / 1000} s${lastErr ? `: ${lastErr.message}` : ''}. See ${logFile}`,
+  );
 }
 
 /** Stops our server `name` (SIGTERM to its process group, SIGKILL after 30 s); false when it was not running. */
 async function stop(name) {
   const pid = ourPid(name);
-  if (!pid) { fs.rmSync(pidFile(name), { force: true }); return false; }
-  try { process.kill(-pid, 'SIGTERM'); } catch { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
+  if (!pid) {
+    fs.rmSync(pidFile(name), { force: true });
+    return false;
+  }
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+  }
   const deadline = Date.now() + 30000;
   while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  if (alive(pid)) { try { process.kill(-pid, 'SIGKILL'); } catch { process.kill(pid, 'SIGKILL'); } }
+  if (alive(pid)) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      process.kill(pid, 'SIGKILL');
+    }
+  }
   fs.rmSync(pidFile(name), { force: true });
   log(`${name}: stopped (pid ${pid})`);
   return true;
 }
 
-module.exports = { RUN, LOGS, JAVA_OPENS, log, StackError, checkJava, serviceDir, pidFile, alive, ourPid, portOpen,
-  ensurePortsFree, startJava, waitFor, stop };
+module.exports = {
+  RUN,
+  LOGS,
+  JAVA_OPENS,
+  log,
+  StackError,
+  checkJava,
+  serviceDir,
+  pidFile,
+  alive,
+  ourPid,
+  portOpen,
+  ensurePortsFree,
+  startJava,
+  waitFor,
+  stop,
+};

@@ -22,11 +22,43 @@ function ensureTls() {
     if (r.status !== 0) throw new StackError(`keytool ${args[0]} failed: ${r.stderr || r.stdout}`);
   };
   fs.rmSync(ks, { force: true });
-  run(['-genkeypair', '-alias', 'server', '-keyalg', 'RSA', '-keysize', '2048', '-validity', '3650',
-    '-dname', 'CN=localhost,O=customer-event-hub stack', '-ext', 'SAN=dns:localhost,ip:127.0.0.1',
-    '-keystore', ks, '-storetype', 'PKCS12', '-storepass', pw, '-keypass', pw]);
-  run(['-exportcert', '-rfc', '-alias', 'server', '-keystore', ks, '-storetype', 'PKCS12', '-storepass', pw,
-    '-file', endpoints.caFile]);
+  run([
+    '-genkeypair',
+    '-alias',
+    'server',
+    '-keyalg',
+    'RSA',
+    '-keysize',
+    '2048',
+    '-validity',
+    '3650',
+    '-dname',
+    'CN=localhost,O=customer-event-hub stack',
+    '-ext',
+    'SAN=dns:localhost,ip:127.0.0.1',
+    '-keystore',
+    ks,
+    '-storetype',
+    'PKCS12',
+    '-storepass',
+    pw,
+    '-keypass',
+    pw,
+  ]);
+  run([
+    '-exportcert',
+    '-rfc',
+    '-alias',
+    'server',
+    '-keystore',
+    ks,
+    '-storetype',
+    'PKCS12',
+    '-storepass',
+    pw,
+    '-file',
+    endpoints.caFile,
+  ]);
   return ks;
 }
 

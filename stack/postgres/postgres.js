@@ -21,7 +21,8 @@ const endpoints = {
   postgres: { host: '127.0.0.1', port: PORT, user: 'postgres', password: 'postgres', database: DATABASE },
 };
 
-const INSTALL_HINT = 'PostgreSQL server binaries were not found (/usr/lib/postgresql/<major>/bin/initdb). ' +
+const INSTALL_HINT =
+  'PostgreSQL server binaries were not found (/usr/lib/postgresql/<major>/bin/initdb). ' +
   'Install them with `sudo apt-get install postgresql` (the stack runs its own server on 127.0.0.1:25433 and never ' +
   'touches the system one).';
 
@@ -30,7 +31,10 @@ function findBinaries() {
   if (process.env.CEH_PG_BIN) return process.env.CEH_PG_BIN;
   const base = '/usr/lib/postgresql';
   if (!fs.existsSync(base)) return null;
-  const majors = fs.readdirSync(base).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a));
+  const majors = fs
+    .readdirSync(base)
+    .filter((d) => /^\d+$/.test(d))
+    .sort((a, b) => Number(b) - Number(a));
   const found = majors.map((m) => path.join(base, m, 'bin')).find((bin) => fs.existsSync(path.join(bin, 'initdb')));
   return found ?? null;
 }
@@ -42,7 +46,8 @@ const asRoot = () => typeof process.getuid === 'function' && process.getuid() ==
 /** Runs a server binary as the owner of the data folder (`postgres` when we are root). */
 function pgRun(bin, tool, args) {
   const exe = path.join(bin, tool);
-  const r = asRoot() ? spawnSync('runuser', ['-u', 'postgres', '--', exe, ...args], { encoding: 'utf8' })
+  const r = asRoot()
+    ? spawnSync('runuser', ['-u', 'postgres', '--', exe, ...args], { encoding: 'utf8' })
     : spawnSync(exe, args, { encoding: 'utf8' });
   return r;
 }
@@ -56,7 +61,9 @@ function postmasterPid() {
     if (!pid) return null;
     process.kill(pid, 0);
     return pid;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 const SETTINGS = (socketDir) => `
@@ -74,7 +81,11 @@ async function query(sql, database = DATABASE) {
   const { Client } = require('pg');
   const c = new Client({ ...endpoints.postgres, database, connectionTimeoutMillis: 3000 });
   await c.connect();
-  try { return await c.query(sql); } finally { await c.end().catch(() => {}); }
+  try {
+    return await c.query(sql);
+  } finally {
+    await c.end().catch(() => {});
+  }
 }
 
 async function ready() {
@@ -83,7 +94,10 @@ async function ready() {
 
 async function up() {
   const bin = findBinaries();
-  if (!bin) { log(`postgres: skipped. ${INSTALL_HINT}`); return; }
+  if (!bin) {
+    log(`postgres: skipped. ${INSTALL_HINT}`);
+    return;
+  }
   const dir = serviceDir(NAME);
   let pid = postmasterPid();
   if (!pid) {
@@ -91,8 +105,21 @@ async function up() {
     fs.mkdirSync(dir, { recursive: true });
     if (asRoot()) spawnSync('chown', ['postgres:postgres', dir]);
     if (!fs.existsSync(path.join(dataDir(), 'PG_VERSION'))) {
-      const r = pgRun(bin, 'initdb', ['-D', dataDir(), '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8']);
-      if (r.status !== 0) throw new StackError(`initdb failed (every parent folder of ${dir} must be readable by the postgres user):\n${r.stderr || r.stdout || r.error}`);
+      const r = pgRun(bin, 'initdb', [
+        '-D',
+        dataDir(),
+        '-U',
+        'postgres',
+        '-A',
+        'trust',
+        '-E',
+        'UTF8',
+        '--locale=C.UTF-8',
+      ]);
+      if (r.status !== 0)
+        throw new StackError(
+          `initdb failed (every parent folder of ${dir} must be readable by the postgres user):\n${r.stderr || r.stdout || r.error}`,
+        );
       fs.appendFileSync(path.join(dataDir(), 'postgresql.conf'), SETTINGS(dir));
     }
     const t0 = Date.now();

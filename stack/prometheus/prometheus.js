@@ -27,22 +27,46 @@ function scrapeConfig({ targets, metricsPath = '/metrics', scrapeIntervalS = 1, 
     static_configs: [{ targets }],
   };
   if (bearerToken) job.authorization = { type: 'Bearer', credentials: bearerToken };
-  return { global: { scrape_interval: `${scrapeIntervalS}s`, evaluation_interval: `${scrapeIntervalS}s` }, scrape_configs: [job] };
+  return {
+    global: { scrape_interval: `${scrapeIntervalS}s`, evaluation_interval: `${scrapeIntervalS}s` },
+    scrape_configs: [job],
+  };
 }
 
-async function start({ targets, metricsPath, scrapeIntervalS = 1, bearerToken, port = PORT, run = `run-${process.pid}-${Date.now()}` } = {}) {
-  if (!fs.existsSync(BINARY)) throw new StackError(`Prometheus not found at ${BINARY}: run scripts/ensure-prometheus.sh (Debian's prometheus package)`);
-  if (await portOpen(port)) throw new StackError(`Port ${port} is taken: another Prometheus (or another test) is running there`);
+async function start({
+  targets,
+  metricsPath,
+  scrapeIntervalS = 1,
+  bearerToken,
+  port = PORT,
+  run = `run-${process.pid}-${Date.now()}`,
+} = {}) {
+  if (!fs.existsSync(BINARY))
+    throw new StackError(
+      `Prometheus not found at ${BINARY}: run scripts/ensure-prometheus.sh (Debian's prometheus package)`,
+    );
+  if (await portOpen(port))
+    throw new StackError(`Port ${port} is taken: another Prometheus (or another test) is running there`);
   const dir = path.join(RUN, 'prometheus', run);
   fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
   const configFile = path.join(dir, 'prometheus.yml');
-  fs.writeFileSync(configFile, JSON.stringify(scrapeConfig({ targets, metricsPath, scrapeIntervalS, bearerToken }), null, 2));
+  fs.writeFileSync(
+    configFile,
+    JSON.stringify(scrapeConfig({ targets, metricsPath, scrapeIntervalS, bearerToken }), null, 2),
+  );
   const logFile = path.join(dir, 'prometheus.log');
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(BINARY, [
-    `--config.file=${configFile}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`,
-    '--storage.tsdb.retention.time=1h', '--log.level=warn',
-  ], { stdio: ['ignore', out, out] });
+  const child = spawn(
+    BINARY,
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--storage.tsdb.retention.time=1h',
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', out, out] },
+  );
   fs.closeSync(out);
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
@@ -56,7 +80,11 @@ async function start({ targets, metricsPath, scrapeIntervalS = 1, bearerToken, p
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor('prometheus', async () => (await fetch(`${url}/-/ready`)).ok, { timeoutMs: 30000, pid: child.pid, logFile });
+    await waitFor('prometheus', async () => (await fetch(`${url}/-/ready`)).ok, {
+      timeoutMs: 30000,
+      pid: child.pid,
+      logFile,
+    });
   } catch (e) {
     await stop();
     throw e;

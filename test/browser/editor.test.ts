@@ -25,181 +25,278 @@ const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
 const PACK = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const NODE_TYPES = Object.keys(PACK['node-red'].nodes) as string[];
 const CONFIG_TYPES = new Set(['ceh-kafka-broker', 'ceh-gremlin-server']);
-const EXAMPLES = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json')).sort();
+const EXAMPLES = fs
+  .readdirSync(path.join(ROOT, 'examples'))
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const SAMPLES = JSON.parse(fs.readFileSync(path.join(ROOT, 'mappings', 'samples.json'), 'utf8'));
 
-test('the editor in Chromium: palette, running flow, examples, query button, graph map preview', {
-  timeout: 150000, skip: fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} missing: run scripts/ensure-chromium.sh`,
-}, async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const run = unique('browser');
-  const topicPrefix = `${run}.`;
-  const graph = new GremlinConnection({ url: ENDPOINTS.gremlinUrl, traversalSource: 'gE2e' });
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-chromium-'));
-  let nr: CustomerFlowChild | undefined;
-  let context: any;
-  let page: any;
-  try {
-    await graph.submit('g.V().drop()'); // gE2e belongs to the end-to-end suites (this one and test/e2e)
-    await ensureTopics(ENDPOINTS.kafkaBrokers, 3, topicPrefix); // the consumers find their topics at once
-    nr = await startCustomerFlow({ topicPrefix, groupPrefix: run, traversalSource: 'gE2e' });
-    const summary = await produceDemo({ events: 300, seed: 7, topicPrefix, brokers: ENDPOINTS.kafkaBrokers, log: () => undefined });
-    const customer = summary.sampleCustomers[0].customerId;
+test(
+  'the editor in Chromium: palette, running flow, examples, query button, graph map preview',
+  {
+    timeout: 150000,
+    skip: fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} missing: run scripts/ensure-chromium.sh`,
+  },
+  async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    const run = unique('browser');
+    const topicPrefix = `${run}.`;
+    const graph = new GremlinConnection({ url: ENDPOINTS.gremlinUrl, traversalSource: 'gE2e' });
+    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-chromium-'));
+    let nr: CustomerFlowChild | undefined;
+    let context: any;
+    let page: any;
+    try {
+      await graph.submit('g.V().drop()'); // gE2e belongs to the end-to-end suites (this one and test/e2e)
+      await ensureTopics(ENDPOINTS.kafkaBrokers, 3, topicPrefix); // the consumers find their topics at once
+      nr = await startCustomerFlow({ topicPrefix, groupPrefix: run, traversalSource: 'gE2e' });
+      const summary = await produceDemo({
+        events: 300,
+        seed: 7,
+        topicPrefix,
+        brokers: ENDPOINTS.kafkaBrokers,
+        log: () => undefined,
+      });
+      const customer = summary.sampleCustomers[0].customerId;
 
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1680, height: 960 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
-    page = context.pages()[0] ?? await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e: Error) => pageErrors.push(String(e.stack || e.message).split('\n').slice(0, 4).join(' | ')));
-    await page.goto(`${nr.url}/`);
-    // The editor has loaded the deployed flow once the workspace shows its nodes.
-    await page.waitForFunction(() => (globalThis as any).RED?.nodes?.getType && (globalThis as any).document.querySelectorAll('.red-ui-flow-node').length > 10, null, { timeout: 60000 });
+      context = await chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM,
+        headless: true,
+        viewport: { width: 1680, height: 960 },
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      });
+      page = context.pages()[0] ?? (await context.newPage());
+      const pageErrors: string[] = [];
+      page.on('pageerror', (e: Error) =>
+        pageErrors.push(
+          String(e.stack || e.message)
+            .split('\n')
+            .slice(0, 4)
+            .join(' | '),
+        ),
+      );
+      await page.goto(`${nr.url}/`);
+      // The editor has loaded the deployed flow once the workspace shows its nodes.
+      await page.waitForFunction(
+        () =>
+          (globalThis as any).RED?.nodes?.getType &&
+          (globalThis as any).document.querySelectorAll('.red-ui-flow-node').length > 10,
+        null,
+        { timeout: 60000 },
+      );
 
-    // The palette shows every (non-config) node of the pack in the "event hub" category; config nodes are registered.
-    for (const type of NODE_TYPES) {
-      if (CONFIG_TYPES.has(type)) {
-        assert.ok(await page.evaluate((t: string) => !!(globalThis as any).RED.nodes.getType(t), type), `${type} registered in the editor`);
-      } else {
-        await page.locator(`#red-ui-palette-container-event_hub .red-ui-palette-node[data-palette-type="${type}"]`).waitFor({ timeout: 10000 });
-      }
-    }
-    // German: the runtime serves the de help and messages of every node when the editor asks in German.
-    const nodesDe = await (await fetch(`${nr.url}/nodes`, { headers: { Accept: 'text/html', 'Accept-Language': 'de' } })).text();
-    for (const type of NODE_TYPES) {
-      const base = path.basename(PACK['node-red'].nodes[type], '.js');
-      const dir = path.join(ROOT, 'nodes', base, 'locales', 'de');
-      const firstParagraph = /<p>([^<]{20,60})/.exec(fs.readFileSync(path.join(dir, `${base}.html`), 'utf8'))![1];
-      assert.ok(nodesDe.includes(firstParagraph), `${type}: German help served`);
-      const messages = await (await fetch(`${nr.url}/locales/${PACK.name}/${type}?lng=de`)).json();
-      assert.deepEqual(messages, JSON.parse(fs.readFileSync(path.join(dir, `${base}.json`), 'utf8')), `${type}: German messages served`);
-    }
-    const paletteShot = path.join(ARTIFACTS, 'palette.png');
-    await page.locator('#red-ui-palette-container-event_hub').screenshot({ path: paletteShot });
-
-    // The deployed flow runs: the upsert node's status counts written events once the demo events arrive.
-    const upsertId = nr.flow.find((n) => n.type === 'ceh-gremlin-upsert')!.id;
-    await eventually(`customer ${customer} in the graph`, async () => Number((await graph.submit("g.V().has('customer','customerId',c).count()", { c: customer }))[0]) === 1, 60000, 250);
-    await page.waitForFunction((id: string) => {
-      const label = (globalThis as any).document.querySelector(`[id="${id}"] .red-ui-flow-node-status-label`);
-      return !!label && /\d/.test(label.textContent || '');
-    }, upsertId, { timeout: 30000 });
-    const editorShot = path.join(ARTIFACTS, 'editor.png');
-    await page.screenshot({ path: editorShot });
-    // The README's screenshot is refreshed on request only, so that a test run leaves the work tree clean.
-    if (process.env.CEH_UPDATE_SCREENSHOT) {
-      fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
-      fs.copyFileSync(editorShot, path.join(ROOT, 'docs', 'editor.png'));
-    }
-
-    // The query node's button: runs the 360 query with its test bindings; the result appears in the Debug sidebar.
-    const query = nr.flow.find((n) => n.type === 'ceh-gremlin-query')!;
-    await page.evaluate(({ id, c }: { id: string; c: string }) => {
-      const RED = (globalThis as any).RED;
-      RED.sidebar.show('debug');
-      // Point the test bindings at a customer the demo events created (an editor-only change would disable the
-      // button until deployed, so change the deployed node's definition the way a user would: edit and deploy).
-      RED.nodes.node(id).testBindings = JSON.stringify({ customerId: c });
-      RED.nodes.node(id).changed = true;
-      RED.nodes.dirty(true);
-    }, { id: query.id, c: customer });
-    // Deploy through the editor's own Deploy button: the edited flow must deploy cleanly.
-    await page.locator('#red-ui-header-button-deploy').click();
-    await page.locator('.red-ui-notification-success').first().waitFor({ timeout: 30000 });
-    const deployed = await (await fetch(`${nr.url}/flows`, { headers: { Accept: 'application/json' } })).json() as any[];
-    assert.equal(deployed.find((n) => n.id === query.id).testBindings, JSON.stringify({ customerId: customer }), 'the deploy reached the runtime');
-    await page.waitForFunction((id: string) => !(globalThis as any).RED.nodes.node(id).changed, query.id);
-    const debugMsg = page.locator('.red-ui-debug-msg', { hasText: 'gremlin query (test)' }).first();
-    // Right after a deploy the runtime may still be restarting the flow (the button then reports "not deployed"):
-    // press again, as a user would, a few times.
-    for (let attempt = 1; ; attempt++) {
-      await page.locator(`[id="${query.id}"] .red-ui-flow-node-button`).click();
-      try {
-        await debugMsg.waitFor({ timeout: 5000 });
-        break;
-      } catch (e) {
-        if (attempt === 5) {
-          const notes = await page.locator('.red-ui-notification').allTextContents();
-          throw new Error(`no result in the Debug sidebar after ${attempt} presses; notifications: ${notes.join(' / ')}`, { cause: e });
+      // The palette shows every (non-config) node of the pack in the "event hub" category; config nodes are registered.
+      for (const type of NODE_TYPES) {
+        if (CONFIG_TYPES.has(type)) {
+          assert.ok(
+            await page.evaluate((t: string) => !!(globalThis as any).RED.nodes.getType(t), type),
+            `${type} registered in the editor`,
+          );
+        } else {
+          await page
+            .locator(`#red-ui-palette-container-event_hub .red-ui-palette-node[data-palette-type="${type}"]`)
+            .waitFor({ timeout: 10000 });
         }
       }
-    }
-    assert.match(await debugMsg.textContent(), /array\[1\]/, 'one result: the customer\'s 360 view');
-    // Expand the result the way a user does: the view's parts are listed.
-    await debugMsg.locator('.red-ui-debug-msg-expandable').first().click();
-    await debugMsg.locator('.red-ui-debug-msg-object-entry .red-ui-debug-msg-expandable').first().click();
-    await debugMsg.getByText('profile', { exact: true }).first().waitFor({ timeout: 5000 });
-    assert.match(await debugMsg.textContent(), /orders/);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'query-button-debug.png') });
+      // German: the runtime serves the de help and messages of every node when the editor asks in German.
+      const nodesDe = await (
+        await fetch(`${nr.url}/nodes`, { headers: { Accept: 'text/html', 'Accept-Language': 'de' } })
+      ).text();
+      for (const type of NODE_TYPES) {
+        const base = path.basename(PACK['node-red'].nodes[type], '.js');
+        const dir = path.join(ROOT, 'nodes', base, 'locales', 'de');
+        const firstParagraph = /<p>([^<]{20,60})/.exec(fs.readFileSync(path.join(dir, `${base}.html`), 'utf8'))![1];
+        assert.ok(nodesDe.includes(firstParagraph), `${type}: German help served`);
+        const messages = await (await fetch(`${nr.url}/locales/${PACK.name}/${type}?lng=de`)).json();
+        assert.deepEqual(
+          messages,
+          JSON.parse(fs.readFileSync(path.join(dir, `${base}.json`), 'utf8')),
+          `${type}: German messages served`,
+        );
+      }
+      const paletteShot = path.join(ARTIFACTS, 'palette.png');
+      await page.locator('#red-ui-palette-container-event_hub').screenshot({ path: paletteShot });
 
-    // The graph map edit dialog previews a sample event: the tweet becomes vertices (user, tweet, one term per hashtag).
-    const tweetsMap = nr.flow.find((n) => n.type === 'ceh-graph-map' && n.name === 'map tweets')!;
-    await page.evaluate((id: string) => { const RED = (globalThis as any).RED; RED.editor.edit(RED.nodes.node(id)); }, tweetsMap.id);
-    await page.locator('#node-ceh-graph-map-sample').waitFor();
-    await page.locator('#node-ceh-graph-map-sample').fill(JSON.stringify(SAMPLES.twitter, null, 2));
-    await page.locator('#node-ceh-graph-map-run').click();
-    const preview = page.locator('#node-ceh-graph-map-preview');
-    await preview.locator('li', { hasText: `twitterUser(userId="${SAMPLES.twitter.user.id_str}")` }).first().waitFor({ timeout: 15000 });
-    const previewText = await preview.textContent();
-    const hashtags = SAMPLES.twitter.entities.hashtags.length;
-    assert.match(previewText, new RegExp(`\\(${2 + hashtags}\\)`), `vertices: the user, the tweet and ${hashtags} terms`);
-    for (const h of SAMPLES.twitter.entities.hashtags) assert.ok(previewText.includes(`term(text="${h.text}")`), `term ${h.text}`);
-    await preview.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: path.join(ARTIFACTS, 'graph-map-preview.png') });
-    await page.locator('#node-dialog-cancel').click();
+      // The deployed flow runs: the upsert node's status counts written events once the demo events arrive.
+      const upsertId = nr.flow.find((n) => n.type === 'ceh-gremlin-upsert')!.id;
+      await eventually(
+        `customer ${customer} in the graph`,
+        async () =>
+          Number((await graph.submit("g.V().has('customer','customerId',c).count()", { c: customer }))[0]) === 1,
+        60000,
+        250,
+      );
+      await page.waitForFunction(
+        (id: string) => {
+          const label = (globalThis as any).document.querySelector(`[id="${id}"] .red-ui-flow-node-status-label`);
+          return !!label && /\d/.test(label.textContent || '');
+        },
+        upsertId,
+        { timeout: 30000 },
+      );
+      const editorShot = path.join(ARTIFACTS, 'editor.png');
+      await page.screenshot({ path: editorShot });
+      // The README's screenshot is refreshed on request only, so that a test run leaves the work tree clean.
+      if (process.env.CEH_UPDATE_SCREENSHOT) {
+        fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
+        fs.copyFileSync(editorShot, path.join(ROOT, 'docs', 'editor.png'));
+      }
 
-    // Every example: listed under Import > Examples for this pack, served by the editor's library, imports without
-    // unknown node types, error notifications or invalid nodes.
-    const listed = await page.evaluate(async (pkg: string) => {
-      const res = await fetch(`library/examples/flows/${pkg}`);
-      return res.json();
-    }, PACK.name);
-    const listedNames = (listed as Array<string | { fn: string }>).map((e) => (typeof e === 'string' ? e : e.fn));
-    assert.deepEqual(listedNames.map((n) => n.replace(/\.json$/, '')).sort(), EXAMPLES.map((f) => f.replace(/\.json$/, '')).sort());
-    for (const file of EXAMPLES) {
-      const outcome = await page.evaluate(async ({ pkg, name }: { pkg: string; name: string }) => {
+      // The query node's button: runs the 360 query with its test bindings; the result appears in the Debug sidebar.
+      const query = nr.flow.find((n) => n.type === 'ceh-gremlin-query')!;
+      await page.evaluate(
+        ({ id, c }: { id: string; c: string }) => {
+          const RED = (globalThis as any).RED;
+          RED.sidebar.show('debug');
+          // Point the test bindings at a customer the demo events created (an editor-only change would disable the
+          // button until deployed, so change the deployed node's definition the way a user would: edit and deploy).
+          RED.nodes.node(id).testBindings = JSON.stringify({ customerId: c });
+          RED.nodes.node(id).changed = true;
+          RED.nodes.dirty(true);
+        },
+        { id: query.id, c: customer },
+      );
+      // Deploy through the editor's own Deploy button: the edited flow must deploy cleanly.
+      await page.locator('#red-ui-header-button-deploy').click();
+      await page.locator('.red-ui-notification-success').first().waitFor({ timeout: 30000 });
+      const deployed = (await (
+        await fetch(`${nr.url}/flows`, { headers: { Accept: 'application/json' } })
+      ).json()) as any[];
+      assert.equal(
+        deployed.find((n) => n.id === query.id).testBindings,
+        JSON.stringify({ customerId: customer }),
+        'the deploy reached the runtime',
+      );
+      await page.waitForFunction((id: string) => !(globalThis as any).RED.nodes.node(id).changed, query.id);
+      const debugMsg = page.locator('.red-ui-debug-msg', { hasText: 'gremlin query (test)' }).first();
+      // Right after a deploy the runtime may still be restarting the flow (the button then reports "not deployed"):
+      // press again, as a user would, a few times.
+      for (let attempt = 1; ; attempt++) {
+        await page.locator(`[id="${query.id}"] .red-ui-flow-node-button`).click();
+        try {
+          await debugMsg.waitFor({ timeout: 5000 });
+          break;
+        } catch (e) {
+          if (attempt === 5) {
+            const notes = await page.locator('.red-ui-notification').allTextContents();
+            throw new Error(
+              `no result in the Debug sidebar after ${attempt} presses; notifications: ${notes.join(' / ')}`,
+              { cause: e },
+            );
+          }
+        }
+      }
+      assert.match(await debugMsg.textContent(), /array\[1\]/, "one result: the customer's 360 view");
+      // Expand the result the way a user does: the view's parts are listed.
+      await debugMsg.locator('.red-ui-debug-msg-expandable').first().click();
+      await debugMsg.locator('.red-ui-debug-msg-object-entry .red-ui-debug-msg-expandable').first().click();
+      await debugMsg.getByText('profile', { exact: true }).first().waitFor({ timeout: 5000 });
+      assert.match(await debugMsg.textContent(), /orders/);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'query-button-debug.png') });
+
+      // The graph map edit dialog previews a sample event: the tweet becomes vertices (user, tweet, one term per hashtag).
+      const tweetsMap = nr.flow.find((n) => n.type === 'ceh-graph-map' && n.name === 'map tweets')!;
+      await page.evaluate((id: string) => {
         const RED = (globalThis as any).RED;
-        const res = await fetch(`library/examples/flows/${pkg}/${encodeURIComponent(name)}`);
-        const text = await res.text();
-        const before = new Set<string>();
-        RED.nodes.eachNode((n: any) => { before.add(n.id); });
-        RED.nodes.eachConfig((n: any) => { before.add(n.id); });
-        const errorsBefore = (globalThis as any).document.querySelectorAll('.red-ui-notification-error').length;
-        RED.view.importNodes(text, { generateIds: true, addFlow: false, notify: true });
-        const added: any[] = [];
-        RED.nodes.eachNode((n: any) => { if (!before.has(n.id)) added.push(n); });
-        RED.nodes.eachConfig((n: any) => { if (!before.has(n.id)) added.push(n); });
-        return {
-          status: res.status,
-          count: JSON.parse(text).filter((n: any) => n.type !== 'tab').length,
-          added: added.length,
-          unknown: added.filter((n) => n.type === 'unknown').map((n) => n.name || n.type),
-          invalid: added.filter((n) => n.valid === false).map((n) => `${n.type} ${n.name || n.id}: ${JSON.stringify(n.validationErrors || [])}`),
-          errors: [...(globalThis as any).document.querySelectorAll('.red-ui-notification-error')].slice(errorsBefore).map((e) => e.textContent),
-        };
-      }, { pkg: PACK.name, name: file.replace(/\.json$/, '') });
-      assert.equal(outcome.status, 200, `${file} served`);
-      assert.equal(outcome.added, outcome.count, `${file}: every node imported`);
-      assert.deepEqual(outcome.unknown, [], `${file}: unknown node types`);
-      assert.deepEqual(outcome.invalid, [], `${file}: invalid nodes`);
-      assert.deepEqual(outcome.errors, [], `${file}: error notifications`);
+        RED.editor.edit(RED.nodes.node(id));
+      }, tweetsMap.id);
+      await page.locator('#node-ceh-graph-map-sample').waitFor();
+      await page.locator('#node-ceh-graph-map-sample').fill(JSON.stringify(SAMPLES.twitter, null, 2));
+      await page.locator('#node-ceh-graph-map-run').click();
+      const preview = page.locator('#node-ceh-graph-map-preview');
+      await preview
+        .locator('li', { hasText: `twitterUser(userId="${SAMPLES.twitter.user.id_str}")` })
+        .first()
+        .waitFor({ timeout: 15000 });
+      const previewText = await preview.textContent();
+      const hashtags = SAMPLES.twitter.entities.hashtags.length;
+      assert.match(
+        previewText,
+        new RegExp(`\\(${2 + hashtags}\\)`),
+        `vertices: the user, the tweet and ${hashtags} terms`,
+      );
+      for (const h of SAMPLES.twitter.entities.hashtags)
+        assert.ok(previewText.includes(`term(text="${h.text}")`), `term ${h.text}`);
+      await preview.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(ARTIFACTS, 'graph-map-preview.png') });
+      await page.locator('#node-dialog-cancel').click();
+
+      // Every example: listed under Import > Examples for this pack, served by the editor's library, imports without
+      // unknown node types, error notifications or invalid nodes.
+      const listed = await page.evaluate(async (pkg: string) => {
+        const res = await fetch(`library/examples/flows/${pkg}`);
+        return res.json();
+      }, PACK.name);
+      const listedNames = (listed as Array<string | { fn: string }>).map((e) => (typeof e === 'string' ? e : e.fn));
+      assert.deepEqual(
+        listedNames.map((n) => n.replace(/\.json$/, '')).sort(),
+        EXAMPLES.map((f) => f.replace(/\.json$/, '')).sort(),
+      );
+      for (const file of EXAMPLES) {
+        const outcome = await page.evaluate(
+          async ({ pkg, name }: { pkg: string; name: string }) => {
+            const RED = (globalThis as any).RED;
+            const res = await fetch(`library/examples/flows/${pkg}/${encodeURIComponent(name)}`);
+            const text = await res.text();
+            const before = new Set<string>();
+            RED.nodes.eachNode((n: any) => {
+              before.add(n.id);
+            });
+            RED.nodes.eachConfig((n: any) => {
+              before.add(n.id);
+            });
+            const errorsBefore = (globalThis as any).document.querySelectorAll('.red-ui-notification-error').length;
+            RED.view.importNodes(text, { generateIds: true, addFlow: false, notify: true });
+            const added: any[] = [];
+            RED.nodes.eachNode((n: any) => {
+              if (!before.has(n.id)) added.push(n);
+            });
+            RED.nodes.eachConfig((n: any) => {
+              if (!before.has(n.id)) added.push(n);
+            });
+            return {
+              status: res.status,
+              count: JSON.parse(text).filter((n: any) => n.type !== 'tab').length,
+              added: added.length,
+              unknown: added.filter((n) => n.type === 'unknown').map((n) => n.name || n.type),
+              invalid: added
+                .filter((n) => n.valid === false)
+                .map((n) => `${n.type} ${n.name || n.id}: ${JSON.stringify(n.validationErrors || [])}`),
+              errors: [...(globalThis as any).document.querySelectorAll('.red-ui-notification-error')]
+                .slice(errorsBefore)
+                .map((e) => e.textContent),
+            };
+          },
+          { pkg: PACK.name, name: file.replace(/\.json$/, '') },
+        );
+        assert.equal(outcome.status, 200, `${file} served`);
+        assert.equal(outcome.added, outcome.count, `${file}: every node imported`);
+        assert.deepEqual(outcome.unknown, [], `${file}: unknown node types`);
+        assert.deepEqual(outcome.invalid, [], `${file}: invalid nodes`);
+        assert.deepEqual(outcome.errors, [], `${file}: error notifications`);
+      }
+      await page.screenshot({ path: path.join(ARTIFACTS, 'examples-imported.png') });
+      assert.deepEqual(pageErrors, [], 'no script errors in the editor');
+    } catch (e) {
+      if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'failure.png') }).catch(() => undefined);
+      if (page) fs.writeFileSync(path.join(ARTIFACTS, 'failure.html'), await page.content().catch(() => ''));
+      if (nr) process.stdout.write(`[browser] Node-RED log:\n${nr.log.join('').slice(-3000)}\n`);
+      throw e;
+    } finally {
+      if (context) await context.close().catch(() => undefined);
+      await nr?.stop();
+      await graph.close();
+      await deleteTopics(Object.values(TOPICS).map((t) => topicPrefix + t));
+      fs.rmSync(profile, { recursive: true, force: true });
     }
-    await page.screenshot({ path: path.join(ARTIFACTS, 'examples-imported.png') });
-    assert.deepEqual(pageErrors, [], 'no script errors in the editor');
-  } catch (e) {
-    if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'failure.png') }).catch(() => undefined);
-    if (page) fs.writeFileSync(path.join(ARTIFACTS, 'failure.html'), await page.content().catch(() => ''));
-    if (nr) process.stdout.write(`[browser] Node-RED log:\n${nr.log.join('').slice(-3000)}\n`);
-    throw e;
-  } finally {
-    if (context) await context.close().catch(() => undefined);
-    await nr?.stop();
-    await graph.close();
-    await deleteTopics(Object.values(TOPICS).map((t) => topicPrefix + t));
-    fs.rmSync(profile, { recursive: true, force: true });
-  }
-});
+  },
+);

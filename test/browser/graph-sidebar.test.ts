@@ -25,211 +25,347 @@ const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
 const PLUGIN = 'ceh-graph-sidebar';
 const SAMPLES = JSON.parse(fs.readFileSync(path.join(ROOT, 'mappings', 'samples.json'), 'utf8'));
 
-test('the graph sidebar in Chromium: 360 search drawn, properties, expand, PNG, table fallback, cap notice, 2,000 elements', {
-  timeout: 180000, skip: fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} missing: run scripts/ensure-chromium.sh`,
-}, async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const run = unique('sidebar');
-  const topicPrefix = `${run}.`;
-  const graph = new GremlinConnection({ url: ENDPOINTS.gremlinUrl, traversalSource: 'gE2e' });
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-chromium-'));
-  let nr: CustomerFlowChild | undefined;
-  let context: any;
-  let page: any;
-  let step = 'start-up';
-  try {
-    await ensureTopics(ENDPOINTS.kafkaBrokers, 3, topicPrefix);
-    nr = await startCustomerFlow({ topicPrefix, groupPrefix: run, traversalSource: 'gE2e' });
-    const summary = await produceDemo({ events: 300, seed: 7, topicPrefix, brokers: ENDPOINTS.kafkaBrokers, log: () => undefined });
-    const customer = summary.sampleCustomers[0].customerId;
-    const expectedVertices = async () => Number((await graph.submit(
-      "g.V().has('customer','customerId',c).union(identity(), out(), out().out()).dedup().count()", { c: customer }))[0]);
-    // The flow has written the customer's orders once its neighbourhood stops growing.
-    let last = -1;
-    await eventually(`customer ${customer}'s neighbourhood written`, async () => {
-      const n = await expectedVertices();
-      const stable = n > 1 && n === last;
-      last = n;
-      return stable;
-    }, 60000, 1500);
-
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true, acceptDownloads: true, viewport: { width: 1680, height: 1000 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
-    page = context.pages()[0] ?? await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e: Error) => pageErrors.push(String(e.stack || e.message).split('\n').slice(0, 4).join(' | ')));
-    await page.goto(`${nr.url}/`);
-    await page.waitForFunction(() => (globalThis as any).RED?.nodes?.getType && (globalThis as any).document.querySelectorAll('.red-ui-flow-node').length > 10, null, { timeout: 60000 });
-
-    // The plugin's texts exist in English and German.
-    for (const [lng, label] of [['en-US', 'allow writes'], ['de', 'Schreiben erlauben']]) {
-      const catalogs = await (await fetch(`${nr.url}/plugins/messages?lng=${lng}`)).json() as Record<string, any>;
-      const ns = Object.keys(catalogs).find((k) => k.endsWith(`/${PLUGIN}`))!;
-      assert.ok(ns, `plugin catalog for ${lng}`);
-      assert.equal(catalogs[ns]['graph-sidebar'].label.allowWrites, label);
-    }
-
-    step = 'open the tab';
-    // Open the tab the way a user does (its icon in the sidebar's tab bar) and widen the sidebar by its separator.
-    await page.evaluate(() => (globalThis as any).RED.actions.invoke('ceh-graph:show-graph-tab'));
-    await page.locator('#ceh-graph-server option[value]:not([value=""])').first().waitFor({ state: 'attached', timeout: 30000 });
-    const sep = await page.locator('#red-ui-sidebar-separator').boundingBox();
-    await page.mouse.move(sep.x + sep.width / 2, sep.y + 200);
-    await page.mouse.down();
-    await page.mouse.move(sep.x - 420, sep.y + 200, { steps: 8 });
-    await page.mouse.up();
-
-    step = '360 search';
-    // Customer 360 search: the drawn vertices are the customer's depth-2 (outgoing) neighbourhood.
-    await page.locator('#ceh-graph-customer').fill(customer);
-    await page.locator('#ceh-graph-search').click();
-    await page.waitForFunction(() => {
-      const s = (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state;
-      return s.cy && s.lastRun && s.cy.nodes().length > 0;
-    }, null, { timeout: 30000 });
-    const drawn = await page.evaluate(() => {
-      const s = (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state;
-      return { vertices: s.cy.nodes().length, real: s.cy.nodes('[!stub]').length, edges: s.cy.edges().length, labels: [...new Set(s.cy.nodes().map((n: any) => n.data('label')))], ms: s.lastDrawMs };
-    });
-    const expected = await expectedVertices();
-    assert.equal(drawn.vertices, expected, `drawn vertices = the server's count of ${customer}'s depth-2 neighbourhood`);
-    assert.equal(drawn.real, expected, 'no stub vertices: every end is in the result');
-    for (const l of ['customer', 'order', 'product']) assert.ok(drawn.labels.includes(l), `a ${l} is drawn (labels: ${drawn.labels})`);
-    assert.ok(drawn.edges >= expected - 1, 'the edges of the paths are drawn');
-    assert.equal(await page.locator('#ceh-graph-truncated').isVisible(), false, 'no truncation notice');
-    console.log(`[graph sidebar] ${customer}: ${drawn.vertices} vertices, ${drawn.edges} edges drawn in ${Math.round(drawn.ms)} ms`);
-    assert.equal(await page.evaluate(() => JSON.parse((globalThis as any).localStorage.getItem('ceh-graph-sidebar.history') || '[]')[0].bindings.customerId), customer, 'the query is in the history');
-
-    step = 'click and double-click';
-    // Click: the customer's properties; double-click a product: its one-hop neighbours are added.
-    // Where to click a vertex of a label: on screen (Node-RED 5 splits the sidebar, so the tab scrolls) and the one
-    // farthest from any other vertex, so the click cannot hit a neighbour.
-    await page.locator('#ceh-graph-canvas').scrollIntoViewIfNeeded();
-    const screenPos = async (selector: string) => page.evaluate((sel: string) => {
-      const s = (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state;
-      const all = s.cy.nodes();
-      const canvas = s.cy.container().getBoundingClientRect();
-      const pane = (globalThis as any).document.querySelector('.ceh-graph-sidebar').getBoundingClientRect();
-      const visible = (p: { x: number; y: number }) => canvas.top + p.y > Math.max(canvas.top, pane.top) + 10 && canvas.top + p.y < Math.min(canvas.bottom, pane.bottom) - 10
-        && canvas.left + p.x > canvas.left + 10 && canvas.left + p.x < canvas.right - 10;
-      let best: any; let bestGap = -1;
-      s.cy.nodes(sel).forEach((n: any) => {
-        const p = n.renderedPosition();
-        if (!visible(p)) return;
-        let gap = Infinity;
-        all.forEach((o: any) => { if (o !== n) { const q = o.renderedPosition(); gap = Math.min(gap, Math.hypot(p.x - q.x, p.y - q.y)); } });
-        if (gap > bestGap) { bestGap = gap; best = n; }
+test(
+  'the graph sidebar in Chromium: 360 search drawn, properties, expand, PNG, table fallback, cap notice, 2,000 elements',
+  {
+    timeout: 180000,
+    skip: fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} missing: run scripts/ensure-chromium.sh`,
+  },
+  async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    const run = unique('sidebar');
+    const topicPrefix = `${run}.`;
+    const graph = new GremlinConnection({ url: ENDPOINTS.gremlinUrl, traversalSource: 'gE2e' });
+    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-chromium-'));
+    let nr: CustomerFlowChild | undefined;
+    let context: any;
+    let page: any;
+    let step = 'start-up';
+    try {
+      await ensureTopics(ENDPOINTS.kafkaBrokers, 3, topicPrefix);
+      nr = await startCustomerFlow({ topicPrefix, groupPrefix: run, traversalSource: 'gE2e' });
+      const summary = await produceDemo({
+        events: 300,
+        seed: 7,
+        topicPrefix,
+        brokers: ENDPOINTS.kafkaBrokers,
+        log: () => undefined,
       });
-      if (!best) throw new Error(`no ${sel} vertex on screen`);
-      const p = best.renderedPosition();
-      return { x: canvas.left + p.x, y: canvas.top + p.y, vid: best.data('vid'), id: best.id(), gap: bestGap };
-    }, selector);
-    const c = await screenPos('[label = "customer"]');
-    await page.mouse.click(c.x, c.y);
-    await page.locator('#ceh-graph-props', { hasText: customer }).waitFor({ timeout: 10000 });
-    await page.locator('#ceh-graph-props-close').click();
-    const p = await screenPos('[label = "product"]');
-    const before = drawn.vertices;
-    await page.mouse.dblclick(p.x, p.y);
-    await page.waitForFunction(() => !!(globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state.lastExpand, null, { timeout: 30000 });
-    const expanded = await page.evaluate(() => {
-      const s = (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state;
-      return { ...s.lastExpand, vertices: s.cy.nodes().length, ids: s.cy.nodes().map((n: any) => n.data('vid')) };
-    });
-    const neighbours = (await graph.submit('g.V(v).bothE().limit(50).otherV().id()', { v: p.vid })).map(Number);
-    assert.ok(neighbours.length > 0);
-    for (const id of neighbours) assert.ok(expanded.ids.map(Number).includes(id), `neighbour ${id} drawn after the expansion`);
-    assert.equal(expanded.vertices, before + expanded.added, 'the new vertices were added to the drawing');
-    await page.evaluate(() => (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state.cy.fit(undefined, 20));
-    await sleep(300);
-    const shot = path.join(ARTIFACTS, 'graph-sidebar.png');
-    await page.screenshot({ path: shot });
-    if (process.env.CEH_UPDATE_SCREENSHOT) fs.copyFileSync(shot, path.join(ROOT, 'docs', 'graph-sidebar.png'));
+      const customer = summary.sampleCustomers[0].customerId;
+      const expectedVertices = async () =>
+        Number(
+          (
+            await graph.submit(
+              "g.V().has('customer','customerId',c).union(identity(), out(), out().out()).dedup().count()",
+              { c: customer },
+            )
+          )[0],
+        );
+      // The flow has written the customer's orders once its neighbourhood stops growing.
+      let last = -1;
+      await eventually(
+        `customer ${customer}'s neighbourhood written`,
+        async () => {
+          const n = await expectedVertices();
+          const stable = n > 1 && n === last;
+          last = n;
+          return stable;
+        },
+        60000,
+        1500,
+      );
 
-    step = 'PNG export';
-    // Export PNG: a real PNG file is downloaded.
-    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }), page.locator('#ceh-graph-png').click()]);
-    const png = fs.readFileSync(await download.path());
-    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
-    assert.ok(png.length > 5000, `PNG of ${png.length} bytes`);
+      context = await chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM,
+        headless: true,
+        acceptDownloads: true,
+        viewport: { width: 1680, height: 1000 },
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      });
+      page = context.pages()[0] ?? (await context.newPage());
+      const pageErrors: string[] = [];
+      page.on('pageerror', (e: Error) =>
+        pageErrors.push(
+          String(e.stack || e.message)
+            .split('\n')
+            .slice(0, 4)
+            .join(' | '),
+        ),
+      );
+      await page.goto(`${nr.url}/`);
+      await page.waitForFunction(
+        () =>
+          (globalThis as any).RED?.nodes?.getType &&
+          (globalThis as any).document.querySelectorAll('.red-ui-flow-node').length > 10,
+        null,
+        { timeout: 60000 },
+      );
 
-    step = 'ready query with Ctrl+Enter';
-    // A ready query with scalar results, run with Ctrl+Enter: nothing to draw, so the table shows.
-    await page.locator('#ceh-graph-ready').selectOption('topProducts');
-    await page.locator('#ceh-graph-query').click();
-    await page.keyboard.press('Control+Enter');
-    await page.waitForFunction(() => (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state.view === 'table', null, { timeout: 30000 });
-    await page.locator('#ceh-graph-table th', { hasText: 'orderLines' }).waitFor({ timeout: 5000 });
-    assert.ok(await page.locator('#ceh-graph-view-graph').isDisabled(), 'no graph view for scalars');
+      // The plugin's texts exist in English and German.
+      for (const [lng, label] of [
+        ['en-US', 'allow writes'],
+        ['de', 'Schreiben erlauben'],
+      ]) {
+        const catalogs = (await (await fetch(`${nr.url}/plugins/messages?lng=${lng}`)).json()) as Record<string, any>;
+        const ns = Object.keys(catalogs).find((k) => k.endsWith(`/${PLUGIN}`))!;
+        assert.ok(ns, `plugin catalog for ${lng}`);
+        assert.equal(catalogs[ns]['graph-sidebar'].label.allowWrites, label);
+      }
 
-    step = 'cap notice and server error';
-    // The cap: a visible notice when the result was cut.
-    await page.locator('#ceh-graph-cap').fill('5');
-    await page.evaluate(() => (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state.editor.setValue('g.V()', -1));
-    await page.locator('#ceh-graph-run').click();
-    await page.locator('#ceh-graph-truncated').waitFor({ state: 'visible', timeout: 30000 });
-    assert.match(await page.locator('#ceh-graph-truncated').textContent(), /more than 5/);
-    // A server error keeps the console usable.
-    await page.locator('#ceh-graph-cap').fill('');
-    await page.evaluate(() => (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state.editor.setValue("g.addV('x')", -1));
-    await page.locator('#ceh-graph-run').click();
-    await page.locator('#ceh-graph-status.ceh-graph-error', { hasText: 'read only' }).waitFor({ timeout: 30000 });
-    assert.equal(await page.locator('#ceh-graph-run').isDisabled(), false);
+      step = 'open the tab';
+      // Open the tab the way a user does (its icon in the sidebar's tab bar) and widen the sidebar by its separator.
+      await page.evaluate(() => (globalThis as any).RED.actions.invoke('ceh-graph:show-graph-tab'));
+      await page
+        .locator('#ceh-graph-server option[value]:not([value=""])')
+        .first()
+        .waitFor({ state: 'attached', timeout: 30000 });
+      const sep = await page.locator('#red-ui-sidebar-separator').boundingBox();
+      await page.mouse.move(sep.x + sep.width / 2, sep.y + 200);
+      await page.mouse.down();
+      await page.mouse.move(sep.x - 420, sep.y + 200, { steps: 8 });
+      await page.mouse.up();
 
-    step = 'graph map preview drawing';
-    // The graph map preview draws the sample's change set: the tweet's author, the tweet and one term per hashtag.
-    const tweetsMap = nr.flow.find((n) => n.type === 'ceh-graph-map' && n.name === 'map tweets')!;
-    await page.evaluate((id: string) => { const RED = (globalThis as any).RED; RED.editor.edit(RED.nodes.node(id)); }, tweetsMap.id);
-    await page.locator('#node-ceh-graph-map-sample').waitFor();
-    await page.locator('#node-ceh-graph-map-sample').fill(JSON.stringify(SAMPLES.twitter, null, 2));
-    await page.locator('#node-ceh-graph-map-run').click();
-    await page.waitForFunction((id: string) => {
-      const d = (globalThis as any).RED.nodes.node(id).drawing;
-      return d && d.nodes().length > 0;
-    }, tweetsMap.id, { timeout: 30000 });
-    const previewDrawn = await page.evaluate((id: string) => {
-      const d = (globalThis as any).RED.nodes.node(id).drawing;
-      return { vertices: d.nodes().length, edges: d.edges().length, terms: d.nodes('[label = "term"]').map((n: any) => n.data('name')).sort() };
-    }, tweetsMap.id);
-    const hashtags = SAMPLES.twitter.entities.hashtags.map((h: { text: string }) => h.text).sort();
-    assert.equal(previewDrawn.vertices, 2 + hashtags.length, 'user, tweet and a term per hashtag drawn');
-    assert.equal(previewDrawn.edges, 1 + hashtags.length, 'publishes and one uses per term');
-    assert.deepEqual(previewDrawn.terms, hashtags, 'terms named by their key property');
-    await page.locator('#node-ceh-graph-map-drawing').screenshot({ path: path.join(ARTIFACTS, 'graph-map-drawing.png') });
-    await page.locator('#node-dialog-cancel').click();
+      step = '360 search';
+      // Customer 360 search: the drawn vertices are the customer's depth-2 (outgoing) neighbourhood.
+      await page.locator('#ceh-graph-customer').fill(customer);
+      await page.locator('#ceh-graph-search').click();
+      await page.waitForFunction(
+        () => {
+          const s = (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state;
+          return s.cy && s.lastRun && s.cy.nodes().length > 0;
+        },
+        null,
+        { timeout: 30000 },
+      );
+      const drawn = await page.evaluate(() => {
+        const s = (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state;
+        return {
+          vertices: s.cy.nodes().length,
+          real: s.cy.nodes('[!stub]').length,
+          edges: s.cy.edges().length,
+          labels: [...new Set(s.cy.nodes().map((n: any) => n.data('label')))],
+          ms: s.lastDrawMs,
+        };
+      });
+      const expected = await expectedVertices();
+      assert.equal(
+        drawn.vertices,
+        expected,
+        `drawn vertices = the server's count of ${customer}'s depth-2 neighbourhood`,
+      );
+      assert.equal(drawn.real, expected, 'no stub vertices: every end is in the result');
+      for (const l of ['customer', 'order', 'product'])
+        assert.ok(drawn.labels.includes(l), `a ${l} is drawn (labels: ${drawn.labels})`);
+      assert.ok(drawn.edges >= expected - 1, 'the edges of the paths are drawn');
+      assert.equal(await page.locator('#ceh-graph-truncated').isVisible(), false, 'no truncation notice');
+      console.log(
+        `[graph sidebar] ${customer}: ${drawn.vertices} vertices, ${drawn.edges} edges drawn in ${Math.round(drawn.ms)} ms`,
+      );
+      assert.equal(
+        await page.evaluate(
+          () =>
+            JSON.parse((globalThis as any).localStorage.getItem('ceh-graph-sidebar.history') || '[]')[0].bindings
+              .customerId,
+        ),
+        customer,
+        'the query is in the history',
+      );
 
-    step = '2,000 elements';
-    // Drawing a 2,000-element result (800 vertices, 1,200 edges) in this browser: the figure is printed.
-    const big = await page.evaluate(async () => {
-      const plugin = (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar');
-      const labels = ['customer', 'order', 'product', 'page'];
-      const results: any[] = [];
-      for (let i = 0; i < 800; i++) results.push({ id: i, label: labels[i % 4], properties: { name: `v${i}` } });
-      for (let i = 0; i < 1200; i++) results.push({ id: 100000 + i, label: 'rel', outV: i % 800, inV: (i * 7 + 1) % 800, properties: {} });
-      plugin.state.view = 'graph';
-      const t0 = performance.now();
-      await plugin.showResults(results);
-      return { wallMs: performance.now() - t0, drawMs: plugin.state.lastDrawMs, elements: plugin.state.cy.elements().length };
-    });
-    assert.equal(big.elements, 2000);
-    const load = os.loadavg()[0].toFixed(1);
-    console.log(`[graph sidebar] 2,000-element result (800 vertices, 1,200 edges): drawn in ${Math.round(big.wallMs)} ms (cytoscape, layout and first frame ${Math.round(big.drawMs)} ms; load average ${load} on ${os.cpus().length} cores)`);
-    fs.writeFileSync(path.join(ARTIFACTS, 'graph-sidebar-draw.json'), JSON.stringify({ customer, drawn, big, loadAverage: os.loadavg()[0], cores: os.cpus().length }, null, 2));
-    await page.screenshot({ path: path.join(ARTIFACTS, 'graph-sidebar-2000.png') });
-    assert.deepEqual(pageErrors, [], 'no script errors in the editor');
-  } catch (e) {
-    if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'graph-sidebar-failure.png') }).catch(() => undefined);
-    process.stdout.write(`[graph sidebar] failed at step: ${step}\n`);
-    if (nr) process.stdout.write(`[graph sidebar] Node-RED log:\n${nr.log.join('').slice(-3000)}\n`);
-    throw e;
-  } finally {
-    if (context) await context.close().catch(() => undefined);
-    await nr?.stop();
-    await graph.close();
-    await deleteTopics(Object.values(TOPICS).map((t) => topicPrefix + t));
-    fs.rmSync(profile, { recursive: true, force: true });
-  }
-});
+      step = 'click and double-click';
+      // Click: the customer's properties; double-click a product: its one-hop neighbours are added.
+      // Where to click a vertex of a label: on screen (Node-RED 5 splits the sidebar, so the tab scrolls) and the one
+      // farthest from any other vertex, so the click cannot hit a neighbour.
+      await page.locator('#ceh-graph-canvas').scrollIntoViewIfNeeded();
+      const screenPos = async (selector: string) =>
+        page.evaluate((sel: string) => {
+          const s = (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state;
+          const all = s.cy.nodes();
+          const canvas = s.cy.container().getBoundingClientRect();
+          const pane = (globalThis as any).document.querySelector('.ceh-graph-sidebar').getBoundingClientRect();
+          const visible = (p: { x: number; y: number }) =>
+            canvas.top + p.y > Math.max(canvas.top, pane.top) + 10 &&
+            canvas.top + p.y < Math.min(canvas.bottom, pane.bottom) - 10 &&
+            canvas.left + p.x > canvas.left + 10 &&
+            canvas.left + p.x < canvas.right - 10;
+          let best: any;
+          let bestGap = -1;
+          s.cy.nodes(sel).forEach((n: any) => {
+            const p = n.renderedPosition();
+            if (!visible(p)) return;
+            let gap = Infinity;
+            all.forEach((o: any) => {
+              if (o !== n) {
+                const q = o.renderedPosition();
+                gap = Math.min(gap, Math.hypot(p.x - q.x, p.y - q.y));
+              }
+            });
+            if (gap > bestGap) {
+              bestGap = gap;
+              best = n;
+            }
+          });
+          if (!best) throw new Error(`no ${sel} vertex on screen`);
+          const p = best.renderedPosition();
+          return { x: canvas.left + p.x, y: canvas.top + p.y, vid: best.data('vid'), id: best.id(), gap: bestGap };
+        }, selector);
+      const c = await screenPos('[label = "customer"]');
+      await page.mouse.click(c.x, c.y);
+      await page.locator('#ceh-graph-props', { hasText: customer }).waitFor({ timeout: 10000 });
+      await page.locator('#ceh-graph-props-close').click();
+      const p = await screenPos('[label = "product"]');
+      const before = drawn.vertices;
+      await page.mouse.dblclick(p.x, p.y);
+      await page.waitForFunction(
+        () => !!(globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state.lastExpand,
+        null,
+        { timeout: 30000 },
+      );
+      const expanded = await page.evaluate(() => {
+        const s = (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state;
+        return { ...s.lastExpand, vertices: s.cy.nodes().length, ids: s.cy.nodes().map((n: any) => n.data('vid')) };
+      });
+      const neighbours = (await graph.submit('g.V(v).bothE().limit(50).otherV().id()', { v: p.vid })).map(Number);
+      assert.ok(neighbours.length > 0);
+      for (const id of neighbours)
+        assert.ok(expanded.ids.map(Number).includes(id), `neighbour ${id} drawn after the expansion`);
+      assert.equal(expanded.vertices, before + expanded.added, 'the new vertices were added to the drawing');
+      await page.evaluate(() =>
+        (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state.cy.fit(undefined, 20),
+      );
+      await sleep(300);
+      const shot = path.join(ARTIFACTS, 'graph-sidebar.png');
+      await page.screenshot({ path: shot });
+      if (process.env.CEH_UPDATE_SCREENSHOT) fs.copyFileSync(shot, path.join(ROOT, 'docs', 'graph-sidebar.png'));
+
+      step = 'PNG export';
+      // Export PNG: a real PNG file is downloaded.
+      const [download] = await Promise.all([
+        page.waitForEvent('download', { timeout: 30000 }),
+        page.locator('#ceh-graph-png').click(),
+      ]);
+      const png = fs.readFileSync(await download.path());
+      assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
+      assert.ok(png.length > 5000, `PNG of ${png.length} bytes`);
+
+      step = 'ready query with Ctrl+Enter';
+      // A ready query with scalar results, run with Ctrl+Enter: nothing to draw, so the table shows.
+      await page.locator('#ceh-graph-ready').selectOption('topProducts');
+      await page.locator('#ceh-graph-query').click();
+      await page.keyboard.press('Control+Enter');
+      await page.waitForFunction(
+        () => (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state.view === 'table',
+        null,
+        { timeout: 30000 },
+      );
+      await page.locator('#ceh-graph-table th', { hasText: 'orderLines' }).waitFor({ timeout: 5000 });
+      assert.ok(await page.locator('#ceh-graph-view-graph').isDisabled(), 'no graph view for scalars');
+
+      step = 'cap notice and server error';
+      // The cap: a visible notice when the result was cut.
+      await page.locator('#ceh-graph-cap').fill('5');
+      await page.evaluate(() =>
+        (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state.editor.setValue('g.V()', -1),
+      );
+      await page.locator('#ceh-graph-run').click();
+      await page.locator('#ceh-graph-truncated').waitFor({ state: 'visible', timeout: 30000 });
+      assert.match(await page.locator('#ceh-graph-truncated').textContent(), /more than 5/);
+      // A server error keeps the console usable.
+      await page.locator('#ceh-graph-cap').fill('');
+      await page.evaluate(() =>
+        (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state.editor.setValue("g.addV('x')", -1),
+      );
+      await page.locator('#ceh-graph-run').click();
+      await page.locator('#ceh-graph-status.ceh-graph-error', { hasText: 'read only' }).waitFor({ timeout: 30000 });
+      assert.equal(await page.locator('#ceh-graph-run').isDisabled(), false);
+
+      step = 'graph map preview drawing';
+      // The graph map preview draws the sample's change set: the tweet's author, the tweet and one term per hashtag.
+      const tweetsMap = nr.flow.find((n) => n.type === 'ceh-graph-map' && n.name === 'map tweets')!;
+      await page.evaluate((id: string) => {
+        const RED = (globalThis as any).RED;
+        RED.editor.edit(RED.nodes.node(id));
+      }, tweetsMap.id);
+      await page.locator('#node-ceh-graph-map-sample').waitFor();
+      await page.locator('#node-ceh-graph-map-sample').fill(JSON.stringify(SAMPLES.twitter, null, 2));
+      await page.locator('#node-ceh-graph-map-run').click();
+      await page.waitForFunction(
+        (id: string) => {
+          const d = (globalThis as any).RED.nodes.node(id).drawing;
+          return d && d.nodes().length > 0;
+        },
+        tweetsMap.id,
+        { timeout: 30000 },
+      );
+      const previewDrawn = await page.evaluate((id: string) => {
+        const d = (globalThis as any).RED.nodes.node(id).drawing;
+        return {
+          vertices: d.nodes().length,
+          edges: d.edges().length,
+          terms: d
+            .nodes('[label = "term"]')
+            .map((n: any) => n.data('name'))
+            .sort(),
+        };
+      }, tweetsMap.id);
+      const hashtags = SAMPLES.twitter.entities.hashtags.map((h: { text: string }) => h.text).sort();
+      assert.equal(previewDrawn.vertices, 2 + hashtags.length, 'user, tweet and a term per hashtag drawn');
+      assert.equal(previewDrawn.edges, 1 + hashtags.length, 'publishes and one uses per term');
+      assert.deepEqual(previewDrawn.terms, hashtags, 'terms named by their key property');
+      await page
+        .locator('#node-ceh-graph-map-drawing')
+        .screenshot({ path: path.join(ARTIFACTS, 'graph-map-drawing.png') });
+      await page.locator('#node-dialog-cancel').click();
+
+      step = '2,000 elements';
+      // Drawing a 2,000-element result (800 vertices, 1,200 edges) in this browser: the figure is printed.
+      const big = await page.evaluate(async () => {
+        const plugin = (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar');
+        const labels = ['customer', 'order', 'product', 'page'];
+        const results: any[] = [];
+        for (let i = 0; i < 800; i++) results.push({ id: i, label: labels[i % 4], properties: { name: `v${i}` } });
+        for (let i = 0; i < 1200; i++)
+          results.push({ id: 100000 + i, label: 'rel', outV: i % 800, inV: (i * 7 + 1) % 800, properties: {} });
+        plugin.state.view = 'graph';
+        const t0 = performance.now();
+        await plugin.showResults(results);
+        return {
+          wallMs: performance.now() - t0,
+          drawMs: plugin.state.lastDrawMs,
+          elements: plugin.state.cy.elements().length,
+        };
+      });
+      assert.equal(big.elements, 2000);
+      const load = os.loadavg()[0].toFixed(1);
+      console.log(
+        `[graph sidebar] 2,000-element result (800 vertices, 1,200 edges): drawn in ${Math.round(big.wallMs)} ms (cytoscape, layout and first frame ${Math.round(big.drawMs)} ms; load average ${load} on ${os.cpus().length} cores)`,
+      );
+      fs.writeFileSync(
+        path.join(ARTIFACTS, 'graph-sidebar-draw.json'),
+        JSON.stringify({ customer, drawn, big, loadAverage: os.loadavg()[0], cores: os.cpus().length }, null, 2),
+      );
+      await page.screenshot({ path: path.join(ARTIFACTS, 'graph-sidebar-2000.png') });
+      assert.deepEqual(pageErrors, [], 'no script errors in the editor');
+    } catch (e) {
+      if (page)
+        await page.screenshot({ path: path.join(ARTIFACTS, 'graph-sidebar-failure.png') }).catch(() => undefined);
+      process.stdout.write(`[graph sidebar] failed at step: ${step}\n`);
+      if (nr) process.stdout.write(`[graph sidebar] Node-RED log:\n${nr.log.join('').slice(-3000)}\n`);
+      throw e;
+    } finally {
+      if (context) await context.close().catch(() => undefined);
+      await nr?.stop();
+      await graph.close();
+      await deleteTopics(Object.values(TOPICS).map((t) => topicPrefix + t));
+      fs.rmSync(profile, { recursive: true, force: true });
+    }
+  },
+);

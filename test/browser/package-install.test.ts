@@ -23,14 +23,23 @@ const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
 const PACK = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const NODE_TYPES = Object.keys(PACK['node-red'].nodes) as string[];
 const CONFIG_TYPES = new Set(['ceh-kafka-broker', 'ceh-gremlin-server']);
-const EXAMPLES = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')).sort();
+const EXAMPLES = fs
+  .readdirSync(path.join(ROOT, 'examples'))
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => f.replace(/\.json$/, ''))
+  .sort();
 
 /** The first sentence of a node's en-US help (what the Help sidebar must show), tags stripped. */
 function helpSentence(type: string): string {
   const base = path.basename(PACK['node-red'].nodes[type], '.js');
   const html = fs.readFileSync(path.join(ROOT, 'nodes', base, 'locales', 'en-US', `${base}.html`), 'utf8');
   const p = /<p>([\s\S]*?)<\/p>/.exec(html.slice(html.indexOf(`data-help-name="${type}"`)))![1];
-  return p.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim().split(/(?<=[.:])\s/)[0].slice(0, 60);
+  return p
+    .replace(/<[^>]+>/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .split(/(?<=[.:])\s/)[0]
+    .slice(0, 60);
 }
 
 function run(cmd: string, args: string[], cwd: string): string {
@@ -39,110 +48,185 @@ function run(cmd: string, args: string[], cwd: string): string {
   return r.stdout;
 }
 
-test(`npm pack's tarball in a fresh Node-RED ${NODE_RED_VERSION} user dir: palette, examples and help in Chromium`, {
-  timeout: 180000, skip: fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} missing: run scripts/ensure-chromium.sh`,
-}, async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-tarball-'));
-  const userDir = path.join(work, 'userdir');
-  const profile = path.join(work, 'chromium');
-  fs.mkdirSync(userDir);
-  let child: ReturnType<typeof spawn> | undefined;
-  let context: any;
-  let page: any;
-  const log: string[] = [];
-  try {
-    // The tarball holds what package.json's "files" lists (dist/ built by npm test's build step).
-    const tarball = path.join(work, JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], ROOT))[0].filename);
-    // A user dir as Node-RED's own docs describe installing a node by hand: npm install in ~/.node-red.
-    fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', private: true }));
-    run('npm', ['install', '--no-audit', '--no-fund', tarball], userDir);
-    const installed = JSON.parse(fs.readFileSync(path.join(userDir, 'node_modules', PACK.name, 'package.json'), 'utf8'));
-    assert.equal(installed.version, PACK.version);
+test(
+  `npm pack's tarball in a fresh Node-RED ${NODE_RED_VERSION} user dir: palette, examples and help in Chromium`,
+  {
+    timeout: 180000,
+    skip: fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} missing: run scripts/ensure-chromium.sh`,
+  },
+  async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-tarball-'));
+    const userDir = path.join(work, 'userdir');
+    const profile = path.join(work, 'chromium');
+    fs.mkdirSync(userDir);
+    let child: ReturnType<typeof spawn> | undefined;
+    let context: any;
+    let page: any;
+    const log: string[] = [];
+    try {
+      // The tarball holds what package.json's "files" lists (dist/ built by npm test's build step).
+      const tarball = path.join(
+        work,
+        JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], ROOT))[0].filename,
+      );
+      // A user dir as Node-RED's own docs describe installing a node by hand: npm install in ~/.node-red.
+      fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', private: true }));
+      run('npm', ['install', '--no-audit', '--no-fund', tarball], userDir);
+      const installed = JSON.parse(
+        fs.readFileSync(path.join(userDir, 'node_modules', PACK.name, 'package.json'), 'utf8'),
+      );
+      assert.equal(installed.version, PACK.version);
 
-    const port = await freePort();
-    child = spawn(process.execPath, [path.join(NODE_RED_DIR, 'red.js'), '--userDir', userDir, '--port', String(port)], { stdio: 'pipe' });
-    child.stdout?.on('data', (d) => log.push(String(d)));
-    child.stderr?.on('data', (d) => log.push(String(d)));
-    await home.waitForEditor(port, { child });
-    const url = `http://127.0.0.1:${port}`;
-    const settings = await (await fetch(`${url}/settings`, { headers: { Accept: 'application/json' } })).json() as { version: string };
-    assert.ok(settings.version.startsWith(NODE_RED_VERSION), `the Node-RED under test answers (${settings.version})`);
-    assert.doesNotMatch(log.join(''), /cannot be loaded on this version/, 'Node-RED accepts the declared node-red.version');
+      const port = await freePort();
+      child = spawn(
+        process.execPath,
+        [path.join(NODE_RED_DIR, 'red.js'), '--userDir', userDir, '--port', String(port)],
+        { stdio: 'pipe' },
+      );
+      child.stdout?.on('data', (d) => log.push(String(d)));
+      child.stderr?.on('data', (d) => log.push(String(d)));
+      await home.waitForEditor(port, { child });
+      const url = `http://127.0.0.1:${port}`;
+      const settings = (await (await fetch(`${url}/settings`, { headers: { Accept: 'application/json' } })).json()) as {
+        version: string;
+      };
+      assert.ok(settings.version.startsWith(NODE_RED_VERSION), `the Node-RED under test answers (${settings.version})`);
+      assert.doesNotMatch(
+        log.join(''),
+        /cannot be loaded on this version/,
+        'Node-RED accepts the declared node-red.version',
+      );
 
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true, viewport: { width: 1600, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = context.pages()[0] ?? await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e: Error) => pageErrors.push(String(e.stack || e.message).split('\n').slice(0, 3).join(' | ')));
-    await page.goto(`${url}/`);
-    await page.waitForFunction(() => (globalThis as any).RED?.nodes?.getType && (globalThis as any).document.querySelector('.red-ui-palette-node'), null, { timeout: 60000 });
-    // A fresh user dir first asks whether to enable update notifications (decline, as a user may), then shows the
-    // welcome tour (close it with Escape).
-    const telemetry = page.locator('.red-ui-dialog button', { hasText: /do not enable/i });
-    if (await telemetry.waitFor({ timeout: 5000 }).then(() => true, () => false)) await telemetry.click();
-    const tour = page.locator('.red-ui-tourGuide-popover');
-    if (await tour.waitFor({ timeout: 5000 }).then(() => true, () => false)) {
-      // The tour positions its popover 100 ms after showing it; an Escape before that throws inside the editor.
-      await page.waitForTimeout(500);
-      await page.keyboard.press('Escape');
-      await page.locator('.red-ui-tourGuide-shade').waitFor({ state: 'detached', timeout: 5000 });
-    }
-
-    // Palette: every flow node in the pack's category; the config nodes are registered.
-    for (const type of NODE_TYPES) {
-      if (CONFIG_TYPES.has(type)) {
-        assert.ok(await page.evaluate((t: string) => !!(globalThis as any).RED.nodes.getType(t), type), `${type} registered`);
-      } else {
-        await page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).waitFor({ timeout: 10000 });
+      context = await chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM,
+        headless: true,
+        viewport: { width: 1600, height: 900 },
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      });
+      page = context.pages()[0] ?? (await context.newPage());
+      const pageErrors: string[] = [];
+      page.on('pageerror', (e: Error) =>
+        pageErrors.push(
+          String(e.stack || e.message)
+            .split('\n')
+            .slice(0, 3)
+            .join(' | '),
+        ),
+      );
+      await page.goto(`${url}/`);
+      await page.waitForFunction(
+        () =>
+          (globalThis as any).RED?.nodes?.getType && (globalThis as any).document.querySelector('.red-ui-palette-node'),
+        null,
+        { timeout: 60000 },
+      );
+      // A fresh user dir first asks whether to enable update notifications (decline, as a user may), then shows the
+      // welcome tour (close it with Escape).
+      const telemetry = page.locator('.red-ui-dialog button', { hasText: /do not enable/i });
+      if (
+        await telemetry.waitFor({ timeout: 5000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        await telemetry.click();
+      const tour = page.locator('.red-ui-tourGuide-popover');
+      if (
+        await tour.waitFor({ timeout: 5000 }).then(
+          () => true,
+          () => false,
+        )
+      ) {
+        // The tour positions its popover 100 ms after showing it; an Escape before that throws inside the editor.
+        await page.waitForTimeout(500);
+        await page.keyboard.press('Escape');
+        await page.locator('.red-ui-tourGuide-shade').waitFor({ state: 'detached', timeout: 5000 });
       }
-    }
-    await page.screenshot({ path: path.join(ARTIFACTS, `tarball-${NODE_RED_VERSION}-palette.png`) });
 
-    // Help: the Help sidebar shows each node's own help text.
-    for (const type of NODE_TYPES) {
-      const sentence = helpSentence(type);
-      await page.evaluate((t: string) => (globalThis as any).RED.sidebar.help.show(t, true), type);
-      await page.waitForFunction(({ s }: { s: string }) => {
-        const el = (globalThis as any).document.querySelector('.red-ui-sidebar-help-stack, #red-ui-sidebar-content');
-        return !!el && (el.textContent || '').replace(/\s+/g, ' ').includes(s);
-      }, { s: sentence }, { timeout: 10000 }).catch(() => { throw new Error(`${type}: help sidebar lacks "${sentence}"`); });
-    }
+      // Palette: every flow node in the pack's category; the config nodes are registered.
+      for (const type of NODE_TYPES) {
+        if (CONFIG_TYPES.has(type)) {
+          assert.ok(
+            await page.evaluate((t: string) => !!(globalThis as any).RED.nodes.getType(t), type),
+            `${type} registered`,
+          );
+        } else {
+          await page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).waitFor({ timeout: 10000 });
+        }
+      }
+      await page.screenshot({ path: path.join(ARTIFACTS, `tarball-${NODE_RED_VERSION}-palette.png`) });
 
-    // Import > Examples: the pack is listed and expands to every example file.
-    await page.evaluate(() => (globalThis as any).RED.actions.invoke('core:show-examples-import-dialog'));
-    const dialog = page.locator('#red-ui-clipboard-dialog');
-    const moduleEntry = dialog.locator('.red-ui-treeList-label', { hasText: PACK.name }).first();
-    await moduleEntry.waitFor({ timeout: 10000 });
-    await moduleEntry.click();
-    for (const name of EXAMPLES) await dialog.locator('.red-ui-treeList-label', { hasText: name }).first().waitFor({ timeout: 10000 });
-    await page.screenshot({ path: path.join(ARTIFACTS, `tarball-${NODE_RED_VERSION}-examples.png`) });
-    // Importing one from the dialog puts its nodes on the workspace.
-    await dialog.locator('.red-ui-treeList-label', { hasText: EXAMPLES[0] }).first().click();
-    await page.locator('#red-ui-clipboard-dialog-ok').click();
-    const expected = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', `${EXAMPLES[0]}.json`), 'utf8')).filter((n: any) => n.type.startsWith('ceh-')).length;
-    await page.waitForFunction((n: number) => {
-      let ours = 0;
-      const RED = (globalThis as any).RED;
-      const count = (node: any) => { if (node.type.startsWith('ceh-') && node.type !== 'unknown') ours++; };
-      RED.nodes.eachNode(count);
-      RED.nodes.eachConfig(count);
-      return ours === n;
-    }, expected, { timeout: 10000 });
-    assert.deepEqual(pageErrors, [], 'no script errors in the editor');
-  } catch (e) {
-    if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'tarball-failure.png') }).catch(() => undefined);
-    (e as Error).message += `\nNode-RED log:\n${log.join('').slice(-3000)}`;
-    throw e;
-  } finally {
-    if (context) await context.close().catch(() => undefined);
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child!.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
+      // Help: the Help sidebar shows each node's own help text.
+      for (const type of NODE_TYPES) {
+        const sentence = helpSentence(type);
+        await page.evaluate((t: string) => (globalThis as any).RED.sidebar.help.show(t, true), type);
+        await page
+          .waitForFunction(
+            ({ s }: { s: string }) => {
+              const el = (globalThis as any).document.querySelector(
+                '.red-ui-sidebar-help-stack, #red-ui-sidebar-content',
+              );
+              return !!el && (el.textContent || '').replace(/\s+/g, ' ').includes(s);
+            },
+            { s: sentence },
+            { timeout: 10000 },
+          )
+          .catch(() => {
+            throw new Error(`${type}: help sidebar lacks "${sentence}"`);
+          });
+      }
+
+      // Import > Examples: the pack is listed and expands to every example file.
+      await page.evaluate(() => (globalThis as any).RED.actions.invoke('core:show-examples-import-dialog'));
+      const dialog = page.locator('#red-ui-clipboard-dialog');
+      const moduleEntry = dialog.locator('.red-ui-treeList-label', { hasText: PACK.name }).first();
+      await moduleEntry.waitFor({ timeout: 10000 });
+      await moduleEntry.click();
+      for (const name of EXAMPLES)
+        await dialog.locator('.red-ui-treeList-label', { hasText: name }).first().waitFor({ timeout: 10000 });
+      await page.screenshot({ path: path.join(ARTIFACTS, `tarball-${NODE_RED_VERSION}-examples.png`) });
+      // Importing one from the dialog puts its nodes on the workspace.
+      await dialog.locator('.red-ui-treeList-label', { hasText: EXAMPLES[0] }).first().click();
+      await page.locator('#red-ui-clipboard-dialog-ok').click();
+      const expected = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', `${EXAMPLES[0]}.json`), 'utf8')).filter(
+        (n: any) => n.type.startsWith('ceh-'),
+      ).length;
+      await page.waitForFunction(
+        (n: number) => {
+          let ours = 0;
+          const RED = (globalThis as any).RED;
+          const count = (node: any) => {
+            if (node.type.startsWith('ceh-') && node.type !== 'unknown') ours++;
+          };
+          RED.nodes.eachNode(count);
+          RED.nodes.eachConfig(count);
+          return ours === n;
+        },
+        expected,
+        { timeout: 10000 },
+      );
+      assert.deepEqual(pageErrors, [], 'no script errors in the editor');
+    } catch (e) {
+      if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'tarball-failure.png') }).catch(() => undefined);
+      (e as Error).message += `\nNode-RED log:\n${log.join('').slice(-3000)}`;
+      throw e;
+    } finally {
+      if (context) await context.close().catch(() => undefined);
+      if (child && child.exitCode === null) {
+        const exited = new Promise((r) => child!.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      fs.rmSync(work, { recursive: true, force: true });
     }
-    fs.rmSync(work, { recursive: true, force: true });
-  }
-});
+  },
+);

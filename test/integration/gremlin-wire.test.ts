@@ -30,7 +30,11 @@ for (const graph of GRAPHS) {
   describe(`driver and wire types on ${graph.name}`, () => {
     const admin = new GremlinConnection({ url: graph.url });
     const labels: string[] = [];
-    const label = (p: string) => { const L = uniqueLabel(p); labels.push(L); return L; };
+    const label = (p: string) => {
+      const L = uniqueLabel(p);
+      labels.push(L);
+      return L;
+    };
     after(async () => {
       for (const L of labels) await admin.submit('g.V().hasLabel(L).drop()', { L }).catch(() => undefined);
       await admin.close();
@@ -47,10 +51,22 @@ for (const graph of GRAPHS) {
           // Whole numbers declared double/long are the case the driver got wrong (3100 went out as an Int32).
           const cs: ChangeSet = {
             vertices: [
-              { ...a, properties: { amount: 3100, big: 17, small: 5, plain: 7, ratio: 0.5 }, types: { amount: 'double', big: 'long', small: 'int', ratio: 'double' } },
+              {
+                ...a,
+                properties: { amount: 3100, big: 17, small: 5, plain: 7, ratio: 0.5 },
+                types: { amount: 'double', big: 'long', small: 'int', ratio: 'double' },
+              },
               { ...b, properties: {} },
             ],
-            edges: [{ label: `${L}_paid`, from: a, to: b, properties: { amount: 2400, seq: 3 }, types: { amount: 'double', seq: 'long' } }],
+            edges: [
+              {
+                label: `${L}_paid`,
+                from: a,
+                to: b,
+                properties: { amount: 2400, seq: 3 },
+                types: { amount: 'double', seq: 'long' },
+              },
+            ],
             deletes: [],
           };
           const w = new BatchWriter(conn, { dialect, partitionKey: dialect === 'cosmos' ? 'pk' : undefined });
@@ -59,14 +75,23 @@ for (const graph of GRAPHS) {
           assert.deepEqual(await classOf(L, 'A', 'big'), ['Long']);
           assert.deepEqual(await classOf(L, 'A', 'small'), ['Integer']);
           assert.deepEqual(await classOf(L, 'A', 'ratio'), ['Double']);
-          assert.deepEqual(await classOf(L, 'A', 'plain'), ['Integer'], 'an undeclared whole number stays as the driver sends it');
-          const [edge] = await admin.submit("g.V().hasLabel(L).has('cid','A').outE(E).project('a','s').by(values('amount').map{ it.get().getClass().getSimpleName() }).by(values('seq').map{ it.get().getClass().getSimpleName() })", { L, E: `${L}_paid` });
+          assert.deepEqual(
+            await classOf(L, 'A', 'plain'),
+            ['Integer'],
+            'an undeclared whole number stays as the driver sends it',
+          );
+          const [edge] = await admin.submit(
+            "g.V().hasLabel(L).has('cid','A').outE(E).project('a','s').by(values('amount').map{ it.get().getClass().getSimpleName() }).by(values('seq').map{ it.get().getClass().getSimpleName() })",
+            { L, E: `${L}_paid` },
+          );
           assert.deepEqual(Object.fromEntries(edge as Map<string, string>), { a: 'Double', s: 'Long' });
           // Replaying the same event matches (no second vertex), whatever the key's wire type.
           assert.deepEqual(await w.write([cs]), []);
           const [n] = await admin.submit('g.V().hasLabel(L).count()', { L });
           assert.equal(Number(n), 2);
-        } finally { await conn.close(); }
+        } finally {
+          await conn.close();
+        }
       });
     }
 
@@ -79,26 +104,57 @@ for (const graph of GRAPHS) {
           const seen = `${L}_seen`;
           const write = async (tagValues: string[], seenValues: number[]) => {
             const cs: ChangeSet = {
-              vertices: [{ label: L, key: 'cid', value: 'A', properties: { name: 'a', [tags]: tagValues, [seen]: seenValues }, cardinality: { [tags]: 'set', [seen]: 'list' }, types: { [seen]: 'long' } }],
-              edges: [], deletes: [],
+              vertices: [
+                {
+                  label: L,
+                  key: 'cid',
+                  value: 'A',
+                  properties: { name: 'a', [tags]: tagValues, [seen]: seenValues },
+                  cardinality: { [tags]: 'set', [seen]: 'list' },
+                  types: { [seen]: 'long' },
+                },
+              ],
+              edges: [],
+              deletes: [],
             };
-            assert.deepEqual(await new BatchWriter(conn, { dialect, partitionKey: dialect === 'cosmos' ? 'pk' : undefined }).write([cs]), []);
+            assert.deepEqual(
+              await new BatchWriter(conn, { dialect, partitionKey: dialect === 'cosmos' ? 'pk' : undefined }).write([
+                cs,
+              ]),
+              [],
+            );
           };
           const read = async () => {
             const [t] = await admin.submit("g.V().hasLabel(L).has('cid','A').values(K).order().fold()", { L, K: tags });
-            const [s2] = await admin.submit("g.V().hasLabel(L).has('cid','A').values(K).order().fold()", { L, K: seen });
-            const [c] = await admin.submit("g.V().hasLabel(L).has('cid','A').values(K).map{ it.get().getClass().getSimpleName() }.dedup().fold()", { L, K: seen });
+            const [s2] = await admin.submit("g.V().hasLabel(L).has('cid','A').values(K).order().fold()", {
+              L,
+              K: seen,
+            });
+            const [c] = await admin.submit(
+              "g.V().hasLabel(L).has('cid','A').values(K).map{ it.get().getClass().getSimpleName() }.dedup().fold()",
+              { L, K: seen },
+            );
             return { tags: t, seen: s2, seenClass: c };
           };
           await write(['red', 'blue'], [3, 3, 5]);
           assert.deepEqual(await read(), { tags: ['blue', 'red'], seen: [3, 3, 5], seenClass: ['Long'] });
           await write(['red', 'blue'], [3, 3, 5]);
-          assert.deepEqual(await read(), { tags: ['blue', 'red'], seen: [3, 3, 5], seenClass: ['Long'] }, 'replaying adds no second copy');
+          assert.deepEqual(
+            await read(),
+            { tags: ['blue', 'red'], seen: [3, 3, 5], seenClass: ['Long'] },
+            'replaying adds no second copy',
+          );
           await write(['green'], [7]);
-          assert.deepEqual(await read(), { tags: ['green'], seen: [7], seenClass: ['Long'] }, 'a changed list replaces the old values');
+          assert.deepEqual(
+            await read(),
+            { tags: ['green'], seen: [7], seenClass: ['Long'] },
+            'a changed list replaces the old values',
+          );
           const [n] = await admin.submit('g.V().hasLabel(L).count()', { L });
           assert.equal(Number(n), 1);
-        } finally { await conn.close(); }
+        } finally {
+          await conn.close();
+        }
       });
     }
 
@@ -111,7 +167,10 @@ for (const graph of GRAPHS) {
         try {
           const L = label(`ed_${serializer}`);
           const E = `${L}_knows`;
-          await admin.submit("g.addV(L).property('cid','A').as('a').addV(L).property('cid','B').addE(E).from('a').property('since', 7).iterate()", { L, E });
+          await admin.submit(
+            "g.addV(L).property('cid','A').as('a').addV(L).property('cid','B').addE(E).from('a').property('since', 7).iterate()",
+            { L, E },
+          );
           const edges = await runQuery(conn, 'g.V().hasLabel(L).outE(E)', { L, E }, 'tinkerpop');
           assert.equal(edges.length, 1);
           const e = edges[0] as Record<string, unknown>;
@@ -122,14 +181,33 @@ for (const graph of GRAPHS) {
           const again = await runQuery(conn, 'g.E(eid).label()', { eid: e.id }, 'tinkerpop');
           assert.deepEqual(again, [E]);
           // mergeE returns the edge it matched.
-          const merged = await runQuery(conn, "g.V().hasLabel(L).has('cid','A').as('a').V().hasLabel(L).has('cid','B').as('b').mergeE([(T.label): E, (Direction.OUT): select('a'), (Direction.IN): select('b')])", { L, E }, 'tinkerpop').catch(async () =>
+          const merged = await runQuery(
+            conn,
+            "g.V().hasLabel(L).has('cid','A').as('a').V().hasLabel(L).has('cid','B').as('b').mergeE([(T.label): E, (Direction.OUT): select('a'), (Direction.IN): select('b')])",
+            { L, E },
+            'tinkerpop',
+          ).catch(async () =>
             // 3.7 servers want vertices (or ids) in the map itself: look them up first.
-            runQuery(conn, "a = g.V().hasLabel(L).has('cid','A').next(); b = g.V().hasLabel(L).has('cid','B').next(); g.mergeE([(T.label): E, (Direction.OUT): a, (Direction.IN): b])", { L, E }, 'tinkerpop'));
+            runQuery(
+              conn,
+              "a = g.V().hasLabel(L).has('cid','A').next(); b = g.V().hasLabel(L).has('cid','B').next(); g.mergeE([(T.label): E, (Direction.OUT): a, (Direction.IN): b])",
+              { L, E },
+              'tinkerpop',
+            ),
+          );
           assert.equal(merged.length, 1);
           assert.deepEqual((merged[0] as Record<string, unknown>).id, e.id, 'mergeE matched the existing edge');
-          const paths = await runQuery(conn, "g.V().hasLabel(L).has('cid','A').outE(E).inV().path()", { L, E }, 'tinkerpop');
+          const paths = await runQuery(
+            conn,
+            "g.V().hasLabel(L).has('cid','A').outE(E).inV().path()",
+            { L, E },
+            'tinkerpop',
+          );
           const objects = (paths[0] as { objects: Array<Record<string, unknown>> }).objects;
-          assert.deepEqual(objects.map((o) => o.label), [L, E, L]);
+          assert.deepEqual(
+            objects.map((o) => o.label),
+            [L, E, L],
+          );
           assert.equal(objects[1].id, e.id);
           const ids = await runQuery(conn, 'g.V().hasLabel(L).outE(E).id()', { L, E }, 'tinkerpop');
           assert.deepEqual(ids, [e.id]);

@@ -63,7 +63,8 @@ const DIALECTS: Array<{ dialect: Dialect; serializer: Serializer }> = [
 for (const { dialect, serializer } of DIALECTS) {
   describe(`gremlin batch writer, dialect ${dialect} (${serializer})`, () => {
     const conn = new GremlinConnection({ url: ENDPOINTS.gremlinUrl, serializer });
-    const writer = (o: Record<string, unknown> = {}) => new BatchWriter(conn, { dialect, partitionKey: dialect === 'cosmos' ? 'pk' : undefined, ...o });
+    const writer = (o: Record<string, unknown> = {}) =>
+      new BatchWriter(conn, { dialect, partitionKey: dialect === 'cosmos' ? 'pk' : undefined, ...o });
     after(() => conn.close());
 
     test('upsert then re-upsert the same batch leaves the same counts', async () => {
@@ -80,7 +81,11 @@ for (const { dialect, serializer } of DIALECTS) {
 
     test('duplicates in one batch collapse: last write wins per vertex, one vertex', async () => {
       const L = label(`dd_${dialect}`);
-      const v = (name: string, extra: Record<string, string> = {}): ChangeSet => ({ vertices: [{ label: L, key: 'cid', value: 'X', properties: { name, ...extra } }], edges: [], deletes: [] });
+      const v = (name: string, extra: Record<string, string> = {}): ChangeSet => ({
+        vertices: [{ label: L, key: 'cid', value: 'X', properties: { name, ...extra } }],
+        edges: [],
+        deletes: [],
+      });
       const w = writer();
       const before = w.stats.requests;
       assert.deepEqual(await w.write([v('first', { only: 'kept' }), v('second'), v('third')]), []);
@@ -93,11 +98,22 @@ for (const { dialect, serializer } of DIALECTS) {
 
     test('a delete in the middle of a batch is applied in order with upserts of the same key', async () => {
       const L = label(`ord_${dialect}`);
-      const up = (name: string, extra: Record<string, string> = {}): ChangeSet => ({ vertices: [{ label: L, key: 'cid', value: 'Y', properties: { name, ...extra } }], edges: [], deletes: [] });
-      const del: ChangeSet = { vertices: [], edges: [], deletes: [{ kind: 'vertex', label: L, key: 'cid', value: 'Y' }] };
+      const up = (name: string, extra: Record<string, string> = {}): ChangeSet => ({
+        vertices: [{ label: L, key: 'cid', value: 'Y', properties: { name, ...extra } }],
+        edges: [],
+        deletes: [],
+      });
+      const del: ChangeSet = {
+        vertices: [],
+        edges: [],
+        deletes: [{ kind: 'vertex', label: L, key: 'cid', value: 'Y' }],
+      };
       assert.deepEqual(await writer().write([up('a', { old: 'gone' }), del, up('b')]), []);
       assert.equal((await counts(L)).vertices, 1);
-      assert.deepEqual(await props(L, 'cid', 'Y'), dialect === 'cosmos' ? { cid: 'Y', name: 'b', pk: 'Y' } : { cid: 'Y', name: 'b' });
+      assert.deepEqual(
+        await props(L, 'cid', 'Y'),
+        dialect === 'cosmos' ? { cid: 'Y', name: 'b', pk: 'Y' } : { cid: 'Y', name: 'b' },
+      );
       assert.deepEqual(await writer().write([up('c'), del]), []);
       assert.equal((await counts(L)).vertices, 0);
     });
@@ -106,14 +122,34 @@ for (const { dialect, serializer } of DIALECTS) {
       const L = label(`me_${dialect}`);
       const a = { label: L, key: 'cid', value: 'A' };
       const b = { label: L, key: 'cid', value: 'B' };
-      const line = (no: number, qty: number): ChangeSet => ({ vertices: [{ ...a, properties: {} }, { ...b, properties: {} }], edges: [{ label: 'contains', from: a, to: b, key: { name: 'lineNo', value: no }, properties: { qty } }], deletes: [] });
-      const plain = (w: number): ChangeSet => ({ vertices: [], edges: [{ label: 'knows', from: a, to: b, properties: { w } }], deletes: [] });
+      const line = (no: number, qty: number): ChangeSet => ({
+        vertices: [
+          { ...a, properties: {} },
+          { ...b, properties: {} },
+        ],
+        edges: [{ label: 'contains', from: a, to: b, key: { name: 'lineNo', value: no }, properties: { qty } }],
+        deletes: [],
+      });
+      const plain = (w: number): ChangeSet => ({
+        vertices: [],
+        edges: [{ label: 'knows', from: a, to: b, properties: { w } }],
+        deletes: [],
+      });
       const w = writer();
       assert.deepEqual(await w.write([line(1, 5), line(2, 6), line(1, 7)]), []);
       assert.deepEqual(await w.write([plain(1)]), []);
       assert.deepEqual(await w.write([plain(2), line(2, 6)]), []);
-      const [keyed] = await admin.submit("g.V().hasLabel(L).outE('contains').order().by('lineNo').project('n','q').by('lineNo').by('qty').fold()", { L });
-      assert.deepEqual((keyed as Array<Map<string, number>>).map((m) => [m.get('n'), m.get('q')]), [[1, 7], [2, 6]]);
+      const [keyed] = await admin.submit(
+        "g.V().hasLabel(L).outE('contains').order().by('lineNo').project('n','q').by('lineNo').by('qty').fold()",
+        { L },
+      );
+      assert.deepEqual(
+        (keyed as Array<Map<string, number>>).map((m) => [m.get('n'), m.get('q')]),
+        [
+          [1, 7],
+          [2, 6],
+        ],
+      );
       const [knows] = await admin.submit("g.V().hasLabel(L).outE('knows').values('w').fold()", { L });
       assert.deepEqual(knows, [2]);
     });
@@ -125,27 +161,62 @@ for (const { dialect, serializer } of DIALECTS) {
       assert.deepEqual(await w.write(batch), []);
       const before = await counts(L);
       // C-1 placed order 1 only: deleting it must drop one vertex and its one edge.
-      const del: ChangeSet = { vertices: [], edges: [], deletes: [{ kind: 'vertex', label: L, key: 'cid', value: 'C-1' }] };
+      const del: ChangeSet = {
+        vertices: [],
+        edges: [],
+        deletes: [{ kind: 'vertex', label: L, key: 'cid', value: 'C-1' }],
+      };
       assert.deepEqual(await w.write([del]), []);
       assert.deepEqual(await counts(L), { vertices: before.vertices - 1, edges: before.edges - 1 });
-      const [dangling] = await admin.submit("g.E().hasLabel('placed').where(inV().hasLabel(L).has('cid','O-1')).count()", { L });
+      const [dangling] = await admin.submit(
+        "g.E().hasLabel('placed').where(inV().hasLabel(L).has('cid','O-1')).count()",
+        { L },
+      );
       assert.equal(Number(dangling), 0);
       // An edge delete removes only that edge.
-      const edgeDel: ChangeSet = { vertices: [], edges: [], deletes: [{ kind: 'edge', label: 'placed', from: { label: L, key: 'cid', value: 'C-2' }, to: { label: L, key: 'cid', value: 'O-2' } }] };
+      const edgeDel: ChangeSet = {
+        vertices: [],
+        edges: [],
+        deletes: [
+          {
+            kind: 'edge',
+            label: 'placed',
+            from: { label: L, key: 'cid', value: 'C-2' },
+            to: { label: L, key: 'cid', value: 'O-2' },
+          },
+        ],
+      };
       assert.deepEqual(await w.write([edgeDel]), []);
       assert.deepEqual(await counts(L), { vertices: before.vertices - 1, edges: before.edges - 2 });
     });
 
     test('remove drops the named properties (a CDC column set to NULL), keeps the others, and a later set wins', async () => {
       const L = label(`rm_${dialect}`);
-      const v = (value: string, properties: ChangeSet['vertices'][number]['properties'], remove?: string[]): ChangeSet =>
-        ({ vertices: [{ label: L, key: 'cid', value, properties, ...(remove ? { remove } : {}) }], edges: [], deletes: [] });
+      const v = (
+        value: string,
+        properties: ChangeSet['vertices'][number]['properties'],
+        remove?: string[],
+      ): ChangeSet => ({
+        vertices: [{ label: L, key: 'cid', value, properties, ...(remove ? { remove } : {}) }],
+        edges: [],
+        deletes: [],
+      });
       const w = writer();
-      assert.deepEqual(await w.write([v('A', { email: 'a@x', tier: 'gold', n: 1 }), v('B', { email: 'b@x', tier: 'gold' })]), []);
+      assert.deepEqual(
+        await w.write([v('A', { email: 'a@x', tier: 'gold', n: 1 }), v('B', { email: 'b@x', tier: 'gold' })]),
+        [],
+      );
       // A: email and tier go NULL; B: tier goes NULL and comes back later in the same batch.
-      assert.deepEqual(await w.write([v('A', { n: 2 }, ['email', 'tier']), v('B', {}, ['tier']), v('B', { tier: 'silver' })]), []);
+      assert.deepEqual(
+        await w.write([v('A', { n: 2 }, ['email', 'tier']), v('B', {}, ['tier']), v('B', { tier: 'silver' })]),
+        [],
+      );
       // (cosmos also writes its partition-key property `pk`: the dialect's own, not the event's)
-      const own = async (value: string) => { const p = await props(L, 'cid', value); delete p.pk; return p; };
+      const own = async (value: string) => {
+        const p = await props(L, 'cid', value);
+        delete p.pk;
+        return p;
+      };
       assert.deepEqual(await own('A'), { cid: 'A', n: 2 });
       assert.deepEqual(await own('B'), { cid: 'B', email: 'b@x', tier: 'silver' });
     });
@@ -153,8 +224,17 @@ for (const { dialect, serializer } of DIALECTS) {
     test('a poison event (edge to a vertex that does not exist) is isolated; the rest of its batch is written', async () => {
       const L = label(`poi_${dialect}`);
       const poison: ChangeSet = {
-        vertices: [], deletes: [], source: { topic: 'orders', partition: 3, offset: '42' },
-        edges: [{ label: 'placed', from: { label: L, key: 'cid', value: 'C-0' }, to: { label: L, key: 'cid', value: 'NO-SUCH-ORDER' }, properties: {} }],
+        vertices: [],
+        deletes: [],
+        source: { topic: 'orders', partition: 3, offset: '42' },
+        edges: [
+          {
+            label: 'placed',
+            from: { label: L, key: 'cid', value: 'C-0' },
+            to: { label: L, key: 'cid', value: 'NO-SUCH-ORDER' },
+            properties: {},
+          },
+        ],
       };
       const batch = [orderEvent(L, 0), orderEvent(L, 1), poison, orderEvent(L, 2), orderEvent(L, 3)];
       const failures = await writer().write(batch);
@@ -170,7 +250,7 @@ for (const { dialect, serializer } of DIALECTS) {
       const evil = [
         "x'); g.V().drop(); //",
         '"); g.V().drop().iterate(); ("',
-        "${g.V().drop()}",
+        '${g.V().drop()}',
         "' + System.exit(1) + '",
         "\\'; rows.clear(); '",
       ];
@@ -179,7 +259,15 @@ for (const { dialect, serializer } of DIALECTS) {
           { label: L, key: 'cid', value: s, properties: { name: s, note: `${s}#${i}` } },
           { label: L, key: 'cid', value: `${s}-to`, properties: {} },
         ],
-        edges: [{ label: 'rel', from: { label: L, key: 'cid', value: s }, to: { label: L, key: 'cid', value: `${s}-to` }, key: { name: 'ek', value: s }, properties: { why: s } }],
+        edges: [
+          {
+            label: 'rel',
+            from: { label: L, key: 'cid', value: s },
+            to: { label: L, key: 'cid', value: `${s}-to` },
+            key: { name: 'ek', value: s },
+            properties: { why: s },
+          },
+        ],
         deletes: [],
       }));
       assert.deepEqual(await writer().write(batch), []);
@@ -193,7 +281,12 @@ for (const { dialect, serializer } of DIALECTS) {
         assert.equal((e as Map<string, unknown>).get('why'), s);
       }
       // Deleting by an injection-string key deletes exactly that vertex.
-      assert.deepEqual(await writer().write([{ vertices: [], edges: [], deletes: [{ kind: 'vertex', label: L, key: 'cid', value: evil[0] }] }]), []);
+      assert.deepEqual(
+        await writer().write([
+          { vertices: [], edges: [], deletes: [{ kind: 'vertex', label: L, key: 'cid', value: evil[0] }] },
+        ]),
+        [],
+      );
       assert.deepEqual(await counts(L), { vertices: evil.length * 2 - 1, edges: evil.length - 1 });
     });
 
@@ -224,11 +317,34 @@ test('TinkerPop 3.8: mergeV option traversals see the merged vertex, so the row 
   const { t, merge } = gremlin.process;
   const __ = gremlin.process.statics;
   const g = () => new gremlin.structure.Graph().traversal();
-  const row = (v: string, x: number) => new Map<string, unknown>([['s', new Map<unknown, unknown>([[t.label, L], ['k', v]])], ['p', new Map([['x', x]])]]);
-  const naive = (x: number) => g().inject([row('a', x)]).unfold().mergeV(__.select('s'))
-    .option(merge.onCreate, __.select('p')).option(merge.onMatch, __.select('p')).getBytecode();
-  const labelled = (x: number) => g().inject([row('a', x)]).unfold().as('m').mergeV(__.select('m').select('s'))
-    .option(merge.onCreate, __.select('m').select('p')).option(merge.onMatch, __.select('m').select('p')).getBytecode();
+  const row = (v: string, x: number) =>
+    new Map<string, unknown>([
+      [
+        's',
+        new Map<unknown, unknown>([
+          [t.label, L],
+          ['k', v],
+        ]),
+      ],
+      ['p', new Map([['x', x]])],
+    ]);
+  const naive = (x: number) =>
+    g()
+      .inject([row('a', x)])
+      .unfold()
+      .mergeV(__.select('s'))
+      .option(merge.onCreate, __.select('p'))
+      .option(merge.onMatch, __.select('p'))
+      .getBytecode();
+  const labelled = (x: number) =>
+    g()
+      .inject([row('a', x)])
+      .unfold()
+      .as('m')
+      .mergeV(__.select('m').select('s'))
+      .option(merge.onCreate, __.select('m').select('p'))
+      .option(merge.onMatch, __.select('m').select('p'))
+      .getBytecode();
   await admin.submit(naive(1)); // creating still sees the row...
   await assert.rejects(admin.submit(naive(2)), /does not map to a value: v\[/); // ...matching sees the vertex
   assert.equal((await props(L, 'k', 'a')).x, 1);
@@ -242,17 +358,37 @@ function tcpProxy(target: number): Promise<{ port: number; cut(): void; restore(
   const sockets = new Set<net.Socket>();
   let refusing = false;
   const server = net.createServer((client) => {
-    if (refusing) { client.destroy(); return; }
+    if (refusing) {
+      client.destroy();
+      return;
+    }
     const upstream = net.connect(target, '127.0.0.1');
-    for (const s of [client, upstream]) { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => undefined); }
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
     client.pipe(upstream).pipe(client);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
-    port: (server.address() as net.AddressInfo).port,
-    cut() { refusing = true; for (const s of sockets) s.destroy(); },
-    restore() { refusing = false; },
-    close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
-  })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        port: (server.address() as net.AddressInfo).port,
+        cut() {
+          refusing = true;
+          for (const s of sockets) s.destroy();
+        },
+        restore() {
+          refusing = false;
+        },
+        close: () =>
+          new Promise<void>((r) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => r());
+          }),
+      }),
+    ),
+  );
 }
 
 test('the writer reconnects after the connection is cut mid-stream and loses nothing', async () => {
@@ -261,11 +397,26 @@ test('the writer reconnects after the connection is cut mid-stream and loses not
   const conn = new GremlinConnection({ url: `ws://127.0.0.1:${proxy.port}/gremlin`, requestTimeoutMs: 5000 });
   const states: string[] = [];
   conn.on('state', (s: string) => states.push(s));
-  const w = new BatchWriter(conn, { dialect: 'tinkerpop', batchSize: 20, lingerMs: 5, retryBaseMs: 50, retryMaxMs: 400, maxRetries: 30 });
+  const w = new BatchWriter(conn, {
+    dialect: 'tinkerpop',
+    batchSize: 20,
+    lingerMs: 5,
+    retryBaseMs: 50,
+    retryMaxMs: 400,
+    maxRetries: 30,
+  });
   try {
     const writes: Array<Promise<unknown[]>> = [];
     for (let i = 0; i < 30; i++) {
-      writes.push(w.write(Array.from({ length: 10 }, (_, j) => ({ vertices: [{ label: L, key: 'cid', value: `V-${i}-${j}`, properties: { i, j } }], edges: [], deletes: [] }))));
+      writes.push(
+        w.write(
+          Array.from({ length: 10 }, (_, j) => ({
+            vertices: [{ label: L, key: 'cid', value: `V-${i}-${j}`, properties: { i, j } }],
+            edges: [],
+            deletes: [],
+          })),
+        ),
+      );
       if (i === 10) proxy.cut();
       if (i === 20) proxy.restore();
       await sleep(15);
@@ -283,19 +434,40 @@ test('the writer reconnects after the connection is cut mid-stream and loses not
 
 test('the secure server (wss, SASL) works with the right password and fails loudly with a wrong one', async () => {
   const ca = fs.readFileSync(ENDPOINTS.caFile, 'utf8');
-  const good = new GremlinConnection({ url: ENDPOINTS.gremlinSecureUrl, ca, username: ENDPOINTS.gremlinUser, password: ENDPOINTS.gremlinPassword });
-  const bad = new GremlinConnection({ url: ENDPOINTS.gremlinSecureUrl, ca, username: ENDPOINTS.gremlinUser, password: 'wrong-password', requestTimeoutMs: 5000 });
+  const good = new GremlinConnection({
+    url: ENDPOINTS.gremlinSecureUrl,
+    ca,
+    username: ENDPOINTS.gremlinUser,
+    password: ENDPOINTS.gremlinPassword,
+  });
+  const bad = new GremlinConnection({
+    url: ENDPOINTS.gremlinSecureUrl,
+    ca,
+    username: ENDPOINTS.gremlinUser,
+    password: 'wrong-password',
+    requestTimeoutMs: 5000,
+  });
   try {
     const L = uniqueLabel('sec');
     const w = new BatchWriter(good, { dialect: 'tinkerpop' });
-    assert.deepEqual(await w.write([{ vertices: [{ label: L, key: 'cid', value: 'S1', properties: { ok: true } }], edges: [], deletes: [] }]), []);
+    assert.deepEqual(
+      await w.write([
+        { vertices: [{ label: L, key: 'cid', value: 'S1', properties: { ok: true } }], edges: [], deletes: [] },
+      ]),
+      [],
+    );
     assert.deepEqual(await good.submit('g.V().hasLabel(L).values("ok")', { L }), [true]);
     await good.submit('g.V().hasLabel(L).drop()', { L });
-    const err = await bad.submit('g.V().limit(1).count()').then(() => null, (e) => e);
+    const err = await bad.submit('g.V().limit(1).count()').then(
+      () => null,
+      (e) => e,
+    );
     assert.ok(err, 'a wrong password must not succeed');
     assert.match(String(err.message), /(password|credentials|authenticat)/i);
     assert.equal(isTransient(err), false, 'an authentication failure is not retried');
-    const failures = await new BatchWriter(bad, { dialect: 'tinkerpop' }).write([{ vertices: [{ label: L, key: 'cid', value: 'S2', properties: {} }], edges: [], deletes: [] }]);
+    const failures = await new BatchWriter(bad, { dialect: 'tinkerpop' }).write([
+      { vertices: [{ label: L, key: 'cid', value: 'S2', properties: {} }], edges: [], deletes: [] },
+    ]);
     assert.equal(failures.length, 1);
     assert.match(failures[0].message, /(password|credentials|authenticat)/i);
   } finally {

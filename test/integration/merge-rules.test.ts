@@ -42,13 +42,18 @@ const DIALECTS: Array<{ dialect: Dialect; serializer: Serializer }> = [
 for (const { dialect, serializer } of DIALECTS) {
   describe(`merge rules and match-only endpoints, dialect ${dialect}`, () => {
     const conn = new GremlinConnection({ url: ENDPOINTS.gremlinUrl, serializer });
-    const writer = () => new BatchWriter(conn, { dialect, partitionKey: dialect === 'cosmos' ? 'pk' : undefined, lingerMs: 5 });
+    const writer = () =>
+      new BatchWriter(conn, { dialect, partitionKey: dialect === 'cosmos' ? 'pk' : undefined, lingerMs: 5 });
     after(() => conn.close());
 
     test('first keeps, max/min compare, last overwrites: across batches and within one', async () => {
       const L = uniqueLabel(`mr_${dialect}`);
       usedLabels.push(L);
-      const v = (id: string, properties: Record<string, PropertyValue>): ChangeSet => ({ vertices: [{ label: L, key: 'cid', value: id, properties, merge: RULES }], edges: [], deletes: [] });
+      const v = (id: string, properties: Record<string, PropertyValue>): ChangeSet => ({
+        vertices: [{ label: L, key: 'cid', value: id, properties, merge: RULES }],
+        edges: [],
+        deletes: [],
+      });
       const w = writer();
       assert.deepEqual(await w.write([v('A', { createdAt: 100, lastSeen: 100, lowest: 50, name: 'a' })]), []);
       const before = w.stats.requests;
@@ -56,11 +61,14 @@ for (const { dialect, serializer } of DIALECTS) {
       assert.equal(w.stats.requests - before, 1, 'one request: the rules need no read first');
       assert.deepEqual(pick(await vertexProps(L, 'A')), { createdAt: 100, lastSeen: 100, lowest: 50, name: 'b' });
       // One batch: duplicates collapse by the rules too; a row without a ruled property leaves it alone.
-      assert.deepEqual(await w.write([
-        v('A', { createdAt: 300, lastSeen: 500, lowest: 10, name: 'c' }),
-        v('A', { createdAt: 400, lastSeen: 400, lowest: 20, name: 'd' }),
-        v('B', { name: 'only a name' }),
-      ]), []);
+      assert.deepEqual(
+        await w.write([
+          v('A', { createdAt: 300, lastSeen: 500, lowest: 10, name: 'c' }),
+          v('A', { createdAt: 400, lastSeen: 400, lowest: 20, name: 'd' }),
+          v('B', { name: 'only a name' }),
+        ]),
+        [],
+      );
       assert.deepEqual(pick(await vertexProps(L, 'A')), { createdAt: 100, lastSeen: 500, lowest: 10, name: 'd' });
       assert.deepEqual(pick(await vertexProps(L, 'B')), { name: 'only a name' });
       // first on an existing vertex that lacks the property sets it (first write of that property).
@@ -72,15 +80,42 @@ for (const { dialect, serializer } of DIALECTS) {
       const L = uniqueLabel(`me_${dialect}`);
       usedLabels.push(L);
       const ref = (id: string) => ({ label: L, key: 'cid', value: id });
-      const account: ChangeSet = { vertices: [{ ...ref('ACC-1'), properties: {} }, { ...ref('ACC-2'), properties: {} }], edges: [], deletes: [] };
+      const account: ChangeSet = {
+        vertices: [
+          { ...ref('ACC-1'), properties: {} },
+          { ...ref('ACC-2'), properties: {} },
+        ],
+        edges: [],
+        deletes: [],
+      };
       const w = writer();
       assert.deepEqual(await w.write([account]), []);
       const pay = (to: string, amount: number, at: number, skip: boolean): ChangeSet => ({
-        vertices: [], deletes: [], source: { topic: 'bank.transfers', partition: 0, offset: `${to}-${amount}` },
-        edges: [{ label: 'paid', from: ref('ACC-1'), to: ref(to), properties: { maxAmount: amount, firstAt: at, last: amount }, merge: { maxAmount: 'max', firstAt: 'first' }, ...(skip ? { ifMissing: 'skip' as const } : {}) }],
+        vertices: [],
+        deletes: [],
+        source: { topic: 'bank.transfers', partition: 0, offset: `${to}-${amount}` },
+        edges: [
+          {
+            label: 'paid',
+            from: ref('ACC-1'),
+            to: ref(to),
+            properties: { maxAmount: amount, firstAt: at, last: amount },
+            merge: { maxAmount: 'max', firstAt: 'first' },
+            ...(skip ? { ifMissing: 'skip' as const } : {}),
+          },
+        ],
       });
-      const failures = await w.write([pay('ACC-2', 30, 1, true), pay('CLOSED', 5, 2, true), pay('GONE', 6, 3, false), pay('ACC-2', 20, 4, false)]);
-      assert.deepEqual(failures.map((f) => f.position), [2], 'only the edge without ifMissing: skip fails');
+      const failures = await w.write([
+        pay('ACC-2', 30, 1, true),
+        pay('CLOSED', 5, 2, true),
+        pay('GONE', 6, 3, false),
+        pay('ACC-2', 20, 4, false),
+      ]);
+      assert.deepEqual(
+        failures.map((f) => f.position),
+        [2],
+        'only the edge without ifMissing: skip fails',
+      );
       assert.match(failures[0].message, /edge endpoint vertex not found/);
       assert.deepEqual(await edgeProps(L, 'ACC-1'), { maxAmount: 30, firstAt: 1, last: 20 });
       const [n] = await admin.submit('g.V().hasLabel(L).outE("paid").count()', { L });

@@ -41,7 +41,10 @@ test('Kafka produce → consume round trip keeps key and headers', async () => {
   await admin.disconnect();
   const producer = kafka.producer();
   await producer.connect();
-  await producer.send({ topic, messages: [{ key: 'C-1', value: JSON.stringify({ hello: 'graph' }), headers: { source: 'crm', trace: 'ä-1' } }] });
+  await producer.send({
+    topic,
+    messages: [{ key: 'C-1', value: JSON.stringify({ hello: 'graph' }), headers: { source: 'crm', trace: 'ä-1' } }],
+  });
   await producer.disconnect();
   const consumer = kafka.consumer({ groupId: unique('stack-group') });
   await consumer.connect();

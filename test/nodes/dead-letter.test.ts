@@ -21,18 +21,71 @@ test('one kafka out in dead-letter mode takes the failures of kafka in, graph ma
   await createTopic(src, 1);
   await createTopic(dlt, 1);
   const L = uniqueLabel('dl');
-  const spec = JSON.stringify({ vertices: { customer: { label: L, key: 'cid', value: '{{customerId}}', properties: { age: { value: '{{age}}', type: 'int' } } } } });
+  const spec = JSON.stringify({
+    vertices: {
+      customer: {
+        label: L,
+        key: 'cid',
+        value: '{{customerId}}',
+        properties: { age: { value: '{{age}}', type: 'int' } },
+      },
+    },
+  });
   await suite.rt.deploy([
     brokerNode(),
-    { id: 'srv', type: 'ceh-gremlin-server', url: ENDPOINTS.gremlinUrl, traversalSource: 'g', serializer: 'graphbinary', dialect: 'tinkerpop' },
-    { id: 'src-in', type: 'ceh-kafka-in', broker: 'broker', topics: src, groupId: unique('g'), start: 'earliest', valueDecoding: 'json', keyDecoding: 'string', wires: [['map'], ['dlq']] },
+    {
+      id: 'srv',
+      type: 'ceh-gremlin-server',
+      url: ENDPOINTS.gremlinUrl,
+      traversalSource: 'g',
+      serializer: 'graphbinary',
+      dialect: 'tinkerpop',
+    },
+    {
+      id: 'src-in',
+      type: 'ceh-kafka-in',
+      broker: 'broker',
+      topics: src,
+      groupId: unique('g'),
+      start: 'earliest',
+      valueDecoding: 'json',
+      keyDecoding: 'string',
+      wires: [['map'], ['dlq']],
+    },
     { id: 'map', type: 'ceh-graph-map', name: 'customers', spec, wires: [['up'], ['dlq']] },
     { id: 'up', type: 'ceh-gremlin-upsert', server: 'srv', lingerMs: 10, wires: [['written'], ['dlq']] },
     { id: 'written', type: 'function', func: recordCode('written'), outputs: 1, wires: [] },
-    { id: 'thrower', type: 'function', name: 'enrich', func: 'throw new Error("enrichment service down");', outputs: 1, wires: [] },
+    {
+      id: 'thrower',
+      type: 'function',
+      name: 'enrich',
+      func: 'throw new Error("enrichment service down");',
+      outputs: 1,
+      wires: [],
+    },
     { id: 'catch', type: 'catch', scope: ['thrower'], uncaught: false, wires: [['dlq']] },
-    { id: 'dlq', type: 'ceh-kafka-out', broker: 'broker', topic: dlt, mode: 'deadLetter', headersType: 'none', partitionType: 'none', acks: 'all', wires: [] },
-    { id: 'dl-in', type: 'ceh-kafka-in', broker: 'broker', topics: dlt, groupId: unique('g'), start: 'earliest', valueDecoding: 'buffer', keyDecoding: 'string', wires: [['dl-rec'], []] },
+    {
+      id: 'dlq',
+      type: 'ceh-kafka-out',
+      broker: 'broker',
+      topic: dlt,
+      mode: 'deadLetter',
+      headersType: 'none',
+      partitionType: 'none',
+      acks: 'all',
+      wires: [],
+    },
+    {
+      id: 'dl-in',
+      type: 'ceh-kafka-in',
+      broker: 'broker',
+      topics: dlt,
+      groupId: unique('g'),
+      start: 'earliest',
+      valueDecoding: 'buffer',
+      keyDecoding: 'string',
+      wires: [['dl-rec'], []],
+    },
     { id: 'dl-rec', type: 'function', func: recordCode('dead'), outputs: 1, wires: [] },
   ]);
   const undecodable = Buffer.from('{"customerId": "C-9", oops', 'utf8');
@@ -45,10 +98,18 @@ test('one kafka out in dead-letter mode takes the failures of kafka in, graph ma
   const ref = (v: string) => ({ label: L, key: 'cid', value: v });
   const poisonEvent = { transfer: 'T-7', to: 'NOBODY' };
   suite.rt.inject('up', {
-    payload: { vertices: [], deletes: [], edges: [{ label: 'pays', from: ref('C-1'), to: ref('NOBODY'), properties: {} }], source: { topic: 'bank.transfers', partition: 3, offset: '179', key: 'T-7' } },
+    payload: {
+      vertices: [],
+      deletes: [],
+      edges: [{ label: 'pays', from: ref('C-1'), to: ref('NOBODY'), properties: {} }],
+      source: { topic: 'bank.transfers', partition: 3, offset: '179', key: 'T-7' },
+    },
     event: poisonEvent,
   });
-  suite.rt.inject('thrower', { payload: { customerId: 'C-5' }, kafka: { topic: 'crm.customers', partition: 1, offset: '12', key: 'C-5', headers: {} } });
+  suite.rt.inject('thrower', {
+    payload: { customerId: 'C-5' },
+    kafka: { topic: 'crm.customers', partition: 1, offset: '12', key: 'C-5', headers: {} },
+  });
 
   await eventually('four dead letters', () => probe.msgs('dead').length >= 4, 60000);
   const dead = probe.msgs('dead');
@@ -67,7 +128,11 @@ test('one kafka out in dead-letter mode takes the failures of kafka in, graph ma
   assert.equal(fromIn.kafka.headers['ceh-failed-node-id'], 'src-in');
 
   const fromMap = byNode.get('ceh-graph-map');
-  assert.deepEqual(JSON.parse(fromMap.payload.toString()), { customerId: 'C-2', age: 'old' }, 'the event, not a change set');
+  assert.deepEqual(
+    JSON.parse(fromMap.payload.toString()),
+    { customerId: 'C-2', age: 'old' },
+    'the event, not a change set',
+  );
   assert.equal(fromMap.kafka.key, 'C-2');
   assert.match(fromMap.kafka.headers['ceh-error'], /"old" is not an integer \(type int\)/);
   assert.equal(fromMap.kafka.headers['ceh-error-definition'], 'vertices.customer');
@@ -100,5 +165,7 @@ test('one kafka out in dead-letter mode takes the failures of kafka in, graph ma
     const [n] = await g.submit('g.V().hasLabel(L).count()', { L });
     assert.equal(Number(n), 1);
     await g.submit('g.V().hasLabel(L).drop()', { L });
-  } finally { await g.close(); }
+  } finally {
+    await g.close();
+  }
 });

@@ -29,8 +29,14 @@ before(async () => {
     editorTheme: { tours: false },
     adminAuth: {
       type: 'credentials',
-      users: [{ username: 'writer', password: 'x', permissions: '*' }, { username: 'reader', password: 'x', permissions: 'read' }],
-      tokens: [{ token: 'writer-token', user: 'writer', scope: ['*'] }, { token: 'reader-token', user: 'reader', scope: ['read'] }],
+      users: [
+        { username: 'writer', password: 'x', permissions: '*' },
+        { username: 'reader', password: 'x', permissions: 'read' },
+      ],
+      tokens: [
+        { token: 'writer-token', user: 'writer', scope: ['*'] },
+        { token: 'reader-token', user: 'reader', scope: ['read'] },
+      ],
     },
   });
   // Serve the admin app at /admin as a real settings.httpAdminRoot would.
@@ -70,15 +76,18 @@ test('graph map preview: refused with 401 for a user without ceh-graph-map.write
 test('graph map preview: works for a user with write permission', async () => {
   const res = await preview('writer-token');
   assert.equal(res.status, 200);
-  const body = await res.json() as { changeSets: Array<{ edges: Array<{ label: string }> }> };
-  assert.deepEqual(body.changeSets[0].edges.map((e) => e.label), ['viewed', 'clicked']);
+  const body = (await res.json()) as { changeSets: Array<{ edges: Array<{ label: string }> }> };
+  assert.deepEqual(
+    body.changeSets[0].edges.map((e) => e.label),
+    ['viewed', 'clicked'],
+  );
 });
 
 test('graph map schema (editor completion): 401 without a token, the mapping spec schema for a reader', async () => {
   assert.equal((await fetch(`${base}/ceh-graph-map/schema`)).status, 401);
   const res = await fetch(`${base}/ceh-graph-map/schema`, { headers: { authorization: 'Bearer reader-token' } });
   assert.equal(res.status, 200);
-  const schema = await res.json() as { title: string; $defs: Record<string, unknown> };
+  const schema = (await res.json()) as { title: string; $defs: Record<string, unknown> };
   assert.equal(schema.title, 'MappingSpec');
   assert.deepEqual(schema, JSON.parse(fs.readFileSync(path.join(ROOT, 'schema', 'mapping-spec.schema.json'), 'utf8')));
 });

@@ -29,10 +29,26 @@ edges:
 
 function flow(lineage: boolean) {
   return [
-    { id: 'srv', type: 'ceh-gremlin-server', url: ENDPOINTS.gremlinUrl, traversalSource: 'g', serializer: 'graphbinary', dialect: 'tinkerpop' },
+    {
+      id: 'srv',
+      type: 'ceh-gremlin-server',
+      url: ENDPOINTS.gremlinUrl,
+      traversalSource: 'g',
+      serializer: 'graphbinary',
+      dialect: 'tinkerpop',
+    },
     { id: 'gm', type: 'ceh-graph-map', name: 'people map', spec, lineage, wires: [['up'], []] },
-    { id: 'up', type: 'ceh-gremlin-upsert', server: 'srv', batchSize: 500, lingerMs: 10, passThrough: true, wires: [['ok'], ['bad']] },
-    { id: 'ok', type: 'helper' }, { id: 'bad', type: 'helper' },
+    {
+      id: 'up',
+      type: 'ceh-gremlin-upsert',
+      server: 'srv',
+      batchSize: 500,
+      lingerMs: 10,
+      passThrough: true,
+      wires: [['ok'], ['bad']],
+    },
+    { id: 'ok', type: 'helper' },
+    { id: 'bad', type: 'helper' },
   ];
 }
 
@@ -40,13 +56,19 @@ function flow(lineage: boolean) {
 function written(): Promise<any> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('nothing written within 15 s')), 15000);
-    helper.getNode('ok').once('input', (m: any) => { clearTimeout(timer); resolve(m); });
-    helper.getNode('bad').once('input', (m: any) => { clearTimeout(timer); reject(new Error(`upsert failed: ${m.error?.message}`)); });
+    helper.getNode('ok').once('input', (m: any) => {
+      clearTimeout(timer);
+      resolve(m);
+    });
+    helper.getNode('bad').once('input', (m: any) => {
+      clearTimeout(timer);
+      reject(new Error(`upsert failed: ${m.error?.message}`));
+    });
   });
 }
 
 async function props(query: string, bindings: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const [m] = await admin.submit(query, bindings) as Array<Map<string, unknown>>;
+  const [m] = (await admin.submit(query, bindings)) as Array<Map<string, unknown>>;
   return Object.fromEntries([...m].map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]));
 }
 
@@ -63,8 +85,18 @@ describe('graph map lineage', () => {
     await helper.load(NODES, flow(true));
     let ok = written();
     helper.getNode('gm').receive({
-      payload: [{ id: 'p1', name: 'Ada', city: 'Zurich' }, { id: 'p2', name: 'Bob', city: 'Zurich' }],
-      kafka: { topic: 'people', partition: 2, batch: true, offsets: ['10', '11'], timestamps: ['1700000000000', '1700000001000'], keys: [null, null] },
+      payload: [
+        { id: 'p1', name: 'Ada', city: 'Zurich' },
+        { id: 'p2', name: 'Bob', city: 'Zurich' },
+      ],
+      kafka: {
+        topic: 'people',
+        partition: 2,
+        batch: true,
+        offsets: ['10', '11'],
+        timestamps: ['1700000000000', '1700000001000'],
+        keys: [null, null],
+      },
     });
     await ok;
     const ada = await props("g.V().has(personL,'pid','p1').valueMap().by(unfold())", { personL: P });
@@ -78,11 +110,17 @@ describe('graph map lineage', () => {
     assert.equal(edge._ceh_offset, '11', 'the edge names its own event');
     assert.equal(edge._ceh_eventTime, '2023-11-14T22:13:21.000Z');
     // The city was written by both events: it names the last one.
-    assert.equal((await props("g.V().has(cityL,'name','Zurich').valueMap().by(unfold())", { cityL: C }))._ceh_offset, '11');
+    assert.equal(
+      (await props("g.V().has(cityL,'name','Zurich').valueMap().by(unfold())", { cityL: C }))._ceh_offset,
+      '11',
+    );
 
     // A later event for the same person moves its lineage (last write wins), one record (not batch mode).
     ok = written();
-    helper.getNode('gm').receive({ payload: { id: 'p1', name: 'Ada L.', city: 'Basel' }, kafka: { topic: 'people', partition: 0, offset: '42', timestamp: '1700000100000', key: 'p1' } });
+    helper.getNode('gm').receive({
+      payload: { id: 'p1', name: 'Ada L.', city: 'Basel' },
+      kafka: { topic: 'people', partition: 0, offset: '42', timestamp: '1700000100000', key: 'p1' },
+    });
     await ok;
     const again = await props("g.V().has(personL,'pid','p1').valueMap().by(unfold())", { personL: P });
     assert.equal(again.name, 'Ada L.');
@@ -94,9 +132,15 @@ describe('graph map lineage', () => {
   test('without lineage (the default) no _ceh_ property is written', async () => {
     await helper.load(NODES, flow(false));
     const ok = written();
-    helper.getNode('gm').receive({ payload: { id: 'p3', name: 'Cy', city: 'Bern' }, kafka: { topic: 'people', partition: 1, offset: '7', timestamp: '1700000000000' } });
+    helper.getNode('gm').receive({
+      payload: { id: 'p3', name: 'Cy', city: 'Bern' },
+      kafka: { topic: 'people', partition: 1, offset: '7', timestamp: '1700000000000' },
+    });
     await ok;
-    const keys = await admin.submit("g.V().has(personL,'pid','p3').union(properties(), outE().properties()).key().dedup()", { personL: P });
+    const keys = await admin.submit(
+      "g.V().has(personL,'pid','p3').union(properties(), outE().properties()).key().dedup()",
+      { personL: P },
+    );
     assert.deepEqual(keys.sort(), ['name', 'pid']);
   });
 });

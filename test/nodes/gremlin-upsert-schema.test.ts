@@ -31,23 +31,37 @@ describe('gremlin upsert: ensure schema on deploy', () => {
       const conn = new GremlinConnection({ url: graph.url, traversalSource: source });
       try {
         await helper.load(NODES, [
-          { id: 'srv', type: 'ceh-gremlin-server', url: graph.url, traversalSource: source, serializer: 'graphbinary', dialect: 'tinkerpop' },
+          {
+            id: 'srv',
+            type: 'ceh-gremlin-server',
+            url: graph.url,
+            traversalSource: source,
+            serializer: 'graphbinary',
+            dialect: 'tinkerpop',
+          },
           { id: 'map', type: 'ceh-graph-map', spec, wires: [['up'], []] },
           { id: 'up', type: 'ceh-gremlin-upsert', server: 'srv', ensureSchema: true, wires: [[], []] },
         ]);
         const up = helper.getNode('up');
         const statuses = () => (up.status?.args ?? []).map((a: any[]) => String(a[0]?.text ?? ''));
         await eventually('the schema status', () => statuses().some((t: string) => t.startsWith('schema: ')), 60000);
-        const final = statuses().filter((t: string) => t.startsWith('schema: ')).pop();
+        const final = statuses()
+          .filter((t: string) => t.startsWith('schema: '))
+          .pop();
         assert.match(final!, /^schema: [1-9]\d* created, \d+ already there, 0 conflicts$/);
         if (graph.name === 'tinkergraph') {
           const [has] = await conn.submit(`${source}.getGraph().getIndexedKeys(Vertex.class).contains(k)`, { k: key });
           assert.equal(has, true);
         } else {
-          const desc = await conn.submit(`def m = ${source}.getGraph().openManagement(); def r = [m.getGraphIndex(n).isUnique(), m.getPropertyKey(t).dataType().getSimpleName()]; m.rollback(); r`, { n: `by_${L}_${key}`, t: `${key}Total` });
+          const desc = await conn.submit(
+            `def m = ${source}.getGraph().openManagement(); def r = [m.getGraphIndex(n).isUnique(), m.getPropertyKey(t).dataType().getSimpleName()]; m.rollback(); r`,
+            { n: `by_${L}_${key}`, t: `${key}Total` },
+          );
           assert.deepEqual(desc, [true, 'Double']);
         }
-      } finally { await conn.close(); }
+      } finally {
+        await conn.close();
+      }
     });
   }
 });

@@ -10,7 +10,16 @@ const { probe, topics } = suite;
 
 function kafkaIn(id: string, extra: Record<string, unknown>, out0: string, out1 = `${out0}-bad`): FlowNode[] {
   return [
-    { id: `in-${id}`, type: 'ceh-kafka-in', broker: 'broker', groupId: unique('g'), start: 'earliest', maxInFlight: 100, wires: [[`in-${id}-f0`], [`in-${id}-f1`]], ...extra },
+    {
+      id: `in-${id}`,
+      type: 'ceh-kafka-in',
+      broker: 'broker',
+      groupId: unique('g'),
+      start: 'earliest',
+      maxInFlight: 100,
+      wires: [[`in-${id}-f0`], [`in-${id}-f1`]],
+      ...extra,
+    },
     { id: `in-${id}-f0`, type: 'function', func: recordCode(out0), outputs: 1, wires: [] },
     { id: `in-${id}-f1`, type: 'function', func: recordCode(out1), outputs: 1, wires: [] },
   ];
@@ -23,7 +32,20 @@ test('round trip through kafka out and kafka in keeps keys, headers and values i
   await createTopic(topic, 1);
   await suite.rt.deploy([
     brokerNode(),
-    { id: 'k-out', type: 'ceh-kafka-out', broker: 'broker', topic, key: 'key', keyType: 'msg', headers: 'headers', headersType: 'msg', partitionType: 'none', acks: 'all', compression: 'gzip', wires: [['k-out-ok']] },
+    {
+      id: 'k-out',
+      type: 'ceh-kafka-out',
+      broker: 'broker',
+      topic,
+      key: 'key',
+      keyType: 'msg',
+      headers: 'headers',
+      headersType: 'msg',
+      partitionType: 'none',
+      acks: 'all',
+      compression: 'gzip',
+      wires: [['k-out-ok']],
+    },
     { id: 'k-out-ok', type: 'function', func: recordCode('acked'), outputs: 1, wires: [] },
     ...kafkaIn('auto', { topics: topic, valueDecoding: 'auto', keyDecoding: 'string' }, 'auto'),
     ...kafkaIn('json', { topics: topic, valueDecoding: 'json', keyDecoding: 'string' }, 'json'),
@@ -38,13 +60,19 @@ test('round trip through kafka out and kafka in keeps keys, headers and values i
   await eventually('second ack', () => probe.msgs('acked').length === 2);
   suite.rt.inject('k-out', { payload: bytes });
   await eventually('third ack', () => probe.msgs('acked').length === 3);
-  assert.deepEqual(probe.msgs('acked').map((m) => m.kafka.offset), ['0', '1', '2']);
+  assert.deepEqual(
+    probe.msgs('acked').map((m) => m.kafka.offset),
+    ['0', '1', '2'],
+  );
 
   await eventually('auto decoding', () => probe.msgs('auto').length === 3);
   const auto = probe.msgs('auto');
   assert.deepEqual(auto[0].payload, { customerId: 'C-1', n: 1 });
   assert.equal(auto[0].topic, topic);
-  assert.deepEqual({ ...auto[0].kafka, timestamp: undefined }, { topic, partition: 0, offset: '0', timestamp: undefined, key: 'k1', headers: { source: 'crm', version: '2' } });
+  assert.deepEqual(
+    { ...auto[0].kafka, timestamp: undefined },
+    { topic, partition: 0, offset: '0', timestamp: undefined, key: 'k1', headers: { source: 'crm', version: '2' } },
+  );
   assert.match(auto[0].kafka.timestamp, /^\d+$/);
   assert.equal(auto[1].payload, 'plain text');
   assert.equal(auto[1].kafka.key, 'k2');
@@ -61,7 +89,10 @@ test('round trip through kafka out and kafka in keeps keys, headers and values i
   assert.equal(bad[1].kafka.offset, '2');
 
   await eventually('string decoding', () => probe.msgs('string').length === 3);
-  assert.deepEqual(probe.msgs('string').map((m) => m.payload), ['{"customerId":"C-1","n":1}', 'plain text', bytes.toString('utf8')]);
+  assert.deepEqual(
+    probe.msgs('string').map((m) => m.payload),
+    ['{"customerId":"C-1","n":1}', 'plain text', bytes.toString('utf8')],
+  );
 
   await eventually('buffer decoding', () => probe.msgs('buffer').length === 3);
   const buf = probe.msgs('buffer');
@@ -80,12 +111,21 @@ test('a topic regex subscribes to every matching topic', async () => {
   await produce(a, [{ value: '{"from":"a"}' }]);
   await produce(b, [{ value: '{"from":"b"}' }]);
   await produce(other, [{ value: '{"from":"other"}' }]);
-  await suite.rt.deploy([brokerNode(), ...kafkaIn('rx', { topics: `^${prefix.replace(/[-]/g, '\\-')}-[ab]$`, topicsType: 'regex' }, 'rx')]);
+  await suite.rt.deploy([
+    brokerNode(),
+    ...kafkaIn('rx', { topics: `^${prefix.replace(/[-]/g, '\\-')}-[ab]$`, topicsType: 'regex' }, 'rx'),
+  ]);
   await eventually('both matching topics', () => probe.msgs('rx').length >= 2);
   // A record produced after the matching ones, on a matching topic: once it is here, nothing else is still coming.
   await produce(a, [{ value: '{"from":"a2"}' }]);
   await eventually('the later record', () => probe.msgs('rx').some((m) => m.payload.from === 'a2'));
-  assert.deepEqual(probe.msgs('rx').map((m) => m.payload.from).sort(), ['a', 'a2', 'b']);
+  assert.deepEqual(
+    probe
+      .msgs('rx')
+      .map((m) => m.payload.from)
+      .sort(),
+    ['a', 'a2', 'b'],
+  );
   assert.deepEqual([...new Set(probe.msgs('rx').map((m) => m.topic))].sort(), [a, b]);
 });
 
@@ -100,19 +140,29 @@ test('two kafka in nodes in one group share the partitions of a topic', async ()
     ...kafkaIn('m1', { topics: topic, groupId }, 'm1'),
     ...kafkaIn('m2', { topics: topic, groupId }, 'm2'),
   ]);
-  await eventually('a stable group of two', async () => {
-    const d = await withAdmin((a) => a.describeGroups([groupId]));
-    const g = d.groups[0];
-    return g.state === 'Stable' && g.members.length === 2 && g.members.every((m) => m.memberAssignment.length > 0);
-  }, 60000, 500);
+  await eventually(
+    'a stable group of two',
+    async () => {
+      const d = await withAdmin((a) => a.describeGroups([groupId]));
+      const g = d.groups[0];
+      return g.state === 'Stable' && g.members.length === 2 && g.members.every((m) => m.memberAssignment.length > 0);
+    },
+    60000,
+    500,
+  );
   const messages = [];
-  for (let p = 0; p < 4; p++) for (let i = 0; i < 3; i++) messages.push({ partition: p, value: JSON.stringify({ p, i }) });
+  for (let p = 0; p < 4; p++)
+    for (let i = 0; i < 3; i++) messages.push({ partition: p, value: JSON.stringify({ p, i }) });
   await produce(topic, messages);
   await eventually('all 12 records', () => probe.msgs('m1').length + probe.msgs('m2').length === 12, 60000);
   const parts1 = new Set(probe.msgs('m1').map((m) => m.kafka.partition));
   const parts2 = new Set(probe.msgs('m2').map((m) => m.kafka.partition));
   assert.ok(parts1.size > 0 && parts2.size > 0, `each member got partitions: ${[...parts1]} / ${[...parts2]}`);
-  assert.deepEqual([...parts1].filter((p) => parts2.has(p)), [], 'no partition went to both');
+  assert.deepEqual(
+    [...parts1].filter((p) => parts2.has(p)),
+    [],
+    'no partition went to both',
+  );
   assert.deepEqual([...parts1, ...parts2].sort(), [0, 1, 2, 3]);
 });
 
@@ -123,7 +173,18 @@ test('a failed send in kafka out reaches a Catch node with the message', async (
   await createTopic(topic, 1);
   await suite.rt.deploy([
     brokerNode(),
-    { id: 'k-out', type: 'ceh-kafka-out', broker: 'broker', topic: '', keyType: 'none', headersType: 'none', partition: 'partition', partitionType: 'msg', acks: 'all', wires: [['k-ok']] },
+    {
+      id: 'k-out',
+      type: 'ceh-kafka-out',
+      broker: 'broker',
+      topic: '',
+      keyType: 'none',
+      headersType: 'none',
+      partition: 'partition',
+      partitionType: 'msg',
+      acks: 'all',
+      wires: [['k-ok']],
+    },
     { id: 'k-ok', type: 'function', func: recordCode('ok'), outputs: 1, wires: [] },
     { id: 'k-catch', type: 'catch', scope: ['k-out'], uncaught: false, wires: [['k-caught']] },
     { id: 'k-caught', type: 'function', func: recordCode('caught'), outputs: 1, wires: [] },
@@ -144,8 +205,26 @@ test('kafka out never drops silently while the broker is unreachable: up to maxQ
   probe.clear();
   // A port nothing listens on: the producer cannot connect, so every send waits and then fails.
   await suite.rt.deploy([
-    { id: 'dead-broker', type: 'ceh-kafka-broker', brokers: '127.0.0.1:1', clientId: 'ceh-test-dead', connectionTimeout: 300, requestTimeout: 1000 },
-    { id: 'k-out', type: 'ceh-kafka-out', broker: 'dead-broker', topic: unique('ceh-unreachable'), keyType: 'none', headersType: 'none', partitionType: 'none', acks: 'all', maxQueue: 2, wires: [['k-ok']] },
+    {
+      id: 'dead-broker',
+      type: 'ceh-kafka-broker',
+      brokers: '127.0.0.1:1',
+      clientId: 'ceh-test-dead',
+      connectionTimeout: 300,
+      requestTimeout: 1000,
+    },
+    {
+      id: 'k-out',
+      type: 'ceh-kafka-out',
+      broker: 'dead-broker',
+      topic: unique('ceh-unreachable'),
+      keyType: 'none',
+      headersType: 'none',
+      partitionType: 'none',
+      acks: 'all',
+      maxQueue: 2,
+      wires: [['k-ok']],
+    },
     { id: 'k-ok', type: 'function', func: recordCode('ok'), outputs: 1, wires: [] },
     { id: 'k-catch', type: 'catch', scope: ['k-out'], uncaught: false, wires: [['k-caught']] },
     { id: 'k-caught', type: 'function', func: recordCode('caught'), outputs: 1, wires: [] },

@@ -9,8 +9,15 @@ const { probe, topics } = suite;
 
 function secureBroker(id: string, sasl: string, password: string) {
   return {
-    id, type: 'ceh-kafka-broker', brokers: ENDPOINTS.kafkaSaslSslBrokers.join(','), tls: true, caFile: ENDPOINTS.caFile,
-    rejectUnauthorized: true, sasl, connectionTimeout: 5000, credentials: { username: ENDPOINTS.scramUser, password },
+    id,
+    type: 'ceh-kafka-broker',
+    brokers: ENDPOINTS.kafkaSaslSslBrokers.join(','),
+    tls: true,
+    caFile: ENDPOINTS.caFile,
+    rejectUnauthorized: true,
+    sasl,
+    connectionTimeout: 5000,
+    credentials: { username: ENDPOINTS.scramUser, password },
   };
 }
 
@@ -22,9 +29,29 @@ test('produce and consume through SASL_SSL with SCRAM-SHA-512 and SCRAM-SHA-256'
   await suite.rt.deploy([
     secureBroker('b512', 'scram-sha-512', ENDPOINTS.scramPassword),
     secureBroker('b256', 'scram-sha-256', ENDPOINTS.scramPassword),
-    { id: 'k-out', type: 'ceh-kafka-out', broker: 'b512', topic, keyType: 'none', headersType: 'none', partitionType: 'none', acks: 'all', wires: [['acked']] },
+    {
+      id: 'k-out',
+      type: 'ceh-kafka-out',
+      broker: 'b512',
+      topic,
+      keyType: 'none',
+      headersType: 'none',
+      partitionType: 'none',
+      acks: 'all',
+      wires: [['acked']],
+    },
     { id: 'acked', type: 'function', func: recordCode('acked'), outputs: 1, wires: [] },
-    { id: 'k-in', type: 'ceh-kafka-in', broker: 'b256', topics: topic, groupId: unique('g-sasl'), start: 'earliest', valueDecoding: 'auto', maxInFlight: 10, wires: [['got'], []] },
+    {
+      id: 'k-in',
+      type: 'ceh-kafka-in',
+      broker: 'b256',
+      topics: topic,
+      groupId: unique('g-sasl'),
+      start: 'earliest',
+      valueDecoding: 'auto',
+      maxInFlight: 10,
+      wires: [['got'], []],
+    },
     { id: 'got', type: 'function', func: recordCode('got'), outputs: 1, wires: [] },
   ]);
   suite.rt.inject('k-out', { payload: { secure: true } });
@@ -37,7 +64,16 @@ test('a wrong password shows a clear status and error on kafka in', async () => 
   probe.clear();
   await suite.rt.deploy([
     secureBroker('bad', 'scram-sha-512', 'not-the-password'),
-    { id: 'k-in', type: 'ceh-kafka-in', broker: 'bad', topics: unique('ceh-none'), groupId: unique('g-bad'), start: 'earliest', maxInFlight: 10, wires: [[], []] },
+    {
+      id: 'k-in',
+      type: 'ceh-kafka-in',
+      broker: 'bad',
+      topics: unique('ceh-none'),
+      groupId: unique('g-bad'),
+      start: 'earliest',
+      maxInFlight: 10,
+      wires: [[], []],
+    },
     { id: 'st', type: 'status', scope: ['k-in'], wires: [['st-rec']] },
     { id: 'st-rec', type: 'function', func: recordCode('status'), outputs: 1, wires: [] },
     { id: 'ct', type: 'catch', scope: ['k-in'], uncaught: false, wires: [['ct-rec']] },

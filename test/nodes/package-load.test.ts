@@ -19,12 +19,21 @@ test('every node type of package.json is registered in a real Node-RED runtime',
   home.prepareUserDir(userDir, { flowFile: path.join(ROOT, 'flows', 'customer-360.json'), port });
   const child = home.startNodeRed(userDir, { stdio: 'pipe', env: { CEH_LOG_LEVEL: 'warn' } });
   let output = '';
-  child.stdout.on('data', (d: Buffer) => { output += d; });
-  child.stderr.on('data', (d: Buffer) => { output += d; });
+  child.stdout.on('data', (d: Buffer) => {
+    output += d;
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    output += d;
+  });
   try {
     await home.waitForEditor(port, { child });
-    const settings = await (await fetch(`http://127.0.0.1:${port}/settings`, { headers: { Accept: 'application/json' } })).json() as { version: string };
-    assert.ok(settings.version.startsWith(NODE_RED_VERSION), `runs on the Node-RED under test (${NODE_RED_VERSION}): ${settings.version}`);
+    const settings = (await (
+      await fetch(`http://127.0.0.1:${port}/settings`, { headers: { Accept: 'application/json' } })
+    ).json()) as { version: string };
+    assert.ok(
+      settings.version.startsWith(NODE_RED_VERSION),
+      `runs on the Node-RED under test (${NODE_RED_VERSION}): ${settings.version}`,
+    );
     assert.doesNotMatch(output, /cannot be loaded on this version/);
     const res = await fetch(`http://127.0.0.1:${port}/nodes`, { headers: { Accept: 'application/json' } });
     assert.equal(res.status, 200);
@@ -35,7 +44,11 @@ test('every node type of package.json is registered in a real Node-RED runtime',
     assert.deepEqual([...registered].sort(), [...types].sort());
     // The editor receives each node's .html (registerType call) and its help.
     const html = await (await fetch(`http://127.0.0.1:${port}/nodes`, { headers: { Accept: 'text/html' } })).text();
-    for (const t of types) assert.ok(html.includes(`RED.nodes.registerType('${t}'`) || html.includes(`RED.nodes.registerType("${t}"`), `editor code for ${t}`);
+    for (const t of types)
+      assert.ok(
+        html.includes(`RED.nodes.registerType('${t}'`) || html.includes(`RED.nodes.registerType("${t}"`),
+        `editor code for ${t}`,
+      );
   } catch (e) {
     (e as Error).message += `\nNode-RED output:\n${output.slice(-3000)}`;
     throw e;

@@ -14,100 +14,123 @@ import { unique, sleep } from '../support/project';
 import { generate } from '../../lib/demo/generator';
 import { expectedGraph, actualGraph, compareGraphs, total } from '../support/graph-check';
 import {
-  NodeRedChild, produceRecords, deleteTopics, committedTotal, readDeadLetters, graphConnection, clearGraph, graphCounts, SOURCE, graphRowFields } from '../support/pipeline-run';
+  NodeRedChild,
+  produceRecords,
+  deleteTopics,
+  committedTotal,
+  readDeadLetters,
+  graphConnection,
+  clearGraph,
+  graphCounts,
+  SOURCE,
+  graphRowFields,
+} from '../support/pipeline-run';
 import { recordScenario } from '../support/reliability';
 
 const EVENTS = Number(process.env.CEH_RELIABILITY_EVENTS) || 50_000;
 
-test(`crash: ${EVENTS} events, Node-RED SIGKILLed three times, the graph equals the expected graph exactly`, { timeout: 15 * 60_000 }, async () => {
-  const t0 = Date.now();
-  const { records, summary } = generate(EVENTS, 7);
-  const expected = expectedGraph(records);
-  // The model agrees with the generator's own promise (a second, independent computation of the counts).
-  assert.deepEqual(expected.vertices, summary.expected.vertices);
-  assert.deepEqual(expected.edges, summary.expected.edges);
-  const expectedElements = total(expected.vertices) + total(expected.edges);
+test(
+  `crash: ${EVENTS} events, Node-RED SIGKILLed three times, the graph equals the expected graph exactly`,
+  { timeout: 15 * 60_000 },
+  async () => {
+    const t0 = Date.now();
+    const { records, summary } = generate(EVENTS, 7);
+    const expected = expectedGraph(records);
+    // The model agrees with the generator's own promise (a second, independent computation of the counts).
+    assert.deepEqual(expected.vertices, summary.expected.vertices);
+    assert.deepEqual(expected.edges, summary.expected.edges);
+    const expectedElements = total(expected.vertices) + total(expected.edges);
 
-  const conn = graphConnection();
-  const run = unique('rel-crash');
-  const prefix = `${run}.`;
-  const nr = new NodeRedChild({ topicPrefix: prefix, groupPrefix: run });
-  try {
-    await clearGraph(conn, [...new Set(Object.values(expected.keyOf))]);
-    await produceRecords(prefix, records);
+    const conn = graphConnection();
+    const run = unique('rel-crash');
+    const prefix = `${run}.`;
+    const nr = new NodeRedChild({ topicPrefix: prefix, groupPrefix: run });
+    try {
+      await clearGraph(conn, [...new Set(Object.values(expected.keyOf))]);
+      await produceRecords(prefix, records);
 
-    await nr.start();
-    const kills: Array<{ point: string; elements: number; rising: boolean; committed: number }> = [];
-    /** Waits until the graph holds `fraction` of the expected elements (and, if asked, is growing right now), kills. */
-    const killAt = async (point: string, fraction: number, whileRising: boolean) => {
-      let last = -1;
-      const deadline = Date.now() + 5 * 60_000;
-      for (;;) {
-        const c = await graphCounts(conn);
-        const now = c.vertices + c.edges;
-        const rising = last >= 0 && now > last;
-        if (now >= fraction * expectedElements && (!whileRising || rising)) {
-          await nr.kill('SIGKILL');
-          // What the dead process had committed: must be short of the end, or nothing was left to redeliver.
-          const committed = await committedTotal(prefix, run);
-          kills.push({ point, elements: now, rising, committed });
-          return;
+      await nr.start();
+      const kills: Array<{ point: string; elements: number; rising: boolean; committed: number }> = [];
+      /** Waits until the graph holds `fraction` of the expected elements (and, if asked, is growing right now), kills. */
+      const killAt = async (point: string, fraction: number, whileRising: boolean) => {
+        let last = -1;
+        const deadline = Date.now() + 5 * 60_000;
+        for (;;) {
+          const c = await graphCounts(conn);
+          const now = c.vertices + c.edges;
+          const rising = last >= 0 && now > last;
+          if (now >= fraction * expectedElements && (!whileRising || rising)) {
+            await nr.kill('SIGKILL');
+            // What the dead process had committed: must be short of the end, or nothing was left to redeliver.
+            const committed = await committedTotal(prefix, run);
+            kills.push({ point, elements: now, rising, committed });
+            return;
+          }
+          if (Date.now() > deadline)
+            throw new Error(`the graph never reached ${fraction} of the expected size (at ${now})\n${nr.logTail()}`);
+          last = now;
+          await sleep(whileRising ? 30 : 100);
         }
-        if (Date.now() > deadline) throw new Error(`the graph never reached ${fraction} of the expected size (at ${now})\n${nr.logTail()}`);
-        last = now;
-        await sleep(whileRising ? 30 : 100);
+      };
+
+      await killAt('early', 0.05, false);
+      await nr.start();
+      await killAt('middle', 0.45, false);
+      await nr.start();
+      await killAt('during a batch write', 0.75, true);
+      await nr.start();
+
+      // Each kill happened mid-stream: part of the graph written, part of the offsets not committed.
+      for (const k of kills) {
+        assert.ok(
+          k.elements > 0 && k.elements < expectedElements,
+          `${k.point}: killed at ${k.elements} of ${expectedElements} elements`,
+        );
+        assert.ok(k.committed < EVENTS, `${k.point}: everything was committed before the kill (${k.committed})`);
       }
-    };
+      assert.ok(kills[2].rising, 'the third kill came while the graph was growing');
 
-    await killAt('early', 0.05, false);
-    await nr.start();
-    await killAt('middle', 0.45, false);
-    await nr.start();
-    await killAt('during a batch write', 0.75, true);
-    await nr.start();
+      // Drain: every source offset committed (the flow finished every event), then the graph stops changing.
+      const deadline = Date.now() + 8 * 60_000;
+      while ((await committedTotal(prefix, run)) < EVENTS) {
+        if (Date.now() > deadline)
+          throw new Error(`not drained: ${await committedTotal(prefix, run)}/${EVENTS} committed\n${nr.logTail()}`);
+        await sleep(500);
+      }
+      const drainedAt = Date.now();
 
-    // Each kill happened mid-stream: part of the graph written, part of the offsets not committed.
-    for (const k of kills) {
-      assert.ok(k.elements > 0 && k.elements < expectedElements, `${k.point}: killed at ${k.elements} of ${expectedElements} elements`);
-      assert.ok(k.committed < EVENTS, `${k.point}: everything was committed before the kill (${k.committed})`);
+      const actual = await actualGraph(conn, SOURCE, expected);
+      const cmp = compareGraphs(expected, actual);
+      const dead = await readDeadLetters(prefix);
+      const seconds = Math.round((Date.now() - t0) / 1000);
+      recordScenario({
+        scenario: '1 crash (3 x SIGKILL)',
+        eventsSent: EVENTS,
+        ...graphRowFields(expected, actual, cmp, dead),
+        notes:
+          `kills at ${kills.map((k) => `${Math.round((100 * k.elements) / expectedElements)}%`).join('/')} of the graph; ` +
+          `checksum ${cmp.equal ? 'equal' : 'DIFFERENT'}; dead letters ${dead.messages} (${dead.distinct} distinct, ${expected.bad} bad sent); ` +
+          `drained ${Math.round((drainedAt - t0) / 1000)} s, total ${seconds} s`,
+      });
+      assert.deepEqual(actual.vertices, expected.vertices, 'vertex counts per label');
+      assert.deepEqual(actual.edges, expected.edges, 'edge counts per label');
+      assert.equal(cmp.lost, 0, `lost: ${cmp.sample.join('\n')}`);
+      assert.equal(cmp.duplicated, 0, `duplicated: ${cmp.sample.join('\n')}`);
+      assert.equal(actual.checksum, expected.checksum);
+      // Every deliberately bad event reached the dead-letter topic, and nothing else did.
+      assert.equal(dead.distinct, expected.bad, `dead letters: ${JSON.stringify(dead.reasons)}`);
+      const badPerTopic: Record<string, number> = {};
+      for (const r of records) if (r.bad) badPerTopic[r.topic] = (badPerTopic[r.topic] ?? 0) + 1;
+      assert.deepEqual(dead.perTopic, badPerTopic, 'each dead letter names the topic its bad event was sent to');
+      // A dead letter repeats only when a kill came before its source offset was committed: at most once per kill.
+      assert.ok(
+        dead.messages <= dead.distinct * (kills.length + 1),
+        `${dead.messages} dead letters for ${dead.distinct} bad events and ${kills.length} kills`,
+      );
+    } finally {
+      await nr.stop().catch(() => undefined);
+      await deleteTopics(prefix);
+      await conn.close();
     }
-    assert.ok(kills[2].rising, 'the third kill came while the graph was growing');
-
-    // Drain: every source offset committed (the flow finished every event), then the graph stops changing.
-    const deadline = Date.now() + 8 * 60_000;
-    while ((await committedTotal(prefix, run)) < EVENTS) {
-      if (Date.now() > deadline) throw new Error(`not drained: ${await committedTotal(prefix, run)}/${EVENTS} committed\n${nr.logTail()}`);
-      await sleep(500);
-    }
-    const drainedAt = Date.now();
-
-    const actual = await actualGraph(conn, SOURCE, expected);
-    const cmp = compareGraphs(expected, actual);
-    const dead = await readDeadLetters(prefix);
-    const seconds = Math.round((Date.now() - t0) / 1000);
-    recordScenario({
-      scenario: '1 crash (3 x SIGKILL)',
-      eventsSent: EVENTS,
-      ...graphRowFields(expected, actual, cmp, dead),
-      notes: `kills at ${kills.map((k) => `${Math.round((100 * k.elements) / expectedElements)}%`).join('/')} of the graph; `
-        + `checksum ${cmp.equal ? 'equal' : 'DIFFERENT'}; dead letters ${dead.messages} (${dead.distinct} distinct, ${expected.bad} bad sent); `
-        + `drained ${Math.round((drainedAt - t0) / 1000)} s, total ${seconds} s`,
-    });
-    assert.deepEqual(actual.vertices, expected.vertices, 'vertex counts per label');
-    assert.deepEqual(actual.edges, expected.edges, 'edge counts per label');
-    assert.equal(cmp.lost, 0, `lost: ${cmp.sample.join('\n')}`);
-    assert.equal(cmp.duplicated, 0, `duplicated: ${cmp.sample.join('\n')}`);
-    assert.equal(actual.checksum, expected.checksum);
-    // Every deliberately bad event reached the dead-letter topic, and nothing else did.
-    assert.equal(dead.distinct, expected.bad, `dead letters: ${JSON.stringify(dead.reasons)}`);
-    const badPerTopic: Record<string, number> = {};
-    for (const r of records) if (r.bad) badPerTopic[r.topic] = (badPerTopic[r.topic] ?? 0) + 1;
-    assert.deepEqual(dead.perTopic, badPerTopic, 'each dead letter names the topic its bad event was sent to');
-    // A dead letter repeats only when a kill came before its source offset was committed: at most once per kill.
-    assert.ok(dead.messages <= dead.distinct * (kills.length + 1), `${dead.messages} dead letters for ${dead.distinct} bad events and ${kills.length} kills`);
-  } finally {
-    await nr.stop().catch(() => undefined);
-    await deleteTopics(prefix);
-    await conn.close();
-  }
-});
+  },
+);

@@ -19,9 +19,13 @@ export const CRM_TOPIC = 'crm.public.customers';
 export type Properties = Record<string, unknown>;
 
 /** The customer mapping with run-specific vertex labels. */
-export function relabelledCustomerSpec(tag: string): { spec: string; labels: { customer: string; country: string; twitterUser: string } } {
+export function relabelledCustomerSpec(tag: string): {
+  spec: string;
+  labels: { customer: string; country: string; twitterUser: string };
+} {
   const labels = { customer: `${tag}_customer`, country: `${tag}_country`, twitterUser: `${tag}_twitterUser` };
-  const spec = fs.readFileSync(path.join(ROOT, 'mappings', 'customer.yaml'), 'utf8')
+  const spec = fs
+    .readFileSync(path.join(ROOT, 'mappings', 'customer.yaml'), 'utf8')
     .replace(/label: (customer|country|twitterUser)$/gm, (_, l: keyof typeof labels) => `label: ${labels[l]}`);
   return { spec, labels };
 }
@@ -36,16 +40,33 @@ const EXPECTED_SQL = `SELECT customer_id, first_name, last_name, email, segment,
   FROM customers`;
 
 /** Per customer_id, the properties its vertex must have (a NULL column is no property), and the raw rows. */
-export async function expectedCustomers(db: Client): Promise<{ expected: Map<string, Properties>; rows: Array<Record<string, any>> }> {
-  const hasLoyalty = (await db.query("SELECT 1 FROM information_schema.columns WHERE table_name = 'customers' AND column_name = 'loyalty_points'")).rowCount;
+export async function expectedCustomers(
+  db: Client,
+): Promise<{ expected: Map<string, Properties>; rows: Array<Record<string, any>> }> {
+  const hasLoyalty = (
+    await db.query(
+      "SELECT 1 FROM information_schema.columns WHERE table_name = 'customers' AND column_name = 'loyalty_points'",
+    )
+  ).rowCount;
   const rows = (await db.query(EXPECTED_SQL.replace('%LOYALTY%', hasLoyalty ? 'loyalty_points' : 'NULL::int'))).rows;
   const expected = new Map<string, Properties>();
   for (const r of rows) {
     const p: Properties = {
-      customerId: r.customer_id, email: r.email, firstName: r.first_name, lastName: r.last_name, segment: r.segment,
-      createdAt: r.created_ms, birthDate: r.birth_ms, creditLimit: r.credit_limit === null ? null : Number(r.credit_limit),
-      marketingOptIn: r.marketing_opt_in, tags: r.tags, profile: r.profile === null ? null : JSON.stringify(JSON.parse(r.profile)),
-      tier: r.tier, lastContactAt: r.last_contact_ms, updatedAt: r.updated_ms, callWindowStart: r.call_window_start,
+      customerId: r.customer_id,
+      email: r.email,
+      firstName: r.first_name,
+      lastName: r.last_name,
+      segment: r.segment,
+      createdAt: r.created_ms,
+      birthDate: r.birth_ms,
+      creditLimit: r.credit_limit === null ? null : Number(r.credit_limit),
+      marketingOptIn: r.marketing_opt_in,
+      tags: r.tags,
+      profile: r.profile === null ? null : JSON.stringify(JSON.parse(r.profile)),
+      tier: r.tier,
+      lastContactAt: r.last_contact_ms,
+      updatedAt: r.updated_ms,
+      callWindowStart: r.call_window_start,
       loyaltyPoints: r.loyalty_points,
     };
     expected.set(r.customer_id, Object.fromEntries(Object.entries(p).filter(([, v]) => v !== null && v !== undefined)));
@@ -54,8 +75,11 @@ export async function expectedCustomers(db: Client): Promise<{ expected: Map<str
 }
 
 /** The customer vertices of a label, by customerId, with every property (and how many vertices share a key). */
-export async function graphCustomers(graph: GremlinConnection, label: string): Promise<{ byKey: Map<string, Properties>; vertices: number }> {
-  const maps = await graph.submit('g.V().hasLabel(L).valueMap()', { L: label }) as Array<Map<string, unknown[]>>;
+export async function graphCustomers(
+  graph: GremlinConnection,
+  label: string,
+): Promise<{ byKey: Map<string, Properties>; vertices: number }> {
+  const maps = (await graph.submit('g.V().hasLabel(L).valueMap()', { L: label })) as Array<Map<string, unknown[]>>;
   const byKey = new Map<string, Properties>();
   for (const m of maps) {
     const o: Properties = {};
@@ -65,21 +89,36 @@ export async function graphCustomers(graph: GremlinConnection, label: string): P
   return { byKey, vertices: maps.length };
 }
 
-export const withoutChangedAt = (o: Properties): Properties => { const { changedAt: _changedAt, ...rest } = o; return rest; };
+export const withoutChangedAt = (o: Properties): Properties => {
+  const { changedAt: _changedAt, ...rest } = o;
+  return rest;
+};
 
 /** Key-order independent text of a vertex's properties (changedAt, the commit time, is not in the table). */
-export const canonical = (o: Properties): string => JSON.stringify(Object.entries(withoutChangedAt(o)).sort(([a], [b]) => a.localeCompare(b)));
+export const canonical = (o: Properties): string =>
+  JSON.stringify(Object.entries(withoutChangedAt(o)).sort(([a], [b]) => a.localeCompare(b)));
 
 /** Rows missing from the graph, vertices the table does not have, rows whose properties differ. */
-export function compareCustomers(expected: Map<string, Properties>, actual: Map<string, Properties>): { missing: string[]; extra: string[]; different: string[] } {
+export function compareCustomers(
+  expected: Map<string, Properties>,
+  actual: Map<string, Properties>,
+): { missing: string[]; extra: string[]; different: string[] } {
   const missing = [...expected.keys()].filter((k) => !actual.has(k));
   const extra = [...actual.keys()].filter((k) => !expected.has(k));
-  const different = [...expected].filter(([k, p]) => actual.has(k) && canonical(actual.get(k)!) !== canonical(p)).map(([k]) => k);
+  const different = [...expected]
+    .filter(([k, p]) => actual.has(k) && canonical(actual.get(k)!) !== canonical(p))
+    .map(([k]) => k);
   return { missing, extra, different };
 }
 
 /** For assert.deepStrictEqual: sorted keys, properties sorted, changedAt left out. */
 export function ordered(m: Map<string, Properties>): Record<string, Properties> {
-  return Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, v]) => [k, Object.fromEntries(Object.entries(withoutChangedAt(v)).sort(([a], [b]) => a.localeCompare(b)))]));
+  return Object.fromEntries(
+    [...m]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [
+        k,
+        Object.fromEntries(Object.entries(withoutChangedAt(v)).sort(([a], [b]) => a.localeCompare(b))),
+      ]),
+  );
 }

@@ -18,10 +18,19 @@ import { loadSpec, mapEvent, MappingError, CompiledMapping } from '../../lib/map
 import { ChangeSet, PropertyValue, VertexRef, vertexId, edgeId } from '../../lib/change-set';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 
-
 type Props = Record<string, PropertyValue>;
-interface ModelVertex { label: string; key: string; value: string | number; props: Props }
-interface ModelEdge { label: string; from: VertexRef; to: VertexRef; props: Props }
+interface ModelVertex {
+  label: string;
+  key: string;
+  value: string | number;
+  props: Props;
+}
+interface ModelEdge {
+  label: string;
+  from: VertexRef;
+  to: VertexRef;
+  props: Props;
+}
 
 /** A graph as canonical lines, with the per-label counts derived from them. */
 export interface GraphSnapshot {
@@ -43,7 +52,9 @@ function canonicalValue(v: unknown): unknown {
 }
 
 function canonicalProps(props: Record<string, unknown>, exclude: Set<string>): string {
-  const keys = Object.keys(props).filter((k) => !exclude.has(k)).sort();
+  const keys = Object.keys(props)
+    .filter((k) => !exclude.has(k))
+    .sort();
   return JSON.stringify(keys.map((k) => [k, canonicalValue(props[k])]));
 }
 
@@ -55,7 +66,10 @@ function snapshot(vertexLines: Array<[string, string]>, edgeLines: Array<[string
   const seen = new Set<string>();
   const duplicates: string[] = [];
   const lines: string[] = [];
-  for (const [kind, list, counts] of [['V', vertexLines, vertices], ['E', edgeLines, edges]] as const) {
+  for (const [kind, list, counts] of [
+    ['V', vertexLines, vertices],
+    ['E', edgeLines, edges],
+  ] as const) {
     for (const [identity, props] of list) {
       const label = identity.slice(0, identity.indexOf('|'));
       counts[label] = (counts[label] ?? 0) + 1;
@@ -99,8 +113,12 @@ function applyProps(target: Props, props: Props | undefined, cardinality?: Recor
 
 /** Maps every demo record through the shipped mappings and builds the graph it must give. */
 export function expectedGraph(records: DemoRecord[]): ExpectedGraph {
-  const specs: Record<string, CompiledMapping> = Object.fromEntries(Object.entries(MAPPING_OF).map(([topic, file]) =>
-    [topic, loadSpec(fs.readFileSync(path.join(ROOT, 'mappings', file), 'utf8'))]));
+  const specs: Record<string, CompiledMapping> = Object.fromEntries(
+    Object.entries(MAPPING_OF).map(([topic, file]) => [
+      topic,
+      loadSpec(fs.readFileSync(path.join(ROOT, 'mappings', file), 'utf8')),
+    ]),
+  );
   const vertices = new Map<string, ModelVertex>();
   const edges = new Map<string, ModelEdge>();
   const keyOf: Record<string, string> = {};
@@ -111,7 +129,10 @@ export function expectedGraph(records: DemoRecord[]): ExpectedGraph {
     for (const v of cs.vertices) {
       const id = vertexId(v);
       let m = vertices.get(id);
-      if (!m) { m = { label: v.label, key: v.key, value: v.value, props: { [v.key]: v.value } }; vertices.set(id, m); }
+      if (!m) {
+        m = { label: v.label, key: v.key, value: v.value, props: { [v.key]: v.value } };
+        vertices.set(id, m);
+      }
       keyOf[v.label] = v.key;
       applyProps(m.props, v.properties, v.cardinality);
       for (const k of v.remove ?? []) delete m.props[k]; // a CDC column set to NULL
@@ -119,19 +140,28 @@ export function expectedGraph(records: DemoRecord[]): ExpectedGraph {
     for (const e of cs.edges) {
       const id = edgeId(e);
       let m = edges.get(id);
-      if (!m) { m = { label: e.label, from: e.from, to: e.to, props: e.key ? { [e.key.name]: e.key.value } : {} }; edges.set(id, m); }
+      if (!m) {
+        m = { label: e.label, from: e.from, to: e.to, props: e.key ? { [e.key.name]: e.key.value } : {} };
+        edges.set(id, m);
+      }
       if (e.key) edgeKeyOf[e.label] = e.key.name;
       applyProps(m.props, e.properties);
     }
     for (const d of cs.deletes) {
-      if (d.kind === 'edge') { edges.delete(edgeId(d)); continue; }
+      if (d.kind === 'edge') {
+        edges.delete(edgeId(d));
+        continue;
+      }
       const id = vertexId(d);
       vertices.delete(id);
       for (const [eid, e] of edges) if (vertexId(e.from) === id || vertexId(e.to) === id) edges.delete(eid);
     }
   };
   for (const r of records) {
-    if (r.bad) { bad++; continue; }
+    if (r.bad) {
+      bad++;
+      continue;
+    }
     good++;
     if (typeof r.value === 'string') throw new Error(`a good demo event is not JSON: ${r.value.slice(0, 80)}`);
     try {
@@ -142,19 +172,29 @@ export function expectedGraph(records: DemoRecord[]): ExpectedGraph {
       throw e;
     }
   }
-  const vLines: Array<[string, string]> = [...vertices.values()].map((v) =>
-    [`${v.label}|${refText(v.key, v.value)}`, canonicalProps(v.props, excluded(v.label))]);
+  const vLines: Array<[string, string]> = [...vertices.values()].map((v) => [
+    `${v.label}|${refText(v.key, v.value)}`,
+    canonicalProps(v.props, excluded(v.label)),
+  ]);
   const eLines: Array<[string, string]> = [...edges.values()].map((e) => {
     const k = edgeKeyOf[e.label];
-    return [`${e.label}|${e.from.label}:${refText(e.from.key, e.from.value)}|${e.to.label}:${refText(e.to.key, e.to.value)}|${k ? refText(k, e.props[k]) : ''}`,
-      canonicalProps(e.props, excluded(e.label))];
+    return [
+      `${e.label}|${e.from.label}:${refText(e.from.key, e.from.value)}|${e.to.label}:${refText(e.to.key, e.to.value)}|${k ? refText(k, e.props[k]) : ''}`,
+      canonicalProps(e.props, excluded(e.label)),
+    ];
   });
   return { ...snapshot(vLines, eLines), keyOf, edgeKeyOf, good, bad };
 }
 
 /** Reads the whole graph of a traversal source: every vertex and edge with label, keys and properties. */
-export async function actualGraph(conn: GremlinConnection, source: string, { keyOf, edgeKeyOf }: Pick<ExpectedGraph, 'keyOf' | 'edgeKeyOf'>): Promise<GraphSnapshot> {
-  const rows = await conn.submit(`${source}.V().project('id','l','p').by(id()).by(label()).by(valueMap())`) as Array<Map<string, any>>;
+export async function actualGraph(
+  conn: GremlinConnection,
+  source: string,
+  { keyOf, edgeKeyOf }: Pick<ExpectedGraph, 'keyOf' | 'edgeKeyOf'>,
+): Promise<GraphSnapshot> {
+  const rows = (await conn.submit(`${source}.V().project('id','l','p').by(id()).by(label()).by(valueMap())`)) as Array<
+    Map<string, any>
+  >;
   const byId = new Map<string, { label: string; keyValue: unknown }>();
   const vLines: Array<[string, string]> = [];
   for (const r of rows) {
@@ -164,9 +204,14 @@ export async function actualGraph(conn: GremlinConnection, source: string, { key
     const key = keyOf[label];
     const keyValue = key ? props[key] : undefined;
     byId.set(String(r.get('id')), { label, keyValue });
-    vLines.push([`${label}|${key ? refText(key, keyValue) : `?id=${String(r.get('id'))}`}`, canonicalProps(props, excluded(label))]);
+    vLines.push([
+      `${label}|${key ? refText(key, keyValue) : `?id=${String(r.get('id'))}`}`,
+      canonicalProps(props, excluded(label)),
+    ]);
   }
-  const eRows = await conn.submit(`${source}.E().project('l','o','i','p').by(label()).by(outV().id()).by(inV().id()).by(valueMap())`) as Array<Map<string, any>>;
+  const eRows = (await conn.submit(
+    `${source}.E().project('l','o','i','p').by(label()).by(outV().id()).by(inV().id()).by(valueMap())`,
+  )) as Array<Map<string, any>>;
   const eLines: Array<[string, string]> = [];
   for (const r of eRows) {
     const label = String(r.get('l'));
@@ -176,7 +221,10 @@ export async function actualGraph(conn: GremlinConnection, source: string, { key
       return v ? `${v.label}:${refText(keyOf[v.label] ?? '?', v.keyValue)}` : `?:${String(id)}`;
     };
     const k = edgeKeyOf[label];
-    eLines.push([`${label}|${end(r.get('o'))}|${end(r.get('i'))}|${k ? refText(k, props[k]) : ''}`, canonicalProps(props, excluded(label))]);
+    eLines.push([
+      `${label}|${end(r.get('o'))}|${end(r.get('i'))}|${k ? refText(k, props[k]) : ''}`,
+      canonicalProps(props, excluded(label)),
+    ]);
   }
   return snapshot(vLines, eLines);
 }
@@ -200,8 +248,11 @@ export function compareGraphs(expected: GraphSnapshot, actual: GraphSnapshot): G
     equal: expected.checksum === actual.checksum,
     lost: missing.length,
     duplicated: extra.length + actual.duplicates.length,
-    sample: [...missing.slice(0, 5).map((l) => `missing ${l}`), ...extra.slice(0, 5).map((l) => `unexpected ${l}`),
-      ...actual.duplicates.slice(0, 5).map((l) => `duplicated ${l}`)],
+    sample: [
+      ...missing.slice(0, 5).map((l) => `missing ${l}`),
+      ...extra.slice(0, 5).map((l) => `unexpected ${l}`),
+      ...actual.duplicates.slice(0, 5).map((l) => `duplicated ${l}`),
+    ],
   };
 }
 

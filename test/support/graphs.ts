@@ -22,17 +22,27 @@ export interface GraphTarget {
 }
 
 /** TinkerGraph server-side graph names behind its traversal sources (stack/gremlin/gremlin.js GRAPHS). */
-const TINKER_GRAPH_OF: Record<string, string> = { g: 'graph', gE2e: 'e2e', gBench: 'bench', gReliability: 'reliability', gCorpus: 'corpus' };
+const TINKER_GRAPH_OF: Record<string, string> = {
+  g: 'graph',
+  gE2e: 'e2e',
+  gBench: 'bench',
+  gReliability: 'reliability',
+  gCorpus: 'corpus',
+};
 
 const ALL: GraphTarget[] = [
   {
-    name: 'tinkergraph', url: ENDPOINTS.gremlinUrl, schema: false,
+    name: 'tinkergraph',
+    url: ENDPOINTS.gremlinUrl,
+    schema: false,
     suiteSource: (s) => s,
     // TinkerGraph.clear() empties at once (V().drop() takes a minute on a 50,000-event graph) and drops its indexes.
     clearScript: (s) => `${TINKER_GRAPH_OF[s]}.clear(); ${s}.V().count()`,
   },
   {
-    name: 'janusgraph', url: (ENDPOINTS as { janusgraphUrl?: string }).janusgraphUrl ?? 'ws://127.0.0.1:28182/gremlin', schema: true,
+    name: 'janusgraph',
+    url: (ENDPOINTS as { janusgraphUrl?: string }).janusgraphUrl ?? 'ws://127.0.0.1:28182/gremlin',
+    schema: true,
     suiteSource: () => 'gTest',
     // Dropping keeps the schema and its indexes (stack:up applied them from mappings/).
     clearScript: () => 'gTest.E().drop().iterate(); gTest.V().drop().iterate(); gTest.tx().commit(); gTest.V().count()',
@@ -40,10 +50,16 @@ const ALL: GraphTarget[] = [
 ];
 
 function selected(): GraphTarget[] {
-  const only = (process.env.CEH_TEST_GRAPHS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const only = (process.env.CEH_TEST_GRAPHS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (only.length === 0) return ALL;
   const unknown = only.filter((n) => !ALL.some((g) => g.name === n));
-  if (unknown.length) throw new Error(`CEH_TEST_GRAPHS names unknown graphs: ${unknown.join(', ')} (known: ${ALL.map((g) => g.name).join(', ')})`);
+  if (unknown.length)
+    throw new Error(
+      `CEH_TEST_GRAPHS names unknown graphs: ${unknown.join(', ')} (known: ${ALL.map((g) => g.name).join(', ')})`,
+    );
   return ALL.filter((g) => only.includes(g.name));
 }
 

@@ -34,7 +34,10 @@ export class Probe {
 
   list(name: string): Arrival[] {
     let l = this.arrivals.get(name);
-    if (!l) { l = []; this.arrivals.set(name, l); }
+    if (!l) {
+      l = [];
+      this.arrivals.set(name, l);
+    }
     return l;
   }
 
@@ -52,7 +55,10 @@ export class Probe {
     const keep: Arrival[] = [];
     let n = 0;
     for (const a of h) {
-      if (filter(a.msg)) { a.done!(err); n += 1; } else keep.push(a);
+      if (filter(a.msg)) {
+        a.done!(err);
+        n += 1;
+      } else keep.push(a);
     }
     this.holding.set(name, keep);
     return n;
@@ -83,21 +89,39 @@ export function kafkaClient(): Kafka {
 export async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = kafkaClient().admin();
   await admin.connect();
-  try { return await fn(admin); } finally { await admin.disconnect(); }
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 export async function createTopic(topic: string, numPartitions = 1): Promise<void> {
-  await withAdmin((a) => a.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }], waitForLeaders: true }));
+  await withAdmin((a) =>
+    a.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }], waitForLeaders: true }),
+  );
 }
 
 export async function deleteTopics(topics: string[]): Promise<void> {
   await withAdmin((a) => a.deleteTopics({ topics })).catch(() => undefined);
 }
 
-export async function produce(topic: string, messages: Array<{ key?: string | null; value: string | Buffer | null; partition?: number; headers?: Record<string, string> }>): Promise<void> {
+export async function produce(
+  topic: string,
+  messages: Array<{
+    key?: string | null;
+    value: string | Buffer | null;
+    partition?: number;
+    headers?: Record<string, string>;
+  }>,
+): Promise<void> {
   const producer = kafkaClient().producer();
   await producer.connect();
-  try { await producer.send({ topic, messages }); } finally { await producer.disconnect(); }
+  try {
+    await producer.send({ topic, messages });
+  } finally {
+    await producer.disconnect();
+  }
 }
 
 /** The group's committed offset per partition (-1 when nothing was committed). */
@@ -117,11 +141,17 @@ export function brokerNode(id = 'broker'): Record<string, unknown> & { id: strin
  * One embedded Node-RED runtime for a test file (optional extra settings), with a Probe in its global context; the topics the file lists in
  * `topics` are deleted when the file ends. Registers the file's before/after hooks.
  */
-export function kafkaTestRuntime(settings?: Record<string, unknown>): { probe: Probe; topics: string[]; readonly rt: NodeRedRuntime } {
+export function kafkaTestRuntime(settings?: Record<string, unknown>): {
+  probe: Probe;
+  topics: string[];
+  readonly rt: NodeRedRuntime;
+} {
   const probe = new Probe();
   const topics: string[] = [];
   let rt: NodeRedRuntime | undefined;
-  before(async () => { rt = await startNodeRed({ globals: { probe }, settings }); });
+  before(async () => {
+    rt = await startNodeRed({ globals: { probe }, settings });
+  });
   after(async () => {
     await rt?.stop();
     await deleteTopics(topics);

@@ -2,7 +2,11 @@
  * Reads the Prometheus text exposition (what GET /metrics answers) into samples, and sums them by label filters, so
  * tests compare what an operator's Prometheus would see. Only what the pack emits: no escapes beyond \" \\ \n.
  */
-export interface Sample { name: string; labels: Record<string, string>; value: number }
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
 
 export function parseMetrics(text: string): Sample[] {
   const out: Sample[] = [];

@@ -36,7 +36,10 @@ export interface ChildSettings {
 }
 
 /** Starts Node-RED with customerFlow(options) deployed and resolves once the editor answers. */
-export async function startCustomerFlow(options: Record<string, unknown>, extra: ChildSettings = {}): Promise<CustomerFlowChild> {
+export async function startCustomerFlow(
+  options: Record<string, unknown>,
+  extra: ChildSettings = {},
+): Promise<CustomerFlowChild> {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-nr-'));
   const port = await freePort();
   const flow: FlowNode[] = customerFlow(options);
@@ -65,5 +68,14 @@ export async function startCustomerFlow(options: Record<string, unknown>, extra:
     await stop();
     throw new Error(`${(e as Error).message}\n${log.join('').slice(-3000)}`, { cause: e });
   }
-  return { child, port, url: `http://127.0.0.1:${port}`, flow, userDir, editorReadyS: (Date.now() - t0) / 1000, log, stop };
+  return {
+    child,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    flow,
+    userDir,
+    editorReadyS: (Date.now() - t0) / 1000,
+    log,
+    stop,
+  };
 }

@@ -62,7 +62,10 @@ export async function startNodeRed(opts: RuntimeOptions = {}): Promise<NodeRedRu
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     fs.mkdirSync(path.join(userDir, 'node_modules'));
     fs.symlinkSync(ROOT, path.join(userDir, 'node_modules', pkg.name), 'dir');
-    fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'ceh-test-home', private: true, dependencies: { [pkg.name]: '*' } }));
+    fs.writeFileSync(
+      path.join(userDir, 'package.json'),
+      JSON.stringify({ name: 'ceh-test-home', private: true, dependencies: { [pkg.name]: '*' } }),
+    );
   }
   const server = http.createServer();
   const settings: Record<string, unknown> = {
@@ -74,7 +77,9 @@ export async function startNodeRed(opts: RuntimeOptions = {}): Promise<NodeRedRu
     disableEditor: true,
     nodesDir: opts.nodesDirs || [],
     functionGlobalContext: opts.globals || {},
-    logging: { console: { level: process.env.CEH_NODE_RED_LOG || opts.logLevel || 'warn', metrics: false, audit: false } },
+    logging: {
+      console: { level: process.env.CEH_NODE_RED_LOG || opts.logLevel || 'warn', metrics: false, audit: false },
+    },
     editorTheme: { tours: false },
     ...opts.settings,
   };

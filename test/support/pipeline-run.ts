@@ -29,13 +29,23 @@ export function kafka(brokers: string[] = ENDPOINTS.kafkaBrokers): Kafka {
 }
 
 /** Creates the prefixed demo topics (3 partitions each unless told, as the demo producer does) and writes the records, keyed. */
-export async function produceRecords(prefix: string, records: DemoRecord[], brokers: string[] = ENDPOINTS.kafkaBrokers, numPartitions = 3): Promise<void> {
+export async function produceRecords(
+  prefix: string,
+  records: DemoRecord[],
+  brokers: string[] = ENDPOINTS.kafkaBrokers,
+  numPartitions = 3,
+): Promise<void> {
   const k = kafka(brokers);
   const admin = k.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: Object.values(TOPICS).map((t) => ({ topic: prefix + t, numPartitions, replicationFactor: 1 })), waitForLeaders: true });
-  } finally { await admin.disconnect(); }
+    await admin.createTopics({
+      topics: Object.values(TOPICS).map((t) => ({ topic: prefix + t, numPartitions, replicationFactor: 1 })),
+      waitForLeaders: true,
+    });
+  } finally {
+    await admin.disconnect();
+  }
   const producer = k.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
@@ -46,20 +56,31 @@ export async function produceRecords(prefix: string, records: DemoRecord[], brok
         if (!byTopic.has(t)) byTopic.set(t, []);
         byTopic.get(t)!.push(toMessage(r));
       }
-      await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })), acks: -1 });
+      await producer.sendBatch({
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        acks: -1,
+      });
     }
-  } finally { await producer.disconnect(); }
+  } finally {
+    await producer.disconnect();
+  }
 }
 
 export async function deleteTopics(prefix: string, brokers: string[] = ENDPOINTS.kafkaBrokers): Promise<void> {
   const admin = kafka(brokers).admin();
   await admin.connect().catch(() => undefined);
-  await admin.deleteTopics({ topics: Object.values(TOPICS).map((t) => prefix + t), timeout: 10000 }).catch(() => undefined);
+  await admin
+    .deleteTopics({ topics: Object.values(TOPICS).map((t) => prefix + t), timeout: 10000 })
+    .catch(() => undefined);
   await admin.disconnect().catch(() => undefined);
 }
 
 /** Sum over the source topics of the group's committed offsets (what the pipeline has finished for good). */
-export async function committedTotal(prefix: string, groupPrefix: string, brokers: string[] = ENDPOINTS.kafkaBrokers): Promise<number> {
+export async function committedTotal(
+  prefix: string,
+  groupPrefix: string,
+  brokers: string[] = ENDPOINTS.kafkaBrokers,
+): Promise<number> {
   const admin = kafka(brokers).admin();
   await admin.connect();
   try {
@@ -69,7 +90,9 @@ export async function committedTotal(prefix: string, groupPrefix: string, broker
       for (const p of res[0]?.partitions ?? []) n += Math.max(0, Number(p.offset));
     }
     return n;
-  } finally { await admin.disconnect(); }
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 export interface DeadLetters {
@@ -84,7 +107,10 @@ export interface DeadLetters {
 }
 
 /** Reads the whole dead-letter topic (up to its current end). */
-export async function readDeadLetters(prefix: string, brokers: string[] = ENDPOINTS.kafkaBrokers): Promise<DeadLetters> {
+export async function readDeadLetters(
+  prefix: string,
+  brokers: string[] = ENDPOINTS.kafkaBrokers,
+): Promise<DeadLetters> {
   const topic = prefix + TOPICS.deadletter;
   const k = kafka(brokers);
   const admin = k.admin();
@@ -101,23 +127,32 @@ export async function readDeadLetters(prefix: string, brokers: string[] = ENDPOI
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`read ${out.messages}/${want} dead letters`)), 30000);
-      consumer.run({
-        eachMessage: async ({ message }) => {
-          const h = (n: string) => (message.headers?.[n] ? String(message.headers[n]) : '');
-          out.messages++;
-          const source = `${h('ceh-source-topic')}/${h('ceh-source-partition')}@${h('ceh-source-offset')}`;
-          if (!seen.has(source)) {
-            seen.add(source);
-            const topic = h('ceh-source-topic').startsWith(prefix) ? h('ceh-source-topic').slice(prefix.length) : h('ceh-source-topic');
-            out.perTopic[topic] = (out.perTopic[topic] ?? 0) + 1;
-          }
-          const reason = h('ceh-error').replace(/\d+/g, 'N').slice(0, 80);
-          out.reasons[reason] = (out.reasons[reason] ?? 0) + 1;
-          if (out.messages >= want) { clearTimeout(timer); resolve(); }
-        },
-      }).catch(reject);
+      consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            const h = (n: string) => (message.headers?.[n] ? String(message.headers[n]) : '');
+            out.messages++;
+            const source = `${h('ceh-source-topic')}/${h('ceh-source-partition')}@${h('ceh-source-offset')}`;
+            if (!seen.has(source)) {
+              seen.add(source);
+              const topic = h('ceh-source-topic').startsWith(prefix)
+                ? h('ceh-source-topic').slice(prefix.length)
+                : h('ceh-source-topic');
+              out.perTopic[topic] = (out.perTopic[topic] ?? 0) + 1;
+            }
+            const reason = h('ceh-error').replace(/\d+/g, 'N').slice(0, 80);
+            out.reasons[reason] = (out.reasons[reason] ?? 0) + 1;
+            if (out.messages >= want) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
     });
-  } finally { await consumer.disconnect(); }
+  } finally {
+    await consumer.disconnect();
+  }
   out.distinct = seen.size;
   return out;
 }
@@ -137,12 +172,15 @@ const GRAPH = 'reliability';
  */
 export async function clearGraph(conn: GremlinConnection, keys: string[]): Promise<void> {
   // TinkerGraph.clear() empties the graph (and its indexes) at once; V().drop() takes a minute for a 50,000-event graph.
-  await conn.submit(`${GRAPH}.clear(); keyNames.each { ${GRAPH}.createIndex(it, Vertex.class) }; ${SOURCE}.V().count()`, { keyNames: keys });
+  await conn.submit(
+    `${GRAPH}.clear(); keyNames.each { ${GRAPH}.createIndex(it, Vertex.class) }; ${SOURCE}.V().count()`,
+    { keyNames: keys },
+  );
 }
 
 export async function graphCounts(conn: GremlinConnection): Promise<{ vertices: number; edges: number }> {
   // The server iterates a returned list: two results.
-  const [v, e] = await conn.submit(`[${SOURCE}.V().count().next(), ${SOURCE}.E().count().next()]`) as unknown[];
+  const [v, e] = (await conn.submit(`[${SOURCE}.V().count().next(), ${SOURCE}.E().count().next()]`)) as unknown[];
   return { vertices: Number(v), edges: Number(e) };
 }
 
@@ -192,9 +230,15 @@ export class NodeRedChild {
   async start(): Promise<void> {
     if (!this.port) this.port = await freePort();
     home.prepareUserDir(this.userDir, { flowFile: path.join(this.userDir, 'flow-source.json'), port: this.port });
-    const child = home.startNodeRed(this.userDir, { stdio: ['ignore', 'pipe', 'pipe'], env: { CEH_LOG_LEVEL: 'warn' } }) as ChildProcess;
+    const child = home.startNodeRed(this.userDir, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { CEH_LOG_LEVEL: 'warn' },
+    }) as ChildProcess;
     this.child = child;
-    const keep = (b: Buffer) => { this.log.push(b.toString()); if (this.log.length > 400) this.log.splice(0, 200); };
+    const keep = (b: Buffer) => {
+      this.log.push(b.toString());
+      if (this.log.length > 400) this.log.splice(0, 200);
+    };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
     await home.waitForEditor(this.port, { child, timeoutMs: 60000 });
@@ -204,11 +248,18 @@ export class NodeRedChild {
   private async watchStatus(): Promise<void> {
     const ws = new WebSocket(`ws://127.0.0.1:${this.port}/comms`);
     this.ws = ws;
-    await new Promise<void>((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
     ws.send(JSON.stringify({ subscribe: 'status/#' }));
     ws.on('message', (data: Buffer) => {
       let events: any;
-      try { events = JSON.parse(data.toString()); } catch { return; }
+      try {
+        events = JSON.parse(data.toString());
+      } catch {
+        return;
+      }
       for (const e of Array.isArray(events) ? events : [events]) {
         if (typeof e?.topic !== 'string' || !e.topic.startsWith('status/')) continue;
         const id = e.topic.slice('status/'.length);
@@ -238,7 +289,10 @@ export class NodeRedChild {
     const gone = new Promise<void>((r) => child.once('exit', () => r()));
     child.kill(signal);
     await Promise.race([gone, sleep(20000)]);
-    if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await gone; }
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await gone;
+    }
     this.child = null;
   }
 
@@ -253,10 +307,19 @@ export class NodeRedChild {
 }
 
 /** The summary-row fields every pipeline scenario shares: the graph expected vs found, dead letters, lost, duplicated. */
-export function graphRowFields(expected: GraphSnapshot, actual: GraphSnapshot, cmp: GraphComparison, dead: DeadLetters) {
+export function graphRowFields(
+  expected: GraphSnapshot,
+  actual: GraphSnapshot,
+  cmp: GraphComparison,
+  dead: DeadLetters,
+) {
   return {
-    verticesExpected: total(expected.vertices), verticesFound: total(actual.vertices),
-    edgesExpected: total(expected.edges), edgesFound: total(actual.edges),
-    errorOutputs: dead.messages, lost: cmp.lost, duplicated: cmp.duplicated,
+    verticesExpected: total(expected.vertices),
+    verticesFound: total(actual.vertices),
+    edgesExpected: total(expected.edges),
+    edgesFound: total(actual.edges),
+    errorOutputs: dead.messages,
+    lost: cmp.lost,
+    duplicated: cmp.duplicated,
   };
 }

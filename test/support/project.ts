@@ -21,7 +21,9 @@ export const ROOT = findRoot(__dirname);
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const NODE_RED_DIR: string = require(path.join(ROOT, 'scripts', 'node-red-home.js')).nodeRedDir();
-export const NODE_RED_VERSION: string = JSON.parse(fs.readFileSync(path.join(NODE_RED_DIR, 'package.json'), 'utf8')).version;
+export const NODE_RED_VERSION: string = JSON.parse(
+  fs.readFileSync(path.join(NODE_RED_DIR, 'package.json'), 'utf8'),
+).version;
 /** node-red's main module (for node-red-node-test-helper's init()). */
 export const NODE_RED_MAIN = require.resolve(NODE_RED_DIR);
 /** require() of node-red itself or of a package it brings (express, @node-red/nodes, bcryptjs, ...). */
@@ -47,7 +49,12 @@ interface StackModule {
   /** The cluster profile's graph tier: stop / start one of its servers (scenarios). */
   janusgraphCluster: { stopServer(index: number): Promise<boolean>; startServer(index: number): Promise<void> };
   RUN: string;
-  singleNodeKafkaProperties(o: { port: number; controllerPort: number; dataDir: string; listeners?: Record<string, number> }): string[];
+  singleNodeKafkaProperties(o: {
+    port: number;
+    controllerPort: number;
+    dataDir: string;
+    listeners?: Record<string, number>;
+  }): string[];
   LOGS: string;
   up(): Promise<void>;
   status(): Promise<string[]>;
@@ -84,7 +91,12 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls until check() returns a truthy value or the deadline passes (then throws with the last value seen). */
-export async function eventually<T>(what: string, check: () => Promise<T> | T, timeoutMs = 30000, everyMs = 100): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T> | T,
+  timeoutMs = 30000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -92,8 +104,13 @@ export async function eventually<T>(what: string, check: () => Promise<T> | T, t
       const v = await check();
       if (v) return v;
       last = v;
-    } catch (e) { last = e; }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`,
+      );
     await sleep(everyMs);
   }
 }

@@ -13,7 +13,10 @@ export class TcpProxy {
   /** Connections accepted and forwarded / refused while down. */
   readonly stats = { accepted: 0, refused: 0, cut: 0 };
 
-  constructor(private readonly targetHost: string, private readonly targetPort: number) {}
+  constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {}
 
   async start(): Promise<number> {
     this.server = net.createServer((client) => this.accept(client));
@@ -36,7 +39,12 @@ export class TcpProxy {
     const upstream = net.connect(this.targetPort, this.targetHost);
     this.sockets.add(client);
     this.sockets.add(upstream);
-    const close = () => { client.destroy(); upstream.destroy(); this.sockets.delete(client); this.sockets.delete(upstream); };
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+      this.sockets.delete(client);
+      this.sockets.delete(upstream);
+    };
     client.on('error', close).on('close', close);
     upstream.on('error', close).on('close', close);
     client.pipe(upstream);
@@ -46,7 +54,10 @@ export class TcpProxy {
   /** Cuts every open connection (RST) and refuses new ones until restore(). */
   cut(): void {
     this.down = true;
-    for (const s of this.sockets) { this.stats.cut++; s.resetAndDestroy(); }
+    for (const s of this.sockets) {
+      this.stats.cut++;
+      s.resetAndDestroy();
+    }
     this.sockets.clear();
   }
 

@@ -19,7 +19,14 @@ import { generate, MAPPING_OF } from '../../lib/demo/generator';
 const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'schema', 'change-set.schema.json'), 'utf8'));
 const ajv = new Ajv({ allErrors: true, strict: false }).compile(schema);
 const own = new SchemaValidator(schema);
-const runtimeAccepts = (cs: unknown) => { try { validateChangeSet(cs as ChangeSet); return true; } catch { return false; } };
+const runtimeAccepts = (cs: unknown) => {
+  try {
+    validateChangeSet(cs as ChangeSet);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** Change sets the demo mappings make of the shipped samples and of generated demo events. */
 function validChangeSets(): ChangeSet[] {
@@ -28,19 +35,37 @@ function validChangeSets(): ChangeSet[] {
   for (const name of Object.keys(samples)) {
     const file = path.join(ROOT, 'mappings', `${name}.yaml`);
     if (!fs.existsSync(file)) continue;
-    const cs = mapEvent(loadSpec(fs.readFileSync(file, 'utf8')), samples[name], { topic: `t.${name}`, partition: 0, offset: '1', key: 'k', index: 0 });
+    const cs = mapEvent(loadSpec(fs.readFileSync(file, 'utf8')), samples[name], {
+      topic: `t.${name}`,
+      partition: 0,
+      offset: '1',
+      key: 'k',
+      index: 0,
+    });
     if (cs) out.push(cs);
   }
-  const specs = Object.fromEntries(Object.entries(MAPPING_OF).map(([t, f]) => [t, loadSpec(fs.readFileSync(path.join(ROOT, 'mappings', f), 'utf8'))]));
+  const specs = Object.fromEntries(
+    Object.entries(MAPPING_OF).map(([t, f]) => [t, loadSpec(fs.readFileSync(path.join(ROOT, 'mappings', f), 'utf8'))]),
+  );
   for (const r of generate(400, 3).records) {
     if (r.bad || r.value === null || !specs[r.topic]) continue;
-    const cs = mapEvent(specs[r.topic], r.value, { topic: r.topic, partition: 0, offset: '1', key: r.key ?? undefined, index: 0 });
+    const cs = mapEvent(specs[r.topic], r.value, {
+      topic: r.topic,
+      partition: 0,
+      offset: '1',
+      key: r.key ?? undefined,
+      index: 0,
+    });
     if (cs) out.push(cs);
   }
   return out;
 }
 
-const OK: ChangeSet = { vertices: [{ label: 'customer', key: 'customerId', value: 'C-1', properties: { n: 1 } }], edges: [], deletes: [] };
+const OK: ChangeSet = {
+  vertices: [{ label: 'customer', key: 'customerId', value: 'C-1', properties: { n: 1 } }],
+  edges: [],
+  deletes: [],
+};
 const MALFORMED: Array<[string, unknown]> = [
   ['a label with a space', { ...OK, vertices: [{ ...OK.vertices[0], label: 'bad label' }] }],
   ['a nested property value', { ...OK, vertices: [{ ...OK.vertices[0], properties: { n: { nested: 1 } } }] }],
@@ -50,7 +75,7 @@ const MALFORMED: Array<[string, unknown]> = [
   ['vertices that are not a list', { ...OK, vertices: { label: 'customer' } }],
 ];
 
-test('change set: every demo change set is valid for ajv, the pack\'s validator and gremlin upsert\'s check', () => {
+test("change set: every demo change set is valid for ajv, the pack's validator and gremlin upsert's check", () => {
   const sets = validChangeSets();
   assert.ok(sets.length > 100, `${sets.length} change sets`);
   for (const cs of sets) {

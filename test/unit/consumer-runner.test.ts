@@ -6,14 +6,32 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import {
-  ConsumerRunner, RunnerConsumer, RunnerBatch, RunnerSettings, RunnerStatus, RunnerProblem, RunnerTimings, DeliverySink,
-  Outgoing, TopicPartitions, describeAssignment, checkGroupTimings, consumerConfig, DEFAULT_GROUP_TIMINGS,
+  ConsumerRunner,
+  RunnerConsumer,
+  RunnerBatch,
+  RunnerSettings,
+  RunnerStatus,
+  RunnerProblem,
+  RunnerTimings,
+  DeliverySink,
+  Outgoing,
+  TopicPartitions,
+  describeAssignment,
+  checkGroupTimings,
+  consumerConfig,
+  DEFAULT_GROUP_TIMINGS,
 } from '../../lib/kafka/consumer-runner';
 import type { TopicPartitionOffset } from '../../lib/kafka/offset-tracker';
 import { eventually, sleep } from '../support/project';
 
 class FakeConsumer implements RunnerConsumer {
-  readonly events = { FETCH: 'fetch', HEARTBEAT: 'heartbeat', GROUP_JOIN: 'join', CRASH: 'crash', REBALANCING: 'rebalancing' };
+  readonly events = {
+    FETCH: 'fetch',
+    HEARTBEAT: 'heartbeat',
+    GROUP_JOIN: 'join',
+    CRASH: 'crash',
+    REBALANCING: 'rebalancing',
+  };
   private readonly listeners = new Map<string, Array<(e: { payload: any }) => void>>();
   readonly paused: TopicPartitions[][] = [];
   readonly resumed: TopicPartitions[][] = [];
@@ -31,32 +49,67 @@ class FakeConsumer implements RunnerConsumer {
   private emit(event: string, payload: unknown): void {
     for (const l of this.listeners.get(event) ?? []) l({ payload });
   }
-  async connect(): Promise<void> { if (this.connectError) throw this.connectError; }
-  async subscribe(s: { topics: Array<string | RegExp>; fromBeginning?: boolean }): Promise<void> { this.subscription = s; }
-  async run(config: { eachBatch: (p: RunnerBatch) => Promise<void> }): Promise<void> { this.eachBatch = config.eachBatch; }
-  pause(t: TopicPartitions[]): void { this.paused.push(t); }
-  resume(t: TopicPartitions[]): void { this.resumed.push(t); }
+  async connect(): Promise<void> {
+    if (this.connectError) throw this.connectError;
+  }
+  async subscribe(s: { topics: Array<string | RegExp>; fromBeginning?: boolean }): Promise<void> {
+    this.subscription = s;
+  }
+  async run(config: { eachBatch: (p: RunnerBatch) => Promise<void> }): Promise<void> {
+    this.eachBatch = config.eachBatch;
+  }
+  pause(t: TopicPartitions[]): void {
+    this.paused.push(t);
+  }
+  resume(t: TopicPartitions[]): void {
+    this.resumed.push(t);
+  }
   async commitOffsets(offsets: TopicPartitionOffset[]): Promise<void> {
     if (this.failCommits > 0) {
       this.failCommits -= 1;
       this.commits.push({ offsets, ok: false });
-      throw new Error('The coordinator is loading and hence can\'t process requests');
+      throw new Error("The coordinator is loading and hence can't process requests");
     }
     this.commits.push({ offsets, ok: true });
   }
-  async disconnect(): Promise<void> { this.disconnected = true; }
+  async disconnect(): Promise<void> {
+    this.disconnected = true;
+  }
 
-  join(assignment: Record<string, number[]>): void { this.emit(this.events.GROUP_JOIN, { memberAssignment: assignment }); }
-  rebalancing(): void { this.emit(this.events.REBALANCING, { groupId: 'g', memberId: 'm' }); }
-  crash(error: Error, restart: boolean): void { this.emit(this.events.CRASH, { error, restart }); }
+  join(assignment: Record<string, number[]>): void {
+    this.emit(this.events.GROUP_JOIN, { memberAssignment: assignment });
+  }
+  rebalancing(): void {
+    this.emit(this.events.REBALANCING, { groupId: 'g', memberId: 'm' });
+  }
+  crash(error: Error, restart: boolean): void {
+    this.emit(this.events.CRASH, { error, restart });
+  }
 
   /** Hands these offsets of one partition to eachBatch as one fetched batch; returns the offsets the runner resolved. */
-  async fetch(topic: string, partition: number, offsets: number[], value = (o: number) => JSON.stringify({ o })): Promise<string[]> {
+  async fetch(
+    topic: string,
+    partition: number,
+    offsets: number[],
+    value = (o: number) => JSON.stringify({ o }),
+  ): Promise<string[]> {
     if (!this.eachBatch) throw new Error('the runner has not called run() yet');
     const resolved: string[] = [];
     await this.eachBatch({
-      batch: { topic, partition, messages: offsets.map((o) => ({ key: null, value: Buffer.from(value(o)), offset: String(o), timestamp: '0', headers: {} })) },
-      resolveOffset: (o) => { resolved.push(o); },
+      batch: {
+        topic,
+        partition,
+        messages: offsets.map((o) => ({
+          key: null,
+          value: Buffer.from(value(o)),
+          offset: String(o),
+          timestamp: '0',
+          headers: {},
+        })),
+      },
+      resolveOffset: (o) => {
+        resolved.push(o);
+      },
       heartbeat: async () => undefined,
       isRunning: () => !this.disconnected,
       isStale: () => false,
@@ -66,17 +119,23 @@ class FakeConsumer implements RunnerConsumer {
 
   /** Offsets of the commits that went through, as "topic/partition@offset". */
   committed(): string[] {
-    return this.commits.filter((c) => c.ok).flatMap((c) => c.offsets.map((o) => `${o.topic}/${o.partition}@${o.offset}`));
+    return this.commits
+      .filter((c) => c.ok)
+      .flatMap((c) => c.offsets.map((o) => `${o.topic}/${o.partition}@${o.offset}`));
   }
 }
 
 /** The flow: holds each message until the test finishes it (with an error, as a node's done(err) would). */
 class FakeFlow implements DeliverySink {
   readonly held: Array<{ out: Outgoing; finished: (error?: Error) => void }> = [];
-  send(out: Outgoing, finished: (error?: Error) => void): void { this.held.push({ out, finished }); }
+  send(out: Outgoing, finished: (error?: Error) => void): void {
+    this.held.push({ out, finished });
+  }
   /** The record offsets (or batch offsets) of every message sent, in order. */
   offsets(): string[] {
-    return this.held.map(({ out }) => ('offsets' in out.msg.kafka ? out.msg.kafka.offsets.join('+') : out.msg.kafka.offset));
+    return this.held.map(({ out }) =>
+      'offsets' in out.msg.kafka ? out.msg.kafka.offsets.join('+') : out.msg.kafka.offset,
+    );
   }
   finish(offset: string, error?: Error): void {
     const i = this.offsets().indexOf(offset);
@@ -86,8 +145,13 @@ class FakeFlow implements DeliverySink {
 }
 
 const SETTINGS: RunnerSettings = {
-  topics: ['t'], fromBeginning: true, batchMode: false, commitMode: 'flow', stopOnError: false,
-  decoding: { value: 'json', key: 'string' }, maxInFlight: 100,
+  topics: ['t'],
+  fromBeginning: true,
+  batchMode: false,
+  commitMode: 'flow',
+  stopOnError: false,
+  decoding: { value: 'json', key: 'string' },
+  maxInFlight: 100,
 };
 const FAST: Partial<RunnerTimings> = { reconnectMs: 20, commitDelayMs: 5, roomWaitMs: 20, statusEveryMs: 60000 };
 
@@ -96,11 +160,17 @@ async function started(settings: Partial<RunnerSettings> = {}, timings: Partial<
   const flow = new FakeFlow();
   const statuses: RunnerStatus[] = [];
   const problems: RunnerProblem[] = [];
-  const runner = new ConsumerRunner({ ...SETTINGS, ...settings }, () => {
-    const c = new FakeConsumer();
-    consumers.push(c);
-    return c;
-  }, flow, { status: (s) => statuses.push(s), problem: (p) => problems.push(p), debug: () => undefined }, { ...FAST, ...timings });
+  const runner = new ConsumerRunner(
+    { ...SETTINGS, ...settings },
+    () => {
+      const c = new FakeConsumer();
+      consumers.push(c);
+      return c;
+    },
+    flow,
+    { status: (s) => statuses.push(s), problem: (p) => problems.push(p), debug: () => undefined },
+    { ...FAST, ...timings },
+  );
   runner.start();
   await eventually('the runner runs its consumer', () => consumers[0]?.eachBatch != null, 2000, 2);
   const consumer = consumers[0];
@@ -143,7 +213,14 @@ test('runner: room made while it waits goes on delivering without a pause', asyn
   flow.finish('0');
   flow.finish('1');
   // Well before the 10 s room wait ends: the drained backlog wakes the waiting fetch.
-  assert.deepEqual(await Promise.race([fetching, sleep(3000).then(() => 'still waiting')]), ['0', '1', '2', '3', '4', '5']);
+  assert.deepEqual(await Promise.race([fetching, sleep(3000).then(() => 'still waiting')]), [
+    '0',
+    '1',
+    '2',
+    '3',
+    '4',
+    '5',
+  ]);
   assert.deepEqual(consumer.paused, []);
 });
 
@@ -161,7 +238,14 @@ test('runner: commits only below the first unfinished record and retries a faile
   consumer.failCommits = 1;
   flow.finish('1');
   await eventually('a failed commit and its retry', () => consumer.commits.length === 3, 2000, 2);
-  assert.deepEqual(consumer.commits.map((c) => [c.offsets.map((o) => o.offset), c.ok]), [[['1'], true], [['3'], false], [['3'], true]]);
+  assert.deepEqual(
+    consumer.commits.map((c) => [c.offsets.map((o) => o.offset), c.ok]),
+    [
+      [['1'], true],
+      [['3'], false],
+      [['3'], true],
+    ],
+  );
 
   flow.finish('3');
   await eventually('commit of record 3', () => consumer.commits.length === 4, 2000, 2);
@@ -197,7 +281,10 @@ test('runner: a consumer that crashed for good is replaced after a delay; a cras
 
   consumer.crash(new Error('broker gone'), false);
   assert.equal(state(), 'error');
-  assert.deepEqual(problems.map((p) => p.kind === 'consumer' && `${p.context}: ${p.error.message}`), ['consumer stopped: broker gone']);
+  assert.deepEqual(
+    problems.map((p) => p.kind === 'consumer' && `${p.context}: ${p.error.message}`),
+    ['consumer stopped: broker gone'],
+  );
   assert.equal(consumer.disconnected, true);
   assert.equal(runner.inFlight, 0, 'deliveries of the dropped consumer no longer count');
   await eventually('a new consumer', () => consumers.length === 2 && consumers[1].eachBatch !== null, 2000, 2);
@@ -205,7 +292,11 @@ test('runner: a consumer that crashed for good is replaced after a delay; a cras
 
   flow.finish('0');
   await sleep(30);
-  assert.deepEqual([...consumer.commits, ...consumers[1].commits], [], 'a late finish of the old consumer commits nothing');
+  assert.deepEqual(
+    [...consumer.commits, ...consumers[1].commits],
+    [],
+    'a late finish of the old consumer commits nothing',
+  );
 
   consumers[1].crash(new Error('broker gone'), false);
   await eventually('a third consumer', () => consumers.length === 3 && consumers[2].eachBatch !== null, 2000, 2);
@@ -219,16 +310,25 @@ test('runner: a consumer that crashed for good is replaced after a delay; a cras
 test('runner: a consumer that cannot connect is retried', async (t) => {
   const consumers: FakeConsumer[] = [];
   const problems: RunnerProblem[] = [];
-  const runner = new ConsumerRunner(SETTINGS, () => {
-    const c = new FakeConsumer();
-    if (consumers.length === 0) c.connectError = new Error('connect ECONNREFUSED 127.0.0.1:1');
-    consumers.push(c);
-    return c;
-  }, new FakeFlow(), { status: () => undefined, problem: (p) => problems.push(p), debug: () => undefined }, FAST);
+  const runner = new ConsumerRunner(
+    SETTINGS,
+    () => {
+      const c = new FakeConsumer();
+      if (consumers.length === 0) c.connectError = new Error('connect ECONNREFUSED 127.0.0.1:1');
+      consumers.push(c);
+      return c;
+    },
+    new FakeFlow(),
+    { status: () => undefined, problem: (p) => problems.push(p), debug: () => undefined },
+    FAST,
+  );
   t.after(() => runner.close());
   runner.start();
   await eventually('a second consumer that runs', () => consumers[1]?.eachBatch != null, 2000, 2);
-  assert.deepEqual(problems.map((p) => p.kind === 'consumer' && p.context), ['cannot consume']);
+  assert.deepEqual(
+    problems.map((p) => p.kind === 'consumer' && p.context),
+    ['cannot consume'],
+  );
   assert.equal(consumers[0].disconnected, true);
 });
 
@@ -241,7 +341,9 @@ test('runner: a failed record stops its partition there; the others go on', asyn
   flow.finish('1', new Error('graph said no'));
   flow.finish('2');
   assert.deepEqual(consumer.paused, [[{ topic: 't', partitions: [0] }]]);
-  assert.deepEqual(problems, [{ kind: 'partition-stopped', topic: 't', partition: 0, offset: 1n, error: new Error('graph said no') }]);
+  assert.deepEqual(problems, [
+    { kind: 'partition-stopped', topic: 't', partition: 0, offset: 1n, error: new Error('graph said no') },
+  ]);
   const stopped = statuses[statuses.length - 1];
   assert.deepEqual(stopped.state === 'stopped' && stopped.partitions, ['t/0']);
   await eventually('commit up to the failed record', () => consumer.commits.length === 1, 2000, 2);
@@ -266,9 +368,17 @@ test('runner: batch mode sends one message per fetched batch up to the room left
   const { runner, consumer, flow } = await started({ batchMode: true, maxInFlight: 3 });
   t.after(() => runner.close());
   consumer.join({ t: [0] });
-  const resolved = await consumer.fetch('t', 0, [0, 1, 2, 3, 4], (o) => (o === 1 ? '{not json' : JSON.stringify({ o })));
+  const resolved = await consumer.fetch('t', 0, [0, 1, 2, 3, 4], (o) =>
+    o === 1 ? '{not json' : JSON.stringify({ o }),
+  );
   assert.deepEqual(resolved, ['2']);
-  assert.deepEqual(flow.held.map(({ out }) => [out.output, out.msg.payload]), [[0, [{ o: 0 }, { o: 2 }]], [1, Buffer.from('{not json')]]);
+  assert.deepEqual(
+    flow.held.map(({ out }) => [out.output, out.msg.payload]),
+    [
+      [0, [{ o: 0 }, { o: 2 }]],
+      [1, Buffer.from('{not json')],
+    ],
+  );
   assert.match(String(flow.held[1].out.msg.error?.message), /^record t\/0@1: /);
   assert.equal(flow.held[1].out.msg.error?.field, 'value');
   assert.equal(runner.inFlight, 3);
@@ -283,8 +393,12 @@ test('runner: batch mode sends one message per fetched batch up to the room left
 });
 
 test('runner: rejects a bound that is not a whole number >= 1', () => {
-  const make = (maxInFlight: number) => new ConsumerRunner({ ...SETTINGS, maxInFlight }, () => new FakeConsumer(), new FakeFlow(),
-    { status: () => undefined, problem: () => undefined, debug: () => undefined });
+  const make = (maxInFlight: number) =>
+    new ConsumerRunner({ ...SETTINGS, maxInFlight }, () => new FakeConsumer(), new FakeFlow(), {
+      status: () => undefined,
+      problem: () => undefined,
+      debug: () => undefined,
+    });
   assert.throws(() => make(0), /maxInFlight must be a whole number >= 1, got 0/);
   assert.throws(() => make(1.5), /got 1.5/);
 });

@@ -6,15 +6,18 @@ import * as path from 'path';
 import { ROOT } from '../support/project';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { customerFlow, SOURCES, DEBEZIUM_TOPIC, MAIN_FLOW_OPTIONS } = require(path.join(ROOT, 'scripts', 'build-flow.js'));
+const { customerFlow, SOURCES, DEBEZIUM_TOPIC, MAIN_FLOW_OPTIONS } = require(
+  path.join(ROOT, 'scripts', 'build-flow.js'),
+);
 
 test('the committed flow equals the generated one (run `node scripts/build-flow.js` after changing a mapping)', () => {
   const committed = JSON.parse(fs.readFileSync(path.join(ROOT, 'flows', 'customer-360.json'), 'utf8'));
   assert.deepEqual(committed, customerFlow(MAIN_FLOW_OPTIONS));
 });
 
-test('the committed flow reads the CRM from Debezium; the synthetic variant reads the demo producer\'s imitation', () => {
-  const cdcIn = (flow: Array<Record<string, any>>) => flow.find((n) => n.type === 'ceh-kafka-in' && n.name === 'CRM customers (CDC)')!;
+test("the committed flow reads the CRM from Debezium; the synthetic variant reads the demo producer's imitation", () => {
+  const cdcIn = (flow: Array<Record<string, any>>) =>
+    flow.find((n) => n.type === 'ceh-kafka-in' && n.name === 'CRM customers (CDC)')!;
   assert.equal(cdcIn(customerFlow(MAIN_FLOW_OPTIONS)).topics, DEBEZIUM_TOPIC);
   assert.equal(cdcIn(customerFlow()).topics, 'crm.customers.cdc');
   assert.equal(cdcIn(customerFlow({ cdc: 'debezium', topicPrefix: 'p.' })).topics, `p.${DEBEZIUM_TOPIC}`);
@@ -40,8 +43,16 @@ test('every wire and config reference points at a node of the flow; every topic 
 });
 
 test('options isolate a run: topic prefix, group prefix and traversal source', () => {
-  const flow: Array<Record<string, any>> = customerFlow({ topicPrefix: 'run1.', groupPrefix: 'g1', traversalSource: 'gE2e' });
-  assert.ok(flow.filter((n) => n.type === 'ceh-kafka-in').every((n) => n.topics.startsWith('run1.') && n.groupId.startsWith('g1-')));
+  const flow: Array<Record<string, any>> = customerFlow({
+    topicPrefix: 'run1.',
+    groupPrefix: 'g1',
+    traversalSource: 'gE2e',
+  });
+  assert.ok(
+    flow
+      .filter((n) => n.type === 'ceh-kafka-in')
+      .every((n) => n.topics.startsWith('run1.') && n.groupId.startsWith('g1-')),
+  );
   assert.equal(flow.find((n) => n.type === 'ceh-kafka-out')!.topic, 'run1.customer.deadletter');
   assert.equal(flow.find((n) => n.type === 'ceh-gremlin-server')!.traversalSource, 'gE2e');
 });

@@ -15,8 +15,11 @@ const nested = (n: number) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`;
 test('JSON nested deeper than MAX_JSON_DEPTH is a decode error naming the field; up to the limit it decodes', () => {
   assert.deepEqual(decodeBytes(Buffer.from(nested(MAX_JSON_DEPTH)), 'json'), JSON.parse(nested(MAX_JSON_DEPTH)));
   for (const mode of ['json', 'auto'] as const) {
-    assert.throws(() => decodeBytes(Buffer.from(nested(MAX_JSON_DEPTH + 1)), mode, 'value'),
-      (e: unknown) => e instanceof DecodeError && e.field === 'value' && /nested deeper than 512 levels/.test(e.message));
+    assert.throws(
+      () => decodeBytes(Buffer.from(nested(MAX_JSON_DEPTH + 1)), mode, 'value'),
+      (e: unknown) =>
+        e instanceof DecodeError && e.field === 'value' && /nested deeper than 512 levels/.test(e.message),
+    );
   }
   // Brackets inside strings are data, not nesting.
   assert.equal(jsonTooDeep(JSON.stringify({ s: '['.repeat(5000) })), false);
@@ -28,9 +31,19 @@ test('an event too deep to print or copy fails alone with a MappingError; the ev
   const m = checkSpec(fs.readFileSync(path.join(ROOT, 'mappings', 'order.yaml'), 'utf8')).mapping!;
   const deep = JSON.parse(nested(20000));
   const good = { customerId: 'C-1', orderId: 'O-1', total: 1, items: [] };
-  const r = mapEvents(m, [good, { ...good, orderId: 'O-2', total: deep }, { ...good, customerId: deep }, good], [undefined, undefined, undefined, undefined]);
-  assert.deepEqual(r.mapped.map((x) => x.index), [0, 3]);
-  assert.deepEqual(r.failed.map((f) => f.index), [1, 2]);
+  const r = mapEvents(
+    m,
+    [good, { ...good, orderId: 'O-2', total: deep }, { ...good, customerId: deep }, good],
+    [undefined, undefined, undefined, undefined],
+  );
+  assert.deepEqual(
+    r.mapped.map((x) => x.index),
+    [0, 3],
+  );
+  assert.deepEqual(
+    r.failed.map((f) => f.index),
+    [1, 2],
+  );
   assert.equal(r.failed[0].error.field, 'properties.total');
   assert.match(r.failed[0].error.message, /\{nested object\} is an object|not a number/);
   assert.equal(r.failed[1].error.field, 'value');

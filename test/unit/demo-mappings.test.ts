@@ -12,12 +12,14 @@ import { generate, MAPPING_OF } from '../../lib/demo/generator';
 import { loadSpec, mapEvent, MappingError } from '../../lib/mapping';
 import { ChangeSet, vertexId, edgeId } from '../../lib/change-set';
 
-
 function apply(graph: { vertices: Map<string, string>; edges: Map<string, string> }, cs: ChangeSet) {
   for (const v of cs.vertices) graph.vertices.set(vertexId(v), v.label);
   for (const e of cs.edges) graph.edges.set(edgeId(e), e.label);
   for (const d of cs.deletes) {
-    if (d.kind === 'edge') { graph.edges.delete(edgeId(d)); continue; }
+    if (d.kind === 'edge') {
+      graph.edges.delete(edgeId(d));
+      continue;
+    }
     const id = vertexId(d);
     graph.vertices.delete(id);
     for (const [eid] of graph.edges) if (eid.startsWith(`${id}-[`) || eid.endsWith(`]->${id}`)) graph.edges.delete(eid);
@@ -31,13 +33,20 @@ const countByLabel = (m: Map<string, string>) => {
 };
 
 test('5,000 demo events through the shipped mappings give the promised graph', () => {
-  const mappings = Object.fromEntries(Object.entries(MAPPING_OF).map(([topic, file]) =>
-    [topic, loadSpec(fs.readFileSync(path.join(ROOT, 'mappings', file), 'utf8'))]));
+  const mappings = Object.fromEntries(
+    Object.entries(MAPPING_OF).map(([topic, file]) => [
+      topic,
+      loadSpec(fs.readFileSync(path.join(ROOT, 'mappings', file), 'utf8')),
+    ]),
+  );
   const { records, summary } = generate(5000, 42);
   const graph = { vertices: new Map<string, string>(), edges: new Map<string, string>() };
   const failures: Array<{ bad?: string; message: string }> = [];
   for (const r of records) {
-    if (typeof r.value === 'string') { assert.ok(r.bad, 'only bad events are undecodable'); continue; }
+    if (typeof r.value === 'string') {
+      assert.ok(r.bad, 'only bad events are undecodable');
+      continue;
+    }
     try {
       const cs = mapEvent(mappings[r.topic], r.value, { topic: r.topic, partition: 0, offset: '0' });
       if (cs) apply(graph, cs);
@@ -51,7 +60,10 @@ test('5,000 demo events through the shipped mappings give the promised graph', (
   for (const f of failures) assert.ok(f.bad, `a good event failed: ${f.message}`);
   const mappableBad = records.filter((r) => r.bad && typeof r.value !== 'string').length;
   assert.equal(failures.length, mappableBad);
-  assert.ok(failures.some((f) => /customerId/.test(f.message)), 'the order without customerId names the field');
+  assert.ok(
+    failures.some((f) => /customerId/.test(f.message)),
+    'the order without customerId names the field',
+  );
   assert.deepEqual(countByLabel(graph.vertices), summary.expected.vertices);
   assert.deepEqual(countByLabel(graph.edges), summary.expected.edges);
 });

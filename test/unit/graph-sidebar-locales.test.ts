@@ -11,7 +11,8 @@ const read = (lang: string) => JSON.parse(fs.readFileSync(path.join(DIR, lang, '
 function leaves(o: Record<string, unknown>, prefix = ''): Map<string, string> {
   const out = new Map<string, string>();
   for (const [k, v] of Object.entries(o)) {
-    if (v && typeof v === 'object') for (const [kk, vv] of leaves(v as Record<string, unknown>, `${prefix}${k}.`)) out.set(kk, vv);
+    if (v && typeof v === 'object')
+      for (const [kk, vv] of leaves(v as Record<string, unknown>, `${prefix}${k}.`)) out.set(kk, vv);
     else out.set(prefix + k, String(v));
   }
   return out;
@@ -27,7 +28,9 @@ test('graph sidebar: de messages mirror en-US; placeholders kept; every text use
   }
   const html = fs.readFileSync(path.join(ROOT, 'plugins', 'graph-sidebar', 'graph-sidebar.html'), 'utf8');
   // Literal keys only ("ready." + id and the like are built at run time; their leaves are checked by the mirror above).
-  const used = [...html.matchAll(/_\("([\w.]+)"/g)].map((m) => `graph-sidebar.${m[1]}`).filter((k) => !k.endsWith('.'));
+  const used = [...html.matchAll(/_\(["']([\w.]+)["']/g)]
+    .map((m) => `graph-sidebar.${m[1]}`)
+    .filter((k) => !k.endsWith('.'));
   assert.ok(used.length > 20);
   for (const key of used) assert.ok(en.has(key), `${key} is in the en-US catalog`);
 });

@@ -4,7 +4,10 @@ import * as assert from 'node:assert/strict';
 import { TransientError, isTransient, isConnectionLoss } from '../../lib/gremlin/connection';
 
 test('no server answer is an outage: retried and waited out', () => {
-  const refused = new TransientError('cannot connect to ws://127.0.0.1:1/gremlin: connect ECONNREFUSED', Object.assign(new Error('ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+  const refused = new TransientError(
+    'cannot connect to ws://127.0.0.1:1/gremlin: connect ECONNREFUSED',
+    Object.assign(new Error('ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+  );
   const silent = new TransientError('request timed out after 30000 ms');
   for (const e of [refused, silent]) {
     assert.equal(isTransient(e), true);
@@ -13,7 +16,10 @@ test('no server answer is an outage: retried and waited out', () => {
 });
 
 test('server conflicts and throttling are retried a bounded number of times, not waited out', () => {
-  const conflict = new TransientError('ConcurrentModificationException', { statusCode: 500, message: 'ConcurrentModificationException' });
+  const conflict = new TransientError('ConcurrentModificationException', {
+    statusCode: 500,
+    message: 'ConcurrentModificationException',
+  });
   assert.equal(isTransient(conflict), true);
   assert.equal(isConnectionLoss(conflict), false);
   const throttled = { statusCode: 429, message: 'RequestRateTooLarge' };
@@ -37,6 +43,10 @@ test('JanusGraph lock contention is a conflict to retry; a schema violation is a
     assert.equal(isTransient({ statusCode: 500, message }), true, message);
     assert.equal(isConnectionLoss(new TransientError(message, { statusCode: 500, message })), false);
   }
-  const violation = { statusCode: 597, message: 'Server error: Value [12.5] is not an instance of the expected data type for property key [total] and cannot be converted. Expected: class java.lang.Long, found: class java.lang.Double (597)' };
+  const violation = {
+    statusCode: 597,
+    message:
+      'Server error: Value [12.5] is not an instance of the expected data type for property key [total] and cannot be converted. Expected: class java.lang.Long, found: class java.lang.Double (597)',
+  };
   assert.equal(isTransient(violation), false);
 });

@@ -1,7 +1,16 @@
 /* Framework-free kafka logic: codec, offset tracker, completion tracker, client config (the runner: consumer-runner.test.ts). */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { decodeBytes, decodeRecord, encodeValue, encodeKey, encodeHeaders, headersToStrings, toBatch, DecodeError } from '../../lib/kafka/codec';
+import {
+  decodeBytes,
+  decodeRecord,
+  encodeValue,
+  encodeKey,
+  encodeHeaders,
+  headersToStrings,
+  toBatch,
+  DecodeError,
+} from '../../lib/kafka/codec';
 import { PartitionOffsets, OffsetTracker } from '../../lib/kafka/offset-tracker';
 import { CompletionTracker } from '../../lib/kafka/completion-tracker';
 import { buildClientConfig, parseBrokers, parseTopics } from '../../lib/kafka/client-config';
@@ -11,26 +20,52 @@ test('decoding: auto gives JSON when it parses, else text; json throws DecodeErr
   assert.equal(decodeBytes(Buffer.from('42'), 'auto'), 42);
   assert.equal(decodeBytes(Buffer.from('hello'), 'auto'), 'hello');
   assert.equal(decodeBytes(Buffer.from('{broken'), 'auto'), '{broken');
-  assert.throws(() => decodeBytes(Buffer.from('hello'), 'json'), (e: unknown) => e instanceof DecodeError && /value is not valid JSON/.test(e.message));
+  assert.throws(
+    () => decodeBytes(Buffer.from('hello'), 'json'),
+    (e: unknown) => e instanceof DecodeError && /value is not valid JSON/.test(e.message),
+  );
   assert.equal(decodeBytes(Buffer.from('{"a":1}'), 'string'), '{"a":1}');
   assert.deepEqual(decodeBytes(Buffer.from([1, 2]), 'buffer'), Buffer.from([1, 2]));
   assert.equal(decodeBytes(null, 'json'), null);
 });
 
 test('decodeRecord returns an undecodable record with its raw value and the failing field', () => {
-  const rec = { key: Buffer.from('k'), value: Buffer.from('nope'), offset: '7', timestamp: '1', headers: { h: Buffer.from('v'), n: [Buffer.from('1'), Buffer.from('2')] } };
+  const rec = {
+    key: Buffer.from('k'),
+    value: Buffer.from('nope'),
+    offset: '7',
+    timestamp: '1',
+    headers: { h: Buffer.from('v'), n: [Buffer.from('1'), Buffer.from('2')] },
+  };
   const bad = decodeRecord('t', 2, rec, { value: 'json', key: 'string' });
   assert.equal(bad.ok, false);
   if (!bad.ok) {
     assert.equal(bad.raw!.toString(), 'nope');
     assert.equal(bad.error.field, 'value');
-    assert.deepEqual(bad.meta, { topic: 't', partition: 2, offset: '7', timestamp: '1', key: 'k', headers: { h: 'v', n: '2' } });
+    assert.deepEqual(bad.meta, {
+      topic: 't',
+      partition: 2,
+      offset: '7',
+      timestamp: '1',
+      key: 'k',
+      headers: { h: 'v', n: '2' },
+    });
   }
   const badKey = decodeRecord('t', 0, { ...rec, value: Buffer.from('{}') }, { value: 'json', key: 'json' });
   assert.equal(badKey.ok, false);
   if (!badKey.ok) assert.equal(badKey.error.field, 'key');
-  const batch = toBatch('t', 0, [{ payload: 1, meta: { topic: 't', partition: 0, offset: '1', timestamp: '5', key: null, headers: {} } }]);
-  assert.deepEqual(batch.meta, { topic: 't', partition: 0, batch: true, offsets: ['1'], timestamps: ['5'], keys: [null], headers: [{}] });
+  const batch = toBatch('t', 0, [
+    { payload: 1, meta: { topic: 't', partition: 0, offset: '1', timestamp: '5', key: null, headers: {} } },
+  ]);
+  assert.deepEqual(batch.meta, {
+    topic: 't',
+    partition: 0,
+    batch: true,
+    offsets: ['1'],
+    timestamps: ['5'],
+    keys: [null],
+    headers: [{}],
+  });
   assert.deepEqual(headersToStrings(undefined), {});
 });
 
@@ -114,7 +149,9 @@ test('offset tracker: the finished prefix is dropped once over 1024 and over hal
 function harness() {
   const queue: Array<() => void> = [];
   const tracker = new CompletionTracker((fn) => queue.push(fn));
-  const drain = () => { while (queue.length) queue.shift()!(); };
+  const drain = () => {
+    while (queue.length) queue.shift()!();
+  };
   return { tracker, drain };
 }
 
@@ -152,18 +189,28 @@ test('completion: a message sent nowhere finishes at once; errors are reported; 
   tracker.forget('z');
   tracker.completed('z', 'n');
   drain();
-  assert.deepEqual(got, [['x', undefined], ['y', 'boom']]);
+  assert.deepEqual(got, [
+    ['x', undefined],
+    ['y', 'boom'],
+  ]);
 });
 
 test('client config: brokers, TLS, SASL from credentials, clear errors', () => {
   assert.deepEqual(parseBrokers('a:1, b:2'), ['a:1', 'b:2']);
   assert.throws(() => parseBrokers('nohost'), /broker "nohost" is not host:port/);
   assert.throws(() => parseBrokers(''), /no brokers configured/);
-  const c = buildClientConfig({ brokers: 'h:9094', tls: true, caFile: '/ca.pem', sasl: 'scram-sha-512', rejectUnauthorized: true }, { username: 'u', password: 'p' }, (p) => `PEM from ${p}`);
+  const c = buildClientConfig(
+    { brokers: 'h:9094', tls: true, caFile: '/ca.pem', sasl: 'scram-sha-512', rejectUnauthorized: true },
+    { username: 'u', password: 'p' },
+    (p) => `PEM from ${p}`,
+  );
   assert.deepEqual(c.ssl, { rejectUnauthorized: true, ca: ['PEM from /ca.pem'] });
   assert.deepEqual(c.sasl, { mechanism: 'scram-sha-512', username: 'u', password: 'p' });
   assert.throws(() => buildClientConfig({ brokers: 'h:1', sasl: 'plain' }, {}, () => ''), /needs a username/);
-  assert.throws(() => buildClientConfig({ brokers: 'h:1', requestTimeout: 'x' }, {}, () => ''), /request timeout must be a whole number/);
+  assert.throws(
+    () => buildClientConfig({ brokers: 'h:1', requestTimeout: 'x' }, {}, () => ''),
+    /request timeout must be a whole number/,
+  );
   assert.equal(buildClientConfig({ brokers: 'h:1' }, {}, () => '').ssl, undefined);
   assert.deepEqual(parseTopics('a, b c', 'list'), ['a', 'b', 'c']);
   assert.ok((parseTopics('^x-.*', 'regex')[0] as RegExp).test('x-1'));

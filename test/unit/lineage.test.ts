@@ -8,10 +8,21 @@ import { loadSpec, mapEvents, eventRefs } from '../../lib/mapping';
 import { addLineage, lineageProperties, eventTimeOf, isLineageKey, LINEAGE_KEYS } from '../../lib/lineage';
 
 test('lineage properties name the Kafka position, the event time (ISO) and the mapping', () => {
-  assert.deepEqual(lineageProperties({ topic: 't', partition: 3, offset: '9007199254740993' }, '1700000000000', 'orders'), {
-    _ceh_topic: 't', _ceh_partition: 3, _ceh_offset: '9007199254740993', _ceh_eventTime: '2023-11-14T22:13:20.000Z', _ceh_mapping: 'orders',
-  });
-  assert.deepEqual(lineageProperties(undefined, 'not a time', 'm'), { _ceh_mapping: 'm' }, 'unknown parts are left out');
+  assert.deepEqual(
+    lineageProperties({ topic: 't', partition: 3, offset: '9007199254740993' }, '1700000000000', 'orders'),
+    {
+      _ceh_topic: 't',
+      _ceh_partition: 3,
+      _ceh_offset: '9007199254740993',
+      _ceh_eventTime: '2023-11-14T22:13:20.000Z',
+      _ceh_mapping: 'orders',
+    },
+  );
+  assert.deepEqual(
+    lineageProperties(undefined, 'not a time', 'm'),
+    { _ceh_mapping: 'm' },
+    'unknown parts are left out',
+  );
   assert.equal(eventTimeOf({ timestamps: ['1', '2'] }, 1), '2');
   assert.equal(eventTimeOf({ timestamp: '5' }, 0), '5');
   assert.equal(eventTimeOf(undefined, 0), undefined);
@@ -27,7 +38,8 @@ test('each event of a batch gets its own lineage on every vertex and edge (no sh
   const refs = eventRefs(kafka, 2, true);
   const r = mapEvents(mapping, events, refs);
   assert.equal(r.mapped.length, 2);
-  for (const x of r.mapped) addLineage(x.changeSet, lineageProperties(refs[x.index], eventTimeOf(kafka, x.index), 'map orders'));
+  for (const x of r.mapped)
+    addLineage(x.changeSet, lineageProperties(refs[x.index], eventTimeOf(kafka, x.index), 'map orders'));
   r.mapped.forEach((x, i) => {
     const elements = [...x.changeSet.vertices, ...x.changeSet.edges];
     assert.ok(elements.length >= 3);

@@ -44,10 +44,18 @@ test('mapping schema: a CDC delete change set validates', () => {
 });
 
 test('mapping schema: malformed change sets are rejected (the check can fail)', () => {
-  const ok = { vertices: [{ label: 'customer', key: 'customerId', value: 'C-1', properties: { n: 1 } }], edges: [], deletes: [] };
+  const ok = {
+    vertices: [{ label: 'customer', key: 'customerId', value: 'C-1', properties: { n: 1 } }],
+    edges: [],
+    deletes: [],
+  };
   assert.deepEqual(validate(root, ok), []);
   assert.ok(validate(root, { vertices: [], edges: [] }).some((e) => e.includes('"deletes" is required')));
-  assert.ok(validate(root, { ...ok, vertices: [{ ...ok.vertices[0], label: 'bad label' }] }).some((e) => e.includes('does not match')));
+  assert.ok(
+    validate(root, { ...ok, vertices: [{ ...ok.vertices[0], label: 'bad label' }] }).some((e) =>
+      e.includes('does not match'),
+    ),
+  );
   assert.ok(validate(root, { ...ok, vertices: [{ ...ok.vertices[0], properties: { n: { nested: 1 } } }] }).length > 0);
   assert.ok(validate(root, { ...ok, deletes: [{ kind: 'graph', label: 'x', key: 'k', value: 1 }] }).length > 0);
   assert.ok(validate(root, { ...ok, source: { offset: 42 } }).length > 0);
@@ -64,27 +72,77 @@ test('mapping spec schema: every shipped mapping validates against mapping-spec.
 });
 
 test('mapping spec schema: the spec loader checks it first, so what only the schema knows is reported with its line', () => {
-  const { issues } = checkSpec('description: 5\nvertices:\n  c:\n    label: customer\n    key: id\n    value: "{{id}}"\n    when: { all: [{ value: "{{a}}", gt: 1 }, 7] }\n');
+  const { issues } = checkSpec(
+    'description: 5\nvertices:\n  c:\n    label: customer\n    key: id\n    value: "{{id}}"\n    when: { all: [{ value: "{{a}}", gt: 1 }, 7] }\n',
+  );
   // The description's type only the schema checks; the bad condition both find, and the compiler's message is kept.
-  assert.deepEqual(issues.map((i) => [i.definition, i.field, i.message.slice(0, 40), i.line]), [
-    ['vertices.c', 'when.all.1', 'when must be a template (true when it re', 7],
-    [undefined, 'description', 'must be a string, not integer', 1],
-  ]);
+  assert.deepEqual(
+    issues.map((i) => [i.definition, i.field, i.message.slice(0, 40), i.line]),
+    [
+      ['vertices.c', 'when.all.1', 'when must be a template (true when it re', 7],
+      [undefined, 'description', 'must be a string, not integer', 1],
+    ],
+  );
 });
 
-test('mapping spec schema: where the compiler is more precise, its message wins over the schema\'s', () => {
-  const { issues } = checkSpec({ vertices: { c: { label: 'customer', key: '1id', value: '{{id}}', properties: { p: { value: '{{p}}', type: 'decimal' } } } } });
-  assert.deepEqual(issues.map((i) => `${i.field}: ${i.message}`), [
-    'key: key "1id" is not a valid identifier (letters, digits and _; not starting with a digit; at most 128)',
-    'properties.p.type: unknown type "decimal" (expected one of string, int, long, double, boolean, date)',
-  ]);
+test("mapping spec schema: where the compiler is more precise, its message wins over the schema's", () => {
+  const { issues } = checkSpec({
+    vertices: {
+      c: { label: 'customer', key: '1id', value: '{{id}}', properties: { p: { value: '{{p}}', type: 'decimal' } } },
+    },
+  });
+  assert.deepEqual(
+    issues.map((i) => `${i.field}: ${i.message}`),
+    [
+      'key: key "1id" is not a valid identifier (letters, digits and _; not starting with a digit; at most 128)',
+      'properties.p.type: unknown type "decimal" (expected one of string, int, long, double, boolean, date)',
+    ],
+  );
 });
 
 test('mapping spec schema: it describes every field the compiler accepts (completion offers them all)', () => {
   const d = specSchema.$defs;
-  assert.deepEqual(Object.keys(d.Vertex.properties).sort(), ['create', 'each', 'ifMissing', 'key', 'keyTransform', 'keyType', 'label', 'properties', 'required', 'value', 'when']);
-  assert.deepEqual(Object.keys(d.Edge.properties).sort(), ['each', 'from', 'ifMissing', 'key', 'label', 'name', 'properties', 'required', 'to', 'when']);
-  assert.deepEqual(Object.keys(d.Property.anyOf[1].properties).sort(), ['cardinality', 'decimal', 'default', 'format', 'grouping', 'merge', 'pattern', 'required', 'transform', 'type', 'value']);
+  assert.deepEqual(Object.keys(d.Vertex.properties).sort(), [
+    'create',
+    'each',
+    'ifMissing',
+    'key',
+    'keyTransform',
+    'keyType',
+    'label',
+    'properties',
+    'required',
+    'value',
+    'when',
+  ]);
+  assert.deepEqual(Object.keys(d.Edge.properties).sort(), [
+    'each',
+    'from',
+    'ifMissing',
+    'key',
+    'label',
+    'name',
+    'properties',
+    'required',
+    'to',
+    'when',
+  ]);
+  assert.deepEqual(Object.keys(d.Property.anyOf[1].properties).sort(), [
+    'cardinality',
+    'decimal',
+    'default',
+    'format',
+    'grouping',
+    'merge',
+    'pattern',
+    'required',
+    'transform',
+    'type',
+    'value',
+  ]);
   // A field the schema does not know is refused by the loader (the compiler refuses it too: they agree).
-  assert.match(checkSpec({ vertices: { c: { label: 'c', key: 'k', value: '{{k}}', colour: 'red' } } }).issues[0].message, /unknown field "colour"/);
+  assert.match(
+    checkSpec({ vertices: { c: { label: 'c', key: 'k', value: '{{k}}', colour: 'red' } } }).issues[0].message,
+    /unknown field "colour"/,
+  );
 });

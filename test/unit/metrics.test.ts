@@ -19,12 +19,18 @@ test('series carry node id and name (and topic/partition), and a closed node lea
   a.undecodable('t1');
   let inFlight = 3;
   a.sample(() => ({ inFlight, pausedPartitions: 1 }));
-  a.lag([{ topic: 't1', partition: 0, lag: 4 }, { topic: 't1', partition: 2, lag: 0 }]);
-  let s = await scrape();
-  assert.deepEqual(select(s, 'ceh_kafka_in_records_consumed_total', { node_id: 'in-a' }).map((x) => [x.labels, x.value]), [
-    [{ node_id: 'in-a', node_name: 'orders', topic: 't1', partition: '0' }, 7],
-    [{ node_id: 'in-a', node_name: 'orders', topic: 't1', partition: '2' }, 1],
+  a.lag([
+    { topic: 't1', partition: 0, lag: 4 },
+    { topic: 't1', partition: 2, lag: 0 },
   ]);
+  let s = await scrape();
+  assert.deepEqual(
+    select(s, 'ceh_kafka_in_records_consumed_total', { node_id: 'in-a' }).map((x) => [x.labels, x.value]),
+    [
+      [{ node_id: 'in-a', node_name: 'orders', topic: 't1', partition: '0' }, 7],
+      [{ node_id: 'in-a', node_name: 'orders', topic: 't1', partition: '2' }, 1],
+    ],
+  );
   assert.equal(sum(s, 'ceh_kafka_in_records_consumed_total', { node_id: 'in-b', node_name: '' }), 10);
   assert.equal(sum(s, 'ceh_kafka_in_records_undecodable_total', { node_id: 'in-a', topic: 't1' }), 1);
   assert.equal(sum(s, 'ceh_kafka_in_records_in_flight', { node_id: 'in-a' }), 3);
@@ -35,13 +41,20 @@ test('series carry node id and name (and topic/partition), and a closed node lea
   a.lag([{ topic: 't1', partition: 0, lag: 1 }]);
   s = await scrape();
   assert.equal(sum(s, 'ceh_kafka_in_records_in_flight', { node_id: 'in-a' }), 0);
-  assert.deepEqual(select(s, 'ceh_kafka_in_consumer_lag', { node_id: 'in-a' }).map((x) => x.labels.partition), ['0']);
+  assert.deepEqual(
+    select(s, 'ceh_kafka_in_consumer_lag', { node_id: 'in-a' }).map((x) => x.labels.partition),
+    ['0'],
+  );
 
   a.close();
   a.consumed('t1', 0, 1); // a late delivery after close must not bring the series back
   s = await scrape();
   assert.equal(s.filter((x) => x.labels.node_id === 'in-a').length, 0, 'no series of the closed node');
-  assert.equal(sum(s, 'ceh_kafka_in_records_consumed_total', { node_id: 'in-b' }), 10, 'the other node keeps its series');
+  assert.equal(
+    sum(s, 'ceh_kafka_in_records_consumed_total', { node_id: 'in-b' }),
+    10,
+    'the other node keeps its series',
+  );
   b.close();
 });
 
@@ -83,14 +96,34 @@ test('graph map, gremlin upsert and kafka out series; a disabled handle records 
   assert.equal(s.filter((x) => x.labels.node_id === 'map-off').length, 0);
   assert.ok(sum(s, 'process_resident_memory_bytes') > 10e6, 'the process RSS is exported');
   for (const h of [map, up, out]) h.close();
-  assert.equal(parseMetrics(await metricsText()).filter((x) => ['map-1', 'up-1', 'out-1'].includes(x.labels.node_id)).length, 0);
+  assert.equal(
+    parseMetrics(await metricsText()).filter((x) => ['map-1', 'up-1', 'out-1'].includes(x.labels.node_id)).length,
+    0,
+  );
 });
 
 test('lag = log end offset - committed offset; no commit yet counts from the low watermark; only assigned partitions', () => {
   const lags = computeLag(
     { a: [1, 0], b: [0] },
-    { a: [{ partition: 0, high: '10', low: '0' }, { partition: 1, high: '7', low: '2' }, { partition: 2, high: '99', low: '0' }], b: [{ partition: 0, high: '5', low: '5' }] },
-    [{ topic: 'a', partitions: [{ partition: 0, offset: '4' }, { partition: 1, offset: '-1' }, { partition: 2, offset: '0' }] }, { topic: 'b', partitions: [{ partition: 0, offset: '-1' }] }],
+    {
+      a: [
+        { partition: 0, high: '10', low: '0' },
+        { partition: 1, high: '7', low: '2' },
+        { partition: 2, high: '99', low: '0' },
+      ],
+      b: [{ partition: 0, high: '5', low: '5' }],
+    },
+    [
+      {
+        topic: 'a',
+        partitions: [
+          { partition: 0, offset: '4' },
+          { partition: 1, offset: '-1' },
+          { partition: 2, offset: '0' },
+        ],
+      },
+      { topic: 'b', partitions: [{ partition: 0, offset: '-1' }] },
+    ],
   );
   assert.deepEqual(lags, [
     { topic: 'a', partition: 0, logEnd: 10, committed: 4, lag: 6 },
@@ -103,13 +136,27 @@ test('the lag reader reads on an interval, only with an assignment, and disconne
   const calls: string[] = [];
   let high = 10;
   const admin: OffsetAdmin = {
-    connect: async () => { calls.push('connect'); },
-    disconnect: async () => { calls.push('disconnect'); },
-    fetchTopicOffsets: async (t) => { calls.push(`ends ${t}`); return [{ partition: 0, offset: String(high), high: String(high), low: '0' }]; },
-    fetchOffsets: async (o) => { calls.push(`commits ${o.groupId} ${o.topics.join(',')}`); return [{ topic: 't', partitions: [{ partition: 0, offset: '8' }] }]; },
+    connect: async () => {
+      calls.push('connect');
+    },
+    disconnect: async () => {
+      calls.push('disconnect');
+    },
+    fetchTopicOffsets: async (t) => {
+      calls.push(`ends ${t}`);
+      return [{ partition: 0, offset: String(high), high: String(high), low: '0' }];
+    },
+    fetchOffsets: async (o) => {
+      calls.push(`commits ${o.groupId} ${o.topics.join(',')}`);
+      return [{ topic: 't', partitions: [{ partition: 0, offset: '8' }] }];
+    },
   };
   const seen: number[] = [];
-  const reader = new LagReader(admin, { groupId: 'g', intervalMs: 20, onLag: (l) => seen.push(l.reduce((n, x) => n + x.lag, 0)) });
+  const reader = new LagReader(admin, {
+    groupId: 'g',
+    intervalMs: 20,
+    onLag: (l) => seen.push(l.reduce((n, x) => n + x.lag, 0)),
+  });
   assert.deepEqual(await reader.read(), [], 'no assignment, nothing to read');
   assert.equal(calls.length, 0, 'and no request');
   reader.setAssignment({ t: [0] });
@@ -131,7 +178,10 @@ test('the lag reader reads on an interval, only with an assignment, and disconne
 });
 
 test('retry kinds: no answer is unreachable, 429 and throttling are throttled, the rest of the transient errors conflict', () => {
-  assert.equal(retryKind(new TransientError('cannot connect to ws://x: ECONNREFUSED', new Error('ECONNREFUSED'))), 'unreachable');
+  assert.equal(
+    retryKind(new TransientError('cannot connect to ws://x: ECONNREFUSED', new Error('ECONNREFUSED'))),
+    'unreachable',
+  );
   assert.equal(retryKind(new TransientError('request timed out after 30000 ms')), 'unreachable');
   assert.equal(retryKind(Object.assign(new Error('Request rate is large'), { statusCode: 429 })), 'throttled');
   assert.equal(retryKind(Object.assign(new Error('RequestRateTooLarge'), { statusCode: 500 })), 'throttled');

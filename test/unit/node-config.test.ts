@@ -4,7 +4,15 @@ import * as assert from 'node:assert/strict';
 import { configFlag, configNumber, configText } from '../../nodes/shared/config';
 
 test('configFlag: booleans and "true"/"false" text the same way in every node; anything else is the default', () => {
-  for (const [v, d, want] of [[true, false, true], [false, true, false], ['false', true, false], [' TRUE ', false, true], ['yes', true, true], [undefined, false, false], [0, true, true]] as const) {
+  for (const [v, d, want] of [
+    [true, false, true],
+    [false, true, false],
+    ['false', true, false],
+    [' TRUE ', false, true],
+    ['yes', true, true],
+    [undefined, false, false],
+    [0, true, true],
+  ] as const) {
     assert.equal(configFlag(v, d), want, JSON.stringify(v));
   }
 });

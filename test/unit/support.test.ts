@@ -6,7 +6,10 @@ import { ROOT, unique, eventually } from '../support/project';
 
 test('project root is found from the compiled test folder', () => {
   assert.ok(fs.existsSync(path.join(ROOT, 'package.json')));
-  assert.equal(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).name, 'node-red-contrib-customer-event-hub');
+  assert.equal(
+    JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).name,
+    'node-red-contrib-customer-event-hub',
+  );
 });
 
 test('unique names differ', () => {
@@ -14,5 +17,8 @@ test('unique names differ', () => {
 });
 
 test('eventually rejects with the last value after the deadline', async () => {
-  await assert.rejects(eventually('never', () => false, 50, 10), /timed out waiting for never/);
+  await assert.rejects(
+    eventually('never', () => false, 50, 10),
+    /timed out waiting for never/,
+  );
 });
