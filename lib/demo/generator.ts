@@ -1,8 +1,9 @@
 /*
  * Deterministic synthetic customer events for the demo, the end-to-end test and the benchmarks: customers (as Debezium
  * change events from the CRM, with creates, updates and deletes), products, orders with line items, clicks and tweets.
- * The same seed gives the same events. Alongside the events it computes the graph they must produce (vertex and edge
- * counts per label), so tests can compare the real graph with the expectation.
+ * The same seed gives the same events. Alongside the events it computes the graph they must produce — every vertex and
+ * edge with its endpoints and properties, from the generator's own model of what each event means (not through
+ * lib/mapping), and the counts per label — so tests can compare the real graph with the expectation.
  *
  * Determinism across topics: Kafka orders events only within a partition, so a customer that is deleted in the CRM
  * ("churned") has no orders, clicks or tweets; every other customer's events are keyed by its id and stay ordered.
@@ -117,28 +118,85 @@ export const customerId = (i: number) => `C-${pad(i)}`;
 export const productSku = (i: number) => `P-${pad(i, 4)}`;
 export const twitterId = (i: number) => String(6_000_000 + i);
 
-interface Sim {
-  vertices: Set<string>;
-  edges: Set<string>;
+/** A property value as the graph holds it (dates as epoch ms). */
+export type ModelValue = string | number | boolean;
+
+/** A vertex of the graph the demo events must produce: identity (label, key property, value) and properties. */
+export interface ModelVertex {
+  label: string;
+  key: string;
+  value: string;
+  /** Every property the graph holds, the key property included. */
+  props: Record<string, ModelValue>;
 }
 
-function vertex(sim: Sim, label: string, key: string | number) {
-  sim.vertices.add(`${label}|${key}`);
+export interface ModelEnd {
+  label: string;
+  key: string;
+  value: string;
 }
-function edge(sim: Sim, label: string, from: string, to: string, key?: string | number) {
-  sim.edges.add(`${label}|${from}|${to}|${key ?? ''}`);
+
+/** An edge: its label, its endpoints, its edge key (multi-edges: clickId, lineNo) and properties (the key included). */
+export interface ModelEdge {
+  label: string;
+  from: ModelEnd;
+  to: ModelEnd;
+  key?: { name: string; value: ModelValue };
+  props: Record<string, ModelValue>;
 }
+
+/**
+ * The graph the demo events must produce, computed from the generator's own domain model (not through lib/mapping):
+ * what each event means for the graph, with upsert semantics (properties overwrite), in generation order.
+ */
+export interface DemoGraph {
+  vertices: Map<string, ModelVertex>;
+  edges: Map<string, ModelEdge>;
+}
+
+/** The vertex label → key property of the shipped mappings (mappings/*.yaml). */
+const KEY = {
+  customer: 'customerId',
+  country: 'code',
+  twitterUser: 'userId',
+  order: 'orderId',
+  product: 'sku',
+  page: 'url',
+  tweet: 'tweetId',
+  term: 'text',
+} as const;
+type Label = keyof typeof KEY;
+
+const end = (label: Label, value: string): ModelEnd => ({ label, key: KEY[label], value });
+const vertexIdOf = (e: ModelEnd) => `${e.label}|${e.value}`;
+
+function vertex(g: DemoGraph, label: Label, value: string, props: Record<string, ModelValue> = {}) {
+  const id = `${label}|${value}`;
+  const v = g.vertices.get(id) ?? { label, key: KEY[label], value, props: { [KEY[label]]: value } };
+  Object.assign(v.props, props);
+  g.vertices.set(id, v);
+}
+function edge(
+  g: DemoGraph,
+  label: string,
+  from: ModelEnd,
+  to: ModelEnd,
+  props: Record<string, ModelValue> = {},
+  key?: { name: string; value: ModelValue },
+) {
+  const id = edgeIdOf(label, from, to, key?.value);
+  const e = g.edges.get(id) ?? { label, from, to, key, props: key ? { [key.name]: key.value } : {} };
+  Object.assign(e.props, props);
+  g.edges.set(id, e);
+}
+const edgeIdOf = (label: string, from: ModelEnd, to: ModelEnd, key?: ModelValue) =>
+  `${label}|${vertexIdOf(from)}|${vertexIdOf(to)}|${key ?? ''}`;
 /** A deleted vertex takes its edges with it. */
-function deleteVertex(sim: Sim, label: string, key: string) {
-  const id = `${label}|${key}`;
-  sim.vertices.delete(id);
-  const end = ref(label, key);
-  for (const e of [...sim.edges]) {
-    const [, from, to] = e.split('|');
-    if (from === end || to === end) sim.edges.delete(e);
-  }
+function deleteVertex(g: DemoGraph, at: ModelEnd) {
+  const id = vertexIdOf(at);
+  g.vertices.delete(id);
+  for (const [eid, e] of g.edges) if (vertexIdOf(e.from) === id || vertexIdOf(e.to) === id) g.edges.delete(eid);
 }
-const ref = (label: string, key: string | number) => `${label}:${key}`;
 
 function debezium(
   op: 'c' | 'u' | 'd' | 'r',
@@ -170,7 +228,7 @@ function debezium(
     : payload;
 }
 
-export function generate(events: number, seed = 42): { records: DemoRecord[]; summary: DemoSummary } {
+export function generate(events: number, seed = 42): { records: DemoRecord[]; summary: DemoSummary; graph: DemoGraph } {
   if (!Number.isInteger(events) || events < 1) throw new Error('events must be a positive integer');
   const rand = rng(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
@@ -192,7 +250,7 @@ export function generate(events: number, seed = 42): { records: DemoRecord[]; su
   const catalog = [...Array(products).keys()].map((i) => productOf(i + 1));
 
   const records: DemoRecord[] = [];
-  const sim: Sim = { vertices: new Set(), edges: new Set() };
+  const graph: DemoGraph = { vertices: new Map(), edges: new Map() };
   const ordersOf = new Map<string, string[]>();
   const rows = new Map<number, Record<string, unknown>>();
   let lsn = 1000;
@@ -212,15 +270,22 @@ export function generate(events: number, seed = 42): { records: DemoRecord[]; su
     // The CRM knows the social account of two customers in three.
     ...(i % 3 !== 0 ? { twitter_id: twitterId(i) } : {}),
   });
-  /** What the customer mapping (mappings/customer.yaml) makes of a CRM row. */
-  const upsertCustomer = (row: Record<string, unknown>) => {
+  /** What a CRM row committed at `ts` means for the graph: the customer, where it lives, its social account. */
+  const upsertCustomer = (row: Record<string, unknown>, ts: number) => {
     const cid = row.customer_id as string;
-    vertex(sim, 'customer', cid);
-    vertex(sim, 'country', row.country as string);
-    edge(sim, 'livesIn', ref('customer', cid), ref('country', row.country as string));
+    vertex(graph, 'customer', cid, {
+      email: row.email as string,
+      firstName: row.first_name as string,
+      lastName: row.last_name as string,
+      segment: row.segment as string,
+      createdAt: row.created_at as number,
+      changedAt: ts,
+    });
+    vertex(graph, 'country', row.country as string);
+    edge(graph, 'livesIn', end('customer', cid), end('country', row.country as string));
     if (row.twitter_id) {
-      vertex(sim, 'twitterUser', row.twitter_id as string);
-      edge(sim, 'hasAccount', ref('customer', cid), ref('twitterUser', row.twitter_id as string));
+      vertex(graph, 'twitterUser', row.twitter_id as string);
+      edge(graph, 'hasAccount', end('customer', cid), end('twitterUser', row.twitter_id as string));
     }
   };
 
@@ -233,7 +298,7 @@ export function generate(events: number, seed = 42): { records: DemoRecord[]; su
       key: customerId(i),
       value: debezium(i <= customers / 2 ? 'r' : 'c', null, row, clock, lsn++, i % 2 === 0),
     });
-    upsertCustomer(row);
+    upsertCustomer(row, clock);
   }
 
   while (records.length < events) {
@@ -265,12 +330,25 @@ export function generate(events: number, seed = 42): { records: DemoRecord[]; su
         continue;
       }
       records.push({ topic: TOPICS.orders, key: cid, value: order });
-      vertex(sim, 'customer', cid);
-      vertex(sim, 'order', orderId);
-      edge(sim, 'placed', ref('customer', cid), ref('order', orderId));
+      const placedAt = Date.parse(order.placedAt as string);
+      vertex(graph, 'customer', cid);
+      vertex(graph, 'order', orderId, {
+        placedAt,
+        total: order.total as number,
+        currency: order.currency as string,
+        channel: order.channel as string,
+      });
+      edge(graph, 'placed', end('customer', cid), end('order', orderId), { at: placedAt });
       for (const l of items) {
-        vertex(sim, 'product', l.sku);
-        edge(sim, 'contains', ref('order', orderId), ref('product', l.sku), l.lineNo);
+        vertex(graph, 'product', l.sku);
+        edge(
+          graph,
+          'contains',
+          end('order', orderId),
+          end('product', l.sku),
+          { quantity: l.quantity, unitPrice: l.price },
+          { name: 'lineNo', value: l.lineNo },
+        );
       }
       ordersOf.set(cid, [...(ordersOf.get(cid) ?? []), orderId]);
     } else if (kind === 'click') {
@@ -296,12 +374,27 @@ export function generate(events: number, seed = 42): { records: DemoRecord[]; su
       };
       if (product) click.sku = product.sku;
       records.push({ topic: TOPICS.clicks, key: cid, value: click });
-      vertex(sim, 'customer', cid);
-      vertex(sim, 'page', url);
-      edge(sim, 'viewed', ref('customer', cid), ref('page', url), clickId);
+      const at = click.ts as number;
+      vertex(graph, 'customer', cid);
+      vertex(graph, 'page', url, { pageType: click.pageType as string });
+      edge(
+        graph,
+        'viewed',
+        end('customer', cid),
+        end('page', url),
+        { at, sessionId: click.sessionId as string },
+        { name: 'clickId', value: clickId },
+      );
       if (product) {
-        vertex(sim, 'product', product.sku);
-        edge(sim, 'clicked', ref('customer', cid), ref('product', product.sku), clickId);
+        vertex(graph, 'product', product.sku);
+        edge(
+          graph,
+          'clicked',
+          end('customer', cid),
+          end('product', product.sku),
+          { at },
+          { name: 'clickId', value: clickId },
+        );
       }
     } else if (kind === 'tweet') {
       if (ci % 3 === 0) continue; // only customers with a known social account tweet
@@ -332,14 +425,18 @@ export function generate(events: number, seed = 42): { records: DemoRecord[]; su
         continue;
       }
       records.push({ topic: TOPICS.tweets, key: cid, value: tweet });
-      const uid = twitterId(ci);
-      vertex(sim, 'twitterUser', uid);
-      vertex(sim, 'tweet', tweetId);
-      edge(sim, 'publishes', ref('twitterUser', uid), ref('tweet', tweetId));
-      for (const t of terms) {
-        vertex(sim, 'term', t);
-        edge(sim, 'uses', ref('tweet', tweetId), ref('term', t));
-      }
+      const user = tweet.user as { id_str: string; screen_name: string; name: string; followers_count: number };
+      vertex(graph, 'twitterUser', user.id_str, {
+        screenName: user.screen_name,
+        name: user.name,
+        followers: user.followers_count,
+      });
+      vertex(graph, 'tweet', tweetId, { text: tweet.text as string, lang: tweet.lang as string, createdAt: at });
+      edge(graph, 'publishes', end('twitterUser', user.id_str), end('tweet', tweetId));
+      terms.forEach((t, position) => {
+        vertex(graph, 'term', t);
+        edge(graph, 'uses', end('tweet', tweetId), end('term', t), { position });
+      });
     } else if (kind === 'update') {
       const before = rows.get(ci)!;
       const after = {
@@ -365,8 +462,8 @@ export function generate(events: number, seed = 42): { records: DemoRecord[]; su
       });
       // The update carries the old row: the customer moves, so the old livesIn edge goes (the country vertex stays).
       if (before.country !== after.country)
-        sim.edges.delete(`livesIn|${ref('customer', cid)}|${ref('country', before.country as string)}|`);
-      upsertCustomer(after);
+        graph.edges.delete(edgeIdOf('livesIn', end('customer', cid), end('country', before.country as string)));
+      upsertCustomer(after, clock);
     } else {
       // A churned customer: Debezium emits the delete and then a tombstone (null value) for log compaction.
       const candidates = [...churned].filter((i) => rows.has(i));
@@ -380,7 +477,7 @@ export function generate(events: number, seed = 42): { records: DemoRecord[]; su
         value: debezium('d', before, null, tick(), lsn++, di % 2 === 0),
       });
       if (records.length < events) records.push({ topic: TOPICS.customers, key: customerId(di), value: null });
-      deleteVertex(sim, 'customer', customerId(di));
+      deleteVertex(graph, end('customer', customerId(di)));
     }
   }
   records.length = Math.min(records.length, events);
@@ -393,16 +490,13 @@ export function generate(events: number, seed = 42): { records: DemoRecord[]; su
     if (r.bad) badPerTopic[r.topic] = (badPerTopic[r.topic] ?? 0) + 1;
     if (r.value === null) tombstones++;
   }
-  const count = (ids: Set<string>) => {
+  const count = (elements: Map<string, { label: string }>) => {
     const out: Record<string, number> = {};
-    for (const id of ids) {
-      const label = id.slice(0, id.indexOf('|'));
-      out[label] = (out[label] ?? 0) + 1;
-    }
+    for (const { label } of elements.values()) out[label] = (out[label] ?? 0) + 1;
     return out;
   };
   const sampleCustomers = [...ordersOf.entries()]
-    .filter(([cid]) => sim.vertices.has(`customer|${cid}`))
+    .filter(([cid]) => graph.vertices.has(`customer|${cid}`))
     .slice(0, 10)
     .map(([cid, orders]) => ({ customerId: cid, orders }));
   return {
@@ -413,8 +507,9 @@ export function generate(events: number, seed = 42): { records: DemoRecord[]; su
       bad: records.filter((r) => r.bad).length,
       badPerTopic,
       tombstones,
-      expected: { vertices: count(sim.vertices), edges: count(sim.edges) },
+      expected: { vertices: count(graph.vertices), edges: count(graph.edges) },
       sampleCustomers,
     },
+    graph,
   };
 }

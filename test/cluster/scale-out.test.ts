@@ -70,8 +70,8 @@ test(
   { timeout: 30 * 60_000 },
   async () => {
     const t0 = Date.now();
-    const { records } = generate(EVENTS, 11);
-    const expected = expectedGraph(records);
+    const { records, graph } = generate(EVENTS, 11);
+    const expected = expectedGraph({ records, graph });
     const conn = new GremlinConnection({ url: URLS[0], traversalSource: 'g', requestTimeoutMs: 300000 });
     const run = unique('cluster');
     const prefix = `${run}.`;

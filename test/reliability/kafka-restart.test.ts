@@ -34,8 +34,8 @@ test(
   { timeout: 10 * 60_000 },
   async () => {
     const t0 = Date.now();
-    const { records } = generate(EVENTS, 23);
-    const expected = expectedGraph(records);
+    const { records, graph } = generate(EVENTS, 23);
+    const expected = expectedGraph({ records, graph });
     const expectedElements = total(expected.vertices) + total(expected.edges);
     const conn = graphConnection();
     const broker = new PrivateKafka();

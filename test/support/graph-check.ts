@@ -3,34 +3,29 @@
  * both as canonical lines (one per vertex and edge: label, keys, properties), compared by counts per label and a
  * sha256 checksum over the sorted lines. Equal checksums mean equal graphs down to every property value.
  *
- * Expected: every demo event mapped by the real engine (lib/mapping with mappings/*.yaml, as the pipeline's graph map
- * nodes do) and its change set applied to an in-memory model with upsert semantics — single-cardinality properties
- * overwrite, list appends, set unions; a vertex delete removes its edges; an edge delete removes that edge. Events are
- * applied in generation order; the generator keeps each customer's events on one key (one partition per topic) and
- * keeps cross-topic writes commutative (see lib/demo/generator.ts), so any per-partition interleaving gives this graph.
+ * Expected (expectedGraph): the generator's own model of the graph its events must produce (lib/demo/generator.ts,
+ * written in domain terms, not through lib/mapping), so a mapping regression that changes a value cannot pass the
+ * checksum. The generator keeps each customer's events on one key (one partition per topic) and keeps cross-topic
+ * writes commutative, so any per-partition interleaving gives this graph.
+ *
+ * Mapped (mappedGraph): every demo event mapped by the real engine (lib/mapping with mappings/*.yaml, as the pipeline's
+ * graph map nodes do) and its change set applied to an in-memory graph with upsert semantics — single-cardinality
+ * properties overwrite, list appends, set unions; a vertex delete removes its edges; an edge delete removes that edge.
+ * test/unit/demo-mappings.test.ts holds it against the generator's model, line by line.
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ROOT } from './project';
-import { DemoRecord, MAPPING_OF } from '../../lib/demo/generator';
+import * as assert from 'node:assert/strict';
+import { DemoRecord, DemoGraph, ModelVertex, ModelEdge, MAPPING_OF } from '../../lib/demo/generator';
 import { loadSpec, mapEvent, MappingError, CompiledMapping } from '../../lib/mapping';
 import { ChangeSet, PropertyValue, VertexRef, vertexId, edgeId } from '../../lib/change-set';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 
 type Props = Record<string, PropertyValue>;
-interface ModelVertex {
-  label: string;
-  key: string;
-  value: string | number;
-  props: Props;
-}
-interface ModelEdge {
-  label: string;
-  from: VertexRef;
-  to: VertexRef;
-  props: Props;
-}
+type GraphVertex = Omit<ModelVertex, 'value' | 'props'> & { value: string | number; props: Props };
+type GraphEdge = Omit<ModelEdge, 'from' | 'to' | 'props'> & { from: VertexRef; to: VertexRef; props: Props };
 
 /** A graph as canonical lines, with the per-label counts derived from them. */
 export interface GraphSnapshot {
@@ -111,18 +106,48 @@ function applyProps(target: Props, props: Props | undefined, cardinality?: Recor
   }
 }
 
-/** Maps every demo record through the shipped mappings and builds the graph it must give. */
-export function expectedGraph(records: DemoRecord[]): ExpectedGraph {
+/** Canonical lines of an in-memory graph (the generator's model or the mapped change sets). */
+function graphOf(
+  vertices: Iterable<GraphVertex>,
+  edges: Iterable<GraphEdge>,
+  good: number,
+  bad: number,
+): ExpectedGraph {
+  const keyOf: Record<string, string> = {};
+  const edgeKeyOf: Record<string, string> = {};
+  const vLines: Array<[string, string]> = [];
+  for (const v of vertices) {
+    keyOf[v.label] = v.key;
+    vLines.push([`${v.label}|${refText(v.key, v.value)}`, canonicalProps(v.props, excluded(v.label))]);
+  }
+  const edgeList = [...edges];
+  for (const e of edgeList) if (e.key) edgeKeyOf[e.label] = e.key.name;
+  const eLines: Array<[string, string]> = edgeList.map((e) => {
+    const k = edgeKeyOf[e.label];
+    return [
+      `${e.label}|${e.from.label}:${refText(e.from.key, e.from.value)}|${e.to.label}:${refText(e.to.key, e.to.value)}|${k ? refText(k, e.props[k]) : ''}`,
+      canonicalProps(e.props, excluded(e.label)),
+    ];
+  });
+  return { ...snapshot(vLines, eLines), keyOf, edgeKeyOf, good, bad };
+}
+
+/** The graph the demo events must give, from the generator's own model (see lib/demo/generator.ts). */
+export function expectedGraph({ records, graph }: { records: DemoRecord[]; graph: DemoGraph }): ExpectedGraph {
+  const bad = records.filter((r) => r.bad).length;
+  return graphOf(graph.vertices.values(), graph.edges.values(), records.length - bad, bad);
+}
+
+/** Maps every demo record through the shipped mappings (lib/mapping) and builds the graph their change sets give. */
+export function mappedGraph(records: DemoRecord[]): ExpectedGraph {
   const specs: Record<string, CompiledMapping> = Object.fromEntries(
     Object.entries(MAPPING_OF).map(([topic, file]) => [
       topic,
       loadSpec(fs.readFileSync(path.join(ROOT, 'mappings', file), 'utf8')),
     ]),
   );
-  const vertices = new Map<string, ModelVertex>();
-  const edges = new Map<string, ModelEdge>();
-  const keyOf: Record<string, string> = {};
-  const edgeKeyOf: Record<string, string> = {};
+  const vertices = new Map<string, GraphVertex>();
+  const edges = new Map<string, GraphEdge>();
   let good = 0;
   let bad = 0;
   const apply = (cs: ChangeSet) => {
@@ -133,7 +158,6 @@ export function expectedGraph(records: DemoRecord[]): ExpectedGraph {
         m = { label: v.label, key: v.key, value: v.value, props: { [v.key]: v.value } };
         vertices.set(id, m);
       }
-      keyOf[v.label] = v.key;
       applyProps(m.props, v.properties, v.cardinality);
       for (const k of v.remove ?? []) delete m.props[k]; // a CDC column set to NULL
     }
@@ -141,10 +165,9 @@ export function expectedGraph(records: DemoRecord[]): ExpectedGraph {
       const id = edgeId(e);
       let m = edges.get(id);
       if (!m) {
-        m = { label: e.label, from: e.from, to: e.to, props: e.key ? { [e.key.name]: e.key.value } : {} };
+        m = { label: e.label, from: e.from, to: e.to, key: e.key, props: e.key ? { [e.key.name]: e.key.value } : {} };
         edges.set(id, m);
       }
-      if (e.key) edgeKeyOf[e.label] = e.key.name;
       applyProps(m.props, e.properties);
     }
     for (const d of cs.deletes) {
@@ -172,18 +195,7 @@ export function expectedGraph(records: DemoRecord[]): ExpectedGraph {
       throw e;
     }
   }
-  const vLines: Array<[string, string]> = [...vertices.values()].map((v) => [
-    `${v.label}|${refText(v.key, v.value)}`,
-    canonicalProps(v.props, excluded(v.label)),
-  ]);
-  const eLines: Array<[string, string]> = [...edges.values()].map((e) => {
-    const k = edgeKeyOf[e.label];
-    return [
-      `${e.label}|${e.from.label}:${refText(e.from.key, e.from.value)}|${e.to.label}:${refText(e.to.key, e.to.value)}|${k ? refText(k, e.props[k]) : ''}`,
-      canonicalProps(e.props, excluded(e.label)),
-    ];
-  });
-  return { ...snapshot(vLines, eLines), keyOf, edgeKeyOf, good, bad };
+  return graphOf(vertices.values(), edges.values(), good, bad);
 }
 
 /** Reads the whole graph of a traversal source: every vertex and edge with label, keys and properties. */
@@ -257,3 +269,19 @@ export function compareGraphs(expected: GraphSnapshot, actual: GraphSnapshot): G
 }
 
 export const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+
+/**
+ * The graph on the server equals the expected one: counts per label, nothing lost, nothing duplicated, and the
+ * checksum over every vertex and edge with every property.
+ */
+export function assertGraphsEqual(
+  expected: GraphSnapshot,
+  actual: GraphSnapshot,
+  cmp = compareGraphs(expected, actual),
+): void {
+  assert.deepEqual(actual.vertices, expected.vertices, 'vertex counts per label');
+  assert.deepEqual(actual.edges, expected.edges, 'edge counts per label');
+  assert.equal(cmp.lost, 0, `lost: ${cmp.sample.join('\n')}`);
+  assert.equal(cmp.duplicated, 0, `duplicated: ${cmp.sample.join('\n')}`);
+  assert.equal(actual.checksum, expected.checksum, 'checksum over every vertex and edge with its properties');
+}

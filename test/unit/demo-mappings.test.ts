@@ -1,7 +1,8 @@
 /*
  * The demo events and the shipped mappings agree: mapping every good demo event with mappings/*.yaml (through the real
- * engine) and applying the change sets to an in-memory set of vertex and edge ids gives exactly the graph the
- * generator promises, and exactly the deliberately bad mappable events fail, each naming its field.
+ * engine) and applying the change sets to an in-memory graph gives exactly the graph the generator's own model promises
+ * — every vertex and edge, its endpoints and every property value, not only the counts — and exactly the deliberately
+ * bad mappable events fail, each naming its field. The reliability suite compares the server's graph with that model.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { ROOT } from '../support/project';
 import { generate, MAPPING_OF } from '../../lib/demo/generator';
 import { loadSpec, mapEvent, MappingError } from '../../lib/mapping';
 import { ChangeSet, vertexId, edgeId } from '../../lib/change-set';
+import { expectedGraph, mappedGraph, compareGraphs } from '../support/graph-check';
 
 function apply(graph: { vertices: Map<string, string>; edges: Map<string, string> }, cs: ChangeSet) {
   for (const v of cs.vertices) graph.vertices.set(vertexId(v), v.label);
@@ -66,4 +68,27 @@ test('5,000 demo events through the shipped mappings give the promised graph', (
   );
   assert.deepEqual(countByLabel(graph.vertices), summary.expected.vertices);
   assert.deepEqual(countByLabel(graph.edges), summary.expected.edges);
+});
+
+test("every vertex and edge the mappings write, endpoints and properties, is the generator's model", () => {
+  const demo = generate(5000, 42);
+  const expected = expectedGraph(demo);
+  const mapped = mappedGraph(demo.records);
+  const cmp = compareGraphs(expected, mapped);
+  assert.equal(cmp.lost, 0, `model lines the mappings do not write:\n${cmp.sample.join('\n')}`);
+  assert.equal(cmp.duplicated, 0, `lines the mappings write that the model lacks:\n${cmp.sample.join('\n')}`);
+  assert.equal(mapped.checksum, expected.checksum);
+  // Every label carries its properties in the model (an empty model would agree with an empty mapping).
+  for (const label of ['customer', 'order', 'tweet', 'twitterUser', 'page'])
+    assert.ok(
+      expected.lines.some(
+        (l) => l.startsWith(`V|${label}|`) && (JSON.parse(l.slice(l.lastIndexOf('|') + 1)) as unknown[]).length > 1,
+      ),
+      `${label} vertices have properties`,
+    );
+  for (const label of ['placed', 'contains', 'viewed', 'clicked', 'uses'])
+    assert.ok(
+      expected.lines.some((l) => l.startsWith(`E|${label}|`) && !l.endsWith('|[]')),
+      `${label} edges have properties`,
+    );
 });
