@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { ChildProcess } from 'child_process';
 import { Kafka, logLevel, Message } from 'kafkajs';
-import { ROOT, ENDPOINTS, sleep, freePort } from './project';
+import { ROOT, ENDPOINTS, sleep, freePort, eventually } from './project';
 import { DemoRecord, TOPICS } from '../../lib/demo/generator';
 import { toMessage } from '../../lib/demo/produce';
 import { GremlinConnection } from '../../lib/gremlin/connection';
@@ -182,6 +182,58 @@ export async function graphCounts(conn: GremlinConnection): Promise<{ vertices: 
   // The server iterates a returned list: two results.
   const [v, e] = (await conn.submit(`[${SOURCE}.V().count().next(), ${SOURCE}.E().count().next()]`)) as unknown[];
   return { vertices: Number(v), edges: Number(e) };
+}
+
+/** Waits until the graph holds at least `elements` vertices and edges (a point mid-stream); the counts then. */
+export async function graphReaches(
+  conn: GremlinConnection,
+  elements: number,
+  nr: { logTail(): string },
+  timeoutMs = 5 * 60_000,
+): Promise<{ vertices: number; edges: number }> {
+  return withLog(nr, () =>
+    eventually(
+      `the graph to hold ${elements} elements`,
+      async () => {
+        const c = await graphCounts(conn);
+        if (c.vertices + c.edges < elements) throw new Error(`at ${c.vertices + c.edges}`);
+        return c;
+      },
+      timeoutMs,
+      100,
+    ),
+  );
+}
+
+/** Waits until the groups have committed `events` source offsets: the flow has finished every event for good. */
+export async function drained(
+  prefix: string,
+  groupPrefix: string,
+  events: number,
+  nr: { logTail(): string },
+  { timeoutMs = 5 * 60_000, brokers = ENDPOINTS.kafkaBrokers }: { timeoutMs?: number; brokers?: string[] } = {},
+): Promise<void> {
+  await withLog(nr, () =>
+    eventually(
+      `${events} offsets committed`,
+      async () => {
+        const n = await committedTotal(prefix, groupPrefix, brokers);
+        if (n < events) throw new Error(`${n}/${events} committed`);
+        return true;
+      },
+      timeoutMs,
+      500,
+    ),
+  );
+}
+
+/** A wait that fails with Node-RED's last log lines appended. */
+async function withLog<T>(nr: { logTail(): string }, wait: () => Promise<T>): Promise<T> {
+  try {
+    return await wait();
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${nr.logTail()}`, { cause: e });
+  }
 }
 
 export interface RunOptions {

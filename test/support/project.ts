@@ -90,19 +90,22 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** A value eventually() returns: check()'s first truthy one. */
+export type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
+
 /** Polls until check() returns a truthy value or the deadline passes (then throws with the last value seen). */
 export async function eventually<T>(
   what: string,
   check: () => Promise<T> | T,
   timeoutMs = 30000,
   everyMs = 100,
-): Promise<T> {
+): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const v = await check();
-      if (v) return v;
+      if (v) return v as Truthy<T>;
       last = v;
     } catch (e) {
       last = e;
