@@ -8,20 +8,15 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { ROOT, ENDPOINTS, unique, eventually } from '../support/project';
+import { ARTIFACTS, chromiumMissing, openEditor, previewGraphMapSample, EditorPage } from '../support/browser';
 import { startCustomerFlow, CustomerFlowChild } from '../support/node-red-child';
 import { deleteTopics } from '../support/kafka-test-kit';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 import { produceDemo, ensureTopics } from '../../lib/demo/produce';
 import { TOPICS } from '../../lib/demo/generator';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { chromium } = require('playwright-core');
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
 const PACK = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const NODE_TYPES = Object.keys(PACK['node-red'].nodes) as string[];
 const CONFIG_TYPES = new Set(['ceh-kafka-broker', 'ceh-gremlin-server']);
@@ -35,16 +30,14 @@ test(
   'the editor in Chromium: palette, running flow, examples, query button, graph map preview',
   {
     timeout: 150000,
-    skip: fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} missing: run scripts/ensure-chromium.sh`,
+    skip: chromiumMissing,
   },
   async () => {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
     const run = unique('browser');
     const topicPrefix = `${run}.`;
     const graph = new GremlinConnection({ url: ENDPOINTS.gremlinUrl, traversalSource: 'gE2e' });
-    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-chromium-'));
     let nr: CustomerFlowChild | undefined;
-    let context: any;
+    let editor: EditorPage | undefined;
     let page: any;
     try {
       await graph.submit('g.V().drop()'); // gE2e belongs to the end-to-end suites (this one and test/e2e)
@@ -59,40 +52,10 @@ test(
       });
       const customer = summary.sampleCustomers[0].customerId;
 
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        viewport: { width: 1680, height: 960 },
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
-      page = context.pages()[0] ?? (await context.newPage());
-      const pageErrors: string[] = [];
-      page.on('pageerror', (e: Error) =>
-        pageErrors.push(
-          String(e.stack || e.message)
-            .split('\n')
-            .slice(0, 4)
-            .join(' | '),
-        ),
-      );
-      await page.goto(`${nr.url}/`);
       // The editor has loaded the deployed flow once the workspace shows its nodes.
-      await page.waitForFunction(
-        () =>
-          (globalThis as any).RED?.nodes?.getType &&
-          (globalThis as any).document.querySelectorAll('.red-ui-flow-node').length > 10,
-        null,
-        { timeout: 60000 },
-      );
+      editor = await openEditor(`${nr.url}/`, { viewport: { width: 1680, height: 960 } });
+      page = editor.page;
+      const pageErrors = editor.pageErrors;
 
       // The palette shows every (non-config) node of the pack in the "event hub" category; config nodes are registered.
       for (const type of NODE_TYPES) {
@@ -165,6 +128,15 @@ test(
         },
         { id: query.id, c: customer },
       );
+      // The runtime announces each start of the flows (runtime-state "start", deploy: true after a deploy): only then
+      // is the redeployed node there to answer its button.
+      await page.evaluate(() => {
+        const w = globalThis as any;
+        w.cehRedeployed = false;
+        w.RED.comms.subscribe('notification/runtime-state', (_topic: string, m: any) => {
+          if (m?.state === 'start' && m.deploy) w.cehRedeployed = true;
+        });
+      });
       // Deploy through the editor's own Deploy button: the edited flow must deploy cleanly.
       await page.locator('#red-ui-header-button-deploy').click();
       await page.locator('.red-ui-notification-success').first().waitFor({ timeout: 30000 });
@@ -177,24 +149,13 @@ test(
         'the deploy reached the runtime',
       );
       await page.waitForFunction((id: string) => !(globalThis as any).RED.nodes.node(id).changed, query.id);
+      await page.waitForFunction(() => (globalThis as any).cehRedeployed === true, null, { timeout: 30000 });
       const debugMsg = page.locator('.red-ui-debug-msg', { hasText: 'gremlin query (test)' }).first();
-      // Right after a deploy the runtime may still be restarting the flow (the button then reports "not deployed"):
-      // press again, as a user would, a few times.
-      for (let attempt = 1; ; attempt++) {
-        await page.locator(`[id="${query.id}"] .red-ui-flow-node-button`).click();
-        try {
-          await debugMsg.waitFor({ timeout: 5000 });
-          break;
-        } catch (e) {
-          if (attempt === 5) {
-            const notes = await page.locator('.red-ui-notification').allTextContents();
-            throw new Error(
-              `no result in the Debug sidebar after ${attempt} presses; notifications: ${notes.join(' / ')}`,
-              { cause: e },
-            );
-          }
-        }
-      }
+      await page.locator(`[id="${query.id}"] .red-ui-flow-node-button`).click();
+      await debugMsg.waitFor({ timeout: 30000 }).catch(async (e: Error) => {
+        const notes = await page.locator('.red-ui-notification').allTextContents();
+        throw new Error(`no result in the Debug sidebar; notifications: ${notes.join(' / ')}`, { cause: e });
+      });
       assert.match(await debugMsg.textContent(), /array\[1\]/, "one result: the customer's 360 view");
       // Expand the result the way a user does: the view's parts are listed.
       await debugMsg.locator('.red-ui-debug-msg-expandable').first().click();
@@ -205,13 +166,7 @@ test(
 
       // The graph map edit dialog previews a sample event: the tweet becomes vertices (user, tweet, one term per hashtag).
       const tweetsMap = nr.flow.find((n) => n.type === 'ceh-graph-map' && n.name === 'map tweets')!;
-      await page.evaluate((id: string) => {
-        const RED = (globalThis as any).RED;
-        RED.editor.edit(RED.nodes.node(id));
-      }, tweetsMap.id);
-      await page.locator('#node-ceh-graph-map-sample').waitFor();
-      await page.locator('#node-ceh-graph-map-sample').fill(JSON.stringify(SAMPLES.twitter, null, 2));
-      await page.locator('#node-ceh-graph-map-run').click();
+      await previewGraphMapSample(page, tweetsMap.id, SAMPLES.twitter);
       const preview = page.locator('#node-ceh-graph-map-preview');
       await preview
         .locator('li', { hasText: `twitterUser(userId="${SAMPLES.twitter.user.id_str}")` })
@@ -292,11 +247,10 @@ test(
       if (nr) process.stdout.write(`[browser] Node-RED log:\n${nr.log.join('').slice(-3000)}\n`);
       throw e;
     } finally {
-      if (context) await context.close().catch(() => undefined);
+      await editor?.close();
       await nr?.stop();
       await graph.close();
       await deleteTopics(Object.values(TOPICS).map((t) => topicPrefix + t));
-      fs.rmSync(profile, { recursive: true, force: true });
     }
   },
 );

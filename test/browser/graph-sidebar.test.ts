@@ -11,17 +11,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ROOT, ENDPOINTS, unique, eventually, sleep } from '../support/project';
+import { ARTIFACTS, chromiumMissing, openEditor, previewGraphMapSample, EditorPage } from '../support/browser';
 import { startCustomerFlow, CustomerFlowChild } from '../support/node-red-child';
 import { deleteTopics } from '../support/kafka-test-kit';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 import { produceDemo, ensureTopics } from '../../lib/demo/produce';
 import { TOPICS } from '../../lib/demo/generator';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { chromium } = require('playwright-core');
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
 const PLUGIN = 'ceh-graph-sidebar';
 const SAMPLES = JSON.parse(fs.readFileSync(path.join(ROOT, 'mappings', 'samples.json'), 'utf8'));
 
@@ -29,16 +25,14 @@ test(
   'the graph sidebar in Chromium: 360 search drawn, properties, expand, PNG, table fallback, cap notice, 2,000 elements',
   {
     timeout: 180000,
-    skip: fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} missing: run scripts/ensure-chromium.sh`,
+    skip: chromiumMissing,
   },
   async () => {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
     const run = unique('sidebar');
     const topicPrefix = `${run}.`;
     const graph = new GremlinConnection({ url: ENDPOINTS.gremlinUrl, traversalSource: 'gE2e' });
-    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-chromium-'));
     let nr: CustomerFlowChild | undefined;
-    let context: any;
+    let editor: EditorPage | undefined;
     let page: any;
     let step = 'start-up';
     try {
@@ -75,40 +69,9 @@ test(
         1500,
       );
 
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        acceptDownloads: true,
-        viewport: { width: 1680, height: 1000 },
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
-      page = context.pages()[0] ?? (await context.newPage());
-      const pageErrors: string[] = [];
-      page.on('pageerror', (e: Error) =>
-        pageErrors.push(
-          String(e.stack || e.message)
-            .split('\n')
-            .slice(0, 4)
-            .join(' | '),
-        ),
-      );
-      await page.goto(`${nr.url}/`);
-      await page.waitForFunction(
-        () =>
-          (globalThis as any).RED?.nodes?.getType &&
-          (globalThis as any).document.querySelectorAll('.red-ui-flow-node').length > 10,
-        null,
-        { timeout: 60000 },
-      );
+      editor = await openEditor(`${nr.url}/`, { viewport: { width: 1680, height: 1000 }, acceptDownloads: true });
+      page = editor.page;
+      const pageErrors = editor.pageErrors;
 
       // The plugin's texts exist in English and German.
       for (const [lng, label] of [
@@ -290,13 +253,7 @@ test(
       step = 'graph map preview drawing';
       // The graph map preview draws the sample's change set: the tweet's author, the tweet and one term per hashtag.
       const tweetsMap = nr.flow.find((n) => n.type === 'ceh-graph-map' && n.name === 'map tweets')!;
-      await page.evaluate((id: string) => {
-        const RED = (globalThis as any).RED;
-        RED.editor.edit(RED.nodes.node(id));
-      }, tweetsMap.id);
-      await page.locator('#node-ceh-graph-map-sample').waitFor();
-      await page.locator('#node-ceh-graph-map-sample').fill(JSON.stringify(SAMPLES.twitter, null, 2));
-      await page.locator('#node-ceh-graph-map-run').click();
+      await previewGraphMapSample(page, tweetsMap.id, SAMPLES.twitter);
       await page.waitForFunction(
         (id: string) => {
           const d = (globalThis as any).RED.nodes.node(id).drawing;
@@ -361,11 +318,10 @@ test(
       if (nr) process.stdout.write(`[graph sidebar] Node-RED log:\n${nr.log.join('').slice(-3000)}\n`);
       throw e;
     } finally {
-      if (context) await context.close().catch(() => undefined);
+      await editor?.close();
       await nr?.stop();
       await graph.close();
       await deleteTopics(Object.values(TOPICS).map((t) => topicPrefix + t));
-      fs.rmSync(profile, { recursive: true, force: true });
     }
   },
 );

@@ -10,16 +10,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawn, spawnSync } from 'child_process';
-import { ROOT, NODE_RED_DIR, NODE_RED_VERSION } from '../support/project';
-import { freePort } from '../support/project';
+import { ROOT, NODE_RED_DIR, NODE_RED_VERSION, freePort } from '../support/project';
+import { ARTIFACTS, chromiumMissing, openEditor, EditorPage } from '../support/browser';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { chromium } = require('playwright-core');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const home = require(path.join(ROOT, 'scripts', 'node-red-home.js'));
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
 const PACK = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const NODE_TYPES = Object.keys(PACK['node-red'].nodes) as string[];
 const CONFIG_TYPES = new Set(['ceh-kafka-broker', 'ceh-gremlin-server']);
@@ -52,16 +47,14 @@ test(
   `npm pack's tarball in a fresh Node-RED ${NODE_RED_VERSION} user dir: palette, examples and help in Chromium`,
   {
     timeout: 180000,
-    skip: fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} missing: run scripts/ensure-chromium.sh`,
+    skip: chromiumMissing,
   },
   async () => {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-tarball-'));
     const userDir = path.join(work, 'userdir');
-    const profile = path.join(work, 'chromium');
     fs.mkdirSync(userDir);
     let child: ReturnType<typeof spawn> | undefined;
-    let context: any;
+    let editor: EditorPage | undefined;
     let page: any;
     const log: string[] = [];
     try {
@@ -98,37 +91,12 @@ test(
         'Node-RED accepts the declared node-red.version',
       );
 
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
+      editor = await openEditor(`${url}/`, {
         viewport: { width: 1600, height: 900 },
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
+        ready: { selector: '.red-ui-palette-node', atLeast: 1 },
       });
-      page = context.pages()[0] ?? (await context.newPage());
-      const pageErrors: string[] = [];
-      page.on('pageerror', (e: Error) =>
-        pageErrors.push(
-          String(e.stack || e.message)
-            .split('\n')
-            .slice(0, 3)
-            .join(' | '),
-        ),
-      );
-      await page.goto(`${url}/`);
-      await page.waitForFunction(
-        () =>
-          (globalThis as any).RED?.nodes?.getType && (globalThis as any).document.querySelector('.red-ui-palette-node'),
-        null,
-        { timeout: 60000 },
-      );
+      page = editor.page;
+      const pageErrors = editor.pageErrors;
       // A fresh user dir first asks whether to enable update notifications (decline, as a user may), then shows the
       // welcome tour (close it with Escape).
       const telemetry = page.locator('.red-ui-dialog button', { hasText: /do not enable/i });
@@ -220,7 +188,7 @@ test(
       (e as Error).message += `\nNode-RED log:\n${log.join('').slice(-3000)}`;
       throw e;
     } finally {
-      if (context) await context.close().catch(() => undefined);
+      await editor?.close();
       if (child && child.exitCode === null) {
         const exited = new Promise((r) => child!.once('exit', r));
         child.kill('SIGTERM');

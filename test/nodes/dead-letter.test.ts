@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { unique, uniqueLabel, eventually, ENDPOINTS } from '../support/project';
+import { gremlinServerNode } from '../support/graphs';
 import { kafkaTestRuntime, recordCode, createTopic, produce, brokerNode } from '../support/kafka-test-kit';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 
@@ -33,14 +34,7 @@ test('one kafka out in dead-letter mode takes the failures of kafka in, graph ma
   });
   await suite.rt.deploy([
     brokerNode(),
-    {
-      id: 'srv',
-      type: 'ceh-gremlin-server',
-      url: ENDPOINTS.gremlinUrl,
-      traversalSource: 'g',
-      serializer: 'graphbinary',
-      dialect: 'tinkerpop',
-    },
+    gremlinServerNode(),
     {
       id: 'src-in',
       type: 'ceh-kafka-in',

@@ -7,6 +7,7 @@ import { test, describe, before, after, afterEach } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'path';
 import { ROOT, ENDPOINTS, uniqueLabel, NODE_RED_MAIN } from '../support/project';
+import { gremlinServerNode } from '../support/graphs';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -29,14 +30,7 @@ edges:
 
 function flow(lineage: boolean) {
   return [
-    {
-      id: 'srv',
-      type: 'ceh-gremlin-server',
-      url: ENDPOINTS.gremlinUrl,
-      traversalSource: 'g',
-      serializer: 'graphbinary',
-      dialect: 'tinkerpop',
-    },
+    gremlinServerNode(),
     { id: 'gm', type: 'ceh-graph-map', name: 'people map', spec, lineage, wires: [['up'], []] },
     {
       id: 'up',

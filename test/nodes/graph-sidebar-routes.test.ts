@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { ENDPOINTS, uniqueLabel } from '../support/project';
+import { gremlinServerNode } from '../support/graphs';
 import { startAuthNodeRed, AuthNodeRed } from '../support/admin-auth';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 
@@ -22,25 +23,9 @@ before(async () => {
   });
   nr = await startAuthNodeRed(
     [
-      {
-        id: 'srv',
-        type: 'ceh-gremlin-server',
-        name: 'stack',
-        url: ENDPOINTS.gremlinUrl,
-        traversalSource: 'g',
-        serializer: 'graphbinary',
-        dialect: 'tinkerpop',
-      },
+      gremlinServerNode('srv', { name: 'stack' }),
       // A server nobody listens on: the console must report it and stay usable.
-      {
-        id: 'srvDown',
-        type: 'ceh-gremlin-server',
-        name: 'down',
-        url: 'ws://127.0.0.1:9/gremlin',
-        traversalSource: 'g',
-        serializer: 'graphbinary',
-        dialect: 'tinkerpop',
-      },
+      gremlinServerNode('srvDown', { name: 'down', url: 'ws://127.0.0.1:9/gremlin' }),
       { id: 'tab', type: 'tab', label: 't' },
       // A node that uses the server, as in a real flow (the sidebar shares its connection).
       {

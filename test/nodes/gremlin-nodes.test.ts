@@ -5,6 +5,7 @@ import { test, describe, before, after, afterEach } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'path';
 import { ROOT, ENDPOINTS, uniqueLabel, NODE_RED_MAIN } from '../support/project';
+import { gremlinServerNode } from '../support/graphs';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 import type { ChangeSet } from '../../lib/change-set';
 
@@ -24,14 +25,7 @@ const label = (p: string) => {
   return L;
 };
 
-const serverNode = {
-  id: 'srv',
-  type: 'ceh-gremlin-server',
-  url: ENDPOINTS.gremlinUrl,
-  traversalSource: 'g',
-  serializer: 'graphbinary',
-  dialect: 'tinkerpop',
-};
+const serverNode = gremlinServerNode();
 
 /** Resolves with the next `count` messages a helper node receives. */
 function receive(node: any, count = 1): Promise<any[]> {

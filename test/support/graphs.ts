@@ -66,3 +66,19 @@ function selected(): GraphTarget[] {
 export const GRAPHS: GraphTarget[] = selected();
 
 export const JANUSGRAPH: GraphTarget = ALL[1];
+
+/** Flow node for a `gremlin server` config node on the stack's TinkerGraph (plain text, GraphBinary); `extra` overrides. */
+export function gremlinServerNode(
+  id = 'srv',
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> & { id: string; type: string } {
+  return {
+    id,
+    type: 'ceh-gremlin-server',
+    url: ENDPOINTS.gremlinUrl,
+    traversalSource: 'g',
+    serializer: 'graphbinary',
+    dialect: 'tinkerpop',
+    ...extra,
+  };
+}
