@@ -378,6 +378,64 @@ describe('edges in CDC', () => {
       '|deletes.0|"customer" is match-only (create: false): this mapping does not own it, so it does not delete it',
     ]);
   });
+
+  test('an update that changes the foreign key re-points the edge: the new owns is written, the old one deleted', () => {
+    const cs = mapOne(
+      spec,
+      change(
+        'u',
+        { account_id: 'A-1', customer_id: 'C-1', balance: 10 },
+        { account_id: 'A-1', customer_id: 'C-2', balance: 10 },
+      ),
+    );
+    assert.deepEqual(
+      cs.edges.map((e) => [e.label, e.from.value, e.to.value]),
+      [['owns', 'C-2', 'A-1']],
+    );
+    assert.deepEqual(cs.deletes, [owns('C-1')], 'only the old owns edge goes; both customers and the account stay');
+    // The account is still upserted from after, and the match-only customer is never written.
+    assert.deepEqual(
+      cs.vertices.map((v) => [v.label, v.value]),
+      [['account', 'A-1']],
+    );
+  });
+
+  test('an update that keeps the foreign key deletes nothing; one that sets it to NULL (optional owner) deletes the old edge only', () => {
+    const same = mapOne(
+      spec,
+      change(
+        'u',
+        { account_id: 'A-1', customer_id: 'C-1', balance: 10 },
+        { account_id: 'A-1', customer_id: 'C-1', balance: 99 },
+      ),
+    );
+    assert.deepEqual(same.deletes, []);
+    // An account may have no customer (required: false on the match-only endpoint).
+    const optionalOwner: MappingSpec = {
+      ...spec,
+      vertices: { ...spec.vertices, customer: { ...spec.vertices.customer, required: false } },
+    };
+    assert.deepEqual(
+      same.edges.map((e) => [e.from.value, e.to.value]),
+      [['C-1', 'A-1']],
+    );
+    const unowned = mapOne(
+      optionalOwner,
+      change(
+        'u',
+        { account_id: 'A-1', customer_id: 'C-1', balance: 10 },
+        { account_id: 'A-1', customer_id: null, balance: 10 },
+      ),
+    );
+    assert.deepEqual(unowned.edges, []);
+    assert.deepEqual(unowned.deletes, [owns('C-1')]);
+  });
+
+  test('without the old row (REPLICA IDENTITY DEFAULT: before is null) nothing can be re-pointed: no delete', () => {
+    const cs = mapOne(spec, change('u', null, { account_id: 'A-1', customer_id: 'C-2', balance: 10 }));
+    assert.deepEqual(cs.deletes, []);
+    assert.equal(cs.edges.length, 1);
+  });
 });
 
 describe('nested each (one level down)', () => {
