@@ -25,6 +25,24 @@ function secureBroker(id: string, sasl: string, password: string, tls = 'tls-ca'
   };
 }
 
+/** kafka out `k-out` on `broker`, its acked messages recorded as 'acked'. */
+function ackedKafkaOut(broker: string, topic: string) {
+  return [
+    {
+      id: 'k-out',
+      type: 'ceh-kafka-out',
+      broker,
+      topic,
+      keyType: 'none',
+      headersType: 'none',
+      partitionType: 'none',
+      acks: 'all',
+      wires: [['acked']],
+    },
+    { id: 'acked', type: 'function', func: recordCode('acked'), outputs: 1, wires: [] },
+  ];
+}
+
 /** A broker as flows saved before tls-config have it, once an editor filled in `usetls`' default on import. */
 function brokerOfBefore(id: string) {
   return {
@@ -50,18 +68,7 @@ test('produce and consume through SASL_SSL with SCRAM-SHA-512 and SCRAM-SHA-256,
     tlsConfigNode('tls-ca', ENDPOINTS.caFile),
     secureBroker('b512', 'scram-sha-512', ENDPOINTS.scramPassword),
     secureBroker('b256', 'scram-sha-256', ENDPOINTS.scramPassword),
-    {
-      id: 'k-out',
-      type: 'ceh-kafka-out',
-      broker: 'b512',
-      topic,
-      keyType: 'none',
-      headersType: 'none',
-      partitionType: 'none',
-      acks: 'all',
-      wires: [['acked']],
-    },
-    { id: 'acked', type: 'function', func: recordCode('acked'), outputs: 1, wires: [] },
+    ...ackedKafkaOut('b512', topic),
     {
       id: 'k-in',
       type: 'ceh-kafka-in',
@@ -86,18 +93,7 @@ async function firstOutcome(nodes: Array<Record<string, unknown> & { id: string;
   probe.clear();
   await suite.rt.deploy([
     ...nodes,
-    {
-      id: 'k-out',
-      type: 'ceh-kafka-out',
-      broker: 'b',
-      topic,
-      keyType: 'none',
-      headersType: 'none',
-      partitionType: 'none',
-      acks: 'all',
-      wires: [['acked']],
-    },
-    { id: 'acked', type: 'function', func: recordCode('acked'), outputs: 1, wires: [] },
+    ...ackedKafkaOut('b', topic),
     { id: 'ct', type: 'catch', scope: ['k-out'], uncaught: false, wires: [['ct-rec']] },
     { id: 'ct-rec', type: 'function', func: recordCode('error'), outputs: 1, wires: [] },
   ]);
