@@ -7,9 +7,10 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { ENDPOINTS, unique, eventually, sleep } from '../support/project';
+import { ENDPOINTS, unique, eventually } from '../support/project';
 import { startCustomerFlow, CustomerFlowChild } from '../support/node-red-child';
-import { kafkaClient, deleteTopics } from '../support/kafka-test-kit';
+import { kafkaClient, deleteTopics, withAdmin } from '../support/kafka-test-kit';
+import { drained } from '../support/pipeline-run';
 import { GRAPHS } from '../support/graphs';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 import { produceDemo, ensureTopics } from '../../lib/demo/produce';
@@ -140,8 +141,13 @@ for (const target of TARGETS)
             });
           },
         });
-        await eventually('the dead letters', () => deadLetters.length >= summary.bad, 30000);
-        await sleep(1000); // a surplus dead letter would have arrived by now: the graph has settled long ago
+        // Every source offset committed: the flow has finished every event, so the dead-letter topic is complete.
+        await drained(topicPrefix, run, EVENTS, { logTail: () => nr!.log.join('').slice(-3000) }, { timeoutMs: 60000 });
+        const onTopic = (await withAdmin((a) => a.fetchTopicOffsets(topicPrefix + TOPICS.deadletter))).reduce(
+          (n, p) => n + Number(p.high) - Number(p.low),
+          0,
+        );
+        await eventually('every dead letter on the topic read', () => deadLetters.length >= onTopic, 30000);
         assert.equal(deadLetters.length, summary.bad, 'one dead letter per bad event, no more');
         const bad = records.filter((r) => r.bad);
         const perTopic: Record<string, number> = {};

@@ -7,7 +7,7 @@ import { test, describe, before, after, afterEach } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ROOT, NODE_RED_MAIN, requireFromNodeRed } from '../support/project';
+import { ROOT, NODE_RED_MAIN, requireFromNodeRed, eventually } from '../support/project';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const helper = require('node-red-node-test-helper');
@@ -39,11 +39,6 @@ function collect(ids: string[]): Record<string, any[]> {
   return got;
 }
 
-async function until(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  assert.ok(check(), `timed out waiting for ${what}`);
-}
-
 describe('graph map node', () => {
   before(async () => {
     await helper.startServer();
@@ -63,7 +58,7 @@ describe('graph map node', () => {
       payload: samples.order,
       kafka: { topic: 'customer.orders', partition: 3, offset: '77', key: 'O-1001', timestamp: '1', headers: {} },
     });
-    await until('output and done', () => got.out.length === 1 && got.completed.length === 1);
+    await eventually('output and done', () => got.out.length === 1 && got.completed.length === 1);
     const msg = got.out[0];
     assert.equal(msg._msgid, 'm1');
     assert.deepEqual(msg.event, samples.order);
@@ -97,12 +92,14 @@ describe('graph map node', () => {
         headers: [{}, {}, {}],
       },
     });
-    await until(
+    await eventually(
       'both outputs and done',
       () => got.out.length === 1 && got.err.length === 1 && got.completed.length === 1,
     );
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(got.completed.length, 1, 'done() once per input message');
+    // A message behind it: once its done() has arrived, a second done() of the batch would have arrived too.
+    helper.getNode('gm').receive({ _msgid: 'b2', payload: samples.order });
+    await eventually('the next message done', () => got.completed.some((m) => m._msgid === 'b2'));
+    assert.equal(got.completed.filter((m) => m._msgid === 'b1').length, 1, 'done() once per input message');
     const out = got.out[0];
     assert.equal(out._msgid, 'b1');
     assert.deepEqual(out.event, events);
@@ -133,7 +130,7 @@ describe('graph map node', () => {
       payload: { orderId: 'O-9', customerId: 'C-1', total: 'lots' },
       topic: 'customer.orders',
     });
-    await until('error output and done', () => got.err.length === 1 && got.completed.length === 1);
+    await eventually('error output and done', () => got.err.length === 1 && got.completed.length === 1);
     assert.equal(got.out.length, 0);
     assert.equal(got.err[0]._msgid, 'x1');
     assert.equal(got.err[0].topic, 'customer.orders');
@@ -156,7 +153,7 @@ describe('graph map node', () => {
     );
     const got = collect(['out', 'err']);
     gm.receive({ payload: [samples.order, samples.order] });
-    await until('two error messages', () => got.err.length === 2);
+    await eventually('two error messages', () => got.err.length === 2);
     assert.equal(got.out.length, 0);
     assert.equal(got.err[0].error.definition, 'vertices.order');
     assert.equal(got.err[0].error.field, 'properties.total.type');
@@ -169,7 +166,7 @@ describe('graph map node', () => {
     const got = collect(['out']);
     const mapping = { vertices: { tweet: { label: 'tweet', key: 'tweetId', value: '{{id_str}}' } } };
     helper.getNode('gm').receive({ payload: samples.twitter, mapping });
-    await until('output', () => got.out.length === 1);
+    await eventually('output', () => got.out.length === 1);
     assert.deepEqual(got.out[0].payload.vertices, [
       { label: 'tweet', key: 'tweetId', value: '1050118621198921728', properties: {} },
     ]);
