@@ -48,20 +48,20 @@ async function main(): Promise<void> {
   await attempt(3, part3);
   await attempt(4, part4);
   await attempt(5, () => part5(maxRate ?? Number(process.env.CEH_BENCH_MAX_RATE || 4000)));
-  // Target 7: the quick run with its build (scripts/bench.js passes the build's time) in two minutes.
+  // Target 7: the quick run with its build and stack check (scripts/bench.js passes their time) in two minutes.
   const buildSecs = Number(process.env.CEH_BENCH_BUILD_MS || NaN) / 1000;
   const totalSecs = (Date.now() - started) / 1000 + (Number.isFinite(buildSecs) ? buildSecs : 0);
   if (QUICK && ONLY.size === 5)
     rows.push({
       part: '6 the run itself',
-      figure: 'quick bench, build included',
+      figure: 'quick bench, build and stack check included',
       value: Math.round(totalSecs),
       unit: 's',
       target: '<= 120 s',
       ratio: null,
       met: Number.isFinite(buildSecs) && totalSecs <= 120,
       note: Number.isFinite(buildSecs)
-        ? `build ${buildSecs.toFixed(0)} s`
+        ? `build and stack check ${buildSecs.toFixed(0)} s`
         : 'build not timed (run through npm run bench)',
     });
   info.loadAverage = { start: loadAtStart, end: os.loadavg().map((l) => Number(l.toFixed(2))) };

@@ -90,20 +90,21 @@ function lines(y0: number, title: string, yUnit: string, data: Line[], limit?: {
         `<polyline fill="none" stroke="${c}" stroke-width="2" points="${d.points.map(([x, y]) => `${px(x)},${py(y)}`).join(' ')}"/>`,
       );
     out.push(
-      `<rect x="${PAD.left + 10 + i * 220}" y="${y0 + PAD.top - 12}" width="10" height="10" fill="${c}"/>`,
-      `<text x="${PAD.left + 24 + i * 220}" y="${y0 + PAD.top - 3}" font-size="11">${esc(d.label)}</text>`,
+      `<rect x="${W / 2 + i * 220}" y="${y0 + PAD.top - 12}" width="10" height="10" fill="${c}"/>`,
+      `<text x="${W / 2 + 14 + i * 220}" y="${y0 + PAD.top - 3}" font-size="11">${esc(d.label)}</text>`,
     );
   });
   return out;
 }
 
-/** Events/s between samples about 5 s apart (each sample ≈ 1 s), against the share of the backlog written. */
+/** Events/s between samples up to 5 s apart (each sample ≈ 1 s), against the share of the backlog written. */
 function rateOverDrain(r: PipelineResult): Array<[number, number]> {
   const perEvent = r.events / Math.max(1, r.expected);
   const s = r.series;
   const out: Array<[number, number]> = [];
-  for (let i = 5; i < s.length; i += 5) {
-    const a = s[i - 5];
+  const step = Math.max(1, Math.min(5, Math.floor(s.length / 10)));
+  for (let i = step; i < s.length; i += step) {
+    const a = s[i - step];
     const b = s[i];
     if (b.t > a.t) out.push([(100 * b.n) / r.expected, ((b.n - a.n) * perEvent) / (b.t - a.t)]);
   }
