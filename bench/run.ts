@@ -75,14 +75,14 @@ async function main(): Promise<void> {
     file,
     `${JSON.stringify({ run: RUN_ID, at: new Date().toISOString(), quick: QUICK, graph: GRAPH, parts: [...ONLY], secs: (Date.now() - started) / 1000, machine: info, table: out, rows, figures, errors }, null, 2)}\n`,
   );
-  // The picture beside the JSON, and as latest.svg (the README shows it) when it has the limits or the drains.
+  // The picture beside the JSON, and as latest.svg (the README shows it) when it has both the limits and the drains.
   const svg = chartSvg(
     figures,
     `${QUICK ? 'quick' : 'full'} run ${new Date().toISOString().slice(0, 16)}Z, ${GRAPH}, load average ${loadAtStart[0]} → ${(info.loadAverage as { end: number[] }).end[0]} on ${os.cpus().length} cores; ${path.basename(file)}`,
   );
   if (svg) {
     fs.writeFileSync(file.replace(/\.json$/, '.svg'), svg);
-    if (figures.part2 || figures.part4) fs.writeFileSync(path.join(dir, 'latest.svg'), svg);
+    if (figures.part2 && figures.part4) fs.writeFileSync(path.join(dir, 'latest.svg'), svg);
   }
   log(`wrote ${path.relative(ROOT, file)} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   process.exit(Object.keys(errors).length ? 1 : 0);

@@ -53,7 +53,7 @@ export interface PipelineResult {
   complete: boolean;
   /** CPU ms the Node-RED process spent per 1,000 events, from just before the produce to the last write. */
   cpuMsPer1000: number | null;
-  /** About once a second from the first poll: seconds since then, change sets written so far, RSS in MB. */
+  /** About twice a second from the first poll: seconds since then, change sets written so far, RSS in MB. */
   series: Array<{ t: number; n: number; rssMB: number }>;
 }
 
@@ -275,7 +275,7 @@ export async function runPipeline(
     for (;;) {
       s = await stats();
       const at = (Date.now() - started) / 1000;
-      if (!series.length || at - series[series.length - 1].t >= 1 || s.n >= expected)
+      if (!series.length || at - series[series.length - 1].t >= 0.5 || s.n >= expected)
         series.push({ t: at, n: s.n, rssMB: Math.round(rssNow) });
       if (s.n >= expected) break;
       if (s.n !== last.n) last = { n: s.n, at: Date.now() };
@@ -326,17 +326,25 @@ export async function runPipeline(
 
 /**
  * Events/s in each tenth of a drain (issue 17, target 5: throughput steady over the backlog), from the series: the
- * time at which the written change sets first reach 10 %, 20 %, … of all; change sets scaled back to events.
+ * times at which the written change sets reach 10 %, 20 %, … of all, interpolated between samples; change sets
+ * scaled back to events.
  */
 export function decileRates(r: PipelineResult): number[] {
   const perEvent = r.events / Math.max(1, r.expected);
+  const s = [{ t: 0, n: 0 }, ...r.series];
+  const crossing = (want: number): number | null => {
+    const j = s.findIndex((x) => x.n >= want);
+    if (j <= 0) return j === 0 ? 0 : null;
+    const a = s[j - 1];
+    const b = s[j];
+    return a.t + ((b.t - a.t) * (want - a.n)) / Math.max(1, b.n - a.n);
+  };
   const out: number[] = [];
-  let prev = { t: 0, n: 0 };
+  let prev = 0;
   for (let d = 1; d <= 10; d++) {
-    const want = (r.expected * d) / 10;
-    const at = r.series.find((s) => s.n >= want);
-    if (!at) break;
-    out.push(Math.round(((at.n - prev.n) * perEvent) / Math.max(0.001, at.t - prev.t)));
+    const at = crossing((r.expected * d) / 10);
+    if (at === null) break;
+    out.push(Math.round(((r.expected / 10) * perEvent) / Math.max(0.001, at - prev)));
     prev = at;
   }
   return out;
