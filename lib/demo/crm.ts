@@ -319,25 +319,31 @@ function cascade(addresses: Map<string, AddressRow>, changes: CrmChange[]): Map<
   return out;
 }
 
-/** Runs one change in its own transaction (autocommit); values travel as parameters, never in the SQL text. */
+/** INSERT of a row's columns; values travel as parameters, never in the SQL text. */
+async function insertRow(db: Client, table: string, row: Record<string, string | null>, cols: readonly string[]) {
+  const present = cols.filter((k) => row[k] !== undefined);
+  await db.query(
+    `INSERT INTO ${table} (${present.join(', ')}) VALUES (${present.map((_, i) => `$${i + 1}`).join(', ')})`,
+    present.map((k) => row[k]),
+  );
+}
+
+/** UPDATE of some columns of the row with that key. */
+async function updateRow(db: Client, table: string, key: string, id: string, set: Record<string, string | null>) {
+  const cols = Object.keys(set);
+  await db.query(`UPDATE ${table} SET ${cols.map((k, i) => `${k} = $${i + 2}`).join(', ')} WHERE ${key} = $1`, [
+    id,
+    ...cols.map((k) => set[k]),
+  ]);
+}
+
+/** Runs one change in its own transaction (autocommit). */
 export async function applyChange(db: Client, c: CrmChange): Promise<void> {
   switch (c.op) {
-    case 'insert': {
-      const cols = COLUMNS.filter((k) => c.row[k] !== undefined);
-      await db.query(
-        `INSERT INTO customers (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`,
-        cols.map((k) => c.row[k]),
-      );
-      return;
-    }
-    case 'update': {
-      const cols = Object.keys(c.set);
-      await db.query(
-        `UPDATE customers SET ${cols.map((k, i) => `${k} = $${i + 2}`).join(', ')} WHERE customer_id = $1`,
-        [c.id, ...cols.map((k) => (c.set as Record<string, string | null>)[k])],
-      );
-      return;
-    }
+    case 'insert':
+      return insertRow(db, 'customers', c.row, COLUMNS);
+    case 'update':
+      return updateRow(db, 'customers', 'customer_id', c.id, c.set as Record<string, string | null>);
     case 'rekey':
       await db.query('UPDATE customers SET customer_id = $2 WHERE customer_id = $1', [c.id, c.to]);
       return;
@@ -350,22 +356,10 @@ export async function applyChange(db: Client, c: CrmChange): Promise<void> {
 /** Runs one address change in its own transaction. */
 export async function applyAddressChange(db: Client, c: AddressChange): Promise<void> {
   switch (c.op) {
-    case 'insert': {
-      const cols = ADDRESS_COLUMNS;
-      await db.query(
-        `INSERT INTO addresses (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`,
-        cols.map((k) => c.row[k]),
-      );
-      return;
-    }
-    case 'update': {
-      const cols = Object.keys(c.set);
-      await db.query(
-        `UPDATE addresses SET ${cols.map((k, i) => `${k} = $${i + 2}`).join(', ')} WHERE address_id = $1`,
-        [c.id, ...cols.map((k) => (c.set as Record<string, string | null>)[k])],
-      );
-      return;
-    }
+    case 'insert':
+      return insertRow(db, 'addresses', c.row, ADDRESS_COLUMNS);
+    case 'update':
+      return updateRow(db, 'addresses', 'address_id', c.id, c.set as Record<string, string | null>);
     case 'delete':
       await db.query('DELETE FROM addresses WHERE address_id = $1', [c.id]);
       return;

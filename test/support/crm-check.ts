@@ -49,6 +49,10 @@ const EXPECTED_SQL = `SELECT customer_id, first_name, last_name, email, segment,
   to_char(call_window_start, 'HH24:MI:SS.US') AS call_window_start, %LOYALTY% AS loyalty_points
   FROM customers`;
 
+/** A NULL column is no property. */
+const withoutNulls = (p: Properties): Properties =>
+  Object.fromEntries(Object.entries(p).filter(([, v]) => v !== null && v !== undefined));
+
 const sortedSet = (xs: string[]): string[] | null => (xs.length ? [...new Set(xs)].sort() : null);
 
 /** Properties the mappings write with list or set cardinality: all their values are read, sorted. */
@@ -85,7 +89,7 @@ export async function expectedCustomers(
       callWindowStart: r.call_window_start,
       loyaltyPoints: r.loyalty_points,
     };
-    expected.set(r.customer_id, Object.fromEntries(Object.entries(p).filter(([, v]) => v !== null && v !== undefined)));
+    expected.set(r.customer_id, withoutNulls(p));
   }
   return { expected, rows };
 }
@@ -144,20 +148,20 @@ export async function expectedAddresses(db: Client): Promise<Map<string, Propert
   const rows = (
     await db.query('SELECT address_id, customer_id, kind, street, city, postal_code, country FROM addresses')
   ).rows;
-  const out = new Map<string, Properties>();
-  for (const r of rows) {
-    const p: Properties = {
-      addressId: r.address_id,
-      kind: r.kind,
-      street: r.street,
-      city: r.city,
-      postalCode: r.postal_code,
-      country: r.country,
-      customer: r.customer_id,
-    };
-    out.set(String(r.address_id), Object.fromEntries(Object.entries(p).filter(([, v]) => v !== null)));
-  }
-  return out;
+  return new Map(
+    rows.map((r) => [
+      String(r.address_id),
+      withoutNulls({
+        addressId: r.address_id,
+        kind: r.kind,
+        street: r.street,
+        city: r.city,
+        postalCode: r.postal_code,
+        country: r.country,
+        customer: r.customer_id,
+      }),
+    ]),
+  );
 }
 
 /**
