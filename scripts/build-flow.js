@@ -128,9 +128,8 @@ function customerFlow(opts = {}) {
       clientId: 'customer-360',
       connectionTimeout: 10000,
       requestTimeout: 30000,
-      tls: false,
-      caFile: '',
-      rejectUnauthorized: true,
+      usetls: false,
+      tls: '',
       sasl: 'none',
     },
     {
@@ -142,8 +141,7 @@ function customerFlow(opts = {}) {
       serializer: 'graphbinary',
       dialect: 'tinkerpop',
       partitionKey: '',
-      ca: '',
-      rejectUnauthorized: true,
+      tls: '',
       timeout: 30000,
     },
     {
