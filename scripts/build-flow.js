@@ -89,6 +89,7 @@ const MAIN_FLOW_OPTIONS = { cdc: 'debezium' };
  *   sources: names of the SOURCES to include (default all); topics: { <source name>: topic list } replacing a source's
  *   topics (not prefixed); cdc: 'synthetic' (default: the demo producer's crm.customers.cdc, which the tests feed) or
  *   'debezium' (the connector's crm.public.customers: flows/customer-360.json); specs: { <mapping file>: spec text } replacing a mapping (tests relabel vertices to stay apart).
+ *   lineage: true ticks lineage on every graph map (each written element names its topic, partition, offset, ...).
  *   graph: 'tinkergraph' (DEFAULT_GRAPH) or 'janusgraph' (the persistent graph; implied by its URL or gTest).
  */
 function customerFlow(opts = {}) {
@@ -231,6 +232,7 @@ function customerFlow(opts = {}) {
         g: id('groupingest'),
         name: `map ${s.name}`,
         spec: (o.specs && o.specs[s.mapping]) || fs.readFileSync(path.join(ROOT, 'mappings', s.mapping), 'utf8'),
+        ...(o.lineage === true ? { lineage: true } : {}),
         x: 470,
         y: s.y,
         wires: [[id('upsert')], [id('deadletterout')]],

@@ -124,6 +124,43 @@ export async function produce(
   }
 }
 
+/** The record at a topic's partition and offset, read from the broker with a group of its own. */
+export async function recordAt(
+  topic: string,
+  partition: number,
+  offset: string,
+  timeoutMs = 30000,
+): Promise<{ key: string | null; value: string | null; timestamp: string }> {
+  const groupId = unique('record-at');
+  const consumer = kafkaClient().consumer({ groupId });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${topic}/${partition}@${offset}: not read in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      consumer
+        .run({
+          eachMessage: async ({ partition: p, message }) => {
+            if (p !== partition || message.offset !== offset) return;
+            clearTimeout(timer);
+            resolve({
+              key: message.key === null ? null : String(message.key),
+              value: message.value === null ? null : String(message.value),
+              timestamp: message.timestamp,
+            });
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+    await withAdmin((a) => a.deleteGroups([groupId])).catch(() => undefined);
+  }
+}
+
 /** The group's committed offset per partition (-1 when nothing was committed). */
 export async function committed(groupId: string, topic: string): Promise<Record<number, number>> {
   const res = await withAdmin((a) => a.fetchOffsets({ groupId, topics: [topic] }));
