@@ -13,6 +13,7 @@
 import { EventEmitter } from 'events';
 import { decodeRecord, toBatch, DecodeMode, RawRecord, RecordMeta, BatchMeta } from './codec';
 import { OffsetTracker, Delivery, TopicPartitionOffset } from './offset-tracker';
+import { isUnknownTopic } from './kafka-errors';
 
 /** A fetched batch of one partition, as kafkajs's eachBatch hands it over (only what the runner uses). */
 export interface RunnerBatch {
@@ -197,19 +198,6 @@ export interface RunnerEvents {
   assigned: [assignment: Record<string, number[]>];
   /** The consumer crashed for good and will be rebuilt. */
   restarting: [error: Error];
-}
-
-/** kafkajs' answer for a topic the broker does not have (or is still creating), possibly wrapped as a cause. */
-export function isUnknownTopic(e: unknown): boolean {
-  for (
-    let err = e as { type?: string; message?: string; cause?: unknown } | undefined, depth = 0;
-    err && depth < 5;
-    err = err.cause as typeof err, depth++
-  ) {
-    if (err.type === 'UNKNOWN_TOPIC_OR_PARTITION' || /does not host this topic-partition/.test(String(err.message)))
-      return true;
-  }
-  return false;
 }
 
 /** Validates the in-flight bound (a clear error for the node's status). */
