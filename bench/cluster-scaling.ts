@@ -11,7 +11,13 @@ import * as path from 'path';
 import { ENDPOINTS, unique, sleep } from '../test/support/project';
 import { generate } from '../lib/demo/generator';
 import { GremlinConnection } from '../lib/gremlin/connection';
-import { NodeRedChild, produceRecords, deleteTopics, committedTotal } from '../test/support/pipeline-run';
+import {
+  NodeRedChild,
+  produceRecords,
+  deleteTopics,
+  committedTotal,
+  dropJanusGraphInChunks,
+} from '../test/support/pipeline-run';
 import { cpuSeconds } from './suite/pipeline';
 
 // An environment variable, not a flag: bench/suite's options parser reads (and checks) the command line on import.
@@ -41,7 +47,7 @@ async function runOne(instances: number): Promise<Row> {
   const run = unique('bench-cluster');
   const prefix = `${run}.`;
   const conn = new GremlinConnection({ url: URLS[0], requestTimeoutMs: 600000 });
-  await conn.submit('g.V().drop().iterate(); g.V().limit(1).count()');
+  await dropJanusGraphInChunks(conn);
   await conn.close();
   await produceRecords(prefix, generate(EVENTS, 11).records, ENDPOINTS.kafkaBrokers, 6);
   const nodes = Array.from(
