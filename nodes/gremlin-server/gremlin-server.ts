@@ -44,6 +44,8 @@ export = function (RED: NodeAPI) {
       username: node.credentials?.username || undefined,
       password: node.credentials?.password || undefined,
       requestTimeoutMs: Number(def.timeout) > 0 ? configNumber(def.timeout, 30000, 'timeout') : 30000,
+      // Flows saved before this option existed send the timeout to the server, as they did.
+      serverTimeout: configFlag(def.serverTimeout, true),
     };
     const connection = new RefCounted<GremlinConnection, (status: NodeStatus) => void>(
       () => {
