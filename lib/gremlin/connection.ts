@@ -4,6 +4,8 @@
  * request, and bounds every request with the server's evaluationTimeout plus a client-side timer.
  */
 import { EventEmitter } from 'events';
+import * as https from 'https';
+import type { TlsOptions } from '../tls-options';
 import { extendGraphBinary, graphBinaryReader, graphsonReader, graphsonWriter, safeReader } from './wire';
 
 // The driver ships no TypeScript types.
@@ -23,9 +25,10 @@ export interface ConnectionOptions {
   url: string;
   traversalSource?: string;
   serializer?: Serializer;
-  /** PEM text of the CA certificate(s) to trust for wss:// (optional). */
-  ca?: string;
-  rejectUnauthorized?: boolean;
+  /** For wss://: CA, client certificate, server name, verification (as a tls-config node gives them). */
+  tls?: TlsOptions;
+  /** A configuration mistake found by the caller (e.g. a tls-config node not deployed): every request fails with it. */
+  configError?: string;
   username?: string;
   password?: string;
   /** Per-request timeout in ms: sent as evaluationTimeout and enforced by a client-side timer (+1 s grace). */
@@ -170,8 +173,11 @@ export class GremlinConnection extends EventEmitter {
     };
     if (writer) opts.writer = writer;
     if (o.url.startsWith('wss:')) {
-      if (o.ca) opts.ca = [o.ca];
-      opts.rejectUnauthorized = o.rejectUnauthorized !== false;
+      // The driver passes only ca/cert/pfx/rejectUnauthorized on to the socket; an agent carries all of tls-config's
+      // options (client key, passphrase, server name, ALPN) and wins over the request's own.
+      const tlsOptions = { ...o.tls, rejectUnauthorized: o.tls?.rejectUnauthorized !== false };
+      opts.rejectUnauthorized = tlsOptions.rejectUnauthorized;
+      opts.agent = new https.Agent(tlsOptions);
     }
     if (o.username)
       opts.authenticator = new gremlin.driver.auth.PlainTextSaslAuthenticator(o.username, o.password ?? '');
@@ -212,6 +218,11 @@ export class GremlinConnection extends EventEmitter {
   /** Opens the connection now (submit() also opens it on demand). */
   async open(): Promise<void> {
     if (this.closed) throw new Error('the Gremlin connection is closed');
+    if (this.options.configError) {
+      // Not transient: retrying cannot fix a configuration.
+      this.setState('disconnected', this.options.configError);
+      throw new Error(this.options.configError);
+    }
     if (!this.client) this.client = this.newClient();
     const client = this.client;
     this.setState('connecting');

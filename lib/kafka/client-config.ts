@@ -3,17 +3,23 @@
  * come from credentials; file paths (CA) are read by the caller-supplied reader so this stays testable.
  */
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
+import type { TlsOptions } from '../tls-options';
 
 export type SaslMechanism = 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
 
 export interface BrokerSettings {
   brokers: string;
+  /** A configuration mistake the node found (e.g. a tls-config node that is not deployed): every client use fails with it. */
+  error?: string;
   clientId?: string;
   connectionTimeout?: number | string;
   requestTimeout?: number | string;
   tls?: boolean;
-  /** Path of a PEM CA bundle (alternative to the `ca` credential). */
+  /** The TLS options of a tls-config node; without them, the settings of before (caFile, rejectUnauthorized, PEM credentials). */
+  tlsOptions?: TlsOptions;
+  /** Before tls-config: path of a PEM CA bundle (alternative to the `ca` credential). */
   caFile?: string;
+  /** Before tls-config. */
   rejectUnauthorized?: boolean;
   sasl?: SaslMechanism | string;
 }
@@ -21,7 +27,7 @@ export interface BrokerSettings {
 export interface BrokerCredentials {
   username?: string;
   password?: string;
-  /** PEM texts. */
+  /** PEM texts (before tls-config). */
   ca?: string;
   cert?: string;
   key?: string;
@@ -53,6 +59,7 @@ export function buildClientConfig(
   c: BrokerCredentials,
   readFile: (path: string) => string,
 ): KafkaConfig {
+  if (s.error) throw new Error(s.error);
   const config: KafkaConfig = {
     brokers: parseBrokers(s.brokers),
     clientId: s.clientId || 'node-red-ceh',
@@ -61,7 +68,9 @@ export function buildClientConfig(
     // Keep retrying for a broker restart instead of giving up after kafkajs's default ~30 s.
     retry: { initialRetryTime: 300, maxRetryTime: 10000, retries: 10 },
   };
-  if (s.tls) {
+  if (s.tls && s.tlsOptions) {
+    config.ssl = { ...s.tlsOptions, rejectUnauthorized: s.tlsOptions.rejectUnauthorized !== false };
+  } else if (s.tls) {
     const ca = c.ca && c.ca.trim() ? c.ca : s.caFile ? readFile(s.caFile) : undefined;
     config.ssl = {
       rejectUnauthorized: s.rejectUnauthorized !== false,

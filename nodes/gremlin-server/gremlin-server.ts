@@ -7,7 +7,9 @@ import type { NodeAPI, Node, NodeDef, NodeStatus } from '../shared/red';
 import type { GremlinServerNode } from '../shared/contracts';
 import { GremlinConnection, Dialect, Serializer } from '../../lib/gremlin/connection';
 import { RefCounted } from '../../lib/ref-count';
-import { configFlag, configNumber } from '../shared/config';
+import { configFlag, configNumber, configText } from '../shared/config';
+import { tlsConfigId, tlsConfigOptions } from '../shared/tls';
+import type { TlsOptions } from '../../lib/tls-options';
 
 /** Connection states as node statuses, with Node-RED's own texts (as the core mqtt node shows them). */
 const STATUS: Record<string, NodeStatus & { key: string }> = {
@@ -17,30 +19,61 @@ const STATUS: Record<string, NodeStatus & { key: string }> = {
   closed: { fill: 'grey', shape: 'ring', key: 'node-red:common.status.disconnected' },
 };
 
+/** The node's saved configuration. */
+interface GremlinServerDef extends NodeDef {
+  url?: string;
+  traversalSource?: string;
+  serializer?: Serializer;
+  dialect?: Dialect;
+  partitionKey?: string;
+  /** Id of a core tls-config node, for wss:// URLs. */
+  tls?: string;
+  /** Before tls-config (still read when no tls-config node is chosen): CA as PEM text or file path, verification. */
+  ca?: string;
+  rejectUnauthorized?: boolean | string;
+  timeout?: number | string;
+}
+
+/** wss:// options from the settings of before tls-config: a CA (PEM text or file path) and the verification flag. */
+function legacyTls(def: GremlinServerDef): TlsOptions {
+  const caSetting = configText(def.ca);
+  const ca = !caSetting
+    ? undefined
+    : caSetting.startsWith('-----BEGIN')
+      ? caSetting
+      : fs.readFileSync(caSetting, 'utf8');
+  return { ...(ca ? { ca: [ca] } : {}), rejectUnauthorized: configFlag(def.rejectUnauthorized, true) };
+}
+
 export = function (RED: NodeAPI) {
-  function GremlinServer(this: Node, def: NodeDef) {
+  function GremlinServer(this: Node<{ username?: string; password?: string }>, def: GremlinServerDef) {
     RED.nodes.createNode(this, def);
     const node = this as GremlinServerNode;
-    node.url = String(def.url || 'ws://127.0.0.1:8182/gremlin');
-    node.dialect = (def.dialect as Dialect) || 'tinkerpop';
-    node.partitionKey = def.partitionKey ? String(def.partitionKey) : undefined;
+    node.url = configText(def.url, 'ws://127.0.0.1:8182/gremlin');
+    node.dialect = def.dialect || 'tinkerpop';
+    node.partitionKey = configText(def.partitionKey) || undefined;
     // Cosmos DB only speaks GraphSON v2.
-    const serializer = (node.dialect === 'cosmos' ? 'graphson2' : (def.serializer as Serializer)) || 'graphbinary';
-    let ca: string | undefined;
-    const caSetting = String(def.ca || '').trim();
-    if (caSetting) {
-      try {
-        ca = caSetting.startsWith('-----BEGIN') ? caSetting : fs.readFileSync(caSetting, 'utf8');
-      } catch (err) {
-        node.error(`cannot read the CA certificate file ${caSetting}: ${(err as Error).message}`);
-      }
+    const serializer = (node.dialect === 'cosmos' ? 'graphson2' : def.serializer) || 'graphbinary';
+    // A TLS mistake (tls-config node not deployed, CA file unreadable) fails every use of the connection with its text.
+    let configError: string | undefined;
+    let tls: TlsOptions | undefined;
+    try {
+      tls =
+        tlsConfigOptions(
+          RED,
+          def.tls,
+          RED._('ceh-gremlin-server.errors.tlsConfigMissing', { id: tlsConfigId(def.tls) }),
+        ) ?? legacyTls(def);
+    } catch (err) {
+      configError = (err as Error).message;
+      node.error(configError);
     }
     const options = {
       url: node.url,
-      traversalSource: String(def.traversalSource || 'g'),
+      traversalSource: configText(def.traversalSource, 'g'),
       serializer,
-      ca,
-      rejectUnauthorized: configFlag(def.rejectUnauthorized, true),
+      tls,
+      configError,
       username: node.credentials?.username || undefined,
       password: node.credentials?.password || undefined,
       requestTimeoutMs: Number(def.timeout) > 0 ? configNumber(def.timeout, 30000, 'timeout') : 30000,
@@ -58,7 +91,9 @@ export = function (RED: NodeAPI) {
           if (state === 'disconnected' && detail) s.text = `${s.text}: ${detail}`.slice(0, 60);
           for (const cb of connection.userData()) cb(s);
         });
-        c.open().catch((err) => node.warn(`Gremlin Server ${node.url}: ${(err as Error).message}`));
+        c.open().catch((err) =>
+          node.warn(RED._('ceh-gremlin-server.errors.openFailed', { url: node.url, message: (err as Error).message })),
+        );
         return c;
       },
       (c) => c.close(),

@@ -1,18 +1,19 @@
 /*
  * The graph sidebar in a real browser (Debian's Chromium via playwright-core) on the running Customer 360 flow (own
  * topics and groups, the gE2e graph): open the tab, search a customer's 360 and compare the drawn vertices (read from
- * the page's cytoscape instance) with a direct count on the server, click for properties, double-click to expand,
- * export a PNG, Ctrl+Enter with a scalar result (table), the truncation notice, and the time to draw a
- * 2,000-element result (printed). docs/graph-sidebar.png is refreshed with CEH_UPDATE_SCREENSHOT=1.
+ * the page's cytoscape instance) with a direct count on the server, click for properties, click a vertex and an edge
+ * for their lineage (graph maps with lineage ticked; the origin is checked against the Kafka record it names),
+ * double-click to expand, export a PNG, Ctrl+Enter with a scalar result (table), the truncation notice, and the time
+ * to draw a 2,000-element result (printed). docs/graph-sidebar.png is refreshed with CEH_UPDATE_SCREENSHOT=1.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ROOT, ENDPOINTS, unique, eventually, sleep } from '../support/project';
+import { ROOT, ENDPOINTS, NODE_RED_VERSION, unique, eventually, sleep } from '../support/project';
 import { startCustomerFlow, CustomerFlowChild } from '../support/node-red-child';
-import { deleteTopics } from '../support/kafka-test-kit';
+import { deleteTopics, recordAt } from '../support/kafka-test-kit';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 import { produceDemo, ensureTopics } from '../../lib/demo/produce';
 import { TOPICS } from '../../lib/demo/generator';
@@ -23,12 +24,33 @@ const { chromium } = require('playwright-core');
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
 const PLUGIN = 'ceh-graph-sidebar';
+/** CPU time (user + system) of the Chromium processes under this test process, in ms (from /proc). */
+function chromiumCpuMs(): number {
+  const tick = 1000 / 100; // USER_HZ
+  let ms = 0;
+  const walk = (pid: number) => {
+    try {
+      for (const task of fs.readdirSync(`/proc/${pid}/task`))
+        for (const child of fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(/\s+/).filter(Boolean))
+          walk(Number(child));
+      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('chromium')) {
+        const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        ms += (Number(f[11]) + Number(f[12])) * tick;
+      }
+    } catch {
+      // a process that ended meanwhile
+    }
+  };
+  walk(process.pid);
+  return ms;
+}
+
 const SAMPLES = JSON.parse(fs.readFileSync(path.join(ROOT, 'mappings', 'samples.json'), 'utf8'));
 
 test(
   'the graph sidebar in Chromium: 360 search drawn, properties, expand, PNG, table fallback, cap notice, 2,000 elements',
   {
-    timeout: 180000,
+    timeout: 420000,
     skip: fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} missing: run scripts/ensure-chromium.sh`,
   },
   async () => {
@@ -43,7 +65,8 @@ test(
     let step = 'start-up';
     try {
       await ensureTopics(ENDPOINTS.kafkaBrokers, 3, topicPrefix);
-      nr = await startCustomerFlow({ topicPrefix, groupPrefix: run, traversalSource: 'gE2e' });
+      // Lineage ticked on every graph map: a click on a drawn element shows where its last write came from.
+      nr = await startCustomerFlow({ topicPrefix, groupPrefix: run, traversalSource: 'gE2e', lineage: true });
       const summary = await produceDemo({
         events: 300,
         seed: 7,
@@ -120,6 +143,41 @@ test(
         assert.ok(ns, `plugin catalog for ${lng}`);
         assert.equal(catalogs[ns]['graph-sidebar'].label.allowWrites, label);
       }
+
+      // The lineage list of the properties box (prefix dropped), as the user reads it.
+      const shownLineage = (): Promise<Record<string, string>> =>
+        page.evaluate(() => {
+          const dl = (globalThis as any).document.querySelector('#ceh-graph-props dl.ceh-graph-lineage');
+          const out: Record<string, string> = {};
+          if (!dl) return out;
+          const dds = dl.querySelectorAll('dd');
+          dl.querySelectorAll('dt').forEach((dt: any, i: number) => (out[dt.textContent] = dds[i].textContent));
+          return out;
+        });
+      const serverLineage = async (kind: 'V' | 'E', id: unknown): Promise<Record<string, string>> => {
+        const pairs = (await graph.submit(
+          `g.${kind}(el).properties().hasKey(startingWith('_ceh_')).map(union(key(), value()).fold())`,
+          { el: id },
+        )) as Array<[string, unknown]>;
+        return Object.fromEntries(pairs.map(([k, v]) => [k.replace(/^_ceh_/, ''), String(v)]));
+      };
+      const checkOrigin = async (
+        what: string,
+        shown: Record<string, string>,
+        stored: Record<string, string>,
+        named: string[],
+      ) => {
+        assert.deepEqual(shown, stored, `${what}: the sidebar shows the element's lineage properties`);
+        assert.deepEqual(Object.keys(shown).sort(), ['eventTime', 'mapping', 'offset', 'partition', 'topic'], what);
+        const topics = Object.values(TOPICS).map((t) => topicPrefix + t);
+        assert.ok(topics.includes(shown.topic), `${what}: ${shown.topic} is one of this run's topics`);
+        const kafkaIn = nr!.flow.find((n) => n.type === 'ceh-kafka-in' && n.topics === shown.topic)!;
+        const map = nr!.flow.find((n) => n.id === kafkaIn.wires[0][0])!;
+        assert.equal(shown.mapping, map.name, `${what}: written by the graph map behind ${shown.topic}`);
+        const record = await recordAt(shown.topic, Number(shown.partition), shown.offset);
+        assert.equal(new Date(Number(record.timestamp)).toISOString(), shown.eventTime, `${what}: event time`);
+        for (const n of named) assert.ok(record.value?.includes(n), `${what}: the record names ${n}: ${record.value}`);
+      };
 
       step = 'open the tab';
       // Open the tab the way a user does (its icon in the sidebar's tab bar) and widen the sidebar by its separator.
@@ -220,6 +278,59 @@ test(
       const c = await screenPos('[label = "customer"]');
       await page.mouse.click(c.x, c.y);
       await page.locator('#ceh-graph-props', { hasText: customer }).waitFor({ timeout: 10000 });
+
+      step = 'lineage click';
+      // The customer's origin as the sidebar shows it: the server's lineage properties of that vertex, naming a real
+      // record of the pipeline (its value names the customer, its timestamp is the event time) and the graph map
+      // wired to the topic's kafka in.
+      await checkOrigin('customer vertex', await shownLineage(), await serverLineage('V', c.vid), [customer]);
+      await page.locator('#ceh-graph-props-close').click();
+      const placed = await page.evaluate(
+        ({ id }: { id: string }) => {
+          const s = (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state;
+          const canvas = s.cy.container().getBoundingClientRect();
+          const pane = (globalThis as any).document.querySelector('.ceh-graph-sidebar').getBoundingClientRect();
+          let best: any;
+          let bestGap = -1;
+          s.cy
+            .getElementById(id)
+            .outgoers('edge[label = "placed"]')
+            .forEach((e: any) => {
+              const m = e.renderedMidpoint();
+              if (
+                canvas.top + m.y < Math.max(canvas.top, pane.top) + 10 ||
+                canvas.top + m.y > Math.min(canvas.bottom, pane.bottom) - 10 ||
+                m.x < 10 ||
+                m.x > canvas.width - 10
+              )
+                return;
+              let gap = Infinity;
+              s.cy.nodes().forEach((n: any) => {
+                const q = n.renderedPosition();
+                gap = Math.min(gap, Math.hypot(m.x - q.x, m.y - q.y));
+              });
+              if (gap > bestGap) {
+                bestGap = gap;
+                best = e;
+              }
+            });
+          if (!best) throw new Error('no placed edge on screen');
+          const m = best.renderedMidpoint();
+          return {
+            x: canvas.left + m.x,
+            y: canvas.top + m.y,
+            eid: best.data('eid'),
+            order: best.target().data('name'),
+          };
+        },
+        { id: c.id },
+      );
+      await page.mouse.click(placed.x, placed.y);
+      await page.locator('#ceh-graph-props', { hasText: `placed · id ${placed.eid}` }).waitFor({ timeout: 10000 });
+      await checkOrigin('placed edge', await shownLineage(), await serverLineage('E', placed.eid), [
+        customer,
+        placed.order,
+      ]);
       await page.locator('#ceh-graph-props-close').click();
       const p = await screenPos('[label = "product"]');
       const before = drawn.vertices;
@@ -326,31 +437,38 @@ test(
       await page.locator('#node-dialog-cancel').click();
 
       step = '2,000 elements';
-      // Drawing a 2,000-element result (800 vertices, 1,200 edges) in this browser: the figure is printed.
-      const big = await page.evaluate(async () => {
-        const plugin = (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar');
-        const labels = ['customer', 'order', 'product', 'page'];
-        const results: any[] = [];
-        for (let i = 0; i < 800; i++) results.push({ id: i, label: labels[i % 4], properties: { name: `v${i}` } });
-        for (let i = 0; i < 1200; i++)
-          results.push({ id: 100000 + i, label: 'rel', outV: i % 800, inV: (i * 7 + 1) % 800, properties: {} });
-        plugin.state.view = 'graph';
-        const t0 = performance.now();
-        await plugin.showResults(results);
-        return {
-          wallMs: performance.now() - t0,
-          drawMs: plugin.state.lastDrawMs,
-          elements: plugin.state.cy.elements().length,
-        };
-      });
-      assert.equal(big.elements, 2000);
-      const load = os.loadavg()[0].toFixed(1);
-      console.log(
-        `[graph sidebar] 2,000-element result (800 vertices, 1,200 edges): drawn in ${Math.round(big.wallMs)} ms (cytoscape, layout and first frame ${Math.round(big.drawMs)} ms; load average ${load} on ${os.cpus().length} cores)`,
-      );
+      // Drawing a 2,000-element result (800 vertices, 1,200 edges) in this browser, from the answer in hand to the
+      // first frame after the layout: wall time, and the CPU time the browser's processes spent (load-independent).
+      // Twice: the first large drawing of a page, and the next one. The figures are printed, not asserted.
+      const draws = [];
+      for (let i = 0; i < 2; i++) {
+        const cpu0 = chromiumCpuMs();
+        const d = await page.evaluate(async () => {
+          const plugin = (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar');
+          const labels = ['customer', 'order', 'product', 'page'];
+          const results: any[] = [];
+          for (let i = 0; i < 800; i++) results.push({ id: i, label: labels[i % 4], properties: { name: `v${i}` } });
+          for (let i = 0; i < 1200; i++)
+            results.push({ id: 100000 + i, label: 'rel', outV: i % 800, inV: (i * 7 + 1) % 800, properties: {} });
+          plugin.state.view = 'graph';
+          const t0 = performance.now();
+          await plugin.showResults(results);
+          return {
+            wallMs: Math.round(performance.now() - t0),
+            phases: plugin.state.lastDrawPhases,
+            elements: plugin.state.cy.elements().length,
+          };
+        });
+        draws.push({ ...d, cpuMs: chromiumCpuMs() - cpu0, loadAverage: os.loadavg()[0] });
+        assert.equal(d.elements, 2000);
+      }
+      for (const [i, d] of draws.entries())
+        console.log(
+          `[graph sidebar] 2,000-element result (800 vertices, 1,200 edges), ${i ? 'again' : 'first'}: drawn in ${d.wallMs} ms (browser CPU ${d.cpuMs} ms; created and laid out at ${Math.round(d.phases.laidOut)} ms; load average ${d.loadAverage.toFixed(1)} on ${os.cpus().length} cores)`,
+        );
       fs.writeFileSync(
         path.join(ARTIFACTS, 'graph-sidebar-draw.json'),
-        JSON.stringify({ customer, drawn, big, loadAverage: os.loadavg()[0], cores: os.cpus().length }, null, 2),
+        JSON.stringify({ customer, drawn, draws, nodeRed: NODE_RED_VERSION, cores: os.cpus().length }, null, 2),
       );
       await page.screenshot({ path: path.join(ARTIFACTS, 'graph-sidebar-2000.png') });
       assert.deepEqual(pageErrors, [], 'no script errors in the editor');

@@ -436,13 +436,13 @@ test('the secure server (wss, SASL) works with the right password and fails loud
   const ca = fs.readFileSync(ENDPOINTS.caFile, 'utf8');
   const good = new GremlinConnection({
     url: ENDPOINTS.gremlinSecureUrl,
-    ca,
+    tls: { ca },
     username: ENDPOINTS.gremlinUser,
     password: ENDPOINTS.gremlinPassword,
   });
   const bad = new GremlinConnection({
     url: ENDPOINTS.gremlinSecureUrl,
-    ca,
+    tls: { ca },
     username: ENDPOINTS.gremlinUser,
     password: 'wrong-password',
     requestTimeoutMs: 5000,

@@ -1,6 +1,7 @@
 /*
- * Merge rules (first / max / min, last by default) and match-only edge endpoints (ifMissing: skip) against the REAL
- * Gremlin Server, in every dialect it can serve: tinkerpop and neptune (mergeV/mergeE bytecode), legacy (coalesce
+ * Merge rules (first / max / min, last by default), match-only edge endpoints (ifMissing: skip) and the CDC re-pointing
+ * of an edge when a foreign key changes (issue 19's account/owns case, through the real mapping engine) against the
+ * REAL Gremlin Server, in every dialect it can serve: tinkerpop and neptune (mergeV/mergeE bytecode), legacy (coalesce
  * bytecode), cosmos (script + one list binding). Each rule is applied by the server in the write itself: the number
  * of requests per batch is the same as without rules (no read before the write).
  */
@@ -10,6 +11,7 @@ import { ENDPOINTS, uniqueLabel } from '../support/project';
 import type { ChangeSet, MergeRule, PropertyValue } from '../../lib/change-set';
 import { GremlinConnection, Dialect, Serializer } from '../../lib/gremlin/connection';
 import { BatchWriter } from '../../lib/gremlin/batch-writer';
+import { loadSpec, mapEvent } from '../../lib/mapping';
 
 const admin = new GremlinConnection({ url: ENDPOINTS.gremlinUrl });
 const usedLabels: string[] = [];
@@ -122,6 +124,53 @@ for (const { dialect, serializer } of DIALECTS) {
       assert.equal(Number(n), 1, 'no edge to the missing accounts, and no account vertex created for them');
       const [vn] = await admin.submit('g.V().hasLabel(L).count()', { L });
       assert.equal(Number(vn), 2);
+    });
+
+    test('CDC: the customer of an account changes → the owns edge is re-pointed (the old one goes)', async () => {
+      const A = uniqueLabel(`acc_${dialect}`);
+      const C = uniqueLabel(`cus_${dialect}`);
+      usedLabels.push(A, C);
+      // The accounts table's mapping: customers belong to another mapping, so they are match-only here.
+      const accounts = loadSpec({
+        mode: 'cdc',
+        vertices: {
+          account: {
+            label: A,
+            key: 'cid',
+            value: '{{account_id}}',
+            properties: { balance: { value: '{{balance}}', type: 'double' } },
+          },
+          customer: { label: C, key: 'cid', value: '{{customer_id}}', create: false, ifMissing: 'skip' },
+        },
+        edges: [{ name: 'owns', label: 'owns', from: 'customer', to: 'account' }],
+        deletes: ['account'],
+      });
+      const w = writer();
+      const customers: ChangeSet = {
+        vertices: ['C-1', 'C-2'].map((id) => ({ label: C, key: 'cid', value: id, properties: {} })),
+        edges: [],
+        deletes: [],
+      };
+      assert.deepEqual(await w.write([customers]), []);
+      const row = (customer: string | null) => ({ account_id: 'A-1', customer_id: customer, balance: 10 });
+      const change = (offset: string, before: object | null, after: object) =>
+        mapEvent(accounts, { op: before ? 'u' : 'c', before, after, ts_ms: 1 }, { topic: 'bank.accounts', offset })!;
+      const owners = async () =>
+        ((await admin.submit('g.V().hasLabel(A).in("owns").values("cid")', { A })) as string[]).sort();
+      assert.deepEqual(await w.write([change('0', null, row('C-1'))]), []);
+      assert.deepEqual(await owners(), ['C-1']);
+      // Across batches, then within one batch (the re-pointing and a later update of the same row).
+      assert.deepEqual(await w.write([change('1', row('C-1'), row('C-2'))]), []);
+      assert.deepEqual(await owners(), ['C-2'], 'the old owns edge went, the new one is there');
+      assert.deepEqual(
+        await w.write([change('2', row('C-2'), row('C-1')), change('3', row('C-1'), { ...row('C-1'), balance: 5 })]),
+        [],
+      );
+      assert.deepEqual(await owners(), ['C-1']);
+      const [n] = await admin.submit('g.V().hasLabel(C).count()', { C });
+      assert.equal(Number(n), 2, 'both customers stay (an edge delete keeps its endpoints)');
+      const [balance] = await admin.submit('g.V().hasLabel(A).values("balance")', { A });
+      assert.equal(balance, 5);
     });
   });
 }

@@ -20,6 +20,7 @@ import { ROOT, ENDPOINTS, unique, eventually } from '../support/project';
 import { recordScenario } from '../support/reliability';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 import { startNodeRed, customerFlow, http, RunningNodeRed } from './corpus-kit';
+import { tlsConfigNode } from '../support/node-red-runtime';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const bcrypt = require('bcryptjs');
@@ -108,6 +109,9 @@ function probeNodes(tab: string, suffix: string): unknown[] {
   ];
 }
 
+const KAFKA_TLS = 'sectlskafka';
+const GREMLIN_TLS = 'sectlsgremlin';
+
 /** The Customer 360 flow over SASL_SSL Kafka and the authenticated TLS Gremlin Server. */
 function secureFlow(topicPrefix: string, groupPrefix: string, suffix: string): any[] {
   const flow = customerFlow({
@@ -119,12 +123,19 @@ function secureFlow(topicPrefix: string, groupPrefix: string, suffix: string): a
     httpPath: `/${run}/customer/:id/360`,
     lingerMs: 20,
   });
+  // TLS through Node-RED's tls-config nodes: Kafka's with the client certificate, key and passphrase as its
+  // credentials (PEM texts, see KAFKA_TLS), Gremlin's trusting the stack's CA file.
   for (const n of flow) {
     if (n.type === 'ceh-kafka-broker')
-      Object.assign(n, { tls: true, caFile: ENDPOINTS.caFile, rejectUnauthorized: true, sasl: 'scram-sha-256' });
-    if (n.type === 'ceh-gremlin-server') Object.assign(n, { ca: ENDPOINTS.caFile, rejectUnauthorized: true });
+      Object.assign(n, { usetls: true, tls: KAFKA_TLS + suffix, sasl: 'scram-sha-256' });
+    if (n.type === 'ceh-gremlin-server') Object.assign(n, { tls: GREMLIN_TLS + suffix });
   }
-  return [...flow, ...probeNodes(flow[0].id, suffix)];
+  return [
+    ...flow,
+    tlsConfigNode(KAFKA_TLS + suffix, ''),
+    tlsConfigNode(GREMLIN_TLS + suffix, ENDPOINTS.caFile),
+    ...probeNodes(flow[0].id, suffix),
+  ];
 }
 
 test(
@@ -140,6 +151,14 @@ test(
       'TLS private key': tls.key.split('\n')[10],
       'wrong Kafka password': `wrong-kafka-password-${crypto.randomBytes(6).toString('hex')}`,
       'wrong Gremlin password': `wrong-gremlin-password-${crypto.randomBytes(6).toString('hex')}`,
+    };
+    // tls-config keeps PEM texts as its credentials (keydata is a text credential in Node-RED's core node: the key
+    // stays encrypted by the passphrase, which is a password credential).
+    const kafkaTlsCredentials = {
+      cadata: fs.readFileSync(ENDPOINTS.caFile, 'utf8'),
+      certdata: tls.cert,
+      keydata: tls.key,
+      passphrase: tls.passphrase,
     };
     const prefix = `sec.${run}.`;
     const flow = secureFlow(prefix, `sec-${run}`, '');
@@ -165,13 +184,8 @@ test(
     const nodeRed: RunningNodeRed = await startNodeRed('security', flow, {
       logLevel: 'trace',
       credentials: {
-        [brokerId]: {
-          username: ENDPOINTS.scramUser,
-          password: ENDPOINTS.scramPassword,
-          cert: tls.cert,
-          key: tls.key,
-          passphrase: tls.passphrase,
-        },
+        [brokerId]: { username: ENDPOINTS.scramUser, password: ENDPOINTS.scramPassword },
+        [KAFKA_TLS]: kafkaTlsCredentials,
         [gremlinId]: { username: ENDPOINTS.gremlinUser, password: ENDPOINTS.gremlinPassword },
       },
       settings: {
@@ -188,7 +202,7 @@ test(
     cleanups.push(() => nodeRed.stop());
     const graph = new GremlinConnection({
       url: ENDPOINTS.gremlinSecureUrl,
-      ca: fs.readFileSync(ENDPOINTS.caFile, 'utf8'),
+      tls: { ca: fs.readFileSync(ENDPOINTS.caFile, 'utf8') },
       username: ENDPOINTS.gremlinUser,
       password: ENDPOINTS.gremlinPassword,
     });
@@ -354,6 +368,7 @@ test(
         return { ...n, credentials: { username: ENDPOINTS.scramUser, password: secrets['wrong Kafka password'] } };
       if (n.type === 'ceh-gremlin-server')
         return { ...n, credentials: { username: ENDPOINTS.gremlinUser, password: secrets['wrong Gremlin password'] } };
+      if (n.id === `${KAFKA_TLS}w`) return { ...n, credentials: kafkaTlsCredentials };
       return n;
     });
     const probedBefore = ((await http(nodeRed.port, 'GET', `/${run}/probe`)).body as any[]).length;

@@ -124,12 +124,66 @@ export async function produce(
   }
 }
 
+/** The record at a topic's partition and offset, read from the broker with a group of its own. */
+export async function recordAt(
+  topic: string,
+  partition: number,
+  offset: string,
+  timeoutMs = 30000,
+): Promise<{ key: string | null; value: string | null; timestamp: string }> {
+  const groupId = unique('record-at');
+  const consumer = kafkaClient().consumer({ groupId });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${topic}/${partition}@${offset}: not read in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      consumer
+        .run({
+          eachMessage: async ({ partition: p, message }) => {
+            if (p !== partition || message.offset !== offset) return;
+            clearTimeout(timer);
+            resolve({
+              key: message.key === null ? null : String(message.key),
+              value: message.value === null ? null : String(message.value),
+              timestamp: message.timestamp,
+            });
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+    await withAdmin((a) => a.deleteGroups([groupId])).catch(() => undefined);
+  }
+}
+
 /** The group's committed offset per partition (-1 when nothing was committed). */
 export async function committed(groupId: string, topic: string): Promise<Record<number, number>> {
   const res = await withAdmin((a) => a.fetchOffsets({ groupId, topics: [topic] }));
   const out: Record<number, number> = {};
   for (const p of res[0]?.partitions || []) out[p.partition] = Number(p.offset);
   return out;
+}
+
+/**
+ * True when the group has committed every partition of the topic up to its end (nothing left to read), or the topic
+ * does not exist yet (nothing to read: Debezium creates a table's topic with its first change).
+ */
+export async function caughtUp(groupId: string, topic: string): Promise<boolean> {
+  let ends: Array<{ partition: number; high: string; low: string }>;
+  try {
+    ends = await withAdmin((a) => a.fetchTopicOffsets(topic));
+  } catch (e) {
+    // kafkajs wraps it after its retries: the text is what stays.
+    if (/does not host this topic-partition/.test(String((e as Error).message))) return true;
+    throw e;
+  }
+  const done = await committed(groupId, topic);
+  return ends.every((p) => Number(p.high) === Number(p.low) || (done[p.partition] ?? -1) >= Number(p.high));
 }
 
 /** Flow nodes for a plain-text broker config. */

@@ -129,3 +129,21 @@ export async function startNodeRed(opts: RuntimeOptions = {}): Promise<NodeRedRu
     },
   };
 }
+
+/** Node-RED's core tls-config node as its editor saves it, trusting `ca` (a file path; '' for the system's CAs). */
+export function tlsConfigNode(id: string, ca: string, verifyservercert = true): FlowNode {
+  return {
+    id,
+    type: 'tls-config',
+    name: '',
+    cert: '',
+    key: '',
+    ca,
+    certname: '',
+    keyname: '',
+    caname: '',
+    servername: '',
+    verifyservercert,
+    alpnprotocol: '',
+  };
+}

@@ -205,6 +205,17 @@ test('client config: brokers, TLS, SASL from credentials, clear errors', () => {
     (p) => `PEM from ${p}`,
   );
   assert.deepEqual(c.ssl, { rejectUnauthorized: true, ca: ['PEM from /ca.pem'] });
+  // A tls-config node's options replace the broker's own fields of before (which are not even read).
+  const fromTlsConfig = buildClientConfig(
+    { brokers: 'h:9094', tls: true, tlsOptions: { ca: 'CA', servername: 'kafka.local' }, caFile: '/old.pem' },
+    { ca: 'old PEM', key: 'old key' },
+    () => assert.fail('the old CA file is not read when a tls-config node is chosen'),
+  );
+  assert.deepEqual(fromTlsConfig.ssl, { ca: 'CA', servername: 'kafka.local', rejectUnauthorized: true });
+  assert.throws(
+    () => buildClientConfig({ brokers: 'h:1', error: 'TLS config x missing' }, {}, () => ''),
+    /TLS config x missing/,
+  );
   assert.deepEqual(c.sasl, { mechanism: 'scram-sha-512', username: 'u', password: 'p' });
   assert.throws(() => buildClientConfig({ brokers: 'h:1', sasl: 'plain' }, {}, () => ''), /needs a username/);
   assert.throws(

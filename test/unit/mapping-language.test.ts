@@ -378,6 +378,49 @@ describe('edges in CDC', () => {
       '|deletes.0|"customer" is match-only (create: false): this mapping does not own it, so it does not delete it',
     ]);
   });
+
+  /** An update of account A-1 from one owner (and balance) to another; null = no owner. */
+  const reown = (m: MappingSpec, from: string, to: string | null, balance = 10) =>
+    mapOne(
+      m,
+      change(
+        'u',
+        { account_id: 'A-1', customer_id: from, balance: 10 },
+        { account_id: 'A-1', customer_id: to, balance },
+      ),
+    );
+  const ends = (cs: ReturnType<typeof mapOne>) => cs.edges.map((e) => [e.label, e.from.value, e.to.value]);
+
+  test('an update that changes the foreign key re-points the edge: the new owns is written, the old one deleted', () => {
+    const cs = reown(spec, 'C-1', 'C-2');
+    assert.deepEqual(ends(cs), [['owns', 'C-2', 'A-1']]);
+    assert.deepEqual(cs.deletes, [owns('C-1')], 'only the old owns edge goes; both customers and the account stay');
+    // The account is still upserted from after, and the match-only customer is never written.
+    assert.deepEqual(
+      cs.vertices.map((v) => [v.label, v.value]),
+      [['account', 'A-1']],
+    );
+  });
+
+  test('an update that keeps the foreign key deletes nothing; one that sets it to NULL (optional owner) deletes the old edge only', () => {
+    const same = reown(spec, 'C-1', 'C-1', 99);
+    assert.deepEqual(same.deletes, []);
+    assert.deepEqual(ends(same), [['owns', 'C-1', 'A-1']]);
+    // An account may have no customer (required: false on the match-only endpoint).
+    const optionalOwner: MappingSpec = {
+      ...spec,
+      vertices: { ...spec.vertices, customer: { ...spec.vertices.customer, required: false } },
+    };
+    const unowned = reown(optionalOwner, 'C-1', null);
+    assert.deepEqual(unowned.edges, []);
+    assert.deepEqual(unowned.deletes, [owns('C-1')]);
+  });
+
+  test('without the old row (REPLICA IDENTITY DEFAULT: before is null) nothing can be re-pointed: no delete', () => {
+    const cs = mapOne(spec, change('u', null, { account_id: 'A-1', customer_id: 'C-2', balance: 10 }));
+    assert.deepEqual(cs.deletes, []);
+    assert.equal(cs.edges.length, 1);
+  });
 });
 
 describe('nested each (one level down)', () => {

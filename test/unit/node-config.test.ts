@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { configFlag, configNumber, configText } from '../../nodes/shared/config';
+import { tlsConfigId, tlsWanted } from '../../nodes/shared/tls';
 
 test('configFlag: booleans and "true"/"false" text the same way in every node; anything else is the default', () => {
   for (const [v, d, want] of [
@@ -32,4 +33,22 @@ test('configText: trimmed; empty is the default', () => {
   assert.equal(configText('  g  '), 'g');
   assert.equal(configText('', 'g'), 'g');
   assert.equal(configText(undefined, 'g'), 'g');
+});
+
+test('kafka broker TLS on/off: usetls, or the true/false flag flows from before tls-config kept in `tls`', () => {
+  for (const [usetls, tls, want] of [
+    [true, 'tls-node-id', true],
+    [false, 'tls-node-id', false],
+    [false, '', false],
+    [undefined, true, true],
+    [undefined, 'false', false],
+    // An editor filled in usetls' default (false) on importing an old flow: its `tls: true` keeps TLS on.
+    [false, true, true],
+    ['true', '', true],
+  ] as const) {
+    assert.equal(tlsWanted(usetls, tls), want, JSON.stringify({ usetls, tls }));
+  }
+  assert.equal(tlsConfigId('abc123'), 'abc123');
+  for (const v of [true, false, 'true', 'false', '', ' ', undefined])
+    assert.equal(tlsConfigId(v), undefined, String(v));
 });
