@@ -61,14 +61,28 @@ export class TransientError extends Error {
 const TRANSIENT_SERVER_MESSAGES =
   /ConcurrentModification|PermanentLockingException|TemporaryLocking|TemporaryBackend|LockConflictException|LockTimeoutException|DeadlockException|RequestRateTooLarge|\b429\b|timed out|timeout/i;
 
+// The same conflicts as exception classes in the cause chain Gremlin Server lists with an error (status attribute
+// `exceptions`): a BerkeleyJE deadlock at commit reaches the client as JanusGraph's generic "Could not commit
+// transaction due to exception during persistence", with com.sleepycat.je.DeadlockException among the causes.
+const TRANSIENT_CAUSES =
+  /PermanentLockingException|TemporaryLockingException|TemporaryBackendException|LockConflictException|LockTimeoutException|DeadlockException|ConcurrentModification/;
+
+/** The exception class names of the cause chain the server sent with an error (none when it sent none). */
+function causeClasses(e: { statusAttributes?: unknown }): string[] {
+  const a = e.statusAttributes as Map<string, unknown> | Record<string, unknown> | undefined;
+  const list = a instanceof Map ? a.get('exceptions') : a?.exceptions;
+  return Array.isArray(list) ? list.map(String) : [];
+}
+
 /** True when an error from submit() should be retried rather than reported. */
 export function isTransient(err: unknown): boolean {
   if (err instanceof TransientError) return true;
-  const e = err as { statusCode?: number; message?: string } | undefined;
+  const e = err as { statusCode?: number; message?: string; statusAttributes?: unknown } | undefined;
   if (!e) return false;
   // 598: server-side evaluation timeout; 429: throttling (Cosmos); other server codes (4xx/5xx) are about the request.
   if (e.statusCode === 598 || e.statusCode === 429) return true;
-  if (typeof e.statusCode === 'number') return TRANSIENT_SERVER_MESSAGES.test(e.message ?? '');
+  if (typeof e.statusCode === 'number')
+    return TRANSIENT_SERVER_MESSAGES.test(e.message ?? '') || causeClasses(e).some((c) => TRANSIENT_CAUSES.test(c));
   // No server status: the socket failed or closed under the request.
   return true;
 }
