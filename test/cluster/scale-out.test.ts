@@ -90,6 +90,8 @@ test(
           gremlinUrl: URLS[i % URLS.length],
           traversalSource: 'g',
           concurrency: 1,
+          // Three Node-RED starts next to Cassandra and two JanusGraph Servers on 2 shared cores: > 60 s seen.
+          startTimeoutMs: 180000,
         }),
     );
     const notes: string[] = [];
