@@ -12,6 +12,7 @@
  */
 import { Client } from 'pg';
 import { rng, customerId, twitterId } from './generator';
+import { readCommandLine, nonNegative } from '../command-line';
 
 export const CRM = { host: '127.0.0.1', port: 25433, user: 'postgres', password: 'postgres', database: 'crm' };
 
@@ -476,23 +477,18 @@ export function formatCrmSummary(r: CrmRunResult, seconds: number): string {
 }
 
 export function parseCrmArgs(argv: string[]): CrmRunOptions & { json: boolean } {
-  const o: CrmRunOptions & { json: boolean } = { changes: 500, json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const num = () => {
-      const v = argv[++i];
-      const x = Number(v);
-      if (v === undefined || !Number.isFinite(x) || x < 0)
-        throw new Error(`${a} needs a non-negative number, got "${v}"`);
-      return x;
-    };
-    if (a === '--changes') o.changes = Math.floor(num());
-    else if (a === '--seed') o.seed = num();
-    else if (a === '--rate') o.rate = num();
-    else if (a === '--keep') o.keep = true;
-    else if (a === '--json') o.json = true;
-    else throw new Error(`unknown option ${a} (use --changes N [--seed S] [--rate R changes/s] [--keep] [--json])`);
-  }
+  const v = readCommandLine(
+    argv,
+    { changes: 'string', seed: 'string', rate: 'string', keep: 'boolean', json: 'boolean' },
+    'use --changes N [--seed S] [--rate R changes/s] [--keep] [--json]',
+  );
+  const o: CrmRunOptions & { json: boolean } = {
+    changes: Math.floor(nonNegative(v.changes, 'changes') ?? 500),
+    json: !!v.json,
+  };
+  if (v.seed !== undefined) o.seed = nonNegative(v.seed, 'seed');
+  if (v.rate !== undefined) o.rate = nonNegative(v.rate, 'rate');
+  if (v.keep) o.keep = true;
   return o;
 }
 

@@ -327,3 +327,14 @@ export function graphRowFields(
     duplicated: cmp.duplicated,
   };
 }
+
+/**
+ * Empties a JanusGraph graph in small transactions: dropping an edge of a SIMPLE LOCK label (lib/graph-schema) takes
+ * its lock too, and one transaction over the whole graph outlives storage.lock.expiry-time (ExpiredLockException).
+ */
+export async function dropJanusGraphInChunks(conn: GremlinConnection, chunk = 200): Promise<void> {
+  for (;;) {
+    const [left] = await conn.submit(`g.V().limit(${chunk}).drop().iterate(); g.V().limit(1).count()`);
+    if (Number(left) === 0) return;
+  }
+}
