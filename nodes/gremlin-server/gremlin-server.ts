@@ -32,6 +32,8 @@ interface GremlinServerDef extends NodeDef {
   ca?: string;
   rejectUnauthorized?: boolean | string;
   timeout?: number | string;
+  /** Send the timeout as evaluationTimeout (off for JanusGraph on BerkeleyJE; absent in older flows: on). */
+  serverTimeout?: boolean | string;
 }
 
 /** wss:// options from the settings of before tls-config: a CA (PEM text or file path) and the verification flag. */
