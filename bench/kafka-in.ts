@@ -1,7 +1,8 @@
 /*
  * Measures kafka in throughput (records/s) on the local broker in a real Node-RED runtime, per-message and batch
  * mode, at-least-once commits on. Prints figures; asserts nothing.
- *   CEH_STACK_DIR=/work/main/stack/.run npm run build && node dist/bench/kafka-in.js [records]
+ *   CEH_STACK_DIR=/work/main/stack/.run npm run build && node dist/bench/kafka-in.js [records] [message|batch]
+ * (with node --cpu-prof: a CPU profile of kafka in's per-message path, issue 17 target 4).
  */
 import { startNodeRed } from '../test/support/node-red-runtime';
 import { unique, eventually } from '../test/support/project';
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
   };
   const rt = await startNodeRed({ globals: { counter } });
   try {
-    for (const mode of ['message', 'batch']) {
+    for (const mode of process.argv[3] ? [process.argv[3]] : ['message', 'batch']) {
       counter.n = 0;
       const started = Date.now();
       await rt.deploy([

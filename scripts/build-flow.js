@@ -13,11 +13,16 @@ const path = require('path');
 const ROOT = path.join(__dirname, '..');
 const TAB = 'c360tab000000001';
 
-/** The Customer 360 query: profile, orders with their products, recent clicks, social account and its terms. */
+/**
+ * The Customer 360 query: profile (a set property such as tags with all its values), addresses, orders with their
+ * products, recent clicks, social account and its terms.
+ */
 const QUERY_360 = [
   "g.V().has('customer', 'customerId', customerId).",
-  "  project('profile', 'orders', 'recentClicks', 'social').",
+  "  project('profile', 'tags', 'addresses', 'orders', 'recentClicks', 'social').",
   '    by(valueMap().by(unfold())).',
+  "    by(values('tags').order().fold()).",
+  "    by(out('hasAddress').order().by('addressId').valueMap().by(unfold()).fold()).",
   "    by(out('placed').project('order', 'lines').",
   '        by(valueMap().by(unfold())).',
   "        by(outE('contains').order().by('lineNo').project('line', 'product').",
@@ -37,7 +42,10 @@ const RESPOND_FN = [
   "    msg.payload = { error: 'unknown customer', customerId: msg.req.params.id };",
   '} else {',
   '    msg.statusCode = 200;',
-  '    msg.payload = { customerId: msg.req.params.id, ...view };',
+  '    // valueMap().by(unfold()) keeps one value per key: a set property (tags) comes whole from its own projection.',
+  '    const { tags, ...rest } = view;',
+  '    if (tags.length) rest.profile.tags = tags;',
+  '    msg.payload = { customerId: msg.req.params.id, ...rest };',
   '}',
   'return msg;',
 ].join('\n');
@@ -63,6 +71,8 @@ const SOURCES = [
   // The demo producer's imitation of Debezium; with cdc: 'debezium' the real connector's topic (DEBEZIUM_TOPIC) instead.
   { name: 'CRM customers (CDC)', topic: 'crm.customers.cdc', mapping: 'customer.yaml', y: 300 },
   { name: 'tweets', topic: 'social.tweets', mapping: 'twitter.yaml', y: 360 },
+  // Only with cdc: 'debezium': the CRM's addresses table has no synthetic stand-in.
+  { name: 'CRM addresses (CDC)', topic: 'crm.public.addresses', mapping: 'address.yaml', y: 420, debeziumOnly: true },
 ];
 
 /** Debezium's topic for the CRM's customers table (PostgreSQL → Kafka Connect, stack/connect). */
@@ -154,7 +164,7 @@ function customerFlow(opts = {}) {
       x: 34,
       y: 79,
       w: 1052,
-      h: 362,
+      h: 422,
     },
     {
       id: id('commentingest'),
@@ -186,7 +196,9 @@ function customerFlow(opts = {}) {
       wires: [[], [id('deadletterout')]],
     },
   ];
-  for (const s of SOURCES.filter((x) => !o.sources || o.sources.includes(x.name))) {
+  for (const s of SOURCES.filter((x) =>
+    o.sources ? o.sources.includes(x.name) : !x.debeziumOnly || o.cdc === 'debezium',
+  )) {
     const key = s.topic.replace(/\W/g, '');
     const topic = o.cdc === 'debezium' && s.mapping === 'customer.yaml' ? DEBEZIUM_TOPIC : s.topic;
     // An overriding topic list is taken as it is (not prefixed): a test reading the connector's own topic.
@@ -236,7 +248,7 @@ function customerFlow(opts = {}) {
       style: { label: true, stroke: '#c00000', fill: '#ffefef', 'fill-opacity': '0.4' },
       nodes: [],
       x: 34,
-      y: 459,
+      y: 519,
       w: 1052,
       h: 122,
     },
@@ -251,7 +263,7 @@ function customerFlow(opts = {}) {
         'ceh-error, ceh-source-topic, ceh-source-partition, ceh-source-offset, ceh-failed-node-id/-type/-name\n' +
         '(and ceh-error-definition, ceh-error-field for mapping errors).',
       x: 400,
-      y: 500,
+      y: 560,
       wires: [],
     },
     {
@@ -273,7 +285,7 @@ function customerFlow(opts = {}) {
       compression: 'none',
       maxQueue: 1000,
       x: 700,
-      y: 540,
+      y: 600,
       wires: [],
     },
     {
@@ -284,7 +296,7 @@ function customerFlow(opts = {}) {
       style: { label: true, stroke: '#00a000', fill: '#efffef', 'fill-opacity': '0.4' },
       nodes: [],
       x: 34,
-      y: 599,
+      y: 659,
       w: 1052,
       h: 162,
     },
@@ -296,7 +308,7 @@ function customerFlow(opts = {}) {
       name: 'curl 127.0.0.1:1880/customer/<id>/360 → profile, orders with products, recent clicks, social account and terms',
       info: 'The query takes the customer id as a binding (never spliced into the query text). Press the button of the query node to run it with its test bindings and see the result in the Debug sidebar.',
       x: 440,
-      y: 640,
+      y: 700,
       wires: [],
     },
     {
@@ -310,7 +322,7 @@ function customerFlow(opts = {}) {
       upload: false,
       swaggerDoc: '',
       x: 180,
-      y: 700,
+      y: 760,
       wires: [[id('query360')]],
     },
     {
@@ -326,7 +338,7 @@ function customerFlow(opts = {}) {
       timeout: 30000,
       output: 'array',
       x: 430,
-      y: 700,
+      y: 760,
       wires: [[id('respond')]],
     },
     {
@@ -343,7 +355,7 @@ function customerFlow(opts = {}) {
       finalize: '',
       libs: [],
       x: 660,
-      y: 700,
+      y: 760,
       wires: [[id('httpout')]],
     },
     {
@@ -355,7 +367,7 @@ function customerFlow(opts = {}) {
       statusCode: '',
       headers: {},
       x: 870,
-      y: 700,
+      y: 760,
       wires: [],
     },
     {
@@ -367,7 +379,7 @@ function customerFlow(opts = {}) {
       scope: [id('query360')],
       uncaught: false,
       x: 430,
-      y: 740,
+      y: 800,
       wires: [[id('fail500')]],
     },
     {
@@ -381,7 +393,7 @@ function customerFlow(opts = {}) {
         { t: 'set', p: 'payload', pt: 'msg', to: '{"error": error.message}', tot: 'jsonata' },
       ],
       x: 660,
-      y: 740,
+      y: 800,
       wires: [[id('httpout')]],
     },
   );

@@ -97,8 +97,9 @@ async function main() {
   const cdc = postgres.available() ? 'debezium' : 'synthetic';
   if (cdc === 'debezium') {
     console.log(
-      '[start] CRM customers: real change data capture, PostgreSQL 127.0.0.1:25433 → Debezium (Kafka Connect) → ' +
-        'crm.public.customers; make changes with `npm run demo:crm -- --changes 500`',
+      '[start] CRM customers and addresses: real change data capture, PostgreSQL 127.0.0.1:25433 → Debezium ' +
+        '(Kafka Connect) → crm.public.customers, crm.public.addresses; make changes with ' +
+        '`npm run demo:crm -- --changes 500`, then curl 127.0.0.1:1880/customer/C-00001/360',
     );
   } else {
     console.log(

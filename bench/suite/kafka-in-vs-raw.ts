@@ -1,7 +1,7 @@
 /* Part 3: kafka in (per message, batch mode; metrics on and off) vs a bare kafkajs consumer. */
 import { startNodeRed as startEmbedded } from '../../test/support/node-red-runtime';
 import { generate } from '../../lib/demo/generator';
-import { BROKERS, RUN_ID, SIZES, log, sleep } from './options';
+import { BROKERS, QUICK, RUN_ID, SIZES, log, sleep } from './options';
 import { kafka, createTopics, deleteTopics, produceAll } from './kafka';
 import { rows, figures } from './report';
 
@@ -20,12 +20,13 @@ export async function part3(): Promise<void> {
   const results: Record<string, { secs: number; perSec: number }> = {};
   const runs: Array<{ run: string; secs: number; perSec: number }> = [];
   try {
-    // Raw kafkajs: eachBatch, decode each value, resolve its offset; clock from first to last record.
-    {
+    // Raw kafkajs: eachBatch, decode each value, resolve its offset; clock from first to last record. Three runs (before,
+    // between and after the kafka in modes), the best kept as for kafka in: others' load only ever slows a run down.
+    const rawRun = async (k: number): Promise<void> => {
       let n = 0;
       let first = 0;
       let lastAt = 0;
-      const consumer = kafka.consumer({ groupId: `bench-${RUN_ID}-raw` });
+      const consumer = kafka.consumer({ groupId: `bench-${RUN_ID}-raw${k}` });
       await consumer.connect();
       await consumer.subscribe({ topics: [topic], fromBeginning: true });
       const done = new Promise<void>((resolve) => {
@@ -47,9 +48,12 @@ export async function part3(): Promise<void> {
       await done;
       await consumer.disconnect();
       const secs = (lastAt - first) / 1000;
-      results.raw = { secs, perSec: Math.round(total / secs) };
-      log(`part 3: raw kafkajs ${results.raw.perSec} records/s`);
-    }
+      const perSec = Math.round(total / secs);
+      runs.push({ run: 'raw', secs, perSec });
+      if (!results.raw || perSec > results.raw.perSec) results.raw = { secs, perSec };
+      log(`part 3: raw kafkajs ${perSec} records/s`);
+    };
+    await rawRun(1);
     const counter = {
       n: 0,
       first: 0,
@@ -66,10 +70,14 @@ export async function part3(): Promise<void> {
     const rt = await startEmbedded({ globals: { counter }, settings: { cehMetrics } });
     const { metricsText } = await import('../../lib/metrics/registry');
     try {
-      // Each mode with metrics on and off, three times each in ABBA order after one warm-up run (the runtime's first
+      // Each mode with metrics on and off, three times each in ABBAAB order (quick: twice, ABBA) after one warm-up run (the runtime's first
       // deploy is slower: JIT); the best of each three is reported, since others' load only ever slows a run down.
-      const abba = (m: string) => [m, `${m}-off`, `${m}-off`, m, m, `${m}-off`];
-      for (const run of ['warmup', ...abba('message'), ...abba('batch')]) {
+      const abba = (m: string) => [m, `${m}-off`, `${m}-off`, m, ...(QUICK ? [] : [m, `${m}-off`])];
+      for (const run of ['warmup', ...abba('message'), 'raw', ...abba('batch'), 'raw']) {
+        if (run === 'raw') {
+          await rawRun(runs.length);
+          continue;
+        }
         const mode = run === 'warmup' ? 'message' : run.replace('-off', '');
         cehMetrics.enabled = !run.endsWith('-off');
         const scraper = cehMetrics.enabled
@@ -132,9 +140,9 @@ export async function part3(): Promise<void> {
     figure: 'kafka in, per message',
     value: results.message.perSec,
     unit: 'records/s',
-    target: '',
+    target: '>= 0.5x raw',
     ratio: results.message.perSec / results.raw.perSec,
-    met: null,
+    met: results.message.perSec / results.raw.perSec >= 0.5,
   });
   const r = results.batch.perSec / results.raw.perSec;
   rows.push({

@@ -53,6 +53,8 @@ export interface PipelineResult {
   complete: boolean;
   /** CPU ms the Node-RED process spent per 1,000 events, from just before the produce to the last write. */
   cpuMsPer1000: number | null;
+  /** About twice a second from the first poll: seconds since then, change sets written so far, RSS in MB. */
+  series: Array<{ t: number; n: number; rssMB: number }>;
 }
 
 export function benchFlow(prefix: string, groupPrefix: string, port: number): unknown[] {
@@ -222,6 +224,7 @@ export async function runPipeline(
       : [],
   });
   let peakRss = 0;
+  let rssNow = 0;
   let scrapes = 0;
   const scraper = metricsOn
     ? setInterval(() => {
@@ -237,7 +240,10 @@ export async function runPipeline(
     : null;
   const sampler = setInterval(() => {
     const s = readProcStatus(child.pid!);
-    if (s) peakRss = Math.max(peakRss, s.rss);
+    if (s) {
+      rssNow = s.rss;
+      peakRss = Math.max(peakRss, s.rss);
+    }
   }, 200);
   const url = `http://127.0.0.1:${port}/bench/stats`;
   let cpuBefore: number | null = null;
@@ -263,10 +269,14 @@ export async function runPipeline(
       produced = await produceAll(prefixed, o.rate);
     }
     const started = Date.now();
+    const series: PipelineResult['series'] = [];
     let last = { n: -1, at: Date.now() };
     let s: any = { n: 0 };
     for (;;) {
       s = await stats();
+      const at = (Date.now() - started) / 1000;
+      if (!series.length || at - series[series.length - 1].t >= 0.5 || s.n >= expected)
+        series.push({ t: at, n: s.n, rssMB: Math.round(rssNow) });
       if (s.n >= expected) break;
       if (s.n !== last.n) last = { n: s.n, at: Date.now() };
       else if (Date.now() - last.at > 60000) {
@@ -299,10 +309,11 @@ export async function runPipeline(
       graph,
       drainSecs: (full.last - started) / 1000,
       complete: full.n >= expected,
+      series,
       cpuMsPer1000:
         cpuBefore !== null && cpuAfter !== null ? Math.round(((cpuAfter - cpuBefore) * 1000 * 1000) / events) : null,
     };
-    log(`${label}: ${JSON.stringify({ ...result, metrics: metricsOn, scrapes })}`);
+    log(`${label}: ${JSON.stringify({ ...result, series: `${series.length} samples`, metrics: metricsOn, scrapes })}`);
     return result;
   } finally {
     clearInterval(sampler);
@@ -311,4 +322,30 @@ export async function runPipeline(
     await deleteTopics(topics);
     fs.rmSync(userDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Events/s in each tenth of a drain (issue 17, target 5: throughput steady over the backlog), from the series: the
+ * times at which the written change sets reach 10 %, 20 %, … of all, interpolated between samples; change sets
+ * scaled back to events.
+ */
+export function decileRates(r: PipelineResult): number[] {
+  const perEvent = r.events / Math.max(1, r.expected);
+  const s = [{ t: 0, n: 0 }, ...r.series];
+  const crossing = (want: number): number | null => {
+    const j = s.findIndex((x) => x.n >= want);
+    if (j <= 0) return j === 0 ? 0 : null;
+    const a = s[j - 1];
+    const b = s[j];
+    return a.t + ((b.t - a.t) * (want - a.n)) / Math.max(1, b.n - a.n);
+  };
+  const out: number[] = [];
+  let prev = 0;
+  for (let d = 1; d <= 10; d++) {
+    const at = crossing((r.expected * d) / 10);
+    if (at === null) break;
+    out.push(Math.round(((r.expected / 10) * perEvent) / Math.max(0.001, at - prev)));
+    prev = at;
+  }
+  return out;
 }

@@ -1,14 +1,18 @@
 /*
  * `npm run demo:crm -- --changes N [--seed S] [--rate R] [--keep] [--json]`: deterministic changes against the stack's
- * CRM database (PostgreSQL, table customers), which Debezium captures into crm.public.customers. Inserts, updates
- * (including one primary-key change and one update that sets every nullable column to NULL) and deletes, each in its
- * own transaction; prints the table state they must leave (and `--json` the whole of it).
+ * CRM database (PostgreSQL, tables customers and addresses), which Debezium captures into crm.public.customers and
+ * crm.public.addresses. First N customer changes: inserts, updates (including one primary-key change and one update
+ * that sets every nullable column to NULL) and deletes, each in its own transaction; then about N/4 address changes
+ * of the remaining customers: inserts, updates, moves to another customer (a changed foreign key) and deletes. Prints
+ * the table state they must leave (and `--json` the whole of it). Deleting or re-keying a customer cascades to its
+ * addresses (ON DELETE / ON UPDATE CASCADE), which Debezium captures as address deletes and updates.
  *
  * The same seed and N give the same changes and the same final table: by default the table is emptied first
  * (DELETE, which Debezium captures as deletes); --keep appends to what is there (ids continue after the highest).
  */
 import { Client } from 'pg';
 import { rng, customerId, twitterId } from './generator';
+import { readCommandLine, nonNegative } from '../command-line';
 
 export const CRM = { host: '127.0.0.1', port: 25433, user: 'postgres', password: 'postgres', database: 'crm' };
 
@@ -91,8 +95,31 @@ export type CrmChange =
   | { op: 'rekey'; id: string; to: string }
   | { op: 'delete'; id: string };
 
+/** An address row as the demo writes it (PostgreSQL text values, null = NULL). */
+export type AddressRow = Record<(typeof ADDRESS_COLUMNS)[number], string | null>;
+
+export const ADDRESS_COLUMNS = [
+  'address_id',
+  'customer_id',
+  'kind',
+  'street',
+  'city',
+  'postal_code',
+  'country',
+] as const;
+
+export type AddressChange =
+  | { op: 'insert'; row: AddressRow }
+  | { op: 'update'; id: string; set: Partial<AddressRow> }
+  | { op: 'delete'; id: string };
+
 export interface CrmPlan {
   changes: CrmChange[];
+  /** The address changes, run after the customer changes. */
+  addressChanges: AddressChange[];
+  /** The addresses table after the changes, by address_id. */
+  addresses: Map<string, AddressRow>;
+  addressCounts: { inserts: number; updates: number; moves: number; deletes: number };
   /** The table after the changes, by customer_id. */
   expected: Map<string, CrmRow>;
   counts: { inserts: number; updates: number; deletes: number; rekeys: number };
@@ -202,28 +229,122 @@ export function planCrmChanges(n: number, seed = 42, firstId = 1): CrmPlan {
       counts.deletes++;
     }
   }
-  return { changes, expected: state, counts, rekeyed, nulled };
+  const addr = planAddressChanges(n, seed, [...state.keys()], new Map(), 1);
+  return {
+    changes,
+    expected: state,
+    counts,
+    rekeyed,
+    nulled,
+    addressChanges: addr.changes,
+    addresses: addr.state,
+    addressCounts: addr.counts,
+  };
 }
 
-/** Runs one change in its own transaction (autocommit); values travel as parameters, never in the SQL text. */
+const CITIES = ['Zürich', 'Bern', 'Berlin', 'Wien', 'Lyon', 'Milano', 'Basel', "L'Aquila"];
+const STREETS = ['Bahnhofstrasse', 'Hauptstrasse', 'Rue de la Paix', 'Via Roma', 'Ringstrasse', 'Lindenweg'];
+
+/**
+ * The address changes that follow the customer changes, for the customers they leave (`customers`) and the
+ * addresses already there (`start`): about half the customers get a home address (some a work one too), then about
+ * n/10 changes: updates, moves to another customer (the foreign key changes) and deletes. Their own random stream, so
+ * the customer changes of a seed stay what they were before addresses existed.
+ */
+export function planAddressChanges(
+  n: number,
+  seed: number,
+  customers: string[],
+  start: Map<string, AddressRow>,
+  firstId: number,
+): { changes: AddressChange[]; state: Map<string, AddressRow>; counts: CrmPlan['addressCounts'] } {
+  const rand = rng(seed + 7919);
+  const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+  const state = new Map([...start].map(([k, v]) => [k, { ...v }]));
+  const changes: AddressChange[] = [];
+  const counts = { inserts: 0, updates: 0, moves: 0, deletes: 0 };
+  let nextId = firstId;
+  const insert = (customer: string, kind: string) => {
+    const row: AddressRow = {
+      address_id: String(nextId++),
+      customer_id: customer,
+      kind,
+      street: rand() < 0.9 ? `${pick(STREETS)} ${int(1, 120)}` : null,
+      city: pick(CITIES),
+      postal_code: rand() < 0.9 ? String(int(1000, 99999)) : null,
+      country: pick(COUNTRIES),
+    };
+    changes.push({ op: 'insert', row });
+    state.set(row.address_id!, row);
+    counts.inserts++;
+  };
+  if (customers.length === 0) return { changes, state, counts };
+  for (const c of customers) {
+    if (rand() < 0.5) insert(c, 'home');
+    if (rand() < 0.2) insert(c, 'work');
+  }
+  for (let i = Math.floor(n / 10); i > 0; i--) {
+    const ids = [...state.keys()];
+    if (ids.length === 0) break;
+    const id = pick(ids);
+    const r = rand();
+    if (r < 0.5) {
+      const set: Partial<AddressRow> =
+        rand() < 0.5 ? { city: pick(CITIES) } : { street: `${pick(STREETS)} ${int(1, 120)}` };
+      if (rand() < 0.3) set.postal_code = rand() < 0.2 ? null : String(int(1000, 99999));
+      changes.push({ op: 'update', id, set });
+      Object.assign(state.get(id)!, set);
+      counts.updates++;
+    } else if (r < 0.75) {
+      const set = { customer_id: pick(customers) };
+      changes.push({ op: 'update', id, set });
+      Object.assign(state.get(id)!, set);
+      counts.moves++;
+    } else {
+      changes.push({ op: 'delete', id });
+      state.delete(id);
+      counts.deletes++;
+    }
+  }
+  return { changes, state, counts };
+}
+
+/** What customer changes do to addresses there were: a deleted customer's go, a re-keyed one's follow (CASCADE). */
+function cascade(addresses: Map<string, AddressRow>, changes: CrmChange[]): Map<string, AddressRow> {
+  const out = new Map([...addresses].map(([k, v]) => [k, { ...v }]));
+  for (const c of changes) {
+    if (c.op === 'delete') for (const [k, a] of out) if (a.customer_id === c.id) out.delete(k);
+    if (c.op === 'rekey') for (const a of out.values()) if (a.customer_id === c.id) a.customer_id = c.to;
+  }
+  return out;
+}
+
+/** INSERT of a row's columns; values travel as parameters, never in the SQL text. */
+async function insertRow(db: Client, table: string, row: Record<string, string | null>, cols: readonly string[]) {
+  const present = cols.filter((k) => row[k] !== undefined);
+  await db.query(
+    `INSERT INTO ${table} (${present.join(', ')}) VALUES (${present.map((_, i) => `$${i + 1}`).join(', ')})`,
+    present.map((k) => row[k]),
+  );
+}
+
+/** UPDATE of some columns of the row with that key. */
+async function updateRow(db: Client, table: string, key: string, id: string, set: Record<string, string | null>) {
+  const cols = Object.keys(set);
+  await db.query(`UPDATE ${table} SET ${cols.map((k, i) => `${k} = $${i + 2}`).join(', ')} WHERE ${key} = $1`, [
+    id,
+    ...cols.map((k) => set[k]),
+  ]);
+}
+
+/** Runs one change in its own transaction (autocommit). */
 export async function applyChange(db: Client, c: CrmChange): Promise<void> {
   switch (c.op) {
-    case 'insert': {
-      const cols = COLUMNS.filter((k) => c.row[k] !== undefined);
-      await db.query(
-        `INSERT INTO customers (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`,
-        cols.map((k) => c.row[k]),
-      );
-      return;
-    }
-    case 'update': {
-      const cols = Object.keys(c.set);
-      await db.query(
-        `UPDATE customers SET ${cols.map((k, i) => `${k} = $${i + 2}`).join(', ')} WHERE customer_id = $1`,
-        [c.id, ...cols.map((k) => (c.set as Record<string, string | null>)[k])],
-      );
-      return;
-    }
+    case 'insert':
+      return insertRow(db, 'customers', c.row, COLUMNS);
+    case 'update':
+      return updateRow(db, 'customers', 'customer_id', c.id, c.set as Record<string, string | null>);
     case 'rekey':
       await db.query('UPDATE customers SET customer_id = $2 WHERE customer_id = $1', [c.id, c.to]);
       return;
@@ -231,6 +352,25 @@ export async function applyChange(db: Client, c: CrmChange): Promise<void> {
       await db.query('DELETE FROM customers WHERE customer_id = $1', [c.id]);
       return;
   }
+}
+
+/** Runs one address change in its own transaction. */
+export async function applyAddressChange(db: Client, c: AddressChange): Promise<void> {
+  switch (c.op) {
+    case 'insert':
+      return insertRow(db, 'addresses', c.row, ADDRESS_COLUMNS);
+    case 'update':
+      return updateRow(db, 'addresses', 'address_id', c.id, c.set as Record<string, string | null>);
+    case 'delete':
+      await db.query('DELETE FROM addresses WHERE address_id = $1', [c.id]);
+      return;
+  }
+}
+
+/** The addresses table as PostgreSQL text values, by address_id. */
+export async function readAddresses(db: Client): Promise<Map<string, AddressRow>> {
+  const res = await db.query(`SELECT ${ADDRESS_COLUMNS.map((c) => `${c}::text AS ${c}`).join(', ')} FROM addresses`);
+  return new Map(res.rows.map((r: AddressRow) => [r.address_id as string, r]));
 }
 
 /** The table as PostgreSQL text values, by customer_id (for comparing with the plan and with the graph). */
@@ -253,7 +393,7 @@ export interface CrmRunOptions {
 
 export interface CrmRunResult extends CrmPlan {
   removed: number;
-  /** Commit time (epoch ms, client side, after the commit returned) of each change, in order. */
+  /** Commit time (epoch ms, client side, after the commit returned) of each change, in order (addresses last). */
   committedAt: number[];
 }
 
@@ -279,19 +419,30 @@ export async function runCrmDemo(o: CrmRunOptions, db?: Client): Promise<CrmRunR
         "SELECT max(substring(customer_id from 3)::int) AS m FROM customers WHERE customer_id ~ '^C-[0-9]+$'",
       );
       firstId = (max.rows[0].m ?? 0) + 1;
-    } else removed = (await client.query('DELETE FROM customers')).rowCount ?? 0;
+    } else removed = (await client.query('DELETE FROM customers')).rowCount ?? 0; // addresses go by CASCADE
     const plan = planCrmChanges(o.changes, o.seed ?? 42, firstId);
     if (o.keep) {
       // Appending: the expectation is what was there plus the plan's effect.
       const before = await readCustomers(client);
       for (const [id, row] of before) if (!plan.expected.has(id)) plan.expected.set(id, row as CrmRow);
       for (const c of plan.changes) if (c.op === 'delete' || c.op === 'rekey') plan.expected.delete(c.id);
+      const max = await client.query('SELECT coalesce(max(address_id), 0) AS m FROM addresses');
+      const addr = planAddressChanges(
+        o.changes,
+        o.seed ?? 42,
+        [...plan.expected.keys()],
+        cascade(await readAddresses(client), plan.changes),
+        Number(max.rows[0].m) + 1,
+      );
+      Object.assign(plan, { addressChanges: addr.changes, addresses: addr.state, addressCounts: addr.counts });
     }
     const committedAt: number[] = [];
     const t0 = Date.now();
     let last = t0;
-    for (let i = 0; i < plan.changes.length; i++) {
-      await applyChange(client, plan.changes[i]);
+    const all = plan.changes.length + plan.addressChanges.length;
+    for (let i = 0; i < all; i++) {
+      if (i < plan.changes.length) await applyChange(client, plan.changes[i]);
+      else await applyAddressChange(client, plan.addressChanges[i - plan.changes.length]);
       committedAt.push(Date.now());
       if (o.rate) {
         const wait = t0 + ((i + 1) / o.rate) * 1000 - Date.now();
@@ -299,7 +450,7 @@ export async function runCrmDemo(o: CrmRunOptions, db?: Client): Promise<CrmRunR
       }
       if (Date.now() - last > 2000) {
         last = Date.now();
-        log(`[crm] ${i + 1}/${plan.changes.length} changes`);
+        log(`[crm] ${i + 1}/${all} changes`);
       }
     }
     return { ...plan, removed, committedAt };
@@ -311,35 +462,33 @@ export async function runCrmDemo(o: CrmRunOptions, db?: Client): Promise<CrmRunR
 export function formatCrmSummary(r: CrmRunResult, seconds: number): string {
   const lines = [
     `[crm] ${r.changes.length} changes in ${seconds.toFixed(1)} s: ${r.counts.inserts} inserts, ${r.counts.updates} updates, ${r.counts.deletes} deletes, ${r.counts.rekeys} primary-key change${r.removed ? ` (after deleting the ${r.removed} rows there were)` : ''}`,
-    `[crm] expected table: ${r.expected.size} customers${r.rekeyed ? `; ${r.rekeyed.from} is now ${r.rekeyed.to}` : ''}${r.nulled ? `; ${r.nulled} has every nullable column NULL` : ''}`,
+    `[crm] then ${r.addressChanges.length} address changes: ${r.addressCounts.inserts} inserts, ${r.addressCounts.updates} updates, ${r.addressCounts.moves} moves to another customer, ${r.addressCounts.deletes} deletes`,
+    `[crm] expected tables: ${r.expected.size} customers, ${r.addresses.size} addresses${r.rekeyed ? `; ${r.rekeyed.from} is now ${r.rekeyed.to}` : ''}${r.nulled ? `; ${r.nulled} has every nullable column NULL` : ''}`,
   ];
   const sample = [...r.expected.values()].slice(0, 3);
   for (const row of sample)
     lines.push(
       `  ${row.customer_id}  ${row.first_name} ${row.last_name}, ${row.country ?? '-'}, ${row.segment ?? '-'}, credit ${row.credit_limit ?? 'NULL'}, born ${row.birth_date ?? 'NULL'}`,
     );
-  if (sample[0]) lines.push(`[crm] try: curl 127.0.0.1:1880/customer/${sample[0].customer_id}/360`);
+  const withAddress = [...r.expected.keys()].find((id) => [...r.addresses.values()].some((a) => a.customer_id === id));
+  const show = withAddress ?? sample[0]?.customer_id;
+  if (show) lines.push(`[crm] try: curl 127.0.0.1:1880/customer/${show}/360`);
   return lines.join('\n');
 }
 
 export function parseCrmArgs(argv: string[]): CrmRunOptions & { json: boolean } {
-  const o: CrmRunOptions & { json: boolean } = { changes: 500, json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const num = () => {
-      const v = argv[++i];
-      const x = Number(v);
-      if (v === undefined || !Number.isFinite(x) || x < 0)
-        throw new Error(`${a} needs a non-negative number, got "${v}"`);
-      return x;
-    };
-    if (a === '--changes') o.changes = Math.floor(num());
-    else if (a === '--seed') o.seed = num();
-    else if (a === '--rate') o.rate = num();
-    else if (a === '--keep') o.keep = true;
-    else if (a === '--json') o.json = true;
-    else throw new Error(`unknown option ${a} (use --changes N [--seed S] [--rate R changes/s] [--keep] [--json])`);
-  }
+  const v = readCommandLine(
+    argv,
+    { changes: 'string', seed: 'string', rate: 'string', keep: 'boolean', json: 'boolean' },
+    'use --changes N [--seed S] [--rate R changes/s] [--keep] [--json]',
+  );
+  const o: CrmRunOptions & { json: boolean } = {
+    changes: Math.floor(nonNegative(v.changes, 'changes') ?? 500),
+    json: !!v.json,
+  };
+  if (v.seed !== undefined) o.seed = nonNegative(v.seed, 'seed');
+  if (v.rate !== undefined) o.rate = nonNegative(v.rate, 'rate');
+  if (v.keep) o.keep = true;
   return o;
 }
 
@@ -355,7 +504,7 @@ if (require.main === module) {
   runCrmDemo(opts).then(
     (r) => {
       process.stdout.write(
-        `${opts.json ? JSON.stringify({ counts: r.counts, rekeyed: r.rekeyed, nulled: r.nulled, table: [...r.expected.values()] }, null, 2) : formatCrmSummary(r, (Date.now() - t0) / 1000)}\n`,
+        `${opts.json ? JSON.stringify({ counts: r.counts, addressCounts: r.addressCounts, rekeyed: r.rekeyed, nulled: r.nulled, table: [...r.expected.values()], addresses: [...r.addresses.values()] }, null, 2) : formatCrmSummary(r, (Date.now() - t0) / 1000)}\n`,
       );
     },
     (e) => {

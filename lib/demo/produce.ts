@@ -7,6 +7,7 @@ import * as path from 'path';
 import { Kafka, logLevel, CompressionTypes, Message, Partitioners } from 'kafkajs';
 import { kafkaClientLogging, stderrKafkaLog } from '../kafka/kafkajs-log';
 import { generate, DemoRecord, DemoSummary, TOPICS } from './generator';
+import { readCommandLine, nonNegative } from '../command-line';
 
 export interface ProduceOptions {
   events: number;
@@ -111,33 +112,31 @@ export function formatSummary(s: DemoSummary): string {
   return lines.join('\n');
 }
 
+const PRODUCE_USAGE =
+  'use --events N [--rate R] [--seed S] [--brokers h:p] [--partitions P] [--topic-prefix P] [--synthetic-cdc] [--json]';
+
 export function parseArgs(argv: string[]): ProduceOptions & { json: boolean } {
-  const opts: ProduceOptions & { json: boolean } = { events: 1000, json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    const num = (v: string) => {
-      const n = Number(v);
-      if (!Number.isFinite(n) || n < 0) throw new Error(`${a} needs a non-negative number, got "${v}"`);
-      return n;
-    };
-    if (a === '--events') opts.events = num(next());
-    else if (a === '--rate') opts.rate = num(next());
-    else if (a === '--seed') opts.seed = num(next());
-    else if (a === '--brokers') opts.brokers = next().split(',');
-    else if (a === '--partitions') opts.partitions = num(next());
-    else if (a === '--topic-prefix') opts.topicPrefix = next();
-    else if (a === '--json') opts.json = true;
-    else if (a === '--synthetic-cdc') opts.syntheticCdc = true;
-    else
-      throw new Error(
-        `unknown option ${a} (use --events N [--rate R] [--seed S] [--brokers h:p] [--topic-prefix P] [--synthetic-cdc] [--json])`,
-      );
-  }
+  const v = readCommandLine(
+    argv,
+    {
+      events: 'string',
+      rate: 'string',
+      seed: 'string',
+      brokers: 'string',
+      partitions: 'string',
+      'topic-prefix': 'string',
+      json: 'boolean',
+      'synthetic-cdc': 'boolean',
+    },
+    PRODUCE_USAGE,
+  );
+  const opts: ProduceOptions & { json: boolean } = { events: nonNegative(v.events, 'events') ?? 1000, json: !!v.json };
+  if (v.rate !== undefined) opts.rate = nonNegative(v.rate, 'rate');
+  if (v.seed !== undefined) opts.seed = nonNegative(v.seed, 'seed');
+  if (v.brokers !== undefined) opts.brokers = v.brokers.split(',');
+  if (v.partitions !== undefined) opts.partitions = nonNegative(v.partitions, 'partitions');
+  if (v['topic-prefix'] !== undefined) opts.topicPrefix = v['topic-prefix'];
+  if (v['synthetic-cdc']) opts.syntheticCdc = true;
   return opts;
 }
 

@@ -9,25 +9,17 @@ import * as path from 'path';
 import { GRAPH_KINDS, GraphKind, loadMappingDir, schemaFromMappings, renderSchema, applySchema } from './index';
 import { loadSpec } from '../mapping';
 import { GremlinConnection } from '../gremlin/connection';
-
-function args(argv: string[]): Record<string, string | boolean> {
-  const out: Record<string, string | boolean> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${JSON.stringify(a)}`);
-    const name = a.slice(2);
-    if (name === 'apply' || name === 'help') out[name] = true;
-    else if (i + 1 < argv.length) out[name] = argv[++i];
-    else throw new Error(`--${name} needs a value`);
-  }
-  return out;
-}
+import { readCommandLine } from '../command-line';
 
 const USAGE =
   'usage: npm run graph:schema -- --mappings <folder or file> --graph <janusgraph|tinkergraph|neptune|cosmos> [--apply --url ws://host:port/gremlin] [--sources g,gTest]';
 
 export async function main(argv: string[]): Promise<number> {
-  const a = args(argv);
+  const a = readCommandLine(
+    argv,
+    { mappings: 'string', graph: 'string', apply: 'boolean', url: 'string', sources: 'string', help: 'boolean' },
+    USAGE,
+  );
   if (a.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;

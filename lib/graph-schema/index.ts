@@ -40,6 +40,8 @@ export interface GraphSchema {
   propertyKeys: PropertyKeyDef[];
   vertexLabels: string[];
   edgeLabels: string[];
+  /** Edge labels identified by their endpoint pair in every mapping (no edge key): SIMPLE + LOCK on JanusGraph. */
+  simpleEdgeLabels: string[];
   vertexIndexes: VertexIndexDef[];
   /** Properties left untyped (named "label.property" or "edge label.property"). */
   untyped: string[];
@@ -70,6 +72,8 @@ export function schemaFromMappings(
   const untyped = new Set<string>();
   const vertexLabels = new Set<string>();
   const edgeLabels = new Set<string>();
+  // An edge key (or a label taken from the data) allows several edges between one pair: such labels stay MULTI.
+  const multiEdgeLabels = new Set<string>();
   const indexes = new Map<string, VertexIndexDef>();
   const addKey = (name: string, dataType: DataType, cardinality: KeyCardinality, where: string) => {
     const k = keys.get(name);
@@ -98,6 +102,7 @@ export function schemaFromMappings(
     }
     for (const e of m.edges) {
       edgeLabels.add(e.label);
+      if (e.key || e.labelFrom) multiEdgeLabels.add(e.label);
       if (e.key)
         addKey(
           e.key.name,
@@ -118,6 +123,7 @@ export function schemaFromMappings(
     propertyKeys: [...keys.values()].sort((a, b) => a.name.localeCompare(b.name)),
     vertexLabels: [...vertexLabels].sort(),
     edgeLabels: [...edgeLabels].sort(),
+    simpleEdgeLabels: [...edgeLabels].filter((l) => !multiEdgeLabels.has(l)).sort(),
     vertexIndexes: [...indexes.values()].sort((a, b) => a.name.localeCompare(b.name)),
     untyped: untypedList,
     problems,
@@ -155,6 +161,7 @@ export function loadMappingDir(dir: string): { mappings: CompiledMapping[]; name
  * binding (`schema`: lists of plain maps), never spliced into the script text; the script returns report lines: "created ...", "exists ...", "conflict ...", "reindexed ...".
  */
 export const JANUSGRAPH_SCRIPT = `
+import org.janusgraph.core.Multiplicity
 import org.janusgraph.core.schema.ConsistencyModifier
 import org.janusgraph.core.schema.SchemaAction
 import org.janusgraph.core.schema.SchemaStatus
@@ -165,6 +172,7 @@ def jg = this.binding.getVariable(sourceName).getGraph()
 def mgmt = jg.openManagement()
 def newKeys = [] as Set
 def toReindex = []
+def weakEdgeLabels = []
 try {
   schema.keys.each { k ->
     def key = mgmt.getPropertyKey(k.name)
@@ -182,8 +190,19 @@ try {
     else report << "exists vertex label " + l
   }
   schema.edgeLabels.each { l ->
-    if (mgmt.getEdgeLabel(l) == null) { mgmt.makeEdgeLabel(l).make(); report << "created edge label " + l }
-    else report << "exists edge label " + l
+    def simple = schema.simpleEdgeLabels.contains(l)
+    def el = mgmt.getEdgeLabel(l)
+    if (el == null) {
+      if (simple) {
+        el = mgmt.makeEdgeLabel(l).multiplicity(Multiplicity.SIMPLE).make()
+        mgmt.setConsistency(el, ConsistencyModifier.LOCK)
+        report << "created edge label " + l + " SIMPLE LOCK"
+      } else { mgmt.makeEdgeLabel(l).make(); report << "created edge label " + l }
+    } else if (simple && (el.multiplicity() != Multiplicity.SIMPLE || mgmt.getConsistency(el) != ConsistencyModifier.LOCK)) {
+      // JanusGraph cannot change an edge label's multiplicity: a graph made before keeps it (and its duplicate risk).
+      weakEdgeLabels << l + " (" + el.multiplicity() + " " + mgmt.getConsistency(el) + ")"
+      report << "exists edge label " + l
+    } else report << "exists edge label " + l
   }
   schema.indexes.each { ix ->
     def existing = mgmt.getGraphIndex(ix.name)
@@ -202,6 +221,7 @@ try {
       if (!newKeys.contains(ix.key)) toReindex << ix.name
     }
   }
+  if (weakEdgeLabels) report << "warning edge labels " + weakEdgeLabels.join(", ") + ": the mappings want SIMPLE LOCK (one edge per endpoint pair, locked against concurrent writers); JanusGraph cannot change a multiplicity: a graph made before keeps them, recreate it to get the constraint"
   mgmt.commit()
 } catch (e) { mgmt.rollback(); throw e }
 toReindex.each { name ->
@@ -219,6 +239,7 @@ function janusgraphBinding(s: GraphSchema): Record<string, unknown> {
     keys: s.propertyKeys.map((k) => ({ name: k.name, dataType: k.dataType, cardinality: k.cardinality })),
     vertexLabels: s.vertexLabels,
     edgeLabels: s.edgeLabels,
+    simpleEdgeLabels: s.simpleEdgeLabels,
     indexes: s.vertexIndexes.map((i) => ({ name: i.name, label: i.label, key: i.key })),
   };
 }
@@ -240,7 +261,11 @@ export function janusgraphConsoleScript(s: GraphSchema): string {
   for (const l of s.vertexLabels)
     lines.push(`if (mgmt.getVertexLabel(${q(l)}) == null) mgmt.makeVertexLabel(${q(l)}).make()`);
   for (const l of s.edgeLabels)
-    lines.push(`if (mgmt.getEdgeLabel(${q(l)}) == null) mgmt.makeEdgeLabel(${q(l)}).make()`);
+    lines.push(
+      s.simpleEdgeLabels.includes(l)
+        ? `if (mgmt.getEdgeLabel(${q(l)}) == null) mgmt.setConsistency(mgmt.makeEdgeLabel(${q(l)}).multiplicity(org.janusgraph.core.Multiplicity.SIMPLE).make(), ConsistencyModifier.LOCK)`
+        : `if (mgmt.getEdgeLabel(${q(l)}) == null) mgmt.makeEdgeLabel(${q(l)}).make()`,
+    );
   for (const i of s.vertexIndexes) {
     lines.push(
       `if (mgmt.getGraphIndex(${q(i.name)}) == null) mgmt.setConsistency(mgmt.buildIndex(${q(i.name)}, Vertex.class).addKey(mgmt.getPropertyKey(${q(i.key)})).indexOnly(mgmt.getVertexLabel(${q(i.label)})).unique().buildCompositeIndex(), ConsistencyModifier.LOCK)`,
@@ -343,15 +368,23 @@ export interface ApplyReport {
   existing: string[];
   /** Definitions in the graph that disagree with the mappings, by name; left as they are. */
   conflicts: string[];
+  /** Definitions the graph keeps in a weaker form than the mappings want (a MULTI edge label made before SIMPLE). */
+  warnings: string[];
   summary: string;
+}
+
+/** The report when nothing was sent to the graph (a graph that takes no schema, no specs). */
+export function nothingApplied(summary: string): ApplyReport {
+  return { created: [], existing: [], conflicts: [], warnings: [], summary };
 }
 
 function toReport(lines: string[]): ApplyReport {
   const created = lines.filter((l) => l.startsWith('created') || l.startsWith('reindexed'));
   const existing = lines.filter((l) => l.startsWith('exists'));
   const conflicts = lines.filter((l) => l.startsWith('conflict')).map((l) => l.replace(/^conflict /, ''));
-  const summary = `${created.length} created, ${existing.length} already there, ${conflicts.length} conflict${conflicts.length === 1 ? '' : 's'}`;
-  return { created, existing, conflicts, summary };
+  const warnings = lines.filter((l) => l.startsWith('warning')).map((l) => l.replace(/^warning /, ''));
+  const summary = `${created.length} created, ${existing.length} already there, ${conflicts.length} conflict${conflicts.length === 1 ? '' : 's'}${warnings.length ? `, ${warnings.length} warning${warnings.length === 1 ? '' : 's'}` : ''}`;
+  return { created, existing, conflicts, warnings, summary };
 }
 
 /** Applies (idempotently) what `graph` needs; Neptune and Cosmos take nothing (see advice()). */
@@ -377,7 +410,7 @@ export async function applySchema(
     const keyNames = tinkergraphKeys(s);
     if (keyNames.length)
       lines = await conn.submit(TINKERGRAPH_SCRIPT, { sourceNames: o.sources ?? ['g'], keyNames }, timeout);
-  } else return { created: [], existing: [], conflicts: [], summary: `${graph} takes no schema (see the advice)` };
+  } else return nothingApplied(`${graph} takes no schema (see the advice)`);
   const flat = lines.flatMap((l) => (Array.isArray(l) ? l : [l])).map(String);
   return toReport(flat);
 }

@@ -49,19 +49,34 @@ export class TransientError extends Error {
   }
 }
 
-// JanusGraph: PermanentLockingException / TemporaryLockingException (lock contention between writers); BerkeleyJE under
-// SERIALIZABLE: LockConflictException, LockTimeoutException, DeadlockException. Neptune: ConcurrentModification.
+// JanusGraph: PermanentLockingException / TemporaryLockingException (lock contention between writers: a unique LOCK
+// index or a SIMPLE LOCK edge label), ExpiredLockException (a commit that outlived its locks), and the in-transaction
+// check of a SIMPLE edge label ("already exists between the pair of vertices": another writer's edge, the retry
+// matches it); BerkeleyJE under SERIALIZABLE: LockConflictException, LockTimeoutException, DeadlockException.
+// Neptune: ConcurrentModification.
 const TRANSIENT_SERVER_MESSAGES =
-  /ConcurrentModification|PermanentLockingException|TemporaryLocking|TemporaryBackend|LockConflictException|LockTimeoutException|DeadlockException|RequestRateTooLarge|\b429\b|timed out|timeout/i;
+  /ConcurrentModification|PermanentLockingException|TemporaryLocking|ExpiredLockException|TemporaryBackend|already exists between the pair of vertices|LockConflictException|LockTimeoutException|DeadlockException|RequestRateTooLarge|\b429\b|timed out|timeout/i;
+
+/**
+ * The class names of the server's exception chain: Gremlin Server sends them in the status attribute `exceptions`.
+ * JanusGraph's message for a lost lock is only "Could not commit transaction due to exception during persistence";
+ * the cause (PermanentLockingException, ...) is in this list.
+ */
+function serverExceptions(e: { statusAttributes?: unknown }): string {
+  const a = e.statusAttributes as Map<string, unknown> | Record<string, unknown> | undefined;
+  const list = a instanceof Map ? a.get('exceptions') : a?.exceptions;
+  return Array.isArray(list) ? list.join(' ') : '';
+}
 
 /** True when an error from submit() should be retried rather than reported. */
 export function isTransient(err: unknown): boolean {
   if (err instanceof TransientError) return true;
-  const e = err as { statusCode?: number; message?: string } | undefined;
+  const e = err as { statusCode?: number; message?: string; statusAttributes?: unknown } | undefined;
   if (!e) return false;
   // 598: server-side evaluation timeout; 429: throttling (Cosmos); other server codes (4xx/5xx) are about the request.
   if (e.statusCode === 598 || e.statusCode === 429) return true;
-  if (typeof e.statusCode === 'number') return TRANSIENT_SERVER_MESSAGES.test(e.message ?? '');
+  if (typeof e.statusCode === 'number')
+    return TRANSIENT_SERVER_MESSAGES.test(`${e.message ?? ''} ${serverExceptions(e)}`);
   // No server status: the socket failed or closed under the request.
   return true;
 }

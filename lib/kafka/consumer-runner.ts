@@ -13,6 +13,7 @@
 import { EventEmitter } from 'events';
 import { decodeRecord, toBatch, DecodeMode, RawRecord, RecordMeta, BatchMeta } from './codec';
 import { OffsetTracker, Delivery, TopicPartitionOffset } from './offset-tracker';
+import { isUnknownTopic } from './kafka-errors';
 
 /** A fetched batch of one partition, as kafkajs's eachBatch hands it over (only what the runner uses). */
 export interface RunnerBatch {
@@ -199,19 +200,6 @@ export interface RunnerEvents {
   restarting: [error: Error];
 }
 
-/** kafkajs' answer for a topic the broker does not have (or is still creating), possibly wrapped as a cause. */
-export function isUnknownTopic(e: unknown): boolean {
-  for (
-    let err = e as { type?: string; message?: string; cause?: unknown } | undefined, depth = 0;
-    err && depth < 5;
-    err = err.cause as typeof err, depth++
-  ) {
-    if (err.type === 'UNKNOWN_TOPIC_OR_PARTITION' || /does not host this topic-partition/.test(String(err.message)))
-      return true;
-  }
-  return false;
-}
-
 /** Validates the in-flight bound (a clear error for the node's status). */
 export function checkMaxInFlight(maxInFlight: number): number {
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1)
@@ -226,6 +214,8 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
   private closing = false;
   private assignment: Record<string, number[]> = {};
   private readonly stoppedPartitions = new Set<string>();
+  /** "topic/partition"s the consumer has paused because we told it to (kafkajs keeps them across a rejoin). */
+  private readonly pausedInConsumer = new Set<string>();
   private paused = false;
   private commitTimer: NodeJS.Timeout | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -355,10 +345,32 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
       .filter((t) => t.partitions.length > 0);
   }
 
+  /**
+   * Pauses or resumes partitions; false when the consumer refused. kafkajs throws while it rebuilds its consumer
+   * group after a crash ("Consumer group was not initialized"); that new group starts with nothing paused and the
+   * runner pauses again at its join, so a refusal is no error. It must not throw: this runs in the flow's finish
+   * callbacks, where an exception is an uncaught one and ends the Node-RED process.
+   */
+  private tell(verb: 'pause' | 'resume', topics: TopicPartitions[]): boolean {
+    try {
+      this.consumer?.[verb](topics);
+      for (const { topic, partitions } of topics)
+        for (const p of partitions) {
+          if (verb === 'pause') this.pausedInConsumer.add(`${topic}/${p}`);
+          else this.pausedInConsumer.delete(`${topic}/${p}`);
+        }
+      return true;
+    } catch (e) {
+      this.statusSink.debug(`${verb} refused (the consumer restarts): ${(e as Error).message}`);
+      return false;
+    }
+  }
+
   private pauseAll(): void {
     if (!this.consumer || this.paused) return;
+    const all = Object.entries(this.assignment).map(([topic, partitions]) => ({ topic, partitions }));
+    if (!this.tell('pause', all)) return;
     this.paused = true;
-    this.consumer.pause(Object.entries(this.assignment).map(([topic, partitions]) => ({ topic, partitions })));
     this.emit('paused');
     this.showStatus();
   }
@@ -367,7 +379,7 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
     if (!this.consumer || !this.paused || !this.drained()) return;
     this.paused = false;
     const parts = this.assignedPartitions();
-    if (parts.length) this.consumer.resume(parts);
+    if (parts.length) this.tell('resume', parts);
     this.emit('resumed');
     this.showStatus();
   }
@@ -428,7 +440,7 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
       const key = `${d.topic}/${d.partition}`;
       if (!this.stoppedPartitions.has(key)) {
         this.stoppedPartitions.add(key);
-        this.consumer?.pause([{ topic: d.topic, partitions: [d.partition] }]);
+        this.tell('pause', [{ topic: d.topic, partitions: [d.partition] }]);
         this.statusSink.problem({
           kind: 'partition-stopped',
           topic: d.topic,
@@ -563,9 +575,23 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
       const [t, pStr] = [k.slice(0, k.lastIndexOf('/')), k.slice(k.lastIndexOf('/') + 1)];
       if (!(assignment[t] || []).includes(Number(pStr))) this.stoppedPartitions.delete(k);
     }
-    // Paused state is per partition: a new assignment starts unpaused unless we are still full.
+    // The consumer's pauses must match ours again after a join. kafkajs keeps what was paused across a rejoin of the
+    // same consumer group (a rebalance, a member the coordinator forgot after a broker restart), but forgets it all
+    // when it rebuilds the group after a crash. A partition left paused there while the runner counts itself
+    // unpaused is never fetched again: the consumer stalled for good. So stopped partitions are paused, the rest
+    // paused if still full, else resumed where the consumer still holds an old pause.
+    const where = (keep: (key: string) => boolean) =>
+      Object.entries(assignment)
+        .map(([topic, ps]) => ({ topic, partitions: ps.filter((p) => keep(`${topic}/${p}`)) }))
+        .filter((t) => t.partitions.length > 0);
+    const stopped = where((k) => this.stoppedPartitions.has(k) && !this.pausedInConsumer.has(k));
+    if (stopped.length) this.tell('pause', stopped);
     this.paused = false;
     if (this.offsets.inFlightRecords >= this.settings.maxInFlight) this.pauseAll();
+    else {
+      const stale = where((k) => this.pausedInConsumer.has(k) && !this.stoppedPartitions.has(k));
+      if (stale.length) this.tell('resume', stale);
+    }
     this.state = 'consuming';
     this.lastReported = '';
     this.showStatus();
@@ -608,7 +634,10 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
       const { error: err, restart } = e.payload as { error: Error; restart: boolean };
       if (this.closing || this.consumer !== c) return;
       if (restart) {
-        // kafkajs restarts the consumer itself.
+        // kafkajs restarts the consumer itself, with a new consumer group: nothing is paused there any more (the join
+        // pauses again what still has to be). Records in flight stay tracked and commit through the new group.
+        this.paused = false;
+        this.pausedInConsumer.clear();
         this.state = 'connecting';
         this.showStatus();
         this.statusSink.debug(`consumer restarting after: ${err.message}`);
@@ -644,6 +673,7 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
     c.disconnect().catch(() => undefined);
     this.offsets.reset();
     this.stoppedPartitions.clear();
+    this.pausedInConsumer.clear();
     this.paused = false;
     this.emit('restarting', error);
     this.scheduleReconnect();

@@ -2,24 +2,24 @@
  * The one adapter between kafkajs' logger and ours (the kafka broker config node, demo:produce, scripts). kafkajs logs
  * JSON lines at ERROR for things it retries by itself a moment later (a coordinator still loading on a fresh broker, a
  * topic being auto-created, a leader election); a person reads those as failures. So: warn and above only, retried
- * conditions demoted to debug, and every line worded as a sentence — "kafka: <what> (<detail>)" — not JSON.
+ * conditions (by kafkajs's own table of broker errors, lib/kafka/kafka-errors.ts) demoted to debug, and every line worded as a sentence — "kafka: <what> (<detail>)" — not JSON.
  */
 import { logLevel, type LogEntry, type logCreator } from 'kafkajs';
+import { isSelfHealingBrokerMessage } from './kafka-errors';
 
 export type KafkaLogLevel = 'error' | 'warn' | 'info' | 'debug';
 export type KafkaLogSink = (level: KafkaLogLevel, text: string) => void;
 
-/** Conditions kafkajs retries itself: worth a debug line, not a warning. */
-const TRANSIENT = [
-  /coordinator is loading/i,
-  /not the correct coordinator/i,
-  /coordinator (is )?not available/i,
-  /there is no leader for this topic-partition/i,
-  /leader not available/i,
-  /does not host this topic-partition/i,
-  /group is rebalancing|rebalance in progress/i,
-  /not (the )?leader for (that|this) topic-partition/i,
-];
+/**
+ * kafkajs logs an error by its message only: as `error` beside its own sentence, or inside "Crash: <name>: <message>"
+ * when a consumer crashed. The broker error's message, if the entry carries one.
+ */
+function brokerMessages(message: string, error: unknown): string[] {
+  const out = typeof error === 'string' ? [error] : [];
+  const afterName = message.startsWith('Crash: ') ? message.indexOf(': ', 'Crash: '.length) : -1;
+  if (afterName > 0) out.push(message.slice(afterName + 2));
+  return out;
+}
 
 /** Turns a kafkajs log entry into one line for a person, with the level it deserves. */
 export function describeKafkaLog(entry: LogEntry): { level: KafkaLogLevel; text: string } {
@@ -43,7 +43,8 @@ export function describeKafkaLog(entry: LogEntry): { level: KafkaLogLevel; text:
     .filter(Boolean)
     .join(', ');
   const text = `kafka: ${headline.replace(/\.$/, '')}${detail ? ` (${detail})` : ''}`;
-  const transient = retryCount !== undefined || TRANSIENT.some((re) => re.test(`${message} ${error ?? ''}`));
+  // Retried conditions: kafkajs counts the retry, or the broker's answer is one kafkajs deals with by itself.
+  const transient = retryCount !== undefined || brokerMessages(message, error).some(isSelfHealingBrokerMessage);
   let level: KafkaLogLevel;
   switch (entry.level) {
     case logLevel.ERROR:

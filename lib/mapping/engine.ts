@@ -155,8 +155,7 @@ class Run {
       if (p.cardinality !== 'single') (cardinality ??= {})[p.name] = p.cardinality;
       if (p.merge !== 'last') (merge ??= {})[p.name] = p.merge;
       // Epoch-millisecond dates are Longs in the graph (as the graph schema declares them).
-      const t = p.type === 'date' && p.format !== 'iso' ? 'long' : numericType(p.type);
-      if (t) (types ??= {})[p.name] = t;
+      if (p.stored !== undefined) (types ??= {})[p.name] = p.stored;
     }
     return { properties, cardinality, merge, types };
   }
@@ -211,8 +210,8 @@ class Run {
     if (!d.create) return { label, key: d.keyName, value };
     const removed: string[] | undefined = this.rowVertices?.includes(d) ? [] : undefined;
     const p = this.properties(d.properties, scope, d.definition, removed);
-    const keyType = numericType(d.keyType);
-    if (keyType) p.types = { ...p.types, [d.keyName]: keyType };
+    // p.types is this call's own object: add the key's type to it rather than copying it.
+    if (d.keyType === 'int' || d.keyType === 'long') (p.types ??= {})[d.keyName] = d.keyType;
     const seen = this.findVertex(label, d.keyName, value);
     if (seen) {
       merge(seen, p);
@@ -246,8 +245,8 @@ class Run {
     }
     const p = this.properties(d.properties, scope, d.definition);
     e.properties = p.properties;
-    const keyType = numericType(d.key?.type);
-    if (keyType) p.types = { ...p.types, [d.key!.name]: keyType };
+    const keyType = d.key?.type;
+    if (keyType === 'int' || keyType === 'long') (p.types ??= {})[d.key!.name] = keyType;
     if (p.types) e.types = p.types;
     if (p.merge) e.merge = p.merge;
     if (d.ifMissing === 'skip') e.ifMissing = 'skip';
@@ -258,11 +257,6 @@ class Run {
 }
 
 const SCAN_LIMIT = 32;
-
-/** The declared types that JS numbers cannot carry by themselves. */
-function numericType(t: string | undefined): NumericType | undefined {
-  return t === 'int' || t === 'long' || t === 'double' ? t : undefined;
-}
 
 function sameRef(a: VertexRef, b: VertexRef): boolean {
   return a === b || (a.value === b.value && a.label === b.label && a.key === b.key);
@@ -425,6 +419,9 @@ const CDC_UPSERT_OPS: Record<string, true> = { c: true, r: true, u: true };
 /** What an update's old row implied and the new one does not: the row vertex under an old key, edges at row vertices. */
 function staleAfterUpdate(m: CompiledMapping, oldScope: Scope, run: Run, deletes: ChangeSet['deletes']): void {
   const old = new Run(run.source);
+  // Only the old row's keys and edges matter here: its properties are neither coerced nor checked (half the cost of
+  // an update was mapping the old row's properties only to throw them away).
+  old.refsOnly = true;
   try {
     mapUpserts(m, oldScope, old);
   } catch (e) {

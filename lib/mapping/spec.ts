@@ -184,6 +184,8 @@ export interface CompiledProperty {
   transform?: Transform;
   options?: CoerceOptions;
   merge: MergeRule;
+  /** The Java number type the graph stores it as (epoch-ms dates are Longs), resolved once here, not per event. */
+  stored?: 'int' | 'long' | 'double';
 }
 
 /** A label from a map by a field's value; `label` of the definition is then the default (or the first map value). */
@@ -699,6 +701,8 @@ function compileProperties(c: Checker, v: unknown, path: Array<string | number>,
     };
     if (transform) cp.transform = transform;
     if (options.decimal || options.grouping || options.pattern) cp.options = options;
+    const stored = type === 'date' && format !== 'iso' ? 'long' : type;
+    if (stored === 'int' || stored === 'long' || stored === 'double') cp.stored = stored;
     out.push(cp);
   }
   return out;

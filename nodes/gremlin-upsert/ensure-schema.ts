@@ -7,7 +7,13 @@ import type { NodeAPI } from '../shared/red';
 import type { GremlinServerNode } from '../shared/contracts';
 import type { GremlinConnection } from '../../lib/gremlin/connection';
 import { checkSpec, type CompiledMapping } from '../../lib/mapping';
-import { schemaFromMappings, applySchema, detectGraphKind, type ApplyReport } from '../../lib/graph-schema';
+import {
+  schemaFromMappings,
+  applySchema,
+  detectGraphKind,
+  nothingApplied,
+  type ApplyReport,
+} from '../../lib/graph-schema';
 
 export async function ensureSchemaForFlows(
   RED: NodeAPI,
@@ -15,7 +21,7 @@ export async function ensureSchemaForFlows(
   server: GremlinServerNode,
 ): Promise<ApplyReport> {
   if (server.dialect === 'cosmos' || server.dialect === 'neptune') {
-    return { created: [], existing: [], conflicts: [], summary: `${server.dialect} takes no schema` };
+    return nothingApplied(`${server.dialect} takes no schema`);
   }
   const mappings: CompiledMapping[] = [];
   const names: string[] = [];
@@ -27,12 +33,10 @@ export async function ensureSchemaForFlows(
       names.push(n.name || n.id);
     }
   });
-  if (mappings.length === 0)
-    return { created: [], existing: [], conflicts: [], summary: 'no graph map specs in the flows' };
+  if (mappings.length === 0) return nothingApplied('no graph map specs in the flows');
   const source = connection.options.traversalSource || 'g';
   const kind = await detectGraphKind(connection, source);
-  if (!kind)
-    return { created: [], existing: [], conflicts: [], summary: 'not JanusGraph or TinkerGraph: nothing to apply' };
+  if (!kind) return nothingApplied('not JanusGraph or TinkerGraph: nothing to apply');
   const schema = schemaFromMappings(mappings, names);
   const report = await applySchema(connection, schema, kind, { sources: [source] });
   return { ...report, conflicts: [...schema.problems, ...report.conflicts] };

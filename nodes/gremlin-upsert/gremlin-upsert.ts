@@ -58,6 +58,7 @@ export = function (RED: NodeAPI) {
       node.status({ fill: 'blue', shape: 'ring', text: 'ensuring schema…' });
       ensureSchemaForFlows(RED, connection, server).then(
         (r) => {
+          if (r.warnings.length) node.warn(`gremlin upsert: schema warnings: ${r.warnings.join('; ')}`);
           if (r.conflicts.length) {
             node.warn(`gremlin upsert: schema conflicts (left as they are): ${r.conflicts.join('; ')}`);
             node.status({

@@ -116,9 +116,15 @@ export = function (RED: NodeAPI) {
     const metricsConfig = metricsSettings(RED);
     const metrics = new KafkaInMetrics(node, metricsConfig.enabled);
 
+    // Message ids in Node-RED's own form (16 hex digits) without 8 random bytes per record: crypto.randomBytes was
+    // the largest share of this node's own per-message CPU (issue 17, README Performance). A random prefix per node
+    // and a counter: unique among this runtime's tracked messages, which is all the completion tracker needs.
+    const idPrefix = crypto.randomBytes(4).toString('hex');
+    let idSeq = 0;
+    const nextId = () => idPrefix + ((idSeq = (idSeq + 1) >>> 0) + 0x100000000).toString(16).slice(1);
     const sink: DeliverySink = {
       send({ output, msg }, finished) {
-        const id = crypto.randomBytes(8).toString('hex');
+        const id = nextId();
         const m = { ...msg, _msgid: id };
         // Undecodable records name this node as the failing one (dead letters carry it), as a Catch node would.
         if (output === 1 && m.error && typeof m.error === 'object')

@@ -20,7 +20,9 @@ const NAME = 'janusgraph-cql';
 const POM = path.join(__dirname, 'pom.xml');
 const SERVERS = Number(process.env.CEH_CLUSTER_JANUSGRAPH_SERVERS || 2);
 const BASE_PORT = 28282;
-const KEYSPACE = 'ceh_cluster';
+// v2: the edge labels identified by their endpoints are SIMPLE + LOCK (lib/graph-schema). JanusGraph cannot change a
+// label's multiplicity, so the schema needs a keyspace made after that change; the old one is left in Cassandra.
+const KEYSPACE = 'ceh_cluster_v2';
 const TEMPLATES = ['janusgraph-server.yaml', 'janusgraph-cql.properties', 'init.groovy', 'log4j2.xml'];
 
 const servers = Array.from({ length: SERVERS }, (_, i) => ({ name: `${NAME}-${i + 1}`, port: BASE_PORT + i }));
@@ -42,7 +44,7 @@ function render(server, conf) {
 }
 
 function configStamp() {
-  const h = crypto.createHash('sha256').update(hashFile(POM));
+  const h = crypto.createHash('sha256').update(hashFile(POM)).update(KEYSPACE);
   for (const name of TEMPLATES) h.update(fs.readFileSync(path.join(__dirname, name)));
   return h.digest('hex').slice(0, 16);
 }

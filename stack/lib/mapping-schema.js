@@ -19,6 +19,7 @@ async function applyMappingSchema(name, { graph, url, sources }) {
   const report = await applySchemaForMappingDir(path.join(ROOT, 'mappings'), { graph, url, sources });
   log(`${name}: schema from mappings/ — ${report.summary}`);
   if (report.conflicts.length) log(`${name}: schema conflicts (left as they are):\n  ${report.conflicts.join('\n  ')}`);
+  if (report.warnings.length) log(`${name}: schema warnings:\n  ${report.warnings.join('\n  ')}`);
   return report;
 }
 

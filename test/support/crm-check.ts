@@ -18,16 +18,26 @@ export const CRM_TOPIC = 'crm.public.customers';
 
 export type Properties = Record<string, unknown>;
 
-/** The customer mapping with run-specific vertex labels. */
+/** The customer (and address) mappings with run-specific vertex labels. */
 export function relabelledCustomerSpec(tag: string): {
   spec: string;
-  labels: { customer: string; country: string; twitterUser: string };
+  addressSpec: string;
+  labels: { customer: string; country: string; twitterUser: string; address: string };
 } {
-  const labels = { customer: `${tag}_customer`, country: `${tag}_country`, twitterUser: `${tag}_twitterUser` };
-  const spec = fs
-    .readFileSync(path.join(ROOT, 'mappings', 'customer.yaml'), 'utf8')
-    .replace(/label: (customer|country|twitterUser)$/gm, (_, l: keyof typeof labels) => `label: ${labels[l]}`);
-  return { spec, labels };
+  const labels = {
+    customer: `${tag}_customer`,
+    country: `${tag}_country`,
+    twitterUser: `${tag}_twitterUser`,
+    address: `${tag}_address`,
+  };
+  const relabel = (file: string) =>
+    fs
+      .readFileSync(path.join(ROOT, 'mappings', file), 'utf8')
+      .replace(
+        /label: (customer|country|twitterUser|address)$/gm,
+        (_, l: keyof typeof labels) => `label: ${labels[l]}`,
+      );
+  return { spec: relabel('customer.yaml'), addressSpec: relabel('address.yaml'), labels };
 }
 
 const EXPECTED_SQL = `SELECT customer_id, first_name, last_name, email, segment, country, twitter_id,
@@ -38,6 +48,15 @@ const EXPECTED_SQL = `SELECT customer_id, first_name, last_name, email, segment,
   floor(extract(epoch FROM updated_at) * 1000)::float8 AS updated_ms,
   to_char(call_window_start, 'HH24:MI:SS.US') AS call_window_start, %LOYALTY% AS loyalty_points
   FROM customers`;
+
+/** A NULL column is no property. */
+const withoutNulls = (p: Properties): Properties =>
+  Object.fromEntries(Object.entries(p).filter(([, v]) => v !== null && v !== undefined));
+
+const sortedSet = (xs: string[]): string[] | null => (xs.length ? [...new Set(xs)].sort() : null);
+
+/** Properties the mappings write with list or set cardinality: all their values are read, sorted. */
+const MULTI = new Set(['tags']);
 
 /** Per customer_id, the properties its vertex must have (a NULL column is no property), and the raw rows. */
 export async function expectedCustomers(
@@ -61,7 +80,8 @@ export async function expectedCustomers(
       birthDate: r.birth_ms,
       creditLimit: r.credit_limit === null ? null : Number(r.credit_limit),
       marketingOptIn: r.marketing_opt_in,
-      tags: r.tags,
+      // text[] → a set property: its distinct values (the graph keeps no order; compared sorted). Empty = none.
+      tags: r.tags === null ? null : sortedSet(JSON.parse(r.tags)),
       profile: r.profile === null ? null : JSON.stringify(JSON.parse(r.profile)),
       tier: r.tier,
       lastContactAt: r.last_contact_ms,
@@ -69,7 +89,7 @@ export async function expectedCustomers(
       callWindowStart: r.call_window_start,
       loyaltyPoints: r.loyalty_points,
     };
-    expected.set(r.customer_id, Object.fromEntries(Object.entries(p).filter(([, v]) => v !== null && v !== undefined)));
+    expected.set(r.customer_id, withoutNulls(p));
   }
   return { expected, rows };
 }
@@ -83,7 +103,7 @@ export async function graphCustomers(
   const byKey = new Map<string, Properties>();
   for (const m of maps) {
     const o: Properties = {};
-    for (const [k, v] of m) o[k] = v[0];
+    for (const [k, v] of m) o[k] = MULTI.has(k) ? [...v].sort() : v[0];
     byKey.set(String(o.customerId), o);
   }
   return { byKey, vertices: maps.length };
@@ -121,4 +141,48 @@ export function ordered(m: Map<string, Properties>): Record<string, Properties> 
         Object.fromEntries(Object.entries(withoutChangedAt(v)).sort(([a], [b]) => a.localeCompare(b))),
       ]),
   );
+}
+
+/** Per address_id (as text), what the address vertex must hold (from PostgreSQL, by address.yaml's documented rules). */
+export async function expectedAddresses(db: Client): Promise<Map<string, Properties>> {
+  const rows = (
+    await db.query('SELECT address_id, customer_id, kind, street, city, postal_code, country FROM addresses')
+  ).rows;
+  return new Map(
+    rows.map((r) => [
+      String(r.address_id),
+      withoutNulls({
+        addressId: r.address_id,
+        kind: r.kind,
+        street: r.street,
+        city: r.city,
+        postalCode: r.postal_code,
+        country: r.country,
+        customer: r.customer_id,
+      }),
+    ]),
+  );
+}
+
+/**
+ * The address vertices of a label with their properties (changedAt left out) and, as `customer`, the customerId of
+ * every customer with a hasAddress edge to it (one id when the edge is right; a list shows duplicates or stale edges).
+ */
+export async function graphAddresses(
+  graph: GremlinConnection,
+  labels: { address: string; customer: string },
+): Promise<{ byKey: Map<string, Properties>; vertices: number }> {
+  const rows = (await graph.submit(
+    'g.V().hasLabel(A).project("p", "c").by(valueMap()).by(__.in("hasAddress").hasLabel(C).values("customerId").fold())',
+    { A: labels.address, C: labels.customer },
+  )) as Array<Map<string, any>>;
+  const byKey = new Map<string, Properties>();
+  for (const row of rows) {
+    const o: Properties = {};
+    for (const [k, v] of row.get('p') as Map<string, unknown[]>) if (k !== 'changedAt') o[k] = v[0];
+    const c = row.get('c') as string[];
+    if (c.length) o.customer = c.length === 1 ? c[0] : [...c].sort();
+    byKey.set(String(o.addressId), o);
+  }
+  return { byKey, vertices: rows.length };
 }

@@ -169,6 +169,23 @@ export async function committed(groupId: string, topic: string): Promise<Record<
   return out;
 }
 
+/**
+ * True when the group has committed every partition of the topic up to its end (nothing left to read), or the topic
+ * does not exist yet (nothing to read: Debezium creates a table's topic with its first change).
+ */
+export async function caughtUp(groupId: string, topic: string): Promise<boolean> {
+  let ends: Array<{ partition: number; high: string; low: string }>;
+  try {
+    ends = await withAdmin((a) => a.fetchTopicOffsets(topic));
+  } catch (e) {
+    // kafkajs wraps it after its retries: the text is what stays.
+    if (/does not host this topic-partition/.test(String((e as Error).message))) return true;
+    throw e;
+  }
+  const done = await committed(groupId, topic);
+  return ends.every((p) => Number(p.high) === Number(p.low) || (done[p.partition] ?? -1) >= Number(p.high));
+}
+
 /** Flow nodes for a plain-text broker config. */
 export function brokerNode(id = 'broker'): Record<string, unknown> & { id: string; type: string } {
   return { id, type: 'ceh-kafka-broker', brokers: ENDPOINTS.kafkaBrokers.join(','), clientId: 'ceh-test' };

@@ -193,6 +193,8 @@ export interface RunOptions {
   /** Another traversal source than the suite's (the cluster profile's JanusGraph Servers serve g). */
   traversalSource?: string;
   concurrency?: number;
+  /** How long a start may take until the editor answers (default 60 s; several instances on a loaded machine need more). */
+  startTimeoutMs?: number;
 }
 
 /**
@@ -210,8 +212,10 @@ export class NodeRedChild {
   private ws: any = null;
   private log: string[] = [];
   readonly flow: any[];
+  private readonly startTimeoutMs: number;
 
-  constructor(opts: RunOptions) {
+  constructor({ startTimeoutMs = 60000, ...opts }: RunOptions) {
+    this.startTimeoutMs = startTimeoutMs;
     this.flow = customerFlow({ traversalSource: SOURCE, httpPath: '/customer/:id/360', ...opts });
     fs.writeFileSync(path.join(this.userDir, 'flow-source.json'), JSON.stringify(this.flow));
   }
@@ -241,7 +245,7 @@ export class NodeRedChild {
     };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
-    await home.waitForEditor(this.port, { child, timeoutMs: 60000 });
+    await home.waitForEditor(this.port, { child, timeoutMs: this.startTimeoutMs });
     await this.watchStatus();
   }
 
@@ -322,4 +326,15 @@ export function graphRowFields(
     lost: cmp.lost,
     duplicated: cmp.duplicated,
   };
+}
+
+/**
+ * Empties a JanusGraph graph in small transactions: dropping an edge of a SIMPLE LOCK label (lib/graph-schema) takes
+ * its lock too, and one transaction over the whole graph outlives storage.lock.expiry-time (ExpiredLockException).
+ */
+export async function dropJanusGraphInChunks(conn: GremlinConnection, chunk = 200): Promise<void> {
+  for (;;) {
+    const [left] = await conn.submit(`g.V().limit(${chunk}).drop().iterate(); g.V().limit(1).count()`);
+    if (Number(left) === 0) return;
+  }
 }

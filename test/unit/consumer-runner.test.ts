@@ -58,13 +58,40 @@ class FakeConsumer implements RunnerConsumer {
   async run(config: { eachBatch: (p: RunnerBatch) => Promise<void> }): Promise<void> {
     this.eachBatch = config.eachBatch;
   }
+  /**
+   * What kafkajs's consumer group has paused, per "topic/partition". As in kafkajs, it survives a rejoin of the same
+   * group (join()) and is gone when kafkajs rebuilds the group after a crash (rebuild()).
+   */
+  private readonly pausedNow = new Set<string>();
+  /** False between a crash kafkajs restarts and the rebuilt group: pause and resume throw, as kafkajs's do. */
+  groupAlive = true;
+
   pause(t: TopicPartitions[]): void {
+    this.refuseWithoutGroup();
     this.paused.push(t);
+    for (const { topic, partitions } of t) for (const p of partitions) this.pausedNow.add(`${topic}/${p}`);
   }
   resume(t: TopicPartitions[]): void {
+    this.refuseWithoutGroup();
     this.resumed.push(t);
+    for (const { topic, partitions } of t) for (const p of partitions) this.pausedNow.delete(`${topic}/${p}`);
+  }
+  isPausedNow(topic: string, partition: number): boolean {
+    return this.pausedNow.has(`${topic}/${partition}`);
+  }
+  private refuseWithoutGroup(): void {
+    if (!this.groupAlive) throw new Error('Consumer group was not initialized, consumer#run must be called first');
+  }
+  /** kafkajs's restart after a crash: a new consumer group, nothing paused. */
+  rebuild(): void {
+    this.groupAlive = true;
+    this.pausedNow.clear();
   }
   async commitOffsets(offsets: TopicPartitionOffset[]): Promise<void> {
+    if (!this.groupAlive) {
+      this.commits.push({ offsets, ok: false });
+      throw new Error('Consumer group was not initialized, consumer#run must be called first');
+    }
     if (this.failCommits > 0) {
       this.failCommits -= 1;
       this.commits.push({ offsets, ok: false });
@@ -83,6 +110,7 @@ class FakeConsumer implements RunnerConsumer {
     this.emit(this.events.REBALANCING, { groupId: 'g', memberId: 'm' });
   }
   crash(error: Error, restart: boolean): void {
+    if (restart) this.groupAlive = false;
     this.emit(this.events.CRASH, { error, restart });
   }
 
@@ -305,6 +333,73 @@ test('runner: a consumer that crashed for good is replaced after a delay; a cras
   assert.equal(state(), 'consuming');
   consumers[2].crash(new Error('broker gone'), false);
   assert.equal(problems.length, 2, 'after consuming again, the error is news');
+});
+
+test('runner: a rejoin while paused resumes what kafkajs still has paused, unless the flow is still full', async (t) => {
+  // kafkajs keeps a partition paused across a rejoin of its group (a rebalance, or after a broker restart the
+  // coordinator no longer knows the member). The runner used to count itself unpaused at the join and never resumed
+  // it: that consumer fetched nothing again, the restart scenario's "not drained".
+  const { runner, consumer, flow, state } = await started({ maxInFlight: 4 });
+  t.after(() => runner.close());
+  consumer.join({ t: [0] });
+  await consumer.fetch('t', 0, [0, 1, 2, 3]);
+  await consumer.fetch('t', 0, [4, 5]);
+  assert.equal(consumer.isPausedNow('t', 0), true, 'full: paused');
+  flow.finish('0');
+  assert.equal(runner.isPaused, true, 'three in flight: still paused');
+
+  consumer.rebalancing();
+  consumer.join({ t: [0] });
+  assert.equal(consumer.isPausedNow('t', 0), false, 'the consumer fetches again after the join');
+  assert.equal(runner.isPaused, false);
+  assert.equal(state(), 'consuming');
+  assert.deepEqual(await consumer.fetch('t', 0, [4, 5]), ['4']);
+  assert.deepEqual(flow.offsets(), ['0', '1', '2', '3', '4']);
+
+  // Full at a join: paused in the consumer too, and resumed at half as usual.
+  consumer.join({ t: [0] });
+  assert.equal(runner.isPaused, true);
+  assert.equal(consumer.isPausedNow('t', 0), true);
+  flow.finish('1');
+  flow.finish('2');
+  assert.equal(consumer.isPausedNow('t', 0), false);
+});
+
+test('runner: while kafkajs rebuilds its group after a crash, finishes neither throw nor get lost; the new group is paused again only where needed', async (t) => {
+  const { runner, consumers, consumer, flow, state } = await started({ maxInFlight: 4, stopOnError: true });
+  t.after(() => runner.close());
+  consumer.join({ t: [0, 1] });
+  await consumer.fetch('t', 1, [0]);
+  flow.finish('0', new Error('graph said no'));
+  assert.equal(consumer.isPausedNow('t', 1), true, 'partition 1 stopped');
+  await consumer.fetch('t', 0, [0, 1, 2]);
+  await consumer.fetch('t', 0, [3, 4]);
+  assert.equal(runner.isPaused, true, 'full: record 4 waits');
+
+  consumer.crash(new Error('No broker available'), true);
+  assert.equal(state(), 'connecting');
+  // The flow finishes while kafkajs has no group: kafkajs's resume would throw; the finish callback must not.
+  const p0 = flow.held.filter(({ out }) => out.msg.kafka.partition === 0);
+  assert.doesNotThrow(() => {
+    p0[0].finished();
+    p0[1].finished();
+  });
+  assert.equal(runner.inFlight, 2, 'the records in flight stay tracked across the restart');
+  await eventually('a commit refused while the group is rebuilt', () => consumer.commits.some((c) => !c.ok), 2000, 2);
+
+  consumer.rebuild();
+  consumer.join({ t: [0, 1] });
+  assert.equal(consumers.length, 1, 'kafkajs restarted this consumer itself');
+  assert.equal(consumer.isPausedNow('t', 1), true, 'the stopped partition is paused in the new group too');
+  assert.equal(consumer.isPausedNow('t', 0), false);
+  assert.deepEqual(await consumer.fetch('t', 0, [2, 3, 4]), ['2', '3', '4'], 'handed out before: skipped; 4 is new');
+  assert.deepEqual(
+    flow.offsets().filter((o, i) => flow.held[i].out.msg.kafka.partition === 0),
+    ['0', '1', '2', '3', '4'],
+  );
+  await eventually('the finished records committed through the new group', () =>
+    consumer.committed().includes('t/0@2'),
+  );
 });
 
 test('runner: a consumer that cannot connect is retried', async (t) => {

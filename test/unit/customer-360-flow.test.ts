@@ -23,24 +23,36 @@ test("the committed flow reads the CRM from Debezium; the synthetic variant read
   assert.equal(cdcIn(customerFlow({ cdc: 'debezium', topicPrefix: 'p.' })).topics, `p.${DEBEZIUM_TOPIC}`);
 });
 
-test('every wire and config reference points at a node of the flow; every topic has kafka in → graph map → upsert', () => {
-  const flow: Array<Record<string, any>> = customerFlow();
-  const byId = new Map(flow.map((n) => [n.id, n]));
-  for (const n of flow) {
-    for (const out of n.wires ?? []) for (const t of out) assert.ok(byId.has(t), `${n.id} → ${t}`);
-    for (const ref of ['broker', 'server']) if (n[ref]) assert.ok(byId.has(n[ref]), `${n.id}.${ref}`);
-  }
-  for (const s of SOURCES) {
-    const kin = flow.find((n) => n.type === 'ceh-kafka-in' && n.topics === s.topic)!;
-    assert.ok(kin, s.topic);
-    const map = byId.get(kin.wires[0][0])!;
-    assert.equal(map.type, 'ceh-graph-map');
-    assert.equal(map.spec, fs.readFileSync(path.join(ROOT, 'mappings', s.mapping), 'utf8'));
-    assert.equal(byId.get(map.wires[0][0])!.type, 'ceh-gremlin-upsert');
-    // Every error output reaches the dead-letter producer.
-    for (const errOut of [kin.wires[1], map.wires[1]]) assert.equal(byId.get(errOut[0])!.mode, 'deadLetter');
-  }
+test("the CRM's addresses table is a source of the Debezium variant only (no synthetic stand-in)", () => {
+  const addressIn = (flow: Array<Record<string, any>>) =>
+    flow.find((n) => n.type === 'ceh-kafka-in' && n.name === 'CRM addresses (CDC)');
+  assert.equal(addressIn(customerFlow(MAIN_FLOW_OPTIONS))!.topics, 'crm.public.addresses');
+  assert.equal(addressIn(customerFlow()), undefined);
 });
+
+for (const [variant, options] of [
+  ['synthetic', {}],
+  ['debezium', MAIN_FLOW_OPTIONS],
+] as const)
+  test(`${variant} flow: every wire and config reference points at a node; every topic has kafka in → graph map → upsert`, () => {
+    const flow: Array<Record<string, any>> = customerFlow(options);
+    const byId = new Map(flow.map((n) => [n.id, n]));
+    for (const n of flow) {
+      for (const out of n.wires ?? []) for (const t of out) assert.ok(byId.has(t), `${n.id} → ${t}`);
+      for (const ref of ['broker', 'server']) if (n[ref]) assert.ok(byId.has(n[ref]), `${n.id}.${ref}`);
+    }
+    for (const s of SOURCES.filter((x: { debeziumOnly?: boolean }) => variant === 'debezium' || !x.debeziumOnly)) {
+      const topic = variant === 'debezium' && s.mapping === 'customer.yaml' ? DEBEZIUM_TOPIC : s.topic;
+      const kin = flow.find((n) => n.type === 'ceh-kafka-in' && n.topics === topic)!;
+      assert.ok(kin, topic);
+      const map = byId.get(kin.wires[0][0])!;
+      assert.equal(map.type, 'ceh-graph-map');
+      assert.equal(map.spec, fs.readFileSync(path.join(ROOT, 'mappings', s.mapping), 'utf8'));
+      assert.equal(byId.get(map.wires[0][0])!.type, 'ceh-gremlin-upsert');
+      // Every error output reaches the dead-letter producer.
+      for (const errOut of [kin.wires[1], map.wires[1]]) assert.equal(byId.get(errOut[0])!.mode, 'deadLetter');
+    }
+  });
 
 test('options isolate a run: topic prefix, group prefix and traversal source', () => {
   const flow: Array<Record<string, any>> = customerFlow({

@@ -65,7 +65,7 @@ describe('Debezium decoding by the Connect schema (real captured messages)', () 
         birthDate: Date.UTC(1990, 4, 17),
         creditLimit: 12345.67,
         marketingOptIn: true,
-        tags: '["vip","new customer"]',
+        tags: ['vip', 'new customer'], // text[] → a set property
         profile: '{"tier":"gold","score":9.5,"nested":{"a":[1,2]}}',
         tier: 'gold',
         lastContactAt: Date.UTC(2024, 2, 2, 8, 15, 30, 123),
@@ -76,6 +76,7 @@ describe('Debezium decoding by the Connect schema (real captured messages)', () 
     );
     assert.equal(v.properties.changedAt, fixture('insert-create').value.payload.source.ts_ms);
     assert.equal(v.remove?.includes('loyaltyPoints'), true, 'a column the row does not have is no property');
+    assert.deepEqual(v.cardinality, { tags: 'set' }, 'tags is written with set cardinality');
   });
 
   test('negative decimals, dates before 1970 and sub-second timestamps before the epoch', () => {

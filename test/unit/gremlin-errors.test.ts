@@ -50,3 +50,23 @@ test('JanusGraph lock contention is a conflict to retry; a schema violation is a
   };
   assert.equal(isTransient(violation), false);
 });
+
+test("JanusGraph's commit failure is retried by the cause in the status attribute `exceptions`", () => {
+  // As JanusGraph 1.1 on Cassandra answers when a SIMPLE LOCK edge or a unique LOCK index loses its lock.
+  const lost = (cause: string) => ({
+    statusCode: 500,
+    message: 'Server error: Could not commit transaction due to exception during persistence (500)',
+    statusAttributes: new Map<string, unknown>([
+      ['exceptions', ['org.janusgraph.core.JanusGraphException', 'org.janusgraph.core.JanusGraphException', cause]],
+    ]),
+  });
+  assert.equal(isTransient(lost('org.janusgraph.diskstorage.locking.PermanentLockingException')), true);
+  assert.equal(isTransient(lost('org.janusgraph.diskstorage.locking.consistentkey.ExpiredLockException')), true);
+  assert.equal(isTransient(lost('java.lang.IllegalArgumentException')), false);
+  const simple = {
+    statusCode: 500,
+    message:
+      'Server error: An edge with the given label already exists between the pair of vertices and the label [placed] is simple (500)',
+  };
+  assert.equal(isTransient(simple), true);
+});

@@ -1,9 +1,9 @@
-/* The one kafkajs logger adapter (lib/kafka/kafkajs-log.ts) and the runner's test for a topic that does not exist yet. */
+/* The one kafkajs logger adapter (lib/kafka/kafkajs-log.ts). */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { logLevel, type LogEntry } from 'kafkajs';
 import { describeKafkaLog, kafkaLogCreator, withoutRepeats, type KafkaLogLevel } from '../../lib/kafka/kafkajs-log';
-import { isUnknownTopic } from '../../lib/kafka/consumer-runner';
+import { brokerError } from '../../lib/kafka/kafka-errors';
 
 const entry = (level: logLevel, log: Record<string, unknown>): LogEntry =>
   ({
@@ -45,7 +45,7 @@ test('what kafkajs retries by itself is demoted to debug: coordinator loading, t
   const loading = describeKafkaLog(
     entry(logLevel.ERROR, {
       message: 'Response GroupCoordinator(key: 10, version: 2)',
-      error: "The coordinator is loading and hence can't process requests",
+      error: brokerError('GROUP_LOAD_IN_PROGRESS').message,
       groupId: 'g',
     }),
   );
@@ -53,7 +53,7 @@ test('what kafkajs retries by itself is demoted to debug: coordinator loading, t
   assert.match(loading.text, /coordinator is loading/);
   assert.equal(
     describeKafkaLog(
-      entry(logLevel.ERROR, { message: 'Response Metadata', error: 'This server does not host this topic-partition' }),
+      entry(logLevel.ERROR, { message: 'Response Metadata', error: brokerError('UNKNOWN_TOPIC_OR_PARTITION').message }),
     ).level,
     'debug',
   );
@@ -83,27 +83,11 @@ test('the logCreator hands every entry to the sink; withoutRepeats drops a repea
   log(entry(logLevel.ERROR, { message: 'Connection error: boom' }));
   clock = 61000;
   log(entry(logLevel.ERROR, { message: 'Connection error: boom' }));
-  log(entry(logLevel.ERROR, { message: 'Response Metadata', error: 'The coordinator is loading' }));
-  log(entry(logLevel.ERROR, { message: 'Response Metadata', error: 'The coordinator is loading' }));
+  const loading = brokerError('GROUP_LOAD_IN_PROGRESS').message;
+  log(entry(logLevel.ERROR, { message: 'Response Metadata', error: loading }));
+  log(entry(logLevel.ERROR, { message: 'Response Metadata', error: loading }));
   assert.deepEqual(
     got.map(([l]) => l),
     ['error', 'error', 'debug', 'debug'],
   );
-});
-
-test('isUnknownTopic: kafkajs protocol error type, its message, or either as a cause', () => {
-  assert.ok(
-    isUnknownTopic(
-      Object.assign(new Error('This server does not host this topic-partition'), {
-        type: 'UNKNOWN_TOPIC_OR_PARTITION',
-      }),
-    ),
-  );
-  assert.ok(
-    isUnknownTopic(
-      Object.assign(new Error('wrapped'), { cause: { type: 'UNKNOWN_TOPIC_OR_PARTITION', message: 'x' } }),
-    ),
-  );
-  assert.ok(!isUnknownTopic(new Error('Connection error: connect ECONNREFUSED')));
-  assert.ok(!isUnknownTopic(undefined));
 });
