@@ -211,62 +211,58 @@ export = function (RED: NodeAPI) {
    * spec is valid, the change sets and per-event errors.
    */
   /* The mapping spec's JSON Schema, for the editor's completion (the same file the spec loader checks first). */
-  RED.httpAdmin.get('/ceh-graph-map/schema', RED.auth.needsPermission('ceh-graph-map.read'), (_req: any, res: any) => {
+  RED.httpAdmin.get('/ceh-graph-map/schema', RED.auth.needsPermission('ceh-graph-map.read'), (_req, res) => {
     res.json(mappingSchema());
   });
 
-  RED.httpAdmin.post(
-    '/ceh-graph-map/preview',
-    RED.auth.needsPermission('ceh-graph-map.write'),
-    (req: any, res: any) => {
-      const body = req.body ?? {};
-      const spec = typeof body.spec === 'string' ? body.spec : '';
-      const { mapping, issues } = checkSpec(spec);
-      let event: unknown;
-      let hasEvent = false;
-      if (body.useLast) {
-        if (typeof body.nodeId !== 'string' || !lastEvents.has(body.nodeId)) {
-          res
-            .status(404)
-            .json({ error: 'the deployed node has not seen an event yet (deploy it and let an event pass)', issues });
-          return;
-        }
-        event = lastEvents.get(body.nodeId);
-        hasEvent = true;
-      } else if (typeof body.event === 'string' && body.event.trim() !== '') {
-        try {
-          event = JSON.parse(body.event);
-          hasEvent = true;
-        } catch (e) {
-          res.status(400).json({ error: `the sample event is not JSON: ${(e as Error).message}`, issues });
-          return;
-        }
-      }
-      if (!mapping || !hasEvent) {
-        res.json({ issues, event });
+  RED.httpAdmin.post('/ceh-graph-map/preview', RED.auth.needsPermission('ceh-graph-map.write'), (req, res) => {
+    const body = req.body ?? {};
+    const spec = typeof body.spec === 'string' ? body.spec : '';
+    const { mapping, issues } = checkSpec(spec);
+    let event: unknown;
+    let hasEvent = false;
+    if (body.useLast) {
+      if (typeof body.nodeId !== 'string' || !lastEvents.has(body.nodeId)) {
+        res
+          .status(404)
+          .json({ error: 'the deployed node has not seen an event yet (deploy it and let an event pass)', issues });
         return;
       }
-      const events = Array.isArray(event) ? event : [event];
-      const r = mapEvents(mapping, events, eventRefs(undefined, events.length, Array.isArray(event)));
-      // With lineage ticked the preview shows its properties too (no Kafka position for a sample event).
-      if (body.lineage === true)
-        for (const x of r.mapped)
-          addLineage(
-            x.changeSet,
-            lineageProperties(undefined, undefined, String(body.name || body.nodeId || 'graph map')),
-          );
-      res.json({
-        issues,
-        event,
-        changeSets: r.mapped.map((x) => x.changeSet),
-        errors: r.failed.map((f) => ({
-          index: f.index,
-          message: f.error.message,
-          definition: f.error.definition,
-          field: f.error.field,
-        })),
-        skipped: r.skipped,
-      });
-    },
-  );
+      event = lastEvents.get(body.nodeId);
+      hasEvent = true;
+    } else if (typeof body.event === 'string' && body.event.trim() !== '') {
+      try {
+        event = JSON.parse(body.event);
+        hasEvent = true;
+      } catch (e) {
+        res.status(400).json({ error: `the sample event is not JSON: ${(e as Error).message}`, issues });
+        return;
+      }
+    }
+    if (!mapping || !hasEvent) {
+      res.json({ issues, event });
+      return;
+    }
+    const events = Array.isArray(event) ? event : [event];
+    const r = mapEvents(mapping, events, eventRefs(undefined, events.length, Array.isArray(event)));
+    // With lineage ticked the preview shows its properties too (no Kafka position for a sample event).
+    if (body.lineage === true)
+      for (const x of r.mapped)
+        addLineage(
+          x.changeSet,
+          lineageProperties(undefined, undefined, String(body.name || body.nodeId || 'graph map')),
+        );
+    res.json({
+      issues,
+      event,
+      changeSets: r.mapped.map((x) => x.changeSet),
+      errors: r.failed.map((f) => ({
+        index: f.index,
+        message: f.error.message,
+        definition: f.error.definition,
+        field: f.error.field,
+      })),
+      skipped: r.skipped,
+    });
+  });
 };

@@ -14,13 +14,24 @@ interface BindingDef {
   value: string;
 }
 
+/** The node's saved configuration. */
+interface GremlinQueryDef extends NodeDef {
+  server?: string;
+  query?: string;
+  bindings?: BindingDef[];
+  /** JSON object of bindings for the editor button. */
+  testBindings?: string;
+  timeout?: number | string;
+  output?: 'all' | 'each';
+}
+
 interface GremlinQueryNode extends Node {
   /** Runs the node's query with its test bindings (the editor button). */
   runTest(): Promise<Plain[]>;
 }
 
 export = function (RED: NodeAPI) {
-  function GremlinQuery(this: Node, def: NodeDef) {
+  function GremlinQuery(this: Node, def: GremlinQueryDef) {
     RED.nodes.createNode(this, def);
     const node = this as GremlinQueryNode;
     const server = RED.nodes.getNode(String(def.server)) as GremlinServerNode | null;
@@ -104,8 +115,8 @@ export = function (RED: NodeAPI) {
   RED.httpAdmin.post(
     '/ceh-gremlin-query/:id',
     RED.auth.needsPermission('ceh-gremlin-query.write'),
-    async (req: any, res: any) => {
-      const node = RED.nodes.getNode(req.params.id) as GremlinQueryNode | null;
+    async (req, res) => {
+      const node = RED.nodes.getNode(String(req.params.id)) as GremlinQueryNode | null;
       if (!node || typeof node.runTest !== 'function') {
         res.status(404).json({ error: 'not deployed' });
         return;

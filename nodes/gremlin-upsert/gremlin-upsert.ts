@@ -13,14 +13,25 @@ import { ensureSchemaForFlows } from './ensure-schema';
 
 import { configFlag, configNumber } from '../shared/config';
 
+/** The node's saved configuration. */
+interface GremlinUpsertDef extends NodeDef {
+  server?: string;
+  batchSize?: number | string;
+  lingerMs?: number | string;
+  concurrency?: number | string;
+  retries?: number | string;
+  passThrough?: boolean | string;
+  ensureSchema?: boolean | string;
+}
+
 /** The editor's spinner limits (gremlin-upsert.html LIMITS): outside them the node refuses to start, naming the field. */
 const LIMITS = { batchSize: [1, 10000], lingerMs: [0, 60000], concurrency: [1, 16], retries: [0, 100] } as const;
-const limited = (def: NodeDef, field: keyof typeof LIMITS, dflt: number) =>
+const limited = (def: GremlinUpsertDef, field: keyof typeof LIMITS, dflt: number) =>
   configNumber(def[field], dflt, field, { min: LIMITS[field][0], max: LIMITS[field][1], integer: true });
 
 export = function (RED: NodeAPI) {
   serveMetrics(RED);
-  function GremlinUpsert(this: Node, def: NodeDef) {
+  function GremlinUpsert(this: Node, def: GremlinUpsertDef) {
     RED.nodes.createNode(this, def);
     const node = this;
     const server = RED.nodes.getNode(String(def.server)) as GremlinServerNode | null;

@@ -72,10 +72,29 @@ function baseStatus(t: Translate, s: RunnerStatus): NodeStatus & { text: string 
   }
 }
 
+/** The node's saved configuration. */
+interface KafkaInDef extends NodeDef {
+  broker?: string;
+  topics?: string;
+  topicsType?: 'list' | 'regex';
+  groupId?: string;
+  start?: 'earliest' | 'latest';
+  /** Before `start`. */
+  fromBeginning?: boolean | string;
+  valueDecoding?: string;
+  keyDecoding?: string;
+  mode?: 'message' | 'batch';
+  commit?: 'flow' | 'auto';
+  onError?: 'continue' | 'stop';
+  maxInFlight?: number | string;
+  sessionTimeout?: number | string;
+  heartbeatInterval?: number | string;
+}
+
 export = function (RED: NodeAPI) {
   serveMetrics(RED);
   const t: Translate = (key, subs) => RED._(key, subs);
-  function KafkaIn(this: Node, def: NodeDef) {
+  function KafkaIn(this: Node, def: KafkaInDef) {
     RED.nodes.createNode(this, def);
     const node = this;
     const broker = RED.nodes.getNode(String(def.broker || '')) as KafkaBrokerNode | null;

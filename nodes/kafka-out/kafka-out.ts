@@ -15,9 +15,25 @@ import { serveMetrics, metricsSettings } from '../shared/metrics';
 
 const ACKS: Record<string, number> = { all: -1, leader: 1, none: 0 };
 
+/** The node's saved configuration (key, headers and partition are TypedInputs: value + type). */
+interface KafkaOutDef extends NodeDef {
+  broker?: string;
+  topic?: string;
+  mode?: 'publish' | 'deadLetter';
+  key?: string;
+  keyType?: string;
+  headers?: string;
+  headersType?: string;
+  partition?: string;
+  partitionType?: string;
+  acks?: string;
+  compression?: 'none' | 'gzip';
+  maxQueue?: number | string;
+}
+
 export = function (RED: NodeAPI) {
   serveMetrics(RED);
-  function KafkaOut(this: Node, def: NodeDef) {
+  function KafkaOut(this: Node, def: KafkaOutDef) {
     RED.nodes.createNode(this, def);
     const node = this;
     const broker = RED.nodes.getNode(String(def.broker || '')) as KafkaBrokerNode | null;
@@ -55,9 +71,9 @@ export = function (RED: NodeAPI) {
     };
     node.status({ fill: 'grey', shape: 'ring', text: 'ready' });
 
-    function evaluate(value: unknown, type: unknown, msg: NodeMessage): unknown {
+    function evaluate(value: string | undefined, type: string | undefined, msg: NodeMessage): unknown {
       if (type === 'none' || type === undefined || type === '') return undefined;
-      return RED.util.evaluateNodeProperty(value, String(type), node, msg);
+      return RED.util.evaluateNodeProperty(value ?? '', type, node, msg);
     }
 
     node.on('input', (msg: NodeMessage, send, done) => {

@@ -1,53 +1,27 @@
 /*
- * The small part of Node-RED's runtime API this pack uses, typed once for every node. Node-RED ships no types of its
- * own; @types/node-red describes 1.x. Keep this to what we call.
+ * Node-RED's runtime API as this pack uses it: the types of @types/node-red (written for 1.x-3.x), plus a small
+ * augmentation for what they lack or describe differently in Node-RED 4/5. Every node imports its types from here.
  */
+import type * as NodeRed from 'node-red';
+import type { Request, Response, NextFunction } from 'express';
 
-export interface NodeMessage {
-  _msgid?: string;
-  payload?: unknown;
-  topic?: string;
-  [key: string]: unknown;
-}
-
-export type NodeStatusFill = 'red' | 'green' | 'yellow' | 'blue' | 'grey';
-export interface NodeStatus {
-  fill?: NodeStatusFill;
-  shape?: 'ring' | 'dot';
-  text?: string;
-}
-
-export type SendFunction = (msg: NodeMessage | null | Array<NodeMessage | NodeMessage[] | null>) => void;
+export type NodeMessage = NodeRed.NodeMessage;
+export type NodeStatus = NodeRed.NodeStatus;
+export type NodeStatusFill = NodeRed.NodeStatusFill;
+export type SendFunction = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void;
 export type DoneFunction = (err?: Error) => void;
 
-export interface NodeDef {
-  id: string;
-  type: string;
-  name?: string;
-  z?: string;
-  [key: string]: unknown;
+/** A node's saved configuration: each node extends this with its own `Def` interface. */
+export interface NodeDef extends NodeRed.NodeDef {
+  name: string;
 }
 
-export interface Node<TCreds = Record<string, string | undefined>> {
-  id: string;
-  type: string;
-  name?: string;
-  z?: string;
-  credentials: TCreds;
+/** What @types/node-red's Node lacks: the runtime's count of done() calls its input handler takes (0: none). */
+export interface Node<TCreds extends object = Record<string, string | undefined>> extends NodeRed.Node<TCreds> {
   _expectedDoneCount?: number;
-  on(event: 'input', handler: (msg: NodeMessage, send: SendFunction, done: DoneFunction) => void | Promise<void>): void;
-  on(event: 'close', handler: (removed: boolean, done: () => void) => void): void;
-  on(event: string, handler: (...args: any[]) => void): void;
-  send(msg: NodeMessage | null | Array<NodeMessage | NodeMessage[] | null>): void;
-  status(status: NodeStatus | Record<string, never>): void;
-  log(msg: unknown): void;
-  warn(msg: unknown): void;
-  error(msg: unknown, errMsg?: NodeMessage): void;
-  debug(msg: unknown): void;
-  trace(msg: unknown): void;
-  receive(msg: NodeMessage): void;
 }
 
+/** The message-hook events the pack listens to (postDeliver / postReceive / onComplete). */
 export interface HookEvent {
   msg: NodeMessage;
   source?: { id: string; node: Node };
@@ -57,55 +31,53 @@ export interface HookEvent {
   error?: Error;
 }
 
+/**
+ * RED.hooks: @types/node-red types add() per known hook name only and without the `<hook>.<label>` form that makes
+ * a hook removable; this is the form the runtime takes.
+ */
 export interface Hooks {
-  add(name: string, handler: (event: any) => void | Promise<void> | boolean): void;
+  add(name: string, handler: (event: HookEvent) => void | Promise<void> | boolean): void;
   remove(name: string): void;
 }
 
-export type RequestHandler = (req: any, res: any, next?: () => void) => void;
+export type RequestHandler = (req: Request, res: Response, next: NextFunction) => void;
 
-export interface NodeAPI {
-  nodes: {
-    createNode(node: Node<any>, def: NodeDef): void;
-    registerType(
+/** Every node of the deployed flows as configured (RED.nodes.eachNode). */
+export type DeployedNodeDef = NodeRed.NodeDef & Record<string, unknown>;
+
+export interface NodeAPI extends Omit<
+  NodeRed.NodeAPI,
+  'hooks' | 'version' | 'nodes' | '_' | 'settings' | 'comms' | 'util'
+> {
+  nodes: Omit<NodeRed.NodeAPI['nodes'], 'getNode' | 'eachNode' | 'registerType'> & {
+    /** The deployed node with this id, or null (@types/node-red says it is never null). */
+    getNode(id: string): Node | null;
+    eachNode(cb: (n: DeployedNodeDef) => void): void;
+    /** As @types/node-red's, with the credentials' types taken from the constructor rather than from `credentials`. */
+    registerType<TDef extends NodeDef, TCreds extends object>(
       type: string,
-      ctor: (this: Node<any>, def: NodeDef) => void,
-      opts?: { credentials?: Record<string, { type: 'text' | 'password' }>; settings?: Record<string, unknown> },
+      constructor: (this: Node<TCreds>, def: TDef) => void,
+      opts?: {
+        credentials?: { [K in keyof TCreds]-?: { type: 'text' | 'password' } };
+        settings?: Record<string, { value: unknown; exportable?: boolean }>;
+      },
     ): void;
-    getNode(id: string): Node<any> | null;
-    /** Every node of the deployed flows, as configured (type, id, name and its own properties). */
-    eachNode(cb: (n: { type: string; id: string; [key: string]: any }) => void): void;
   };
-  util: {
-    evaluateNodeProperty(
-      value: unknown,
-      type: string,
-      node: Node<any>,
-      msg: NodeMessage,
-      callback?: (err: Error | null, result: unknown) => void,
-    ): unknown;
-    cloneMessage<T>(msg: T): T;
+  util: Omit<NodeRed.NodeAPI['util'], 'encodeObject' | 'evaluateNodeProperty'> & {
+    /** A TypedInput's value for this msg (@types/node-red returns `any`). */
+    evaluateNodeProperty(value: string, type: string, node: Node, msg: NodeMessage): unknown;
+    /** The Debug sidebar's message form (@types/node-red allows only `{ msg }`). */
     encodeObject(obj: Record<string, unknown>, opts?: { maxLength?: number }): Record<string, unknown>;
-    getMessageProperty(msg: NodeMessage, expr: string): unknown;
-    setMessageProperty(msg: NodeMessage, expr: string, value: unknown, createMissing?: boolean): boolean;
   };
-  hooks?: Hooks;
-  httpAdmin: {
-    get(path: string, ...handlers: RequestHandler[]): void;
-    post(path: string, ...handlers: RequestHandler[]): void;
-  };
-  auth: { needsPermission(permission: string): RequestHandler };
+  /** `retain` is optional in the runtime. */
   comms: { publish(topic: string, data: unknown, retain?: boolean): void };
-  log: {
-    info(msg: unknown): void;
-    warn(msg: unknown): void;
-    error(msg: unknown): void;
-    debug(msg: unknown): void;
-    trace(msg: unknown): void;
-  };
-  settings: Record<string, unknown>;
-  _: (key: string, subs?: Record<string, unknown>) => string;
+  /** Absent in node-red-node-test-helper 0.3.x's RED (see docs: completion is tested in a real runtime). */
+  hooks?: Hooks;
+  /** Node-RED 4/5 return the version string itself. */
   version(): string;
+  /** Translates a message key of this node set's catalogue (or `node-red:...`), substituting __name__ parts. */
+  _(key: string, substitutions?: Record<string, unknown>): string;
+  settings: Record<string, unknown>;
 }
 
 /** msg.error.source as Node-RED's Catch node sets it: which node failed the message (dead letters name it). */

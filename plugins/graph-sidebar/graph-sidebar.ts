@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { NodeAPI, Node } from '../../nodes/shared/red';
+import type { NodeAPI, Node, RequestHandler } from '../../nodes/shared/red';
 import type { GremlinServerNode } from '../../nodes/shared/contracts';
 import type { GremlinConnection } from '../../lib/gremlin/connection';
 import { runConsoleQuery, ConsoleRequestError, ConsoleQueryError, CONSOLE_DEFAULTS } from '../../lib/gremlin/console';
@@ -17,14 +17,7 @@ const WRITE = 'ceh-gremlin-query.write';
 /** Copied from node_modules/cytoscape by scripts/build.js. */
 const CYTOSCAPE = path.join(__dirname, 'resources', 'cytoscape.min.js');
 
-interface PluginAPI extends NodeAPI {
-  plugins: { registerPlugin(id: string, def: Record<string, unknown>): void };
-  nodes: NodeAPI['nodes'] & {
-    eachNode(cb: (def: { id: string; type: string; name?: string; url?: string; dialect?: string }) => void): void;
-  };
-}
-
-export = function (RED: PluginAPI) {
+export = function (RED: NodeAPI) {
   RED.plugins.registerPlugin('ceh-graph-sidebar', { type: 'ceh-graph-sidebar' });
 
   // The sidebar is a user of each server's shared connection, like a node: one reference per deployed server node,
@@ -52,17 +45,17 @@ export = function (RED: PluginAPI) {
   const needsRead = RED.auth.needsPermission(READ);
   const needsWrite = RED.auth.needsPermission(WRITE);
 
-  RED.httpAdmin.get('/ceh-graph/servers', needsRead, (_req: any, res: any) => {
+  RED.httpAdmin.get('/ceh-graph/servers', needsRead, (_req, res) => {
     res.json({ servers: deployedServers(), defaults: CONSOLE_DEFAULTS });
   });
 
   // Allowing writes needs the write permission on top of read: checked by Node-RED's own middleware.
-  const writeIfAsked = (req: any, res: any, next?: () => void) => {
+  const writeIfAsked: RequestHandler = (req, res, next) => {
     if (req.body && req.body.allowWrites === true) needsWrite(req, res, next);
-    else next?.();
+    else next();
   };
 
-  RED.httpAdmin.post('/ceh-graph/query', needsRead, writeIfAsked, async (req: any, res: any) => {
+  RED.httpAdmin.post('/ceh-graph/query', needsRead, writeIfAsked, async (req, res) => {
     const body = req.body || {};
     const server = RED.nodes.getNode(String(body.server ?? '')) as GremlinServerNode | null;
     if (!server || server.type !== 'ceh-gremlin-server') {
@@ -92,7 +85,7 @@ export = function (RED: PluginAPI) {
     }
   });
 
-  RED.httpAdmin.get('/ceh-graph/cytoscape.min.js', needsRead, (_req: any, res: any) => {
+  RED.httpAdmin.get('/ceh-graph/cytoscape.min.js', needsRead, (_req, res) => {
     res.set('Content-Type', 'application/javascript; charset=utf-8');
     res.set('Cache-Control', 'private, max-age=86400');
     fs.createReadStream(CYTOSCAPE)
