@@ -154,6 +154,15 @@ test(
       await page.mouse.down();
       await page.mouse.move(sep.x - 420, sep.y + 200, { steps: 8 });
       await page.mouse.up();
+      // Node-RED 5 splits the right sidebar: the graph tab on top, Debug below. A user gives the graph the whole
+      // height by clicking the active Debug tab's button, which folds its section away (Node-RED 4 has no such button).
+      const debugButton = page.locator('button[data-tab-id="debug"]');
+      if ((await debugButton.count()) > 0 && (await debugButton.first().isVisible())) {
+        await debugButton.first().click();
+        await page
+          .locator('#red-ui-sidebar .red-ui-sidebar-section-bottom')
+          .waitFor({ state: 'hidden', timeout: 10000 });
+      }
 
       step = '360 search';
       // Customer 360 search: the drawn vertices are the customer's depth-2 (outgoing) neighbourhood.

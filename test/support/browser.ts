@@ -71,7 +71,7 @@ export async function openEditor(url: string, opts: EditorOptions): Promise<Edit
           .join(' | '),
       ),
     );
-    await page.goto(url);
+    await page.goto(url, { timeout: 120000 }); // a loaded 2-core machine takes long for the first load
     const ready = opts.ready ?? { selector: '.red-ui-flow-node', atLeast: 11 };
     await page.waitForFunction(
       ({ selector, atLeast }: { selector: string; atLeast: number }) =>
