@@ -12,8 +12,8 @@
  *                                          my-flows_cred.json beside it; created empty when missing
  *   npm start -- --reset-demo              put the demo flow back into .node-red/ (the old flows.json is kept as
  *                                          flows.json.<timestamp>.bak)
- *   npm start -- --graph janusgraph        the demo flow writes to the stack's persistent JanusGraph instead of the
- *                                          in-memory TinkerGraph (--graph tinkergraph switches back; the demo flow's
+ *   npm start -- --graph tinkergraph       the demo flow writes to the stack's in-memory TinkerGraph instead of the
+ *                                          persistent JanusGraph (--graph janusgraph switches back; the demo flow's
  *                                          graph server node is changed, flows.json backed up first)
  *   --user-dir <dir>  another Node-RED user directory than .node-red/;  --skip-build  reuse dist/ as it is
  * PORT=1881 npm start picks another port.
@@ -69,10 +69,16 @@ function switchDemoGraph(flowsFile, graph) {
     console.log(`[start] --graph: no demo graph server node in ${flowsFile}; your flows are left as they are`);
     return;
   }
-  if (node.url === demoServer.url) return;
+  if (node.url === demoServer.url && node.serverTimeout === demoServer.serverTimeout) return;
   const backup = `${flowsFile}.${new Date().toISOString().replace(/[:.]/g, '-')}.bak`;
   fs.copyFileSync(flowsFile, backup);
-  Object.assign(node, { url: demoServer.url, name: demoServer.name, traversalSource: 'g' });
+  // serverTimeout travels with the graph: JanusGraph on BerkeleyJE must never have an evaluation interrupted.
+  Object.assign(node, {
+    url: demoServer.url,
+    name: demoServer.name,
+    traversalSource: 'g',
+    serverTimeout: demoServer.serverTimeout,
+  });
   fs.writeFileSync(flowsFile, `${JSON.stringify(flows, null, 2)}\n`);
   console.log(
     `[start] the demo flow now writes to ${demoServer.name} (${demoServer.url}); previous flows kept in ${path.basename(backup)}`,

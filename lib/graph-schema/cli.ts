@@ -42,7 +42,8 @@ export async function main(argv: string[]): Promise<number> {
   let failed = schema.problems.length > 0;
   if (a.apply) {
     if (typeof a.url !== 'string') throw new Error('--apply needs --url ws://host:port/gremlin');
-    const conn = new GremlinConnection({ url: a.url });
+    // JanusGraph on BerkeleyJE must never see an evaluation interrupted (see connection.ts, serverTimeout).
+    const conn = new GremlinConnection({ url: a.url, serverTimeout: graph !== 'janusgraph' });
     try {
       const report = await applySchema(conn, schema, graph, { sources });
       process.stdout.write(`\napplied to ${a.url}: ${report.summary}\n`);

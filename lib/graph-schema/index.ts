@@ -424,7 +424,8 @@ export async function applySchemaForMappingDir(
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { GremlinConnection } = require('../gremlin/connection');
   const { mappings, names } = loadMappingDir(dir);
-  const conn = new GremlinConnection({ url: o.url });
+  // JanusGraph on BerkeleyJE must never see an evaluation interrupted (see connection.ts, serverTimeout).
+  const conn = new GremlinConnection({ url: o.url, serverTimeout: o.graph !== 'janusgraph' });
   try {
     return await applySchema(conn, schemaFromMappings(mappings, names), o.graph, { sources: o.sources });
   } finally {

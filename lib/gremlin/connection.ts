@@ -33,6 +33,13 @@ export interface ConnectionOptions {
   password?: string;
   /** Per-request timeout in ms: sent as evaluationTimeout and enforced by a client-side timer (+1 s grace). */
   requestTimeoutMs?: number;
+  /**
+   * Whether the timeout is also sent as the request's evaluationTimeout (default true), so the server stops the
+   * evaluation. False leaves the server's own setting in force and only the client gives up: Gremlin Server stops an
+   * evaluation by interrupting its thread, and JanusGraph on BerkeleyJE cannot survive that (the interrupted BerkeleyJE
+   * environment is invalidated: every later transaction of that graph fails until the server restarts).
+   */
+  serverTimeout?: boolean;
 }
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'closed';
@@ -278,7 +285,8 @@ export class GremlinConnection extends EventEmitter {
     });
     this.pending.set(client, (this.pending.get(client) ?? 0) + 1);
     try {
-      const rs = await Promise.race([client.submit(message, bindings, { evaluationTimeout: timeout }), timedOut]);
+      const requestOptions = this.options.serverTimeout === false ? undefined : { evaluationTimeout: timeout };
+      const rs = await Promise.race([client.submit(message, bindings, requestOptions), timedOut]);
       return unwrapTraversers((rs as { toArray(): unknown[] }).toArray());
     } catch (err) {
       if (isTransient(err) && !(err instanceof TransientError)) {

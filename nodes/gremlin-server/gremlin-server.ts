@@ -32,6 +32,8 @@ interface GremlinServerDef extends NodeDef {
   ca?: string;
   rejectUnauthorized?: boolean | string;
   timeout?: number | string;
+  /** Send the timeout as evaluationTimeout (off for JanusGraph on BerkeleyJE; absent in older flows: on). */
+  serverTimeout?: boolean | string;
 }
 
 /** wss:// options from the settings of before tls-config: a CA (PEM text or file path) and the verification flag. */
@@ -77,6 +79,8 @@ export = function (RED: NodeAPI) {
       username: node.credentials?.username || undefined,
       password: node.credentials?.password || undefined,
       requestTimeoutMs: Number(def.timeout) > 0 ? configNumber(def.timeout, 30000, 'timeout') : 30000,
+      // Flows saved before this option existed send the timeout to the server, as they did.
+      serverTimeout: configFlag(def.serverTimeout, true),
     };
     const connection = new RefCounted<GremlinConnection, (status: NodeStatus) => void>(
       () => {

@@ -29,15 +29,25 @@ async function countsByLabel(graph: GremlinConnection, elements: 'V' | 'E'): Pro
 const sorted = (o: Record<string, number>) =>
   Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 
-// JanusGraph runs here only when asked for (CEH_TEST_GRAPHS=janusgraph): its e2e run has not been green yet on the
-// shared machine (see README, "Which graph"); the other graph suites run on both by default.
+// How long the graph may take, and how long its counts must stand still before the test compares them. JanusGraph
+// writes one batch at a time and a batch takes seconds there (20-50 s per 500 events on the loaded 2-core dev
+// machine), so its counts may rightly stand still far longer than TinkerGraph's; each poll is a full scan, which
+// on BerkeleyJE holds read locks the writer waits for, so JanusGraph is polled less often.
+const PACE = {
+  tinkergraph: { settleMs: 120000, stableMs: 15000, pollMs: 250, testMs: 240000 },
+  janusgraph: { settleMs: 600000, stableMs: 90000, pollMs: 2000, testMs: 900000 },
+};
+
+// JanusGraph runs here when asked for (CEH_TEST_GRAPHS=janusgraph): its run no longer stops (the interrupted-evaluation
+// cause is fixed, README "Which graph"), but on the loaded shared machine it has not yet finished inside its budget.
 const TARGETS = process.env.CEH_TEST_GRAPHS ? GRAPHS : GRAPHS.filter((g) => g.name === 'tinkergraph');
 
 for (const target of TARGETS)
   test(
     `Customer 360 end to end on ${target.name}: 5,000 demo events → exact graph, 360 endpoint, exact dead letters`,
-    { timeout: 240000 },
+    { timeout: PACE[target.name].testMs },
     async () => {
+      const pace = PACE[target.name];
       const run = unique('e2e');
       const topicPrefix = `${run}.`;
       const TRAVERSAL_SOURCE = target.suiteSource('gE2e'); // gE2e (TinkerGraph) / gTest (JanusGraph): this suite's alone
@@ -45,6 +55,7 @@ for (const target of TARGETS)
         url: target.url,
         traversalSource: TRAVERSAL_SOURCE,
         requestTimeoutMs: 120000,
+        serverTimeout: target.serverTimeout,
       });
       const { records, summary } = generate(EVENTS, SEED);
       let nr: CustomerFlowChild | undefined;
@@ -96,10 +107,10 @@ for (const target of TARGETS)
               stableSince = Date.now();
               return false;
             }
-            return Date.now() - stableSince > 15000 && now !== '[{},{}]';
+            return Date.now() - stableSince > pace.stableMs && now !== '[{},{}]';
           },
-          120000,
-          250,
+          pace.settleMs,
+          pace.pollMs,
         );
         const seconds = ((doneAt || Date.now()) - p0) / 1000;
         assert.deepEqual(sorted(await countsByLabel(graph, 'V')), expectedV, 'vertices per label');

@@ -19,6 +19,11 @@ export interface GraphTarget {
   suiteSource(tinkerGraphSource: string): string;
   /** Empties that graph. */
   clearScript(tinkerGraphSource: string): string;
+  /**
+   * ConnectionOptions.serverTimeout for this graph: false on JanusGraph, whose BerkeleyJE storage is invalidated when
+   * Gremlin Server interrupts an evaluation (stack/janusgraph/janusgraph-server.yaml runs without evaluationTimeout).
+   */
+  serverTimeout: boolean;
 }
 
 /** TinkerGraph server-side graph names behind its traversal sources (stack/gremlin/gremlin.js GRAPHS). */
@@ -38,14 +43,20 @@ const ALL: GraphTarget[] = [
     suiteSource: (s) => s,
     // TinkerGraph.clear() empties at once (V().drop() takes a minute on a 50,000-event graph) and drops its indexes.
     clearScript: (s) => `${TINKER_GRAPH_OF[s]}.clear(); ${s}.V().count()`,
+    serverTimeout: true,
   },
   {
     name: 'janusgraph',
-    url: (ENDPOINTS as { janusgraphUrl?: string }).janusgraphUrl ?? 'ws://127.0.0.1:28182/gremlin',
+    // CEH_TEST_JANUSGRAPH_URL: another JanusGraph Server with the same graphs (a private one, on a shared machine).
+    url:
+      process.env.CEH_TEST_JANUSGRAPH_URL ??
+      (ENDPOINTS as { janusgraphUrl?: string }).janusgraphUrl ??
+      'ws://127.0.0.1:28182/gremlin',
     schema: true,
     suiteSource: () => 'gTest',
     // Dropping keeps the schema and its indexes (stack:up applied them from mappings/).
     clearScript: () => 'gTest.E().drop().iterate(); gTest.V().drop().iterate(); gTest.tx().commit(); gTest.V().count()',
+    serverTimeout: false,
   },
 ];
 

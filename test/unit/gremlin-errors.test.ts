@@ -51,6 +51,24 @@ test('JanusGraph lock contention is a conflict to retry; a schema violation is a
   assert.equal(isTransient(violation), false);
 });
 
+test('a BerkeleyJE deadlock at commit is a conflict to retry: it is named only among the causes the server lists', () => {
+  // As JanusGraph Server 1.1 answered the e2e writer when a full scan and the writer's commit deadlocked (the
+  // message is JanusGraph's generic one; Gremlin Server lists the cause chain in the status attribute `exceptions`).
+  const message = 'Could not commit transaction due to exception during persistence';
+  const causes = [
+    'org.janusgraph.core.JanusGraphException',
+    'org.janusgraph.core.JanusGraphException',
+    'org.janusgraph.diskstorage.PermanentBackendException',
+    'com.sleepycat.je.DeadlockException',
+  ];
+  assert.equal(isTransient({ statusCode: 500, message, statusAttributes: new Map([['exceptions', causes]]) }), true);
+  assert.equal(isTransient({ statusCode: 500, message, statusAttributes: { exceptions: causes } }), true);
+  // The same message with no conflict among its causes stays an error of the request.
+  const other = ['org.janusgraph.core.JanusGraphException', 'org.janusgraph.core.SchemaViolationException'];
+  assert.equal(isTransient({ statusCode: 500, message, statusAttributes: new Map([['exceptions', other]]) }), false);
+  assert.equal(isTransient({ statusCode: 500, message }), false);
+});
+
 test("JanusGraph's commit failure is retried by the cause in the status attribute `exceptions`", () => {
   // As JanusGraph 1.1 on Cassandra answers when a SIMPLE LOCK edge or a unique LOCK index loses its lock.
   const lost = (cause: string) => ({
