@@ -297,7 +297,17 @@ test(
         },
         { id: c.id },
       );
-      await page.mouse.click(placed.x, placed.y);
+      // The edge gets cytoscape's tap event rather than a mouse click: in a drawing of 80 vertices a thin edge's
+      // midpoint is often crossed by another edge, and the click would pick that one.
+      await page.evaluate(
+        (eid: unknown) =>
+          (globalThis as any).RED.plugins
+            .getPlugin('ceh-graph-sidebar')
+            .state.cy.edges()
+            .filter((e: any) => e.data('eid') === eid)
+            .emit('tap'),
+        placed.eid,
+      );
       await page.locator('#ceh-graph-props', { hasText: `placed · id ${placed.eid}` }).waitFor({ timeout: 10000 });
       await checkOrigin('placed edge', await shownLineage(), await serverLineage('E', placed.eid), [
         customer,
