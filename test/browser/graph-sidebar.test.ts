@@ -244,6 +244,9 @@ test(
             }
           });
           if (!best) throw new Error(`no ${sel} vertex on screen`);
+          // The small-result layout (cose) is random: a neighbour can be drawn over the only vertex of a label and
+          // would take the click. Bring the chosen vertex to the front, as a user would drag the other one aside.
+          best.style('z-index', 9999);
           const p = best.renderedPosition();
           return { x: canvas.left + p.x, y: canvas.top + p.y, vid: best.data('vid'), id: best.id(), gap: bestGap };
         }, selector);
