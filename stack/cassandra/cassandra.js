@@ -9,8 +9,19 @@
  */
 const fs = require('fs');
 const path = require('path');
-const crypto = require('crypto');
-const { log, serviceDir, ourPid, ensurePortsFree, startJava, waitFor, stop, portOpen } = require('../lib/process');
+const {
+  log,
+  serviceDir,
+  ensurePortsFree,
+  renderTemplates,
+  fileContents,
+  configStamp,
+  reuseRunning,
+  startJavaServer,
+  logFrom,
+  stop,
+  portOpen,
+} = require('../lib/process');
 const { assemble, hashFile } = require('../lib/assemble');
 
 const NAME = 'cassandra';
@@ -57,51 +68,38 @@ const JPMS = [
 const dataDir = () => path.join(serviceDir(NAME), 'data');
 
 function render(conf) {
-  const values = { cqlPort: String(CQL_PORT), storagePort: String(STORAGE_PORT), dataDir: dataDir() };
-  fs.mkdirSync(conf, { recursive: true });
-  for (const name of TEMPLATES) {
-    const text = fs.readFileSync(path.join(__dirname, name), 'utf8').replace(/\{\{(\w+)\}\}/g, (_, k) => values[k]);
-    fs.writeFileSync(path.join(conf, name), text);
-  }
+  renderTemplates(__dirname, TEMPLATES, conf, {
+    cqlPort: String(CQL_PORT),
+    storagePort: String(STORAGE_PORT),
+    dataDir: dataDir(),
+  });
   fs.mkdirSync(path.join(conf, 'triggers'), { recursive: true });
 }
 
-function configStamp() {
-  const h = crypto.createHash('sha256').update(hashFile(POM));
-  for (const name of TEMPLATES) h.update(fs.readFileSync(path.join(__dirname, name)));
-  return h.digest('hex').slice(0, 16);
-}
+const cassandraConfigStamp = () => configStamp(hashFile(POM), ...fileContents(__dirname, TEMPLATES));
 
 /** Ready = the CQL port accepts connections after this start's `Startup complete` log line. */
-function readyCheck(logFile, logStart) {
-  return async () => {
-    const text = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(logStart) : '';
-    return /Startup complete/.test(text) && portOpen(CQL_PORT);
-  };
+function readyCheck() {
+  const logSinceStart = logFrom(NAME);
+  return async () => /Startup complete/.test(logSinceStart()) && portOpen(CQL_PORT);
 }
 
 async function up() {
-  const dir = serviceDir(NAME);
-  const stampFile = path.join(dir, 'config.stamp');
-  let pid = ourPid(NAME);
-  if (pid && (!fs.existsSync(stampFile) || fs.readFileSync(stampFile, 'utf8') !== configStamp())) {
-    log('cassandra: the configuration changed since it started; restarting');
-    await stop(NAME);
-    pid = null;
-  }
-  if (pid) {
-    await waitFor(`Cassandra (running, pid ${pid})`, () => portOpen(CQL_PORT), { timeoutMs: 60000, pid });
-    log(`cassandra: already running (pid ${pid}), reused`);
-    return;
-  }
+  const stamp = cassandraConfigStamp();
+  if (await reuseRunning(NAME, { what: 'Cassandra', ready: () => portOpen(CQL_PORT), stamp })) return;
   const t0 = Date.now();
+  const dir = serviceDir(NAME);
   await ensurePortsFree('Cassandra', [CQL_PORT, STORAGE_PORT]);
   const lib = assemble(NAME, POM);
   const conf = path.join(dir, 'conf');
   render(conf);
   fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
   const jamm = fs.readdirSync(lib).find((f) => /^jamm-.*\.jar$/.test(f));
-  const started = startJava(NAME, {
+  await startJavaServer(NAME, {
+    what: 'Cassandra',
+    ready: readyCheck(),
+    stamp,
+    detail: `data in ${dataDir()}`,
     cwd: dir,
     classpath: `${conf}:${lib}/*`,
     heap: ['-Xms512m', '-Xmx1g'],
@@ -125,15 +123,6 @@ async function up() {
     ],
     args: ['org.apache.cassandra.service.CassandraDaemon'],
   });
-  log(`cassandra: starting (pid ${started.pid}), data in ${dataDir()}, log ${started.logFile}`);
-  const logStart = fs.statSync(started.logFile).size;
-  try {
-    await waitFor('Cassandra', readyCheck(started.logFile, logStart), { pid: started.pid, logFile: started.logFile });
-  } catch (e) {
-    await stop(NAME);
-    throw e;
-  }
-  fs.writeFileSync(stampFile, configStamp());
   log(`cassandra: ready, CQL on 127.0.0.1:${CQL_PORT} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 

@@ -9,7 +9,16 @@
 const fs = require('fs');
 const path = require('path');
 const http = require('http');
-const { log, StackError, serviceDir, ourPid, ensurePortsFree, startJava, waitFor, stop } = require('../lib/process');
+const {
+  log,
+  StackError,
+  serviceDir,
+  ensurePortsFree,
+  reuseRunning,
+  startJavaServer,
+  waitFor,
+  stop,
+} = require('../lib/process');
 const { assemble } = require('../lib/assemble');
 const postgres = require('../postgres/postgres');
 
@@ -149,27 +158,23 @@ async function up() {
     log('connect: skipped (no PostgreSQL installed, nothing to capture)');
     return;
   }
-  const dir = serviceDir(NAME);
-  const pid = ourPid(NAME);
-  if (pid) {
-    await waitFor(`Kafka Connect (running, pid ${pid})`, restReady, { timeoutMs: 60000, pid });
-    log(`connect: already running (pid ${pid}), reused`);
-  } else {
+  if (!(await reuseRunning(NAME, { what: 'Kafka Connect', ready: restReady }))) {
+    const dir = serviceDir(NAME);
     await ensurePortsFree('Kafka Connect', [PORT]);
     const lib = assemble(NAME, path.join(__dirname, 'pom.xml'));
     const conf = path.join(dir, 'conf');
     fs.mkdirSync(conf, { recursive: true });
     fs.writeFileSync(path.join(conf, 'connect-distributed.properties'), WORKER);
     fs.writeFileSync(path.join(conf, 'log4j2.properties'), LOG4J);
-    const started = startJava(NAME, {
+    await startJavaServer(NAME, {
+      what: 'Kafka Connect',
+      ready: restReady,
       cwd: dir,
       classpath: `${lib}/*`,
       heap: ['-Xms256m', '-Xmx1g'],
       jvm: [`-Dlog4j2.configurationFile=${path.join(conf, 'log4j2.properties')}`],
       args: ['org.apache.kafka.connect.cli.ConnectDistributed', path.join(conf, 'connect-distributed.properties')],
     });
-    log(`connect: starting (pid ${started.pid}), log ${started.logFile}`);
-    await waitFor('Kafka Connect', restReady, { pid: started.pid, logFile: started.logFile });
   }
   await register();
   await waitFor(`connector ${CONNECTOR}`, connectorStreaming, { timeoutMs: 120000 });

@@ -5,8 +5,17 @@
  */
 const fs = require('fs');
 const path = require('path');
-const crypto = require('crypto');
-const { log, StackError, serviceDir, ourPid, ensurePortsFree, startJava, waitFor, stop } = require('../lib/process');
+const {
+  log,
+  StackError,
+  serviceDir,
+  ourPid,
+  ensurePortsFree,
+  configStamp,
+  reuseRunning,
+  startJavaServer,
+  stop,
+} = require('../lib/process');
 const { assemble, hashFile } = require('../lib/assemble');
 const tls = require('../lib/tls');
 const { applyMappingSchema } = require('../lib/mapping-schema');
@@ -149,15 +158,8 @@ async function ensureCredentialsGraph(dir) {
 }
 
 /** What the Gremlin servers are configured with; a running server started with another configuration is restarted. */
-function gremlinConfigStamp() {
-  return crypto
-    .createHash('sha256')
-    .update(GREMLIN_INIT)
-    .update(gremlinYaml({ port: 0, graphProps: '', initScript: '' }))
-    .update(hashFile(POM))
-    .digest('hex')
-    .slice(0, 16);
-}
+const gremlinConfigStamp = () =>
+  configStamp(GREMLIN_INIT, gremlinYaml({ port: 0, graphProps: '', initScript: '' }), hashFile(POM));
 
 /**
  * TinkerGraph looks a vertex up by scanning unless its key property is indexed, which makes every merge O(graph):
@@ -176,20 +178,12 @@ async function up() {
   // The secure Gremlin Server belongs to the Gremlin service: when either is missing, restart both.
   if (ourPid(NAME) && !ourPid(SECURE)) await stop(NAME);
   if (!ourPid(NAME) && ourPid(SECURE)) await stop(SECURE);
-  const dir = serviceDir(NAME);
-  const stampFile = path.join(dir, 'config.stamp');
-  let pid = ourPid(NAME);
-  if (pid && (!fs.existsSync(stampFile) || fs.readFileSync(stampFile, 'utf8') !== gremlinConfigStamp())) {
-    log('gremlin: the configuration changed since it started; restarting');
-    await down();
-    pid = null;
-  }
-  if (pid) {
-    await waitFor('Gremlin Server (running, pid ' + pid + ')', () => gremlinReady(), { timeoutMs: 60000, pid });
+  const stamp = gremlinConfigStamp();
+  if (await reuseRunning(NAME, { what: 'Gremlin Server', ready: () => gremlinReady(), stamp, stopAll: down })) {
     await indexVertexKeys();
-    log(`gremlin: already running (pid ${pid}), reused`);
     return;
   }
+  const dir = serviceDir(NAME);
   await ensurePortsFree('Gremlin Server', PORTS);
   const lib = assemble(NAME, POM);
   const keystore = tls.ensureTls();
@@ -213,16 +207,16 @@ async function up() {
   const classpath = `${conf}:${lib}/*`;
   const jvm = [`-Dlogback.configurationFile=file:${path.join(conf, 'logback.xml')}`];
   const main = 'org.apache.tinkerpop.gremlin.server.GremlinServer';
-  const started = startJava(NAME, {
+  await startJavaServer(NAME, {
+    what: 'Gremlin Server',
+    ready: () => gremlinReady(),
+    stamp,
     cwd: dir,
     classpath,
     args: [main, path.join(conf, 'gremlin-server.yaml')],
     heap: ['-Xms256m', '-Xmx3g'],
     jvm,
   });
-  log(`gremlin: starting (pid ${started.pid}), log ${started.logFile}`);
-  await waitFor('Gremlin Server', () => gremlinReady(), { pid: started.pid, logFile: started.logFile });
-  fs.writeFileSync(stampFile, gremlinConfigStamp());
   await indexVertexKeys();
   log(`gremlin: ready on ws://127.0.0.1:8182/gremlin (traversal sources ${Object.values(GRAPHS).join(', ')})`);
 
@@ -232,15 +226,15 @@ async function up() {
     path.join(conf, 'gremlin-server-secure.yaml'),
     gremlinYaml({ port: 8183, ...common, ssl: keystore, auth: path.join(conf, 'credentials.properties') }),
   );
-  const secure = startJava(SECURE, {
+  await startJavaServer(SECURE, {
+    what: 'Gremlin Server (secure)',
+    ready: gremlinSecureReady,
     cwd: dir,
     classpath,
     args: [main, path.join(conf, 'gremlin-server-secure.yaml')],
     heap: ['-Xms128m', '-Xmx512m'],
     jvm,
   });
-  log(`gremlin-secure: starting (pid ${secure.pid}), log ${secure.logFile}`);
-  await waitFor('Gremlin Server (secure)', gremlinSecureReady, { pid: secure.pid, logFile: secure.logFile });
   log('gremlin-secure: ready on wss://127.0.0.1:8183/gremlin (SimpleAuthenticator, self-signed TLS)');
 }
 

@@ -7,10 +7,18 @@
  * Ports 28282, 28283, ...; each server has its own folder $CEH_STACK_DIR/janusgraph-cql-<n> (rendered conf, pid) and
  * they share the jars in $CEH_STACK_DIR/janusgraph-cql/lib. The default profile's BerkeleyJE server is stack/janusgraph.
  */
-const fs = require('fs');
 const path = require('path');
-const crypto = require('crypto');
-const { log, serviceDir, ourPid, ensurePortsFree, startJava, waitFor, stop } = require('../lib/process');
+const {
+  log,
+  serviceDir,
+  ensurePortsFree,
+  renderTemplates,
+  fileContents,
+  configStamp,
+  reuseRunning,
+  startJavaServer,
+  stop,
+} = require('../lib/process');
 const { assemble, hashFile } = require('../lib/assemble');
 const { applyMappingSchema } = require('../lib/mapping-schema');
 const { janusgraphReady } = require('../janusgraph/janusgraph');
@@ -30,66 +38,38 @@ const urlOf = (port) => `ws://127.0.0.1:${port}/gremlin`;
 const endpoints = { janusgraphClusterUrls: servers.map((s) => urlOf(s.port)), janusgraphClusterKeyspace: KEYSPACE };
 
 function render(server, conf) {
-  const values = {
+  renderTemplates(__dirname, TEMPLATES, conf, {
     port: String(server.port),
     cqlPort: String(cassandra.endpoints.cassandraCqlPort),
     keyspace: KEYSPACE,
     instanceId: server.name,
-  };
-  fs.mkdirSync(conf, { recursive: true });
-  for (const name of TEMPLATES) {
-    const text = fs.readFileSync(path.join(__dirname, name), 'utf8').replace(/\{\{(\w+)\}\}/g, (_, k) => values[k]);
-    fs.writeFileSync(path.join(conf, name), text);
-  }
+  });
 }
 
-function configStamp() {
-  const h = crypto.createHash('sha256').update(hashFile(POM)).update(KEYSPACE);
-  for (const name of TEMPLATES) h.update(fs.readFileSync(path.join(__dirname, name)));
-  return h.digest('hex').slice(0, 16);
-}
+const clusterConfigStamp = () => configStamp(hashFile(POM), KEYSPACE, ...fileContents(__dirname, TEMPLATES));
 
 /** Starts one server (or reuses it when it runs with this configuration); resolves when it answers g.inject(1). */
 async function upOne(server, lib) {
-  const dir = serviceDir(server.name);
-  const stampFile = path.join(dir, 'config.stamp');
-  let pid = ourPid(server.name);
-  if (pid && (!fs.existsSync(stampFile) || fs.readFileSync(stampFile, 'utf8') !== configStamp())) {
-    log(`${server.name}: the configuration changed since it started; restarting`);
-    await stop(server.name);
-    pid = null;
-  }
-  if (pid) {
-    await waitFor(`${server.name} (running, pid ${pid})`, () => janusgraphReady(urlOf(server.port)), {
-      timeoutMs: 60000,
-      pid,
-    });
-    log(`${server.name}: already running (pid ${pid}), reused`);
-    return;
-  }
+  const stamp = clusterConfigStamp();
+  const ready = () => janusgraphReady(urlOf(server.port));
+  if (await reuseRunning(server.name, { what: server.name, ready, stamp })) return;
   const t0 = Date.now();
+  const dir = serviceDir(server.name);
   await ensurePortsFree(`JanusGraph Server ${server.name}`, [server.port]);
   const conf = path.join(dir, 'conf');
   render(server, conf);
-  const started = startJava(server.name, {
+  await startJavaServer(server.name, {
+    what: server.name,
+    ready,
+    stamp,
+    detail: `keyspace ${KEYSPACE}`,
+    timeoutMs: 180000,
     cwd: dir,
     classpath: `${conf}:${lib}/*`,
     heap: ['-Xms256m', '-Xmx768m'],
     jvm: [`-Dlog4j2.configurationFile=${path.join(conf, 'log4j2.xml')}`],
     args: ['org.janusgraph.graphdb.server.JanusGraphServer', path.join(conf, 'janusgraph-server.yaml')],
   });
-  log(`${server.name}: starting (pid ${started.pid}) on keyspace ${KEYSPACE}, log ${started.logFile}`);
-  try {
-    await waitFor(server.name, () => janusgraphReady(urlOf(server.port)), {
-      pid: started.pid,
-      logFile: started.logFile,
-      timeoutMs: 180000,
-    });
-  } catch (e) {
-    await stop(server.name);
-    throw e;
-  }
-  fs.writeFileSync(stampFile, configStamp());
   log(`${server.name}: ready on ${urlOf(server.port)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 

@@ -10,10 +10,24 @@
  */
 const fs = require('fs');
 const path = require('path');
-const crypto = require('crypto');
-const { log, StackError, serviceDir, ourPid, ensurePortsFree, startJava, waitFor, stop } = require('../lib/process');
+const {
+  log,
+  StackError,
+  serviceDir,
+  ensurePortsFree,
+  renderTemplates,
+  fileContents,
+  configStamp,
+  reuseRunning,
+  startJavaServer,
+  ourPid,
+  logFrom,
+  logFileOf,
+  stop,
+} = require('../lib/process');
 const { assemble, hashFile } = require('../lib/assemble');
 const { applyMappingSchema: applyMappingSchemaTo } = require('../lib/mapping-schema');
+const { gremlinReady } = require('../gremlin/gremlin');
 
 const NAME = 'janusgraph';
 const POM = path.join(__dirname, 'pom.xml');
@@ -40,17 +54,7 @@ const testDataDir = () => path.join(serviceDir(NAME), 'data', 'berkeley-test');
 const MIN_FREE_MB = Number(process.env.CEH_JANUSGRAPH_MIN_FREE_MB || 200);
 
 /** A real Gremlin round trip on `g` (the graph opened, the traversal source bound). */
-async function janusgraphReady(url = endpoints.janusgraphUrl) {
-  const gremlin = require('gremlin');
-  const client = new gremlin.driver.Client(url, { traversalSource: 'g', connectOnStartup: false });
-  try {
-    const timeout = new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 5000));
-    const rs = await Promise.race([client.submit('g.inject(1)'), timeout]);
-    return rs.first() === 1;
-  } finally {
-    await client.close().catch(() => {});
-  }
-}
+const janusgraphReady = (url = endpoints.janusgraphUrl) => gremlinReady(url);
 
 /** Pids (other than `exceptPid`) holding a file of `dir` open, read from /proc (Linux); [] elsewhere. */
 function holdersOf(dir, exceptPid) {
@@ -115,12 +119,7 @@ const FATAL_LOG =
   /EnvironmentLockedException|No space left on device|DiskLimitException|Could not instantiate implementation: org\.janusgraph\.diskstorage\.berkeleyje/;
 
 function render(conf) {
-  const values = { port: String(PORT), dataDir: dataDir(), testDataDir: testDataDir() };
-  fs.mkdirSync(conf, { recursive: true });
-  for (const name of TEMPLATES) {
-    const text = fs.readFileSync(path.join(__dirname, name), 'utf8').replace(/\{\{(\w+)\}\}/g, (_, k) => values[k]);
-    fs.writeFileSync(path.join(conf, name), text);
-  }
+  renderTemplates(__dirname, TEMPLATES, conf, { port: String(PORT), dataDir: dataDir(), testDataDir: testDataDir() });
   // BerkeleyJE reads je.properties from each environment folder.
   for (const dir of [dataDir(), testDataDir()]) {
     fs.mkdirSync(dir, { recursive: true });
@@ -129,11 +128,7 @@ function render(conf) {
 }
 
 /** What the server runs with; a running server started with other templates (or jars) is restarted. */
-function configStamp() {
-  const h = crypto.createHash('sha256').update(hashFile(POM));
-  for (const name of TEMPLATES) h.update(fs.readFileSync(path.join(__dirname, name)));
-  return h.digest('hex').slice(0, 16);
-}
+const janusgraphConfigStamp = () => configStamp(hashFile(POM), ...fileContents(__dirname, TEMPLATES));
 
 const applyMappingSchema = () =>
   applyMappingSchemaTo(NAME, { graph: 'janusgraph', url: endpoints.janusgraphUrl, sources: Object.values(GRAPHS) });
@@ -144,49 +139,33 @@ async function down({ fresh } = {}) {
 }
 
 async function up() {
-  const dir = serviceDir(NAME);
-  const stampFile = path.join(dir, 'config.stamp');
-  let pid = ourPid(NAME);
-  if (pid && (!fs.existsSync(stampFile) || fs.readFileSync(stampFile, 'utf8') !== configStamp())) {
-    log('janusgraph: the configuration changed since it started; restarting');
-    await stop(NAME);
-    pid = null;
-  }
-  if (pid) {
-    await waitFor(`JanusGraph Server (running, pid ${pid})`, () => janusgraphReady(), { timeoutMs: 60000, pid });
+  const stamp = janusgraphConfigStamp();
+  if (await reuseRunning(NAME, { what: 'JanusGraph Server', ready: () => janusgraphReady(), stamp })) {
     await applyMappingSchema();
-    log(`janusgraph: already running (pid ${pid}), reused`);
     return;
   }
   const t0 = Date.now();
+  const dir = serviceDir(NAME);
   await ensurePortsFree('JanusGraph Server', [PORT]);
   const lib = assemble(NAME, POM);
   const { freeMb } = checkDataDir(dataDir());
   checkDataDir(testDataDir());
   const conf = path.join(dir, 'conf');
   render(conf);
-  const started = startJava(NAME, {
-    cwd: dir,
-    classpath: `${conf}:${lib}/*`,
-    heap: ['-Xms256m', '-Xmx1g'],
-    jvm: [`-Dlog4j2.configurationFile=${path.join(conf, 'log4j2.xml')}`],
-    args: ['org.janusgraph.graphdb.server.JanusGraphServer', path.join(conf, 'janusgraph-server.yaml')],
-  });
-  log(`janusgraph: starting (pid ${started.pid}), data in ${dataDir()} (${freeMb} MB free), log ${started.logFile}`);
-  const logStart = fs.existsSync(started.logFile) ? fs.statSync(started.logFile).size : 0;
+  const logSinceStart = logFrom(NAME);
   const fatal = () => {
-    const text = fs.readFileSync(started.logFile, 'utf8').slice(logStart);
-    const m = FATAL_LOG.exec(text);
+    const m = FATAL_LOG.exec(logSinceStart());
     return m ? m[0] : null;
   };
   try {
-    await waitFor(
-      'JanusGraph Server',
-      async () => {
+    await startJavaServer(NAME, {
+      what: 'JanusGraph Server',
+      ready: async () => {
         // A graph that cannot open does not stop the server by itself: end it, so waitFor reports at once.
         if (fatal()) {
+          const pid = ourPid(NAME);
           try {
-            process.kill(-started.pid, 'SIGKILL');
+            if (pid) process.kill(-pid, 'SIGKILL');
           } catch {
             /* gone */
           }
@@ -194,24 +173,23 @@ async function up() {
         }
         return janusgraphReady();
       },
-      {
-        pid: started.pid,
-        logFile: started.logFile,
-        ...(process.env.CEH_JANUSGRAPH_START_TIMEOUT_MS
-          ? { timeoutMs: Number(process.env.CEH_JANUSGRAPH_START_TIMEOUT_MS) }
-          : {}),
-      },
-    );
+      stamp,
+      detail: `data in ${dataDir()} (${freeMb} MB free)`,
+      timeoutMs: Number(process.env.CEH_JANUSGRAPH_START_TIMEOUT_MS) || undefined,
+      cwd: dir,
+      classpath: `${conf}:${lib}/*`,
+      heap: ['-Xms256m', '-Xmx1g'],
+      jvm: [`-Dlog4j2.configurationFile=${path.join(conf, 'log4j2.xml')}`],
+      args: ['org.janusgraph.graphdb.server.JanusGraphServer', path.join(conf, 'janusgraph-server.yaml')],
+    });
   } catch (e) {
     const f = fatal();
-    await stop(NAME);
     if (f)
       throw new StackError(
-        `JanusGraph could not open its BerkeleyJE folder ${dataDir()}: ${f}. See ${started.logFile}`,
+        `JanusGraph could not open its BerkeleyJE folder ${dataDir()}: ${f}. See ${logFileOf(NAME)}`,
       );
     throw e;
   }
-  fs.writeFileSync(stampFile, configStamp());
   log(
     `janusgraph: ready on ${endpoints.janusgraphUrl} (traversal sources ${Object.values(GRAPHS).join(', ')}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
   );

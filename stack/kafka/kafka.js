@@ -6,7 +6,7 @@
 const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
-const { log, StackError, serviceDir, ourPid, ensurePortsFree, startJava, waitFor, stop } = require('../lib/process');
+const { log, StackError, serviceDir, ensurePortsFree, reuseRunning, startJavaServer, stop } = require('../lib/process');
 const { assemble } = require('../lib/assemble');
 const tls = require('../lib/tls');
 
@@ -110,13 +110,8 @@ const KAFKA_LOG4J = `Configuration:
 `;
 
 async function up() {
+  if (await reuseRunning(NAME, { what: 'Kafka', ready: kafkaReady })) return;
   const dir = serviceDir(NAME);
-  const pid = ourPid(NAME);
-  if (pid) {
-    await waitFor('Kafka (running, pid ' + pid + ')', kafkaReady, { timeoutMs: 60000, pid });
-    log(`kafka: already running (pid ${pid}), reused`);
-    return;
-  }
   await ensurePortsFree('Kafka', PORTS);
   const lib = assemble(NAME, path.join(__dirname, 'pom.xml'));
   const keystore = tls.ensureTls();
@@ -149,15 +144,15 @@ async function up() {
     ]);
     if (fmt.status !== 0) throw new StackError(`Kafka StorageTool format failed: ${fmt.stderr || fmt.stdout}`);
   }
-  const started = startJava(NAME, {
+  await startJavaServer(NAME, {
+    what: 'Kafka',
+    ready: kafkaReady,
     cwd: dir,
     classpath: cp,
     args: ['kafka.Kafka', props],
     heap: ['-Xms256m', '-Xmx768m'],
     jvm: [`-Dlog4j2.configurationFile=${log4j}`],
   });
-  log(`kafka: starting (pid ${started.pid}), log ${started.logFile}`);
-  await waitFor('Kafka', kafkaReady, { pid: started.pid, logFile: started.logFile });
   log('kafka: ready on 127.0.0.1:9092 (PLAINTEXT) and 127.0.0.1:9094 (SASL_SSL, SCRAM)');
 }
 

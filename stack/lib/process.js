@@ -1,11 +1,13 @@
 'use strict';
 /*
  * What every server of the stack shares: where its state lives, how a Java server is started, found again by its pid
- * file, waited for and stopped. A server module (stack/<name>/<name>.js) builds on these and nothing else.
+ * file (and reused, or restarted when its configuration changed), waited for and stopped. A server module
+ * (stack/<name>/<name>.js) builds on these and nothing else.
  */
 const fs = require('fs');
 const path = require('path');
 const net = require('net');
+const crypto = require('crypto');
 const { spawn, spawnSync } = require('child_process');
 
 const RUN = process.env.CEH_STACK_DIR || path.join(__dirname, '..', '.run');
@@ -94,11 +96,20 @@ async function ensurePortsFree(what, ports) {
   }
 }
 
+const logFileOf = (name) => path.join(LOGS, `${name}.log`);
+
+/** From now on, what server `name` logs: returns a function that reads the log text written since this call. */
+function logFrom(name) {
+  const file = logFileOf(name);
+  const start = fs.existsSync(file) ? fs.statSync(file).size : 0;
+  return () => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').slice(start) : '');
+}
+
 /** Starts a detached `java` (its own process group) logging to .run/logs/<name>.log and writes its pid file. */
 function startJava(name, { cwd, classpath, args, heap, jvm = [] }) {
   fs.mkdirSync(LOGS, { recursive: true });
   fs.mkdirSync(serviceDir(name), { recursive: true });
-  const logFile = path.join(LOGS, `${name}.log`);
+  const logFile = logFileOf(name);
   const out = fs.openSync(logFile, 'a');
   const child = spawn(
     'java',
@@ -162,6 +173,63 @@ async function stop(name) {
   return true;
 }
 
+/** Renders the configuration templates `names` found in `dir` ({{key}} placeholders filled from `values`) into `conf`. */
+function renderTemplates(dir, names, conf, values) {
+  fs.mkdirSync(conf, { recursive: true });
+  for (const name of names) {
+    const text = fs.readFileSync(path.join(dir, name), 'utf8').replace(/\{\{(\w+)\}\}/g, (_, k) => values[k]);
+    fs.writeFileSync(path.join(conf, name), text);
+  }
+}
+
+/** The contents of the files `names` in `dir` (a server's templates), for configStamp. */
+const fileContents = (dir, names) => names.map((name) => fs.readFileSync(path.join(dir, name)));
+
+/** A short hash of what a server runs with (its pom's hash, its templates, ...: strings or buffers, in order). */
+function configStamp(...parts) {
+  const h = crypto.createHash('sha256');
+  for (const part of parts) h.update(part);
+  return h.digest('hex').slice(0, 16);
+}
+
+const stampFile = (name) => path.join(serviceDir(name), 'config.stamp');
+
+/**
+ * Our server `name` if it runs: resolves its pid once `ready()` answers (logging "already running, reused"), or null
+ * when it does not run. One started with another configuration than `stamp` (configStamp) is stopped first, by
+ * `stopAll` where it shares its life with other processes, and null returned.
+ */
+async function reuseRunning(name, { what, ready, stamp, stopAll = () => stop(name) }) {
+  const pid = ourPid(name);
+  if (!pid) return null;
+  if (stamp !== undefined && (!fs.existsSync(stampFile(name)) || fs.readFileSync(stampFile(name), 'utf8') !== stamp)) {
+    log(`${name}: the configuration changed since it started; restarting`);
+    await stopAll();
+    return null;
+  }
+  await waitFor(`${what} (running, pid ${pid})`, ready, { timeoutMs: 60000, pid });
+  log(`${name}: already running (pid ${pid}), reused`);
+  return pid;
+}
+
+/**
+ * Starts the Java server `name` (startJava's options) and waits until `ready()` answers; one that does not come up is
+ * stopped again (no half-started server left holding its ports) and the error thrown. Records `stamp` once it is ready.
+ * `detail` goes into the "starting" line (e.g. where its data lives).
+ */
+async function startJavaServer(name, { what, ready, timeoutMs, stamp, detail, ...java }) {
+  const started = startJava(name, java);
+  log(`${name}: starting (pid ${started.pid})${detail ? `, ${detail}` : ''}, log ${started.logFile}`);
+  try {
+    await waitFor(what, ready, { pid: started.pid, logFile: started.logFile, ...(timeoutMs ? { timeoutMs } : {}) });
+  } catch (e) {
+    await stop(name);
+    throw e;
+  }
+  if (stamp !== undefined) fs.writeFileSync(stampFile(name), stamp);
+  return started;
+}
+
 module.exports = {
   RUN,
   LOGS,
@@ -176,6 +244,13 @@ module.exports = {
   portOpen,
   ensurePortsFree,
   startJava,
+  logFileOf,
+  logFrom,
   waitFor,
   stop,
+  renderTemplates,
+  fileContents,
+  configStamp,
+  reuseRunning,
+  startJavaServer,
 };
