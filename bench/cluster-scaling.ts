@@ -14,10 +14,10 @@ import { GremlinConnection } from '../lib/gremlin/connection';
 import {
   NodeRedChild,
   produceRecords,
-  deleteTopics,
   committedTotal,
   dropJanusGraphInChunks,
 } from '../test/support/pipeline-run';
+import { deleteTopics, demoTopics } from '../test/support/kafka-test-kit';
 import { cpuSeconds } from './suite/pipeline';
 
 // An environment variable, not a flag: bench/suite's options parser reads (and checks) the command line on import.
@@ -89,7 +89,7 @@ async function runOne(instances: number): Promise<Row> {
     };
   } finally {
     for (const n of nodes) await n.stop().catch(() => undefined);
-    await deleteTopics(prefix);
+    await deleteTopics(demoTopics(prefix));
   }
 }
 

@@ -23,13 +23,13 @@ import { expectedGraph, actualGraph, compareGraphs, assertGraphsEqual, total } f
 import {
   NodeRedChild,
   produceRecords,
-  deleteTopics,
   committedTotal,
   readDeadLetters,
   dropJanusGraphInChunks,
   graphRowFields,
   drained,
 } from '../support/pipeline-run';
+import { deleteTopics, demoTopics } from '../support/kafka-test-kit';
 import { recordScenario } from '../support/reliability';
 
 const EVENTS = Number(process.env.CEH_CLUSTER_EVENTS) || 6000;
@@ -211,7 +211,7 @@ test(
     } finally {
       for (const n of nodes) await n.stop().catch(() => undefined);
       await admin.disconnect().catch(() => undefined);
-      await deleteTopics(prefix).catch(() => undefined);
+      await deleteTopics(demoTopics(prefix));
       await conn.close();
     }
   },

@@ -66,15 +66,6 @@ export async function produceRecords(
   }
 }
 
-export async function deleteTopics(prefix: string, brokers: string[] = ENDPOINTS.kafkaBrokers): Promise<void> {
-  const admin = kafka(brokers).admin();
-  await admin.connect().catch(() => undefined);
-  await admin
-    .deleteTopics({ topics: Object.values(TOPICS).map((t) => prefix + t), timeout: 10000 })
-    .catch(() => undefined);
-  await admin.disconnect().catch(() => undefined);
-}
-
 /** Sum over the source topics of the group's committed offsets (what the pipeline has finished for good). */
 export async function committedTotal(
   prefix: string,
