@@ -17,7 +17,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import { unique, sleep, ENDPOINTS, stack } from '../support/project';
-import { generate, TOPICS } from '../../lib/demo/generator';
+import { generate, SOURCE_TOPICS } from '../../lib/demo/generator';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 import { expectedGraph, actualGraph, compareGraphs, assertGraphsEqual, total } from '../support/graph-check';
 import {
@@ -36,7 +36,6 @@ const EVENTS = Number(process.env.CEH_CLUSTER_EVENTS) || 6000;
 const INSTANCES = 3;
 const PARTITIONS = 6;
 const URLS: string[] = ENDPOINTS.janusgraphClusterUrls;
-const SOURCE_TOPICS = [TOPICS.customers, TOPICS.orders, TOPICS.clicks, TOPICS.tweets];
 
 const groupOf = (run: string, topic: string) => `${run}-${topic.replace(/\W/g, '')}`;
 
