@@ -11,12 +11,7 @@ import * as path from 'path';
 import { ENDPOINTS, unique, sleep } from '../test/support/project';
 import { generate } from '../lib/demo/generator';
 import { GremlinConnection } from '../lib/gremlin/connection';
-import {
-  NodeRedChild,
-  produceRecords,
-  committedTotal,
-  dropJanusGraphInChunks,
-} from '../test/support/pipeline-run';
+import { NodeRedChild, produceRecords, committedTotal, dropJanusGraphInChunks } from '../test/support/pipeline-run';
 import { deleteTopics, demoTopics } from '../test/support/kafka-test-kit';
 import { cpuSeconds } from './suite/pipeline';
 
