@@ -10,6 +10,7 @@ import { retryKind } from '../../lib/gremlin/connection';
 import { GremlinUpsertMetrics } from '../../lib/metrics/series';
 import { serveMetrics, metricsSettings } from '../shared/metrics';
 import { ensureSchemaForFlows } from './ensure-schema';
+import { hasEdgeIdentityIndex, type ApplyReport } from '../../lib/graph-schema';
 
 import { configFlag, configNumber } from '../shared/config';
 
@@ -58,16 +59,26 @@ export = function (RED: NodeAPI) {
       return;
     }
     const connection = server.acquire(node);
+    let closed = false;
+    // Opt-in: the schema and indexes the flows' graph map specs need, applied on deploy (lib/graph-schema).
+    const schemaEnsured: Promise<ApplyReport> | null =
+      def.ensureSchema === true ? ensureSchemaForFlows(RED, connection, server) : null;
     const writer = new BatchWriter(connection, {
       dialect: server.dialect,
       partitionKey: server.partitionKey,
+      // JanusGraph with the edge identity index (stack:up, graph:schema or the ensured schema): keyed edges guarded.
+      edgeIdentities:
+        server.dialect === 'tinkerpop'
+          ? Promise.resolve(schemaEnsured?.catch(() => undefined)).then(() =>
+              hasEdgeIdentityIndex(connection, connection.options.traversalSource || 'g', () => closed),
+            )
+          : false,
       ...sizes,
     });
 
-    // Opt-in: the schema and indexes the flows' graph map specs need, applied on deploy (lib/graph-schema).
-    if (def.ensureSchema === true) {
+    if (schemaEnsured) {
       node.status({ fill: 'blue', shape: 'ring', text: t('ceh-gremlin-upsert.status.ensuringSchema') });
-      ensureSchemaForFlows(RED, connection, server).then(
+      schemaEnsured.then(
         (r) => {
           if (r.warnings.length)
             node.warn(
@@ -179,6 +190,7 @@ export = function (RED: NodeAPI) {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      closed = true;
       // Write what is queued before letting go of the connection (Node-RED allows 15 s).
       const drained = Promise.race([writer.drain(), new Promise((r) => setTimeout(r, 12000))]);
       drained
