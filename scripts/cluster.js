@@ -7,9 +7,7 @@
  * in the same consumer groups, spread round-robin over the JanusGraph Servers. Kafka shares the partitions out; each
  * instance's `kafka in` status shows its own. Ctrl-C (or SIGTERM) stops every instance cleanly: each leaves its
  * consumer groups at once, so the others take its partitions without waiting for a session timeout.
- *   --instances N     Node-RED processes (default 3; more than 6 leaves the extra ones idle: 6 partitions per topic)
- *   --base-port P     port of the first instance (default 1890)
- *   --skip-build / --skip-stack
+ * Options: HELP below (`--help`).
  * Produce events for it with `npm run demo:produce -- --events 5000 --topic-prefix cluster.`.
  * User directories: .cluster/node-<n>/ (git-ignored), rewritten with the flow on each start.
  */
@@ -18,6 +16,7 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 const { ROOT, prepareUserDir, startNodeRed, waitForEditor } = require('./node-red-home');
 const { customerFlow } = require('./build-flow');
+const { readCommandLine, numberOption, commandLine } = require('../lib/command-line');
 
 const CLUSTER_DIR = path.join(ROOT, '.cluster');
 /** Consumer group prefix shared by every instance (one group per source topic, as in the single-process flow). */
@@ -54,27 +53,30 @@ async function startInstance(i, { urls, basePort = 1890, stdio = 'inherit', user
   return { child, port, dir, gremlinUrl: urls[i % urls.length] };
 }
 
+const USAGE = 'usage: npm run cluster -- [--instances N] [--base-port P] [--skip-build] [--skip-stack]';
+const HELP = `${USAGE}
+  --instances N   Node-RED processes (default 3; more than 6 leaves the extra ones idle: 6 partitions per topic)
+  --base-port P   port of the first instance (default 1890)
+  --skip-build    reuse dist/ as it is
+  --skip-stack    do not bring the stack's cluster profile up first`;
+
 function parseArgs(argv) {
-  const opts = { instances: 3, basePort: 1890, build: true, stack: true };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split(/=(.*)/s);
-    const num = () => {
-      const v = Number(inline !== undefined ? inline : argv[++i]);
-      if (!Number.isInteger(v) || v < 1) throw new Error(`${flag} needs a whole number >= 1`);
-      return v;
-    };
-    if (flag === '--instances') opts.instances = num();
-    else if (flag === '--base-port') opts.basePort = num();
-    else if (flag === '--skip-build') opts.build = false;
-    else if (flag === '--skip-stack') opts.stack = false;
-    else
-      throw new Error(`unknown option ${argv[i]} (options: --instances N, --base-port P, --skip-build, --skip-stack)`);
-  }
-  return opts;
+  const v = readCommandLine(
+    argv,
+    { instances: 'string', 'base-port': 'string', 'skip-build': 'boolean', 'skip-stack': 'boolean' },
+    USAGE,
+  );
+  const whole = { min: 1, whole: true };
+  return {
+    instances: numberOption(v.instances, 'instances', whole) ?? 3,
+    basePort: numberOption(v['base-port'], 'base-port', whole) ?? 1890,
+    build: !v['skip-build'],
+    stack: !v['skip-stack'],
+  };
 }
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = commandLine('cluster', HELP, parseArgs);
   const step = (what, args) => {
     const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: ROOT });
     if (r.status !== 0) {

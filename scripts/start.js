@@ -6,58 +6,50 @@
  * Ctrl-C stops Node-RED; the stack stays up (`npm run stack:down`).
  *
  * A user's work is never overwritten: flows/customer-360.json is copied into .node-red/ only when .node-red/ has no
- * flows.json yet; after that, whatever was deployed in the editor is what starts.
- *   npm start                              .node-red/flows.json (seeded with the demo flow on the first start)
- *   npm start -- --flows my-flows.json     Node-RED runs (and deploys to) my-flows.json instead; credentials go to
- *                                          my-flows_cred.json beside it; created empty when missing
- *   npm start -- --reset-demo              put the demo flow back into .node-red/ (the old flows.json is kept as
- *                                          flows.json.<timestamp>.bak)
- *   npm start -- --graph tinkergraph       the demo flow writes to the stack's in-memory TinkerGraph instead of the
- *                                          persistent JanusGraph (--graph janusgraph switches back; the demo flow's
- *                                          graph server node is changed, flows.json backed up first)
- *   --user-dir <dir>  another Node-RED user directory than .node-red/;  --skip-build  reuse dist/ as it is
- * PORT=1881 npm start picks another port.
+ * flows.json yet; after that, whatever was deployed in the editor is what starts. Options: HELP below (`--help`).
  */
 const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
 const { ROOT, prepareUserDir, startNodeRed, waitForEditor } = require('./node-red-home');
 const { customerFlow, GRAPH_URLS, DEFAULT_GRAPH, MAIN_FLOW_OPTIONS } = require('./build-flow');
+const { readCommandLine, commandLine } = require('../lib/command-line');
 
 const PORT = Number(process.env.PORT || 1880);
 const DEMO_FLOW = path.join(ROOT, 'flows', 'customer-360.json');
 
+const USAGE =
+  'usage: npm start -- [--flows <file> | --reset-demo] [--graph janusgraph|tinkergraph] [--user-dir <dir>] [--skip-build]';
+const HELP = `${USAGE}
+  (no option)       .node-red/flows.json (seeded with the demo flow on the first start)
+  --flows <file>    Node-RED runs (and deploys to) <file> instead; credentials go to <file>_cred.json beside it;
+                    created empty when missing
+  --reset-demo      put the demo flow back into .node-red/ (the old flows.json is kept as flows.json.<timestamp>.bak)
+  --graph tinkergraph|janusgraph
+                    the demo flow writes to the stack's in-memory TinkerGraph instead of the persistent JanusGraph
+                    (janusgraph switches back; the demo flow's graph server node is changed, flows.json backed up first)
+  --user-dir <dir>  another Node-RED user directory than .node-red/
+  --skip-build      reuse dist/ as it is
+PORT=1881 npm start picks another port.`;
+
 function parseArgs(argv) {
-  // npm runs scripts in the package root; a relative --flows path means relative to where the user typed the command.
+  const v = readCommandLine(
+    argv,
+    { flows: 'string', 'user-dir': 'string', 'reset-demo': 'boolean', 'skip-build': 'boolean', graph: 'string' },
+    USAGE,
+  );
+  // npm runs scripts in the package root; a relative path means relative to where the user typed the command.
   const cwd = process.env.INIT_CWD || process.cwd();
-  const opts = {
-    flows: undefined,
-    userDir: path.join(ROOT, '.node-red'),
-    resetDemo: false,
-    build: true,
-    graph: undefined,
+  if (v.graph !== undefined && !GRAPH_URLS[v.graph])
+    throw new Error(`--graph must be one of ${Object.keys(GRAPH_URLS).join(', ')}`);
+  if (v.flows && v['reset-demo']) throw new Error('--flows and --reset-demo exclude each other');
+  return {
+    flows: v.flows === undefined ? undefined : path.resolve(cwd, v.flows),
+    userDir: v['user-dir'] === undefined ? path.join(ROOT, '.node-red') : path.resolve(cwd, v['user-dir']),
+    resetDemo: !!v['reset-demo'],
+    build: !v['skip-build'],
+    graph: v.graph,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split(/=(.*)/s);
-    const value = () => {
-      const v = inline !== undefined ? inline : argv[++i];
-      if (!v) throw new Error(`${flag} needs a value`);
-      return path.resolve(cwd, v);
-    };
-    if (flag === '--flows') opts.flows = value();
-    else if (flag === '--user-dir') opts.userDir = value();
-    else if (flag === '--reset-demo') opts.resetDemo = true;
-    else if (flag === '--skip-build') opts.build = false;
-    else if (flag === '--graph') {
-      opts.graph = inline !== undefined ? inline : argv[++i];
-      if (!GRAPH_URLS[opts.graph]) throw new Error(`--graph must be one of ${Object.keys(GRAPH_URLS).join(', ')}`);
-    } else
-      throw new Error(
-        `unknown option ${argv[i]} (options: --flows <file>, --reset-demo, --graph janusgraph|tinkergraph, --user-dir <dir>, --skip-build)`,
-      );
-  }
-  if (opts.flows && opts.resetDemo) throw new Error('--flows and --reset-demo exclude each other');
-  return opts;
 }
 
 /** Points the demo flow's graph server node (and only it) at another graph of the stack; the old file is backed up. */
@@ -87,7 +79,7 @@ function switchDemoGraph(flowsFile, graph) {
 
 async function main() {
   const t0 = Date.now();
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = commandLine('start', HELP, parseArgs);
   const step = (what, args) => {
     const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: ROOT });
     if (r.status !== 0) {

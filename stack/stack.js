@@ -4,7 +4,7 @@
  * The project's real local stack, assembled from Maven Central jars with Maven and run with `java -cp 'lib/*' <main>`.
  * No Docker, no tarballs. One module per server (stack/<name>/<name>.js beside its pom), shared helpers in stack/lib/.
  *
- *   node stack/stack.js up|down|status [--fresh] [--profile cluster]
+ *   node stack/stack.js up|down|status [options]   (`node stack/stack.js --help` lists them)
  *
  * Profiles: the default one (Kafka, the Gremlin Servers, JanusGraph on BerkeleyJE, PostgreSQL, Kafka Connect) is what
  * `npm start` and CI use. `--profile cluster` adds, opt-in, the scale-out tier: Apache Cassandra 5.0, two JanusGraph
@@ -19,6 +19,7 @@
 const fs = require('fs');
 const { RUN, LOGS, log, StackError, checkJava, ourPid, portOpen, alive } = require('./lib/process');
 const tls = require('./lib/tls');
+const { readCommandLine, commandLine } = require('../lib/command-line');
 const kafka = require('./kafka/kafka');
 const gremlin = require('./gremlin/gremlin');
 const janusgraph = require('./janusgraph/janusgraph');
@@ -144,19 +145,38 @@ module.exports = {
   janusgraphCluster,
 };
 
+const USAGE = 'usage: node stack/stack.js up [--profile cluster] | down [--fresh] | status [--profile cluster]';
+const HELP = `${USAGE}
+(npm run stack:up|stack:down|stack:status -- [options])
+  up       starts the servers (Kafka, the Gremlin Servers, JanusGraph, PostgreSQL, Kafka Connect); running ones are
+           reused, a port held by another process is an error
+  down     stops every server of ours, the cluster profile's too
+  status   one row per server: running (pid), port open
+  --profile cluster   up/status: also the scale-out tier (Cassandra, two JanusGraph Servers on CQL, cluster.* topics)
+  --fresh             down: also removes the servers' data (Kafka, JanusGraph, PostgreSQL, Cassandra)
+State, data and logs: $CEH_STACK_DIR (default stack/.run).`;
+
+const COMMANDS = {
+  up: { options: { profile: 'string' }, run: up },
+  down: { options: { fresh: 'boolean' }, run: down },
+  status: { options: { profile: 'string' }, run: status },
+};
+
+/** `<command> [options]`: the action to run, or an error naming the mistake. */
+function parseCommandLine(argv) {
+  const [name, ...rest] = argv;
+  const command = COMMANDS[name];
+  if (!command)
+    throw new Error(`${name === undefined ? 'no command' : `unknown command ${JSON.stringify(name)}`} (${USAGE})`);
+  const options = readCommandLine(rest, command.options, USAGE);
+  if (options.profile !== undefined && !PROFILES[options.profile])
+    throw new Error(`--profile must be one of ${Object.keys(PROFILES).join(', ')}`);
+  return () => command.run(options);
+}
+
 if (require.main === module) {
-  const cmd = process.argv[2];
-  const fresh = process.argv.includes('--fresh');
-  const p = process.argv.indexOf('--profile');
-  const profile = p > 0 ? process.argv[p + 1] : undefined;
-  const actions = { up: () => up({ profile }), down: () => down({ fresh }), status: () => status({ profile }) };
-  if (!actions[cmd]) {
-    process.stderr.write(
-      'usage: node stack/stack.js up [--profile cluster]|down [--fresh]|status [--profile cluster]\n',
-    );
-    process.exit(2);
-  }
-  actions[cmd]().then(
+  const run = commandLine('stack', HELP, parseCommandLine);
+  run().then(
     () => process.exit(0),
     (e) => {
       process.stderr.write(`[stack] ${e instanceof StackError ? e.message : e.stack}\n`);

@@ -1,28 +1,37 @@
 /*
- * The bench's command line (util.parseArgs: `--only 1,3` and `--only=1,3` are the same option) and the settings every
+ * The bench's command line (lib/command-line: `--only 1,3` and `--only=1,3` are the same option) and the settings every
  * part shares: sizes, the graph under test, the run's id, where the servers are.
  */
-import { parseArgs } from 'util';
+import { readCommandLine, commandLine } from '../../lib/command-line';
 import { ENDPOINTS } from '../../test/support/project';
 
-const { values: opts } = parseArgs({
-  args: process.argv.slice(2),
-  options: {
-    quick: { type: 'boolean', default: false },
-    profile: { type: 'boolean', default: false },
-    only: { type: 'string', default: '1,2,3,4,5' },
-    graph: { type: 'string', default: 'tinkergraph' },
-    memory: { type: 'string' },
-  },
-  strict: true,
+const USAGE =
+  'usage: npm run bench -- [--quick] [--only 1,2,...] [--profile] [--memory SMALL,LARGE] [--graph janusgraph]';
+const HELP = `${USAGE}
+  --quick                sizes that keep the run near two minutes
+  --only 1,3             only these parts (1 single vs batched, 2 server limit vs end to end, 3 kafka in vs raw
+                         kafkajs, 4 memory, 5 latency; default all)
+  --profile              CPU profile of the Node-RED child of part 2 in bench/results/profiles/
+  --memory SMALL,LARGE   part 4's backlog sizes
+  --graph janusgraph     parts 1 and 2 against the stack's JanusGraph (gTest) instead of TinkerGraph (gBench)`;
+
+const opts = commandLine('bench', HELP, (argv) => {
+  const v = readCommandLine(
+    argv,
+    { quick: 'boolean', profile: 'boolean', only: 'string', graph: 'string', memory: 'string' },
+    USAGE,
+  );
+  if (v.graph !== undefined && v.graph !== 'tinkergraph' && v.graph !== 'janusgraph')
+    throw new Error('--graph must be tinkergraph or janusgraph');
+  return v;
 });
 
-export const QUICK = opts.quick!;
+export const QUICK = !!opts.quick;
 /** --profile: CPU profile of the Node-RED child of part 2 in bench/results/profiles/. */
-export const PROFILE = opts.profile!;
+export const PROFILE = !!opts.profile;
 export const ONLY = new Set(
-  opts
-    .only!.split(',')
+  (opts.only ?? '1,2,3,4,5')
+    .split(',')
     .map(Number)
     .filter((n) => n >= 1 && n <= 5),
 );
@@ -32,8 +41,7 @@ export const SIZES = QUICK
   : { single: 20000, limit: 100000, kafka: 200000, memory: [100000, 1000000], latencySecs: 30 };
 /** --memory=SMALL,LARGE overrides part 4's backlog sizes (e.g. to check flatness beyond the quick sizes). */
 export const MEMORY_SIZES: number[] = opts.memory ? opts.memory.split(',').map(Number) : SIZES.memory;
-export const GRAPH = opts.graph as 'tinkergraph' | 'janusgraph';
-if (GRAPH !== 'tinkergraph' && GRAPH !== 'janusgraph') throw new Error('--graph must be tinkergraph or janusgraph');
+export const GRAPH = (opts.graph ?? 'tinkergraph') as 'tinkergraph' | 'janusgraph';
 export const JANUS = GRAPH === 'janusgraph';
 export const GRAPH_LABEL = JANUS ? 'JanusGraph' : 'TinkerGraph';
 export const SOURCE = JANUS ? 'gTest' : 'gBench';

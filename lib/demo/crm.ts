@@ -12,7 +12,7 @@
  */
 import { Client } from 'pg';
 import { rng, customerId, twitterId } from './generator';
-import { readCommandLine, nonNegative } from '../command-line';
+import { readCommandLine, nonNegative, commandLine } from '../command-line';
 
 export const CRM = { host: '127.0.0.1', port: 25433, user: 'postgres', password: 'postgres', database: 'crm' };
 
@@ -476,11 +476,20 @@ export function formatCrmSummary(r: CrmRunResult, seconds: number): string {
   return lines.join('\n');
 }
 
+const CRM_USAGE = 'use --changes N [--seed S] [--rate R changes/s] [--keep] [--json]';
+
+const CRM_HELP = `npm run demo:crm -- [options]: deterministic changes to the stack's CRM database, captured by Debezium
+  --changes N   how many customer changes (default 500; about N/4 address changes follow)
+  --seed S      the seed (default 42; the same seed and N, the same changes and final table)
+  --rate R      changes per second (default: as fast as PostgreSQL takes them)
+  --keep        append to the tables instead of emptying them first
+  --json        print the final table state as JSON`;
+
 export function parseCrmArgs(argv: string[]): CrmRunOptions & { json: boolean } {
   const v = readCommandLine(
     argv,
     { changes: 'string', seed: 'string', rate: 'string', keep: 'boolean', json: 'boolean' },
-    'use --changes N [--seed S] [--rate R changes/s] [--keep] [--json]',
+    CRM_USAGE,
   );
   const o: CrmRunOptions & { json: boolean } = {
     changes: Math.floor(nonNegative(v.changes, 'changes') ?? 500),
@@ -493,13 +502,7 @@ export function parseCrmArgs(argv: string[]): CrmRunOptions & { json: boolean } 
 }
 
 if (require.main === module) {
-  let opts: ReturnType<typeof parseCrmArgs>;
-  try {
-    opts = parseCrmArgs(process.argv.slice(2));
-  } catch (e) {
-    process.stderr.write(`[crm] ${(e as Error).message}\n`);
-    process.exit(2);
-  }
+  const opts = commandLine('crm', CRM_HELP, parseCrmArgs);
   const t0 = Date.now();
   runCrmDemo(opts).then(
     (r) => {

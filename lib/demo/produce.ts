@@ -7,7 +7,7 @@ import * as path from 'path';
 import { Kafka, logLevel, CompressionTypes, Message, Partitioners } from 'kafkajs';
 import { kafkaClientLogging, stderrKafkaLog } from '../kafka/kafkajs-log';
 import { generate, DemoRecord, DemoSummary, TOPICS } from './generator';
-import { readCommandLine, nonNegative } from '../command-line';
+import { readCommandLine, nonNegative, commandLine } from '../command-line';
 
 export interface ProduceOptions {
   events: number;
@@ -115,6 +115,17 @@ export function formatSummary(s: DemoSummary): string {
 const PRODUCE_USAGE =
   'use --events N [--rate R] [--seed S] [--brokers h:p] [--partitions P] [--topic-prefix P] [--synthetic-cdc] [--json]';
 
+const PRODUCE_HELP = `npm run demo:produce -- [options]: writes the demo events to Kafka and prints the expected graph
+  --events N          how many events (default 1000)
+  --rate R            events per second (default: as fast as the broker takes them)
+  --seed S            the generator's seed (default 42; the same seed, the same events)
+  --brokers h:p,...   the Kafka brokers (default the stack's 127.0.0.1:9092)
+  --partitions P      partitions of topics that do not exist yet
+  --topic-prefix P    prepended to every topic name (an isolated run)
+  --synthetic-cdc     also write the imitated Debezium customers (default: with --topic-prefix, or where
+                      PostgreSQL is not installed)
+  --json              print the summary as JSON`;
+
 export function parseArgs(argv: string[]): ProduceOptions & { json: boolean } {
   const v = readCommandLine(
     argv,
@@ -141,13 +152,7 @@ export function parseArgs(argv: string[]): ProduceOptions & { json: boolean } {
 }
 
 if (require.main === module) {
-  let opts: ReturnType<typeof parseArgs>;
-  try {
-    opts = parseArgs(process.argv.slice(2));
-  } catch (e) {
-    process.stderr.write(`[demo] ${(e as Error).message}\n`);
-    process.exit(2);
-  }
+  const opts = commandLine('demo', PRODUCE_HELP, parseArgs);
   if (opts.syntheticCdc === undefined && !opts.topicPrefix) {
     // The stack's PostgreSQL (stack/postgres) decides: real CDC where it is installed, the imitation elsewhere.
     // eslint-disable-next-line @typescript-eslint/no-require-imports

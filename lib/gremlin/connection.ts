@@ -78,14 +78,32 @@ function serverExceptions(e: { statusAttributes?: unknown }): string {
 /** True when an error from submit() should be retried rather than reported. */
 export function isTransient(err: unknown): boolean {
   if (err instanceof TransientError) return true;
-  const e = err as { statusCode?: number; message?: string; statusAttributes?: unknown } | undefined;
+  const e = err as { statusCode?: number; message?: string; statusAttributes?: unknown; code?: unknown } | undefined;
   if (!e) return false;
   // 598: server-side evaluation timeout; 429: throttling (Cosmos); other server codes (4xx/5xx) are about the request.
   if (e.statusCode === 598 || e.statusCode === 429) return true;
   if (typeof e.statusCode === 'number')
     return TRANSIENT_SERVER_MESSAGES.test(`${e.message ?? ''} ${serverExceptions(e)}`);
-  // No server status: the socket failed or closed under the request.
-  return true;
+  // No server status: retried only when the socket failed or closed under the request. Anything else (a TypeError
+  // while serializing a binding, a bug) fails the same way on every attempt: retrying it would stall the flow forever.
+  return isSocketFailure(e);
+}
+
+// What Node's sockets, `ws` and the driver say when the connection failed or closed (no server status): a system
+// error code (ECONNREFUSED, ECONNRESET, EPIPE, ...), ws's close-before-open and frame errors, the driver's own close,
+// and this wrapper's own once closed (a node closing during an outage: bounded retries, as before).
+const SOCKET_FAILURE_MESSAGES =
+  /Connection has been closed|Gremlin connection is closed|WebSocket|socket hang up|Unexpected server response|\bE(CONN|PIPE|TIMEDOUT|HOSTUNREACH|NETUNREACH|NOTFOUND|AI_AGAIN)/;
+
+const isProgrammingError = (e: unknown) =>
+  e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError || e instanceof SyntaxError;
+
+function isSocketFailure(e: { message?: string; code?: unknown }): boolean {
+  if (isProgrammingError(e)) return false;
+  return (
+    (typeof e.code === 'string' && /^(E[A-Z_]+|WS_ERR_\w+)$/.test(e.code)) ||
+    SOCKET_FAILURE_MESSAGES.test(e.message ?? '')
+  );
 }
 
 /**
@@ -122,7 +140,9 @@ export function retryKind(err: unknown): RetryKind {
 /** The server's own message for an error, without the driver's "Server error: ... (500)" wrapping. */
 export function serverMessage(err: unknown): string {
   const e = err as { statusMessage?: string; message?: string } | undefined;
-  return (e?.statusMessage || e?.message || String(err)).trim();
+  const text = (e?.statusMessage || e?.message || String(err)).trim();
+  // A fault of the client side (no server status) says which kind it is: "TypeError: ..." rather than "...".
+  return isProgrammingError(err) ? `${(err as Error).name}: ${text}` : text;
 }
 
 /** Unwraps the Traversers that bytecode requests return into plain result values (repeating bulked ones). */

@@ -36,6 +36,8 @@ export interface RunnerConsumer {
     readonly HEARTBEAT: string;
     readonly GROUP_JOIN: string;
     readonly CRASH: string;
+    /** Emitted once the broker accepted an offset commit (payload: the topics, partitions and offsets committed). */
+    readonly COMMIT_OFFSETS: string;
     readonly REBALANCING?: string;
   };
   on(event: string, listener: (event: { payload: unknown }) => void): unknown;
@@ -418,8 +420,17 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
       if (commits.length === 0) return;
       try {
         await c.commitOffsets(commits);
-        this.offsets.markCommitted(commits);
-        this.emit('committed', commits);
+        // Only the consumer's COMMIT_OFFSETS event (marked in connect()) says the broker took a commit: while kafkajs
+        // rebuilds its group after a crash and has not joined yet, commitOffsets resolves without committing. Counted
+        // as done, such a commit was never sent again, and the group's committed offset stayed behind for good.
+        const confirmed = commits.filter((x) => this.offsets.hasCommitted(x));
+        if (confirmed.length) this.emit('committed', confirmed);
+        if (confirmed.length < commits.length) {
+          const e = new Error('the consumer did not commit (it is not running: rejoining after a crash)');
+          this.statusSink.debug(`commit not taken, will retry: ${e.message}`);
+          this.emit('commitFailed', e);
+          if (!this.closing) this.scheduleCommit();
+        }
       } catch (e) {
         // A rebalance or broker outage: the offsets stay pending and go with the next commit.
         this.statusSink.debug(`commit failed, will retry: ${(e as Error).message}`);
@@ -618,6 +629,17 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
     };
     c.on(c.events.FETCH, contact);
     c.on(c.events.HEARTBEAT, contact);
+    c.on(c.events.COMMIT_OFFSETS, (e) => {
+      if (this.consumer !== c || this.settings.commitMode !== 'flow') return;
+      const { topics } = e.payload as {
+        topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: unknown }> }>;
+      };
+      this.offsets.markCommitted(
+        topics.flatMap(({ topic, partitions }) =>
+          partitions.map(({ partition, offset }) => ({ topic, partition, offset: String(offset) })),
+        ),
+      );
+    });
     // The group rebalances (a member joined, left or timed out): no records flow until the next join.
     if (c.events.REBALANCING) {
       c.on(c.events.REBALANCING, () => {

@@ -107,6 +107,11 @@ export class PartitionOffsets {
     if (this.committedUpTo === null || o > this.committedUpTo) this.committedUpTo = o;
   }
 
+  /** Whether a commit at this offset (or past it) was confirmed. */
+  hasCommitted(offset: string): boolean {
+    return this.committedUpTo !== null && this.committedUpTo >= BigInt(offset);
+  }
+
   /** Forgets every delivery (partition revoked): their late finishes are ignored. */
   release(): void {
     for (let i = this.head; i < this.queue.length; i++) this.queue[i].live = false;
@@ -159,6 +164,11 @@ export class OffsetTracker {
 
   markCommitted(commits: TopicPartitionOffset[]): void {
     for (const c of commits) this.get(c.topic, c.partition).markCommitted(c.offset);
+  }
+
+  /** Whether this commit was confirmed (markCommitted at its offset or past it). */
+  hasCommitted(commit: TopicPartitionOffset): boolean {
+    return this.get(commit.topic, commit.partition).hasCommitted(commit.offset);
   }
 
   /**

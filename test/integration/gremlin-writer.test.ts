@@ -432,6 +432,22 @@ test('the writer reconnects after the connection is cut mid-stream and loses not
   }
 });
 
+test('a value the driver cannot serialize fails its request at once, as an error of the request (not an outage)', async () => {
+  // No server status: the driver's GraphBinary writer refuses the binding before anything is sent. Retried, it would
+  // fail the same way forever (it used to be treated as a lost connection and waited out).
+  const conn = new GremlinConnection({ url: ENDPOINTS.gremlinUrl, requestTimeoutMs: 5000 });
+  try {
+    await assert.rejects(conn.submit('x', { x: Symbol('x') }), (e: Error) => {
+      assert.match(e.message, /No serializer found/);
+      assert.equal(isTransient(e), false);
+      return true;
+    });
+    assert.deepEqual(await conn.submit('1 + 1'), [2], 'the connection stays usable');
+  } finally {
+    await conn.close();
+  }
+});
+
 test('the secure server (wss, SASL) works with the right password and fails loudly with a wrong one', async () => {
   const ca = fs.readFileSync(ENDPOINTS.caFile, 'utf8');
   const good = new GremlinConnection({

@@ -30,12 +30,14 @@ class FakeConsumer implements RunnerConsumer {
     HEARTBEAT: 'heartbeat',
     GROUP_JOIN: 'join',
     CRASH: 'crash',
+    COMMIT_OFFSETS: 'commit',
     REBALANCING: 'rebalancing',
   };
   private readonly listeners = new Map<string, Array<(e: { payload: any }) => void>>();
   readonly paused: TopicPartitions[][] = [];
   readonly resumed: TopicPartitions[][] = [];
-  readonly commits: Array<{ offsets: TopicPartitionOffset[]; ok: boolean }> = [];
+  /** Every commit asked for; ok: the broker took it (announced with COMMIT_OFFSETS); dropped: resolved, not sent. */
+  readonly commits: Array<{ offsets: TopicPartitionOffset[]; ok: boolean; dropped?: boolean }> = [];
   /** The next this many commits fail, as during a rebalance. */
   failCommits = 0;
   connectError: Error | null = null;
@@ -65,6 +67,11 @@ class FakeConsumer implements RunnerConsumer {
   private readonly pausedNow = new Set<string>();
   /** False between a crash kafkajs restarts and the rebuilt group: pause and resume throw, as kafkajs's do. */
   groupAlive = true;
+  /**
+   * kafkajs's runner runs from a join until a crash. A rebuilt group that has not joined yet is not running: there
+   * kafkajs's commitOffsets resolves without committing (runner.commitOffsets returns early), as it does here.
+   */
+  running = true;
 
   pause(t: TopicPartitions[]): void {
     this.refuseWithoutGroup();
@@ -97,7 +104,16 @@ class FakeConsumer implements RunnerConsumer {
       this.commits.push({ offsets, ok: false });
       throw new Error("The coordinator is loading and hence can't process requests");
     }
+    if (!this.running) {
+      this.commits.push({ offsets, ok: false, dropped: true });
+      return;
+    }
     this.commits.push({ offsets, ok: true });
+    const topics = [...new Set(offsets.map((o) => o.topic))].map((topic) => ({
+      topic,
+      partitions: offsets.filter((o) => o.topic === topic).map((o) => ({ partition: o.partition, offset: o.offset })),
+    }));
+    this.emit(this.events.COMMIT_OFFSETS, { groupId: 'g', memberId: 'm', topics });
   }
   async disconnect(): Promise<void> {
     this.disconnected = true;
@@ -105,12 +121,16 @@ class FakeConsumer implements RunnerConsumer {
 
   join(assignment: Record<string, number[]>): void {
     this.emit(this.events.GROUP_JOIN, { memberAssignment: assignment });
+    this.running = true;
   }
   rebalancing(): void {
     this.emit(this.events.REBALANCING, { groupId: 'g', memberId: 'm' });
   }
   crash(error: Error, restart: boolean): void {
-    if (restart) this.groupAlive = false;
+    if (restart) {
+      this.groupAlive = false;
+      this.running = false;
+    }
     this.emit(this.events.CRASH, { error, restart });
   }
 
@@ -400,6 +420,35 @@ test('runner: while kafkajs rebuilds its group after a crash, finishes neither t
   await eventually('the finished records committed through the new group', () =>
     consumer.committed().includes('t/0@2'),
   );
+});
+
+test('runner: a commit kafkajs drops while its rebuilt group has not joined is sent again after the join', async (t) => {
+  // Seen against the real broker (reliability scenario 3): after a broker restart kafkajs rebuilt a group, the flow
+  // finished its last records before the new group joined, and the commit resolved without being sent. Counted as
+  // done, it was never sent again: the group stayed 862 records behind with nothing in flight, for good.
+  const { runner, consumer, flow } = await started();
+  t.after(() => runner.close());
+  consumer.join({ t: [0] });
+  await consumer.fetch('t', 0, [0, 1, 2]);
+  flow.finish('0');
+  await eventually('commit of record 0', () => consumer.committed().includes('t/0@1'), 2000, 2);
+
+  consumer.crash(new Error('Connection error: connect ECONNREFUSED'), true);
+  consumer.rebuild();
+  flow.finish('1');
+  flow.finish('2');
+  await eventually(
+    'a commit dropped by the not yet joined group',
+    () => consumer.commits.some((c) => c.dropped),
+    2000,
+    2,
+  );
+  assert.deepEqual(consumer.committed(), ['t/0@1'], 'nothing past record 0 reached the broker yet');
+
+  consumer.join({ t: [0] });
+  await eventually('the dropped commit sent again once the group runs', () => consumer.committed().includes('t/0@3'));
+  await sleep(30);
+  assert.deepEqual(consumer.committed(), ['t/0@1', 't/0@3'], 'sent again once, not repeated after it was taken');
 });
 
 test('runner: a consumer that cannot connect is retried', async (t) => {

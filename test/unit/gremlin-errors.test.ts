@@ -2,6 +2,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { TransientError, isTransient, isConnectionLoss } from '../../lib/gremlin/connection';
+import { BatchWriter, Submitter } from '../../lib/gremlin/batch-writer';
+import { ChangeSet } from '../../lib/change-set';
 
 test('no server answer is an outage: retried and waited out', () => {
   const refused = new TransientError(
@@ -87,4 +89,69 @@ test("JanusGraph's commit failure is retried by the cause in the status attribut
       'Server error: An edge with the given label already exists between the pair of vertices and the label [placed] is simple (500)',
   };
   assert.equal(isTransient(simple), true);
+});
+
+test('an error without a server status is retried only when the socket failed or closed', () => {
+  // What Node's sockets, ws and the driver reject a request with when the connection goes away.
+  const socket = [
+    Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+    Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8182'), { code: 'ECONNREFUSED' }),
+    new Error('Connection has been closed.'),
+    new Error('WebSocket was closed before the connection was established'),
+  ];
+  for (const e of socket) assert.equal(isTransient(e), true, e.message);
+  // A fault on the client side fails the same way on every attempt: a TypeError inside the writer, or the driver's
+  // serializer refusing a value (its message as the npm driver 3.8 throws it).
+  const client = [
+    new TypeError("Cannot read properties of undefined (reading 'label')"),
+    new RangeError('Maximum call stack size exceeded'),
+    new Error("No serializer found to support item where typeof(item)='symbol' and String(item)='Symbol(x)'."),
+  ];
+  for (const e of client) assert.equal(isTransient(e), false, e.message);
+});
+
+const person = (id: string, offset: number): ChangeSet => ({
+  vertices: [{ label: 'person', key: 'personId', value: id, properties: { name: id } }],
+  edges: [],
+  deletes: [],
+  source: { topic: 'people', partition: 0, offset: String(offset) },
+});
+
+test('a batch whose requests fail without a server status sends its events to the error output, not into endless retries', async () => {
+  let calls = 0;
+  const failing: Submitter = {
+    async submit() {
+      calls++;
+      throw new TypeError("Cannot read properties of undefined (reading 'label')");
+    },
+  };
+  const writer = new BatchWriter(failing, { dialect: 'tinkerpop', lingerMs: 1, retryBaseMs: 1, retryMaxMs: 1 });
+  const events = [person('P-1', 10), person('P-2', 11), person('P-3', 12)];
+  const failures = await writer.write(events);
+  assert.deepEqual(
+    failures.map((f) => f.position),
+    [0, 1, 2],
+    'every event of the batch is reported',
+  );
+  for (const f of failures) {
+    assert.match(f.message, /^people\[0\]@1[0-2]: TypeError: Cannot read properties of undefined/);
+  }
+  assert.equal(writer.stats.retries, 0, 'nothing was retried');
+  // The batch, then its halves down to single events (bisection looks for the events a server refuses): 1 + 2 + 2.
+  assert.equal(calls, 5);
+});
+
+test('a request that failed because the socket closed is retried and then written', async () => {
+  let calls = 0;
+  const flaky: Submitter = {
+    async submit() {
+      calls++;
+      if (calls === 1)
+        throw new TransientError('connection closed during the request', new Error('Connection has been closed.'));
+      return [];
+    },
+  };
+  const writer = new BatchWriter(flaky, { dialect: 'tinkerpop', lingerMs: 1, retryBaseMs: 1, retryMaxMs: 1 });
+  assert.deepEqual(await writer.write([person('P-1', 10)]), []);
+  assert.equal(writer.stats.retries, 1);
 });
