@@ -126,10 +126,7 @@ export = function (RED: NodeAPI) {
     }
 
     const tracker = joinTracker(RED.hooks, node.id);
-    if (!tracker)
-      node.warn(
-        'kafka in: this runtime offers no message hooks; offsets are committed when a message is sent (at-most-once)',
-      );
+    if (!tracker) node.warn(`kafka in: ${t('ceh-kafka-in.log.noHooks')}`);
     const metricsConfig = metricsSettings(RED);
     const metrics = new KafkaInMetrics(node, metricsConfig.enabled);
 
@@ -181,7 +178,7 @@ export = function (RED: NodeAPI) {
             node.log(`kafka in: ${t('ceh-kafka-in.log.waiting', { topics: p.topics.join(', ') })}`);
           } else if (p.kind === 'partition-stopped') {
             node.error(
-              `kafka in: partition ${p.topic}/${p.partition} stopped at offset ${p.offset} because a node reported: ${p.error.message}`,
+              `kafka in: ${t('ceh-kafka-in.log.partitionStopped', { topic: p.topic, partition: p.partition, offset: p.offset, message: p.error.message })}`,
             );
           } else {
             // With a msg, so Catch nodes get it.
