@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { ENDPOINTS, unique, eventually } from '../support/project';
 import { startCustomerFlow, CustomerFlowChild } from '../support/node-red-child';
-import { kafkaClient, deleteTopics, withAdmin } from '../support/kafka-test-kit';
+import { kafkaClient, deleteTopics, demoTopics, withAdmin } from '../support/kafka-test-kit';
 import { drained } from '../support/pipeline-run';
 import { GRAPHS } from '../support/graphs';
 import { GremlinConnection } from '../../lib/gremlin/connection';
@@ -188,7 +188,7 @@ for (const target of GRAPHS)
         await consumer.disconnect().catch(() => undefined);
         await nr?.stop();
         await graph.close();
-        await deleteTopics([...Object.values(TOPICS)].map((t) => topicPrefix + t));
+        await deleteTopics(demoTopics(topicPrefix));
       }
     },
   );

@@ -13,7 +13,6 @@ import { expectedGraph, actualGraph, compareGraphs, assertGraphsEqual, total } f
 import {
   NodeRedChild,
   produceRecords,
-  deleteTopics,
   committedTotal,
   readDeadLetters,
   graphConnection,
@@ -24,6 +23,7 @@ import {
   graphReaches,
   drained,
 } from '../support/pipeline-run';
+import { deleteTopics, demoTopics } from '../support/kafka-test-kit';
 import { TcpProxy } from '../support/tcp-proxy';
 import { recordScenario } from '../support/reliability';
 
@@ -136,7 +136,7 @@ test(
     } finally {
       await nr?.stop().catch(() => undefined);
       await proxy.stop();
-      await deleteTopics(prefix);
+      await deleteTopics(demoTopics(prefix));
       await conn.close();
     }
   },
