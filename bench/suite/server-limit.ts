@@ -192,8 +192,12 @@ export async function part2(): Promise<number> {
   const limitGraph = loops[best].graph;
   const serverMs = loops[best].serverMs;
   const roundTripMs = loops[best].roundTripMs;
+  const embeddedAt = Date.now();
   const embedded = JANUS ? null : embeddedLimit(batches, await ensureIndexes(), QUICK ? 3 : 5);
-  if (embedded) log(`part 2: embedded TinkerGraph (no server): ${JSON.stringify(embedded)}`);
+  if (embedded)
+    log(
+      `part 2: embedded TinkerGraph (no server, ${((Date.now() - embeddedAt) / 1000).toFixed(1)} s with javac and the JVM): ${JSON.stringify(embedded)}`,
+    );
 
   // With metrics on (the default) and off in ABBA order (quick: AB), the best of each: the cost of the metrics
   // (issue 18: on >= 0.95x off). One run of each pair swings by 10-20 % on this shared machine.

@@ -127,8 +127,6 @@ export = function (RED: NodeAPI) {
 
     const tracker = joinTracker(RED.hooks, node.id);
     if (!tracker) node.warn(`kafka in: ${t('ceh-kafka-in.log.noHooks')}`);
-    /** Message ids this node is waiting for, so a close can stop tracking them. */
-    const ownIds = new Set<string>();
     const metricsConfig = metricsSettings(RED);
     const metrics = new KafkaInMetrics(node, metricsConfig.enabled);
 
@@ -141,17 +139,14 @@ export = function (RED: NodeAPI) {
     const sink: DeliverySink = {
       send({ output, msg }, finished) {
         const id = nextId();
-        const m = { ...msg, _msgid: id };
+        // The runner builds a new msg per send: it becomes the message itself (no copy per record, issue 17).
+        const m = msg as typeof msg & { _msgid: string };
+        m._msgid = id;
         // Undecodable records name this node as the failing one (dead letters carry it), as a Catch node would.
         if (output === 1 && m.error && typeof m.error === 'object')
           (m as Record<string, unknown>).error = { ...m.error, source: errorSource(node) };
-        if (tracker) {
-          ownIds.add(id);
-          tracker.track(id, (err) => {
-            ownIds.delete(id);
-            finished(err);
-          });
-        }
+        // Tracked under this node's id, so a close forgets them all without a set of ids kept per message.
+        if (tracker) tracker.track(id, finished, node.id);
         if (output === 1) metrics.undecodable(String(msg.topic));
         node.send(output === 0 ? [m, null] : [null, m]);
         if (tracker) tracker.sent(id);
@@ -230,8 +225,7 @@ export = function (RED: NodeAPI) {
         .then(async () => {
           await lagReader?.stop();
           metrics.close();
-          if (tracker) for (const id of ownIds) tracker.forget(id);
-          ownIds.clear();
+          tracker?.forgetOwner(node.id);
           leaveTracker(RED.hooks, node.id);
           await broker.client.release(node.id);
         })
