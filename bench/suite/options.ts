@@ -4,6 +4,7 @@
  */
 import { readCommandLine, commandLine } from '../../lib/command-line';
 import { ENDPOINTS } from '../../test/support/project';
+import { JANUSGRAPH } from '../../test/support/graphs';
 
 const USAGE =
   'usage: npm run bench -- [--quick] [--only 1,2,...] [--profile] [--memory SMALL,LARGE] [--graph janusgraph]';
@@ -47,6 +48,7 @@ export const GRAPH_LABEL = JANUS ? 'JanusGraph' : 'TinkerGraph';
 export const SOURCE = JANUS ? 'gTest' : 'gBench';
 export const RUN_ID = Date.now().toString(36);
 export const BROKERS: string[] = ENDPOINTS.kafkaBrokers;
-export const GREMLIN_URL = JANUS ? 'ws://127.0.0.1:28182/gremlin' : 'ws://127.0.0.1:8182/gremlin';
+/** The stack's servers; CEH_TEST_JANUSGRAPH_URL points --graph janusgraph at another one (a private server, as the tests). */
+export const GREMLIN_URL = JANUS ? JANUSGRAPH.url : ENDPOINTS.gremlinUrl;
 export const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

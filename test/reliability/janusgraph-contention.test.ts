@@ -21,6 +21,7 @@ import { BatchWriter } from '../../lib/gremlin/batch-writer';
 import type { ChangeSet } from '../../lib/change-set';
 import { PrivateJanusGraph } from '../support/private-janusgraph';
 import { GRAPHS } from '../support/graphs';
+import { recordScenario } from '../support/reliability';
 
 /** Events per round: 50 customers (three orders each, so a batch repeats keys) and 150 orders, one edge per order. */
 const EVENTS = 150;
@@ -123,6 +124,23 @@ test(
         rs.some((r) => r.retries[0] + r.retries[1] > 0),
       );
       console.log(`[contention] SERIALIZABLE, two writers:\n  ${show(serializable)}`);
+      const sum = (f: (r: Round) => number) => serializable.reduce((n, r) => n + f(r), 0);
+      const expected = { vertices: serializable.length * (CUSTOMERS + EVENTS), edges: serializable.length * EVENTS };
+      const found = { vertices: sum((r) => r.customers + r.orders), edges: sum((r) => r.edges) };
+      recordScenario({
+        scenario: '2b JanusGraph lock contention (two writers, SERIALIZABLE)',
+        eventsSent: 2 * EVENTS * serializable.length,
+        verticesExpected: expected.vertices,
+        verticesFound: found.vertices,
+        edgesExpected: expected.edges,
+        edgesFound: found.edges,
+        errorOutputs: 0,
+        lost: Math.max(0, expected.vertices - found.vertices) + Math.max(0, expected.edges - found.edges),
+        duplicated: Math.max(0, found.vertices - expected.vertices) + Math.max(0, found.edges - expected.edges),
+        notes:
+          `two batch writers, the same ${EVENTS} events at once on a private JanusGraph; retries ${serializable.map((r) => r.retries.join('+')).join(', ')}; ` +
+          `control on the stack's REPEATABLE_READ: ${control.map((r) => `${r.customers}/${CUSTOMERS} customers, ${r.orders}/${EVENTS} orders, ${r.edges}/${EVENTS} edges`).join('; ')}`,
+      });
       for (const [i, r] of serializable.entries())
         assert.ok(exact(r), `round ${i + 1} not exact (duplicated or lost): ${show([r])}`);
       assert.ok(

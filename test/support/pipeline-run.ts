@@ -169,29 +169,36 @@ export async function clearGraph(conn: GremlinConnection, keys: string[]): Promi
   );
 }
 
-export async function graphCounts(conn: GremlinConnection): Promise<{ vertices: number; edges: number }> {
+export async function graphCounts(
+  conn: GremlinConnection,
+  source = SOURCE,
+): Promise<{ vertices: number; edges: number }> {
   // The server iterates a returned list: two results.
-  const [v, e] = (await conn.submit(`[${SOURCE}.V().count().next(), ${SOURCE}.E().count().next()]`)) as unknown[];
+  const [v, e] = (await conn.submit(`[${source}.V().count().next(), ${source}.E().count().next()]`)) as unknown[];
   return { vertices: Number(v), edges: Number(e) };
 }
 
-/** Waits until the graph holds at least `elements` vertices and edges (a point mid-stream); the counts then. */
+/**
+ * Waits until the graph holds at least `elements` vertices and edges (a point mid-stream); the counts then. Each poll
+ * counts the whole graph: poll a graph whose scans compete with the writer (JanusGraph) less often.
+ */
 export async function graphReaches(
   conn: GremlinConnection,
   elements: number,
   nr: { logTail(): string },
   timeoutMs = 5 * 60_000,
+  { source = SOURCE, pollMs = 100 }: { source?: string; pollMs?: number } = {},
 ): Promise<{ vertices: number; edges: number }> {
   return withLog(nr, () =>
     eventually(
       `the graph to hold ${elements} elements`,
       async () => {
-        const c = await graphCounts(conn);
+        const c = await graphCounts(conn, source);
         if (c.vertices + c.edges < elements) throw new Error(`at ${c.vertices + c.edges}`);
         return c;
       },
       timeoutMs,
-      100,
+      pollMs,
     ),
   );
 }
