@@ -126,6 +126,14 @@ export function vertexId(v: VertexRef): string {
   return `${v.label}:${v.key}=${typeof v.value}:${v.value}`;
 }
 
+/**
+ * JanusGraph's guard for keyed edges (several edges per endpoint pair, told apart by their key): JanusGraph cannot put
+ * a unique index on edges, so each keyed edge has an identity vertex (this label, property `key` = edgeId(edge))
+ * under a unique composite index with LOCK, merged in the edge's own transaction. Two writers creating the same edge
+ * at once both create its identity: the second commit is refused by the lock and retried, and the retry matches.
+ */
+export const EDGE_IDENTITY = { label: 'edgeIdentity', key: 'edgeId' } as const;
+
 /** A readable, unique name for an edge: label, endpoints and edge key. */
 export function edgeId(e: { label: string; from: VertexRef; to: VertexRef; key?: EdgeKey }): string {
   const key = e.key ? `#${e.key.name}=${typeof e.key.value}:${e.key.value}` : '';

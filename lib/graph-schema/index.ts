@@ -7,6 +7,9 @@
  *   janusgraph  a management script: creates what is missing, never changes what exists; a key that exists with
  *               another data type or cardinality is reported by name (a conflict), not overwritten. Unique vertex
  *               key indexes get ConsistencyModifier.LOCK (BerkeleyJE and Cassandra need it for concurrent writers).
+ *               Edge labels without an edge key are SIMPLE + LOCK (one edge per endpoint pair); keyed edges, which
+ *               JanusGraph cannot index uniquely, get the edge identity vertex label and its unique LOCK index
+ *               (EDGE_IDENTITY in lib/change-set; the writer merges one identity per keyed edge).
  *   tinkergraph createIndex(key, Vertex) per vertex key, in every graph named.
  *   neptune, cosmos  written advice: neither takes user-defined indexes or a schema.
  *
@@ -17,6 +20,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { CompiledMapping, CompiledProperty } from '../mapping/spec';
 import { loadSpec } from '../mapping';
+import { EDGE_IDENTITY } from '../change-set';
 
 export type GraphKind = 'janusgraph' | 'tinkergraph' | 'neptune' | 'cosmos';
 export const GRAPH_KINDS: readonly GraphKind[] = ['janusgraph', 'tinkergraph', 'neptune', 'cosmos'];
@@ -74,6 +78,8 @@ export function schemaFromMappings(
   const edgeLabels = new Set<string>();
   // An edge key (or a label taken from the data) allows several edges between one pair: such labels stay MULTI.
   const multiEdgeLabels = new Set<string>();
+  // Keyed edge labels: their edges are guarded by identity vertices (EDGE_IDENTITY).
+  const multiEdgeKeys = new Set<string>();
   const indexes = new Map<string, VertexIndexDef>();
   const addKey = (name: string, dataType: DataType, cardinality: KeyCardinality, where: string) => {
     const k = keys.get(name);
@@ -103,6 +109,7 @@ export function schemaFromMappings(
     for (const e of m.edges) {
       edgeLabels.add(e.label);
       if (e.key || e.labelFrom) multiEdgeLabels.add(e.label);
+      if (e.key) multiEdgeKeys.add(e.label);
       if (e.key)
         addKey(
           e.key.name,
@@ -117,6 +124,12 @@ export function schemaFromMappings(
       }
     }
   });
+  if (multiEdgeKeys.size) {
+    vertexLabels.add(EDGE_IDENTITY.label);
+    addKey(EDGE_IDENTITY.key, 'String', 'SINGLE', `keyed edges ${[...multiEdgeKeys].sort().join(', ')}`);
+    const idx = edgeIdentityIndexName;
+    indexes.set(idx, { name: idx, label: EDGE_IDENTITY.label, key: EDGE_IDENTITY.key });
+  }
   // A property used typed somewhere is not "untyped" everywhere: keys are global in JanusGraph.
   const untypedList = [...untyped].filter((u) => !keys.has(u.split('.')[1])).sort();
   return {
@@ -128,6 +141,37 @@ export function schemaFromMappings(
     untyped: untypedList,
     problems,
   };
+}
+
+const edgeIdentityIndexName = `by_${EDGE_IDENTITY.label}_${EDGE_IDENTITY.key}`;
+
+/**
+ * Whether the graph behind a traversal source is JanusGraph with the edge identity index: then the writer guards keyed
+ * edges with identity vertices (BatchWriter's edgeIdentities). While the server is unreachable the question is asked
+ * again (backoff up to 5 s) until `stopped()`; any other failure (another graph, no script engine) is false. Never
+ * rejects.
+ */
+export async function hasEdgeIdentityIndex(
+  conn: Submitter,
+  traversalSource = 'g',
+  stopped: () => boolean = () => false,
+): Promise<boolean> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { isTransient } = require('../gremlin/connection');
+  for (let attempt = 0; !stopped(); attempt++) {
+    try {
+      if ((await detectGraphKind(conn, traversalSource)) !== 'janusgraph') return false;
+      const [found] = await conn.submit(
+        'def m = this.binding.getVariable(sourceName).getGraph().openManagement(); try { m.getGraphIndex(name) != null } finally { m.rollback() }',
+        { sourceName: traversalSource, name: edgeIdentityIndexName },
+      );
+      return found === true;
+    } catch (err) {
+      if (!isTransient(err)) return false;
+      await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
+    }
+  }
+  return false;
 }
 
 /** The graph behind a traversal source, as the server names its class: which schema flavour it takes. */

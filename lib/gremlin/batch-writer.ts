@@ -23,6 +23,11 @@ export interface BatchWriterOptions {
   chunkSize?: number;
   /** mergeV/mergeE dialects: how edges find their endpoints (dialects.ts; default linked on tinkerpop). */
   mergePlan?: MergePlan;
+  /**
+   * Keyed edges guarded by identity vertices (dialects.ts; JanusGraph with lib/graph-schema's edge identity index). A
+   * promise (e.g. asking the server whether the index is there) holds the first batch until it settles.
+   */
+  edgeIdentities?: boolean | Promise<boolean>;
   /** Events per batch (default 500). */
   batchSize?: number;
   /** How long the first queued event waits for more (default 50 ms). */
@@ -70,8 +75,10 @@ export class BatchWriter extends EventEmitter {
   private queue: Entry[] = [];
   private lingerTimer: NodeJS.Timeout | null = null;
   private inFlight = new Set<{ keys: Set<string>; done: Promise<void> }>();
-  private readonly o: Required<Omit<BatchWriterOptions, 'partitionKey' | 'chunkSize' | 'mergePlan'>> &
-    Pick<BatchWriterOptions, 'partitionKey' | 'chunkSize' | 'mergePlan'>;
+  private readonly o: Required<
+    Omit<BatchWriterOptions, 'partitionKey' | 'chunkSize' | 'mergePlan' | 'edgeIdentities'>
+  > &
+    Pick<BatchWriterOptions, 'partitionKey' | 'chunkSize' | 'mergePlan' | 'edgeIdentities'>;
   /** Counters since creation (for status and the bench). */
   readonly stats = { events: 0, batches: 0, requests: 0, retries: 0, failed: 0, lastBatchMs: 0 };
 
@@ -215,6 +222,8 @@ export class BatchWriter extends EventEmitter {
       partitionKey: this.o.partitionKey,
       chunkSize: this.o.chunkSize,
       mergePlan: this.o.mergePlan,
+      // A failed probe leaves the guard off (the writes go on as without the index).
+      edgeIdentities: await Promise.resolve(this.o.edgeIdentities).catch(() => false),
     });
     for (const req of requests.deletes) await this.submit(req, report);
     const vertexIds = new Map<number, unknown>();

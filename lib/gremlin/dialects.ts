@@ -13,7 +13,7 @@
  *   legacy sends it as bytecode; cosmos renders the same traversal to a script whose only binding is `rows`.
  *   Rows whose edge was not written (endpoint missing) are simply absent from the result.
  */
-import { VertexRef, PropertyValue, NumericType, MergeRule, vertexId } from '../change-set';
+import { VertexRef, PropertyValue, NumericType, MergeRule, vertexId, edgeId, EDGE_IDENTITY } from '../change-set';
 import { gremlin, Dialect } from './connection';
 import { WritePlan, PlannedVertex, PlannedEdge } from './plan';
 import { typed } from './wire';
@@ -46,6 +46,12 @@ export interface DialectOptions {
    * (default on neptune, not verified there with the linked plan) has mergeE look both endpoints up by key per edge.
    */
   mergePlan?: MergePlan;
+  /**
+   * mergeV/mergeE dialects on JanusGraph with the edge identity index (lib/graph-schema): each keyed edge merges its
+   * identity vertex (EDGE_IDENTITY) in the same request, so that concurrent creators of one edge collide on its lock;
+   * edge deletes drop it with the edge.
+   */
+  edgeIdentities?: boolean;
 }
 
 export type MergePlan = 'linked' | 'per-element';
@@ -195,7 +201,27 @@ function vertexTraversal(items: PlannedVertex[], idx: number[], rows: Array<Map<
   return tr;
 }
 
-function mergeEdgeRequest(items: PlannedEdge[], idx: number[]): WriteRequest {
+/** The identity vertex's search map of a keyed edge (row field 'x'), when the guard is on. */
+function identityRow(row: Map<string, unknown>, e: PlannedEdge, guard: boolean | undefined): Map<string, unknown> {
+  if (guard && e.key)
+    row.set(
+      'x',
+      new Map<unknown, unknown>([
+        [t.label, EDGE_IDENTITY.label],
+        [EDGE_IDENTITY.key, edgeId(e)],
+      ]),
+    );
+  return row;
+}
+
+/**
+ * The rows' identity vertices merged first (rows without 'x' pass unchanged: select() of a missing key yields nothing).
+ * Merged before the edge, in the same transaction: the unique index lock is what serializes the edge's creators.
+ */
+const mergeIdentities = (tr: any, guard: boolean | undefined): any =>
+  guard ? tr.sideEffect(__.select('x').mergeV()) : tr;
+
+function mergeEdgeRequest(items: PlannedEdge[], idx: number[], guard?: boolean): WriteRequest {
   const rules = ruledNames(idx.map((i) => items[i]));
   const ref = (r: VertexRef) =>
     new Map<unknown, unknown>([
@@ -219,7 +245,7 @@ function mergeEdgeRequest(items: PlannedEdge[], idx: number[]): WriteRequest {
     ]);
     if (rules.length) row.set('u', typedMap(overwritable(e), e.types));
     if (e.skipIfMissing) row.set('o', true);
-    return row;
+    return identityRow(row, e, guard);
   });
   const m = () => __.select('m');
   // mergeE yields nothing when an endpoint is missing: coalesce(mergeE, fail()) turns that into a server error, so the
@@ -240,10 +266,7 @@ function mergeEdgeRequest(items: PlannedEdge[], idx: number[]): WriteRequest {
   const missing = idx.some((i) => items[i].skipIfMissing)
     ? [m().select('o'), __.fail(EDGE_ENDPOINT_MISSING)]
     : [__.fail(EDGE_ENDPOINT_MISSING)];
-  const bc = graphTraversal()
-    .inject(rows)
-    .unfold()
-    .as('m')
+  const bc = mergeIdentities(graphTraversal().inject(rows).unfold().as('m'), guard)
     .coalesce(upsert, ...missing)
     .count()
     .getBytecode();
@@ -270,7 +293,12 @@ function linkedVertexRequest(items: PlannedVertex[], idx: number[]): WriteReques
  * Merge.outV/inV lookup: one search traversal per edge instead of three (each built and optimised per row: the bulk of
  * the server's CPU in the profile, README, Performance). Both endpoints exist by construction (merged just before).
  */
-function linkedEdgeRequest(items: PlannedEdge[], idx: number[], ends: Array<[unknown, unknown]>): WriteRequest {
+function linkedEdgeRequest(
+  items: PlannedEdge[],
+  idx: number[],
+  ends: Array<[unknown, unknown]>,
+  guard?: boolean,
+): WriteRequest {
   const rules = ruledNames(idx.map((i) => items[i]));
   const rows = idx.map((i, n) => {
     const e = items[i];
@@ -285,14 +313,11 @@ function linkedEdgeRequest(items: PlannedEdge[], idx: number[], ends: Array<[unk
       ['p', typedMap(e.properties, e.types)],
     ]);
     if (rules.length) row.set('u', typedMap(overwritable(e), e.types));
-    return row;
+    return identityRow(row, e, guard);
   });
   const m = () => __.select('m');
   const upsert = mergeRuleSteps(
-    graphTraversal()
-      .inject(rows)
-      .unfold()
-      .as('m')
+    mergeIdentities(graphTraversal().inject(rows).unfold().as('m'), guard)
       .mergeE(m().select('e'))
       .option(merge.onCreate, m().select('p'))
       .option(merge.onMatch, m().select(rules.length ? 'u' : 'p')),
@@ -321,7 +346,7 @@ function propertyDrops(
   return [...groups.values()];
 }
 
-function bytecodeDeleteRequest(plan: WritePlan): WriteRequest | null {
+function bytecodeDeleteRequest(plan: WritePlan, guard?: boolean): WriteRequest | null {
   const drops = propertyDrops(plan);
   if (plan.vertexDeletes.length === 0 && plan.edgeDeletes.length === 0 && drops.length === 0) return null;
   let tr = graphTraversal().inject(0);
@@ -329,6 +354,8 @@ function bytecodeDeleteRequest(plan: WritePlan): WriteRequest | null {
     let e = __.V().has(d.from.label, d.from.key, d.from.value).outE(d.label);
     if (d.key) e = e.has(d.key.name, d.key.value);
     tr = tr.sideEffect(e.where(__.inV().has(d.to.label, d.to.key, d.to.value)).drop());
+    // The identity goes with its edge: a later creator of the same edge creates it again, under the lock.
+    if (guard && d.key) tr = tr.sideEffect(__.V().has(EDGE_IDENTITY.label, EDGE_IDENTITY.key, edgeId(d)).drop());
   }
   // Vertex deletes grouped per label and key: one step per group, whatever the number of vertices.
   const groups = new Map<string, { ref: VertexRef; values: Array<string | number> }>();
@@ -593,7 +620,8 @@ export function buildRequests(plan: WritePlan, o: DialectOptions): PhaseRequests
   const merges = o.dialect === 'tinkerpop' || o.dialect === 'neptune';
   const out: PhaseRequests = { deletes: [], vertices: [], edges: [] };
   if (merges) {
-    const del = bytecodeDeleteRequest(plan);
+    const guard = o.dialect === 'tinkerpop' && o.edgeIdentities;
+    const del = bytecodeDeleteRequest(plan, guard);
     if (del) out.deletes.push(del);
     const linked = (o.mergePlan ?? (o.dialect === 'tinkerpop' ? 'linked' : 'per-element')) === 'linked';
     if (linked) {
@@ -606,7 +634,8 @@ export function buildRequests(plan: WritePlan, o: DialectOptions): PhaseRequests
         (inBatch.has(vertexId(e.from)) && inBatch.has(vertexId(e.to)) ? linkedEdges : rest).push(i),
       );
       for (const c of chunks(plan.vertices.length, size)) out.vertices.push(linkedVertexRequest(plan.vertices, c));
-      for (let k = 0; k < rest.length; k += size) out.edges.push(mergeEdgeRequest(plan.edges, rest.slice(k, k + size)));
+      for (let k = 0; k < rest.length; k += size)
+        out.edges.push(mergeEdgeRequest(plan.edges, rest.slice(k, k + size), guard));
       if (linkedEdges.length) {
         out.linkEdges = (vertexIds) => {
           const reqs: WriteRequest[] = [];
@@ -616,14 +645,14 @@ export function buildRequests(plan: WritePlan, o: DialectOptions): PhaseRequests
               vertexIds.get(inBatch.get(vertexId(plan.edges[i].from))!),
               vertexIds.get(inBatch.get(vertexId(plan.edges[i].to))!),
             ]);
-            reqs.push(linkedEdgeRequest(plan.edges, idx, ends));
+            reqs.push(linkedEdgeRequest(plan.edges, idx, ends, guard));
           }
           return reqs;
         };
       }
     } else {
       for (const c of chunks(plan.vertices.length, size)) out.vertices.push(mergeVertexRequest(plan.vertices, c));
-      for (const c of chunks(plan.edges.length, size)) out.edges.push(mergeEdgeRequest(plan.edges, c));
+      for (const c of chunks(plan.edges.length, size)) out.edges.push(mergeEdgeRequest(plan.edges, c, guard));
     }
   } else {
     const del = coalesceDeletes(plan, o.dialect === 'cosmos' ? o.partitionKey : undefined);

@@ -54,6 +54,7 @@ function load(source: unknown): Loaded {
 
 export = function (RED: NodeAPI) {
   serveMetrics(RED);
+  const t = (key: string, subs?: Record<string, unknown>) => RED._(key, subs);
   function GraphMapNode(this: Node, config: GraphMapDef) {
     RED.nodes.createNode(this, config);
     const node = this;
@@ -67,19 +68,22 @@ export = function (RED: NodeAPI) {
     let statusTimer: NodeJS.Timeout | undefined;
 
     if ('error' in configured) {
-      for (const issue of configured.error.issues) node.error(`mapping spec: ${formatIssue(issue)}`);
+      for (const issue of configured.error.issues)
+        node.error(t('graph-map.errors.spec', { issue: formatIssue(issue) }));
       const first = configured.error.issues[0];
+      const where = [first.definition, first.field].filter(Boolean).join('.');
       node.status({
         fill: 'red',
         shape: 'ring',
-        text: `spec: ${[first.definition, first.field].filter(Boolean).join('.') || 'invalid'}`,
+        text: where ? t('graph-map.status.specIssue', { where }) : t('graph-map.status.specInvalid'),
       });
     } else {
       const m = configured.mapping;
+      const counts = { vertices: m.vertices.length, edges: m.edges.length };
       node.status({
         fill: 'grey',
         shape: 'dot',
-        text: `${m.mode === 'cdc' ? 'cdc, ' : ''}${m.vertices.length} vertex, ${m.edges.length} edge defs`,
+        text: t(m.mode === 'cdc' ? 'graph-map.status.definitionsCdc' : 'graph-map.status.definitions', counts),
       });
     }
 
@@ -91,7 +95,9 @@ export = function (RED: NodeAPI) {
         node.status({
           fill: failed ? 'yellow' : 'green',
           shape: 'dot',
-          text: `mapped ${mapped}${failed ? `, failed ${failed}` : ''}`,
+          text: failed
+            ? t('graph-map.status.mappedFailed', { mapped, failed })
+            : t('graph-map.status.mapped', { mapped }),
         });
       }, 500);
     }
@@ -223,9 +229,7 @@ export = function (RED: NodeAPI) {
     let hasEvent = false;
     if (body.useLast) {
       if (typeof body.nodeId !== 'string' || !lastEvents.has(body.nodeId)) {
-        res
-          .status(404)
-          .json({ error: 'the deployed node has not seen an event yet (deploy it and let an event pass)', issues });
+        res.status(404).json({ error: t('graph-map.errors.noLastEvent'), issues });
         return;
       }
       event = lastEvents.get(body.nodeId);
@@ -235,7 +239,7 @@ export = function (RED: NodeAPI) {
         event = JSON.parse(body.event);
         hasEvent = true;
       } catch (e) {
-        res.status(400).json({ error: `the sample event is not JSON: ${(e as Error).message}`, issues });
+        res.status(400).json({ error: t('graph-map.errors.sampleNotJson', { message: (e as Error).message }), issues });
         return;
       }
     }

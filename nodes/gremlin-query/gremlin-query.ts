@@ -31,6 +31,7 @@ interface GremlinQueryNode extends Node {
 }
 
 export = function (RED: NodeAPI) {
+  const t = (key: string, subs?: Record<string, unknown>) => RED._(key, subs);
   function GremlinQuery(this: Node, def: GremlinQueryDef) {
     RED.nodes.createNode(this, def);
     const node = this as GremlinQueryNode;
@@ -40,7 +41,7 @@ export = function (RED: NodeAPI) {
     const timeout = Number(def.timeout) > 0 ? Number(def.timeout) : undefined;
     const each = def.output === 'each';
     const connection = server ? server.acquire(node) : null;
-    if (!server) node.status({ fill: 'red', shape: 'ring', text: 'no server configured' });
+    if (!server) node.status({ fill: 'red', shape: 'ring', text: t('ceh-gremlin-query.errors.noServer') });
 
     /** Configured bindings, except those given otherwise (the button's test bindings need no msg.req). */
     function evaluateBindings(msg: NodeMessage, givenOtherwise: Record<string, unknown> = {}): Record<string, unknown> {
@@ -52,13 +53,15 @@ export = function (RED: NodeAPI) {
     }
 
     node.runTest = async () => {
-      if (!server || !connection) throw new Error('no Gremlin server configured');
+      if (!server || !connection) throw new Error(t('ceh-gremlin-query.errors.noServer'));
       let test: Record<string, unknown> = {};
       if (def.testBindings) {
         try {
           test = JSON.parse(String(def.testBindings));
         } catch (err) {
-          throw new Error(`test bindings are not valid JSON: ${(err as Error).message}`, { cause: err });
+          throw new Error(t('ceh-gremlin-query.errors.testBindings', { message: (err as Error).message }), {
+            cause: err,
+          });
         }
       }
       return runQuery(connection, query, { ...evaluateBindings({}, test), ...test }, server.dialect, timeout);
@@ -66,7 +69,7 @@ export = function (RED: NodeAPI) {
 
     node.on('input', async (msg: NodeMessage, send, done) => {
       if (!server || !connection) {
-        done(new Error('gremlin query: no Gremlin server configured'));
+        done(new Error(`gremlin query: ${t('ceh-gremlin-query.errors.noServer')}`));
         return;
       }
       try {
@@ -93,7 +96,9 @@ export = function (RED: NodeAPI) {
         node.status({
           fill: 'green',
           shape: 'dot',
-          text: `${results.length} result${results.length === 1 ? '' : 's'}`,
+          text: t(results.length === 1 ? 'ceh-gremlin-query.status.result' : 'ceh-gremlin-query.status.results', {
+            count: results.length,
+          }),
         });
         done();
       } catch (err) {
@@ -118,7 +123,7 @@ export = function (RED: NodeAPI) {
     async (req, res) => {
       const node = RED.nodes.getNode(String(req.params.id)) as GremlinQueryNode | null;
       if (!node || typeof node.runTest !== 'function') {
-        res.status(404).json({ error: 'not deployed' });
+        res.status(404).json({ error: t('ceh-gremlin-query.errors.notDeployed') });
         return;
       }
       try {
@@ -132,7 +137,7 @@ export = function (RED: NodeAPI) {
             z: node.z,
             path: flowPath,
             name: node.name,
-            topic: 'gremlin query (test)',
+            topic: t('ceh-gremlin-query.debugTopic'),
             msg: result,
           }),
         );

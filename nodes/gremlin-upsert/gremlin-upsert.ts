@@ -10,6 +10,7 @@ import { retryKind } from '../../lib/gremlin/connection';
 import { GremlinUpsertMetrics } from '../../lib/metrics/series';
 import { serveMetrics, metricsSettings } from '../shared/metrics';
 import { ensureSchemaForFlows } from './ensure-schema';
+import { hasEdgeIdentityIndex, type ApplyReport } from '../../lib/graph-schema';
 
 import { configFlag, configNumber } from '../shared/config';
 
@@ -31,15 +32,15 @@ const limited = (def: GremlinUpsertDef, field: keyof typeof LIMITS, dflt: number
 
 export = function (RED: NodeAPI) {
   serveMetrics(RED);
+  const t = (key: string, subs?: Record<string, unknown>) => RED._(key, subs);
   function GremlinUpsert(this: Node, def: GremlinUpsertDef) {
     RED.nodes.createNode(this, def);
     const node = this;
     const server = RED.nodes.getNode(String(def.server)) as GremlinServerNode | null;
     if (!server) {
-      node.status({ fill: 'red', shape: 'ring', text: 'no server configured' });
-      node.on('input', (_msg: NodeMessage, _send, done) =>
-        done(new Error('gremlin upsert: no Gremlin server configured')),
-      );
+      const text = t('ceh-gremlin-upsert.errors.noServer');
+      node.status({ fill: 'red', shape: 'ring', text });
+      node.on('input', (_msg: NodeMessage, _send, done) => done(new Error(`gremlin upsert: ${text}`)));
       return;
     }
     const passThrough = configFlag(def.passThrough, true);
@@ -58,30 +59,57 @@ export = function (RED: NodeAPI) {
       return;
     }
     const connection = server.acquire(node);
+    let closed = false;
+    // Opt-in: the schema and indexes the flows' graph map specs need, applied on deploy (lib/graph-schema).
+    const schemaEnsured: Promise<ApplyReport> | null =
+      def.ensureSchema === true ? ensureSchemaForFlows(RED, connection, server) : null;
     const writer = new BatchWriter(connection, {
       dialect: server.dialect,
       partitionKey: server.partitionKey,
+      // JanusGraph with the edge identity index (stack:up, graph:schema or the ensured schema): keyed edges guarded.
+      edgeIdentities:
+        server.dialect === 'tinkerpop'
+          ? Promise.resolve(schemaEnsured?.catch(() => undefined)).then(() =>
+              hasEdgeIdentityIndex(connection, connection.options.traversalSource || 'g', () => closed),
+            )
+          : false,
       ...sizes,
     });
 
-    // Opt-in: the schema and indexes the flows' graph map specs need, applied on deploy (lib/graph-schema).
-    if (def.ensureSchema === true) {
-      node.status({ fill: 'blue', shape: 'ring', text: 'ensuring schema…' });
-      ensureSchemaForFlows(RED, connection, server).then(
+    if (schemaEnsured) {
+      node.status({ fill: 'blue', shape: 'ring', text: t('ceh-gremlin-upsert.status.ensuringSchema') });
+      schemaEnsured.then(
         (r) => {
-          if (r.warnings.length) node.warn(`gremlin upsert: schema warnings: ${r.warnings.join('; ')}`);
+          if (r.warnings.length)
+            node.warn(
+              `gremlin upsert: ${t('ceh-gremlin-upsert.log.schemaWarnings', { warnings: r.warnings.join('; ') })}`,
+            );
           if (r.conflicts.length) {
-            node.warn(`gremlin upsert: schema conflicts (left as they are): ${r.conflicts.join('; ')}`);
+            node.warn(
+              `gremlin upsert: ${t('ceh-gremlin-upsert.log.schemaConflicts', { conflicts: r.conflicts.join('; ') })}`,
+            );
             node.status({
               fill: 'red',
               shape: 'ring',
-              text: `schema: ${r.conflicts.length} conflict(s): ${r.conflicts[0]}`.slice(0, 80),
+              text: t('ceh-gremlin-upsert.status.schemaConflicts', {
+                count: r.conflicts.length,
+                first: r.conflicts[0],
+              }).slice(0, 80),
             });
-          } else node.status({ fill: 'green', shape: 'dot', text: `schema: ${r.summary}` });
+          } else
+            node.status({
+              fill: 'green',
+              shape: 'dot',
+              text: t('ceh-gremlin-upsert.status.schema', { summary: r.summary }),
+            });
         },
         (err: Error) => {
-          node.warn(`gremlin upsert: could not ensure the schema: ${err.message}`);
-          node.status({ fill: 'red', shape: 'ring', text: `schema: ${err.message}`.slice(0, 80) });
+          node.warn(`gremlin upsert: ${t('ceh-gremlin-upsert.log.schemaFailed', { message: err.message })}`);
+          node.status({
+            fill: 'red',
+            shape: 'ring',
+            text: t('ceh-gremlin-upsert.status.schemaFailed', { message: err.message }).slice(0, 80),
+          });
         },
       );
     }
@@ -102,21 +130,30 @@ export = function (RED: NodeAPI) {
       const status: NodeStatus = {
         fill: r.failed > 0 ? 'yellow' : 'green',
         shape: 'dot',
-        text: `${Math.round(window.events / secs)} ev/s, ${(window.batches / secs).toFixed(1)} b/s, ${r.ms} ms, ${writer.stats.retries} retries`,
+        text: t('ceh-gremlin-upsert.status.writing', {
+          events: Math.round(window.events / secs),
+          batches: (window.batches / secs).toFixed(1),
+          ms: r.ms,
+          retries: writer.stats.retries,
+        }),
       };
       node.status(status);
       lastStatusAt = now;
       window = { events: 0, batches: 0, since: now };
     });
     writer.on('retry', (err: Error, attempt: number) =>
-      node.status({ fill: 'yellow', shape: 'ring', text: `retry ${attempt}: ${err.message}`.slice(0, 60) }),
+      node.status({
+        fill: 'yellow',
+        shape: 'ring',
+        text: t('ceh-gremlin-upsert.status.retry', { attempt, message: err.message }).slice(0, 60),
+      }),
     );
 
     node.on('input', async (msg: NodeMessage, send, done) => {
       const payload = msg.payload;
       const isBatch = Array.isArray(payload);
       if (!payload || typeof payload !== 'object') {
-        done(new Error('gremlin upsert: msg.payload must be a change set or an array of change sets'));
+        done(new Error(`gremlin upsert: ${t('ceh-gremlin-upsert.errors.notChangeSets')}`));
         return;
       }
       const changeSets = (isBatch ? payload : [payload]) as ChangeSet[];
@@ -153,6 +190,7 @@ export = function (RED: NodeAPI) {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      closed = true;
       // Write what is queued before letting go of the connection (Node-RED allows 15 s).
       const drained = Promise.race([writer.drain(), new Promise((r) => setTimeout(r, 12000))]);
       drained

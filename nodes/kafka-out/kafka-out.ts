@@ -33,6 +33,7 @@ interface KafkaOutDef extends NodeDef {
 
 export = function (RED: NodeAPI) {
   serveMetrics(RED);
+  const t = (key: string, subs?: Record<string, unknown>) => RED._(key, subs);
   function KafkaOut(this: Node, def: KafkaOutDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -46,8 +47,9 @@ export = function (RED: NodeAPI) {
     let lastError = '';
 
     if (!broker) {
-      node.status({ fill: 'red', shape: 'ring', text: 'no kafka broker configured' });
-      node.on('input', (_msg: NodeMessage, _send, done) => done(new Error('kafka out: no kafka broker configured')));
+      const text = t('ceh-kafka-out.errors.noBroker');
+      node.status({ fill: 'red', shape: 'ring', text });
+      node.on('input', (_msg: NodeMessage, _send, done) => done(new Error(`kafka out: ${text}`)));
       return;
     }
     try {
@@ -61,15 +63,16 @@ export = function (RED: NodeAPI) {
     const metrics = new KafkaOutMetrics(node, metricsSettings(RED).enabled);
     const showStatus = () => {
       if (lastError) node.status({ fill: 'red', shape: 'ring', text: lastError.slice(0, 60) });
-      else if (pending > 0) node.status({ fill: 'yellow', shape: 'dot', text: `sent ${sent}, ${pending} waiting` });
+      else if (pending > 0)
+        node.status({ fill: 'yellow', shape: 'dot', text: t('ceh-kafka-out.status.waiting', { sent, pending }) });
       else
         node.status({
           fill: deadLetter && sent > 0 ? 'yellow' : 'green',
           shape: 'dot',
-          text: deadLetter ? `dead letters ${sent}` : `sent ${sent}`,
+          text: deadLetter ? t('ceh-kafka-out.status.deadLetters', { sent }) : t('ceh-kafka-out.status.sent', { sent }),
         });
     };
-    node.status({ fill: 'grey', shape: 'ring', text: 'ready' });
+    node.status({ fill: 'grey', shape: 'ring', text: t('ceh-kafka-out.status.ready') });
 
     function evaluate(value: string | undefined, type: string | undefined, msg: NodeMessage): unknown {
       if (type === 'none' || type === undefined || type === '') return undefined;
@@ -86,13 +89,13 @@ export = function (RED: NodeAPI) {
       };
       try {
         const topic = (def.topic as string) || (typeof msg.topic === 'string' ? msg.topic : '');
-        if (!topic) throw new Error('no topic: set one in the node or in msg.topic');
+        if (!topic) throw new Error(t('ceh-kafka-out.errors.noTopic'));
         const partitionValue = evaluate(def.partition, def.partitionType, msg);
         let partition: number | undefined;
         if (partitionValue !== undefined && partitionValue !== null && partitionValue !== '') {
           partition = Number(partitionValue);
           if (!Number.isInteger(partition) || partition < 0)
-            throw new Error(`partition must be a whole number >= 0, got ${JSON.stringify(partitionValue)}`);
+            throw new Error(t('ceh-kafka-out.errors.badPartition', { value: JSON.stringify(partitionValue) }));
         }
         if (deadLetter) {
           const letter = deadLetterRecord(msg as Record<string, unknown>);
@@ -114,9 +117,7 @@ export = function (RED: NodeAPI) {
       }
       if (pending >= maxQueue) {
         done(
-          new Error(
-            `kafka out: ${pending} messages already waiting for the broker (queue bound ${maxQueue}); message to ${record.topic} not sent`,
-          ),
+          new Error(`kafka out: ${t('ceh-kafka-out.errors.queueFull', { pending, maxQueue, topic: record.topic })}`),
         );
         return;
       }
@@ -156,7 +157,11 @@ export = function (RED: NodeAPI) {
             lastError = err.message;
             metrics.failed(record.topic);
             showStatus();
-            done(new Error(`kafka out: send to ${record.topic} failed: ${err.message}`));
+            done(
+              new Error(
+                `kafka out: ${t('ceh-kafka-out.errors.sendFailed', { topic: record.topic, message: err.message })}`,
+              ),
+            );
           },
         );
     });

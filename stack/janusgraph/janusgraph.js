@@ -118,13 +118,27 @@ function checkDataDir(dir, { minFreeMb = MIN_FREE_MB, ownPid } = {}) {
 const FATAL_LOG =
   /EnvironmentLockedException|No space left on device|DiskLimitException|Could not instantiate implementation: org\.janusgraph\.diskstorage\.berkeleyje/;
 
-function render(conf) {
-  renderTemplates(__dirname, TEMPLATES, conf, { port: String(PORT), dataDir: dataDir(), testDataDir: testDataDir() });
+/**
+ * Renders the configuration templates into `conf` for a server on `port` with its BerkeleyJE folders (the stack's by
+ * default; test/support/private-janusgraph.ts renders the same templates for a private server).
+ */
+function render(conf, { port = PORT, data = dataDir(), testData = testDataDir() } = {}) {
+  renderTemplates(__dirname, TEMPLATES, conf, { port: String(port), dataDir: data, testDataDir: testData });
   // BerkeleyJE reads je.properties from each environment folder.
-  for (const dir of [dataDir(), testDataDir()]) {
+  for (const dir of [data, testData]) {
     fs.mkdirSync(dir, { recursive: true });
     fs.copyFileSync(path.join(conf, 'je.properties'), path.join(dir, 'je.properties'));
   }
+}
+
+/** The JVM's classpath, heap, flags and main class for a server whose rendered configuration is in `conf`. */
+function javaCommand(conf, lib, heap = ['-Xms256m', '-Xmx1g']) {
+  return {
+    classpath: `${conf}:${lib}/*`,
+    heap,
+    jvm: [`-Dlog4j2.configurationFile=${path.join(conf, 'log4j2.xml')}`],
+    args: ['org.janusgraph.graphdb.server.JanusGraphServer', path.join(conf, 'janusgraph-server.yaml')],
+  };
 }
 
 /** What the server runs with; a running server started with other templates (or jars) is restarted. */
@@ -177,10 +191,7 @@ async function up() {
       detail: `data in ${dataDir()} (${freeMb} MB free)`,
       timeoutMs: Number(process.env.CEH_JANUSGRAPH_START_TIMEOUT_MS) || undefined,
       cwd: dir,
-      classpath: `${conf}:${lib}/*`,
-      heap: ['-Xms256m', '-Xmx1g'],
-      jvm: [`-Dlog4j2.configurationFile=${path.join(conf, 'log4j2.xml')}`],
-      args: ['org.janusgraph.graphdb.server.JanusGraphServer', path.join(conf, 'janusgraph-server.yaml')],
+      ...javaCommand(conf, lib),
     });
   } catch (e) {
     const f = fatal();
@@ -205,5 +216,7 @@ module.exports = {
   janusgraphReady,
   checkDataDir,
   dataDir,
+  render,
+  javaCommand,
   GRAPHS,
 };

@@ -17,26 +17,26 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import { unique, sleep, ENDPOINTS, stack } from '../support/project';
-import { generate, TOPICS } from '../../lib/demo/generator';
+import { generate, SOURCE_TOPICS } from '../../lib/demo/generator';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 import { expectedGraph, actualGraph, compareGraphs, assertGraphsEqual, total } from '../support/graph-check';
 import {
   NodeRedChild,
   produceRecords,
-  deleteTopics,
   committedTotal,
   readDeadLetters,
   dropJanusGraphInChunks,
   graphRowFields,
   drained,
 } from '../support/pipeline-run';
+import { deleteTopics, demoTopics } from '../support/kafka-test-kit';
 import { recordScenario } from '../support/reliability';
+import { EDGE_IDENTITY } from '../../lib/change-set';
 
 const EVENTS = Number(process.env.CEH_CLUSTER_EVENTS) || 6000;
 const INSTANCES = 3;
 const PARTITIONS = 6;
 const URLS: string[] = ENDPOINTS.janusgraphClusterUrls;
-const SOURCE_TOPICS = [TOPICS.customers, TOPICS.orders, TOPICS.clicks, TOPICS.tweets];
 
 const groupOf = (run: string, topic: string) => `${run}-${topic.replace(/\W/g, '')}`;
 
@@ -196,6 +196,10 @@ test(
       const actual = await actualGraph(conn, 'g', expected);
       const cmp = compareGraphs(expected, actual);
       const dead = await readDeadLetters(prefix);
+      const keyedEdges = Object.keys(expected.edgeKeyOf).reduce((n, l) => n + (expected.edges[l] ?? 0), 0);
+      const [identityCount] = await conn.submit('g.V().hasLabel(I).count()', { I: EDGE_IDENTITY.label });
+      const identities = Number(identityCount);
+      notes.push(`${identities} edge identities for ${keyedEdges} keyed edges`);
       recordScenario({
         scenario: 'cluster: 3 instances, kill -9, JanusGraph Server down 20 s, rolling redeploy',
         eventsSent: EVENTS,
@@ -206,12 +210,14 @@ test(
         `[cluster] ${notes.join('; ')}; ${EVENTS} events drained in ${((tDrained - tStart) / 1000).toFixed(0)} s; total ${((Date.now() - t0) / 1000).toFixed(0)} s`,
       );
       assert.deepEqual(actual.duplicates, [], 'each vertex key and keyed edge exactly once');
+      // The instances guarded their keyed edges (gremlin upsert found the identity index): one identity per keyed edge.
+      assert.equal(identities, keyedEdges, 'one edge identity vertex per keyed edge');
       assertGraphsEqual(expected, actual, cmp);
       assert.equal(dead.distinct, expected.bad, 'exactly the deliberately bad events on the dead-letter topic');
     } finally {
       for (const n of nodes) await n.stop().catch(() => undefined);
       await admin.disconnect().catch(() => undefined);
-      await deleteTopics(prefix).catch(() => undefined);
+      await deleteTopics(demoTopics(prefix));
       await conn.close();
     }
   },

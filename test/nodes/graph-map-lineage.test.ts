@@ -5,18 +5,16 @@
  */
 import { test, describe, before, after, afterEach } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as path from 'path';
-import { ROOT, ENDPOINTS, uniqueLabel, NODE_RED_MAIN } from '../support/project';
+import { ENDPOINTS, uniqueLabel, NODE_RED_MAIN } from '../support/project';
 import { gremlinServerNode } from '../support/graphs';
+import { helperNodes } from '../support/helper-nodes';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const helper = require('node-red-node-test-helper');
 helper.init(NODE_RED_MAIN);
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the compiled nodes, as Node-RED loads them
-const nodeFile = (n: string) => require(path.join(ROOT, 'dist', 'nodes', n, `${n}.js`));
-const NODES = [nodeFile('graph-map'), nodeFile('gremlin-server'), nodeFile('gremlin-upsert')];
+const NODES = helperNodes('graph-map', 'gremlin-server', 'gremlin-upsert');
 const admin = new GremlinConnection({ url: ENDPOINTS.gremlinUrl });
 const P = uniqueLabel('linPerson');
 const C = uniqueLabel('linCity');

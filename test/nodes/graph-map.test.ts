@@ -8,12 +8,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ROOT, NODE_RED_MAIN, requireFromNodeRed, eventually } from '../support/project';
+import { helperNodes } from '../support/helper-nodes';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const helper = require('node-red-node-test-helper');
 helper.init(NODE_RED_MAIN);
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the compiled node, as Node-RED loads it
-const graphMapNode = require(path.join(ROOT, 'dist', 'nodes', 'graph-map', 'graph-map.js'));
+const [graphMapNode] = helperNodes('graph-map');
 const completeNode = requireFromNodeRed('@node-red/nodes/core/common/24-complete.js');
 
 const orderSpec = fs.readFileSync(path.join(ROOT, 'mappings', 'order.yaml'), 'utf8');

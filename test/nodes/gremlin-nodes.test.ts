@@ -3,9 +3,9 @@
  */
 import { test, describe, before, after, afterEach } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as path from 'path';
-import { ROOT, ENDPOINTS, uniqueLabel, NODE_RED_MAIN } from '../support/project';
+import { ENDPOINTS, uniqueLabel, NODE_RED_MAIN } from '../support/project';
 import { gremlinServerNode } from '../support/graphs';
+import { helperNodes } from '../support/helper-nodes';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 import type { ChangeSet } from '../../lib/change-set';
 
@@ -13,9 +13,7 @@ import type { ChangeSet } from '../../lib/change-set';
 const helper = require('node-red-node-test-helper');
 helper.init(NODE_RED_MAIN);
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the compiled nodes, as Node-RED loads them
-const nodeFile = (n: string) => require(path.join(ROOT, 'dist', 'nodes', n, `${n}.js`));
-const NODES = [nodeFile('gremlin-server'), nodeFile('gremlin-upsert'), nodeFile('gremlin-query')];
+const NODES = helperNodes('gremlin-server', 'gremlin-upsert', 'gremlin-query');
 
 const admin = new GremlinConnection({ url: ENDPOINTS.gremlinUrl });
 const labels: string[] = [];

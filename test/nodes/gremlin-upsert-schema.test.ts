@@ -4,18 +4,16 @@
  */
 import { test, describe, before, after, afterEach } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as path from 'path';
-import { ROOT, uniqueLabel, NODE_RED_MAIN, eventually } from '../support/project';
+import { uniqueLabel, NODE_RED_MAIN, eventually } from '../support/project';
 import { GRAPHS } from '../support/graphs';
+import { helperNodes } from '../support/helper-nodes';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const helper = require('node-red-node-test-helper');
 helper.init(NODE_RED_MAIN);
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the compiled nodes, as Node-RED loads them
-const nodeFile = (n: string) => require(path.join(ROOT, 'dist', 'nodes', n, `${n}.js`));
-const NODES = [nodeFile('gremlin-server'), nodeFile('gremlin-upsert'), nodeFile('graph-map')];
+const NODES = helperNodes('gremlin-server', 'gremlin-upsert', 'graph-map');
 
 describe('gremlin upsert: ensure schema on deploy', () => {
   before(() => new Promise<void>((r) => helper.startServer(r)));
