@@ -38,7 +38,7 @@ export const ONLY = new Set(
 );
 export const SIZES = QUICK
   ? // Quick: sized so the slowest stage (TinkerGraph merges at ~1,000 events/s here) keeps the run near two minutes.
-    { single: 1000, limit: 2000, kafka: 50000, memory: [2000, 8000], latencySecs: 8 }
+    { single: 1000, limit: 2000, kafka: 30000, memory: [2000, 8000], latencySecs: 5 }
   : { single: 20000, limit: 100000, kafka: 200000, memory: [100000, 1000000], latencySecs: 30 };
 /** --memory=SMALL,LARGE overrides part 4's backlog sizes (e.g. to check flatness beyond the quick sizes). */
 export const MEMORY_SIZES: number[] = opts.memory ? opts.memory.split(',').map(Number) : SIZES.memory;
