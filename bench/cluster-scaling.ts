@@ -1,15 +1,18 @@
 /*
- * `npm run bench:cluster` (CEH_BENCH_CLUSTER_EVENTS=N events per configuration, default 2,000): throughput with 1, 2 and 3 Node-RED instances on the stack's cluster profile
- * (6-partition topics, two JanusGraph Servers on one Cassandra keyspace), one configuration after the other in one
- * run, so the ratios share the machine's load (printed with the table). For each configuration: fresh topics with the
- * same demo events, an empty graph, N instances started, then the time until every event is committed; and the CPU
- * seconds each process of the cluster used meanwhile (/proc), which says where the time went.
+ * `npm run bench:cluster` (CEH_BENCH_CLUSTER_EVENTS=N events per configuration, default 3,000): throughput with 1, 2
+ * and 3 Node-RED instances on the stack's cluster profile (6-partition topics, two JanusGraph Servers on one Cassandra
+ * keyspace), one configuration after the other in one run, so the ratios share the machine's load (printed with the
+ * table). For each configuration: an empty graph, fresh empty topics, N instances started and their consumer groups
+ * stable with N members each; then the same demo events are produced and the clock runs from the first record sent
+ * to the last offset committed (steady-state ingestion: Node-RED's start is not in it). The CPU seconds each process
+ * of the cluster used over that window (/proc) say where the time went.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { Kafka, logLevel } from 'kafkajs';
 import { ENDPOINTS, unique, sleep } from '../test/support/project';
-import { generate } from '../lib/demo/generator';
+import { generate, TOPICS } from '../lib/demo/generator';
 import { GremlinConnection } from '../lib/gremlin/connection';
 import {
   NodeRedChild,
@@ -21,7 +24,8 @@ import {
 import { cpuSeconds } from './suite/pipeline';
 
 // An environment variable, not a flag: bench/suite's options parser reads (and checks) the command line on import.
-const EVENTS = Number(process.env.CEH_BENCH_CLUSTER_EVENTS) || 2000;
+const EVENTS = Number(process.env.CEH_BENCH_CLUSTER_EVENTS) || 3000;
+const SOURCE_TOPICS = [TOPICS.customers, TOPICS.orders, TOPICS.clicks, TOPICS.tweets];
 const URLS: string[] = ENDPOINTS.janusgraphClusterUrls;
 const STACK_DIR = process.env.CEH_STACK_DIR || path.join(__dirname, '..', '..', 'stack', '.run');
 
@@ -35,9 +39,33 @@ function serverPids(): Record<string, number> {
   return out;
 }
 
+/** Until every source topic's consumer group is Stable with `members` members (the partitions are shared out). */
+async function groupsStable(run: string, members: number): Promise<number> {
+  const admin = new Kafka({
+    brokers: ENDPOINTS.kafkaBrokers,
+    clientId: 'ceh-bench',
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  const t0 = Date.now();
+  try {
+    for (;;) {
+      const { groups } = await admin.describeGroups(SOURCE_TOPICS.map((t) => `${run}-${t.replace(/\W/g, '')}`));
+      if (groups.every((g) => g.state === 'Stable' && g.members.length === members)) return (Date.now() - t0) / 1000;
+      if (Date.now() - t0 > 300_000)
+        throw new Error(`groups not stable: ${groups.map((g) => `${g.groupId} ${g.state} ${g.members.length}`)}`);
+      await sleep(500);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 interface Row {
   instances: number;
   seconds: number;
+  /** How long the groups took to be stable after the last instance's editor answered. */
+  settleSeconds: number;
   eventsPerSecond: number;
   cpu: Record<string, number>;
   load: string;
@@ -49,7 +77,9 @@ async function runOne(instances: number): Promise<Row> {
   const conn = new GremlinConnection({ url: URLS[0], requestTimeoutMs: 600000 });
   await dropJanusGraphInChunks(conn);
   await conn.close();
-  await produceRecords(prefix, generate(EVENTS, 11).records, ENDPOINTS.kafkaBrokers, 6);
+  // The topics first, empty: the instances join their groups before there is anything to consume.
+  await produceRecords(prefix, [], ENDPOINTS.kafkaBrokers, 6);
+  const records = generate(EVENTS, 11).records;
   const nodes = Array.from(
     { length: instances },
     (_, i) =>
@@ -63,12 +93,14 @@ async function runOne(instances: number): Promise<Row> {
       }),
   );
   try {
-    // Started one after the other; the clock runs from the first start, as a deployment would see it.
+    for (const n of nodes) await n.start();
+    const settleSeconds = await groupsStable(run, instances);
     const servers = serverPids();
     const before: Record<string, number> = {};
     for (const [n, pid] of Object.entries(servers)) before[n] = cpuSeconds(pid) ?? 0;
+    nodes.forEach((n, i) => (before[`node-red-${i + 1}`] = cpuSeconds(n.pid) ?? 0));
     const t0 = Date.now();
-    for (const n of nodes) await n.start();
+    await produceRecords(prefix, records, ENDPOINTS.kafkaBrokers, 6);
     while ((await committedTotal(prefix, run)) < EVENTS) {
       if (Date.now() - t0 > 40 * 60_000) throw new Error(`${instances} instance(s): not drained in 40 min`);
       await sleep(500);
@@ -76,10 +108,11 @@ async function runOne(instances: number): Promise<Row> {
     const seconds = (Date.now() - t0) / 1000;
     const cpu: Record<string, number> = {};
     for (const [n, pid] of Object.entries(servers)) cpu[n] = (cpuSeconds(pid) ?? 0) - before[n];
-    nodes.forEach((n, i) => (cpu[`node-red-${i + 1}`] = cpuSeconds(n.pid) ?? 0));
+    nodes.forEach((n, i) => (cpu[`node-red-${i + 1}`] = (cpuSeconds(n.pid) ?? 0) - before[`node-red-${i + 1}`]));
     return {
       instances,
       seconds,
+      settleSeconds,
       eventsPerSecond: EVENTS / seconds,
       cpu,
       load: os
@@ -97,7 +130,10 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const n of [1, 2, 3]) {
     rows.push(await runOne(n));
-    console.log(`[bench:cluster] ${n} instance(s): ${rows.at(-1)!.seconds.toFixed(0)} s`);
+    const r = rows.at(-1)!;
+    console.log(
+      `[bench:cluster] ${n} instance(s): groups stable after ${r.settleSeconds.toFixed(0)} s, drained in ${r.seconds.toFixed(0)} s`,
+    );
   }
   console.log(`\n${EVENTS} demo events, cluster profile, ${os.cpus().length} cores`);
   console.log(

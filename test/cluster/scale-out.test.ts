@@ -31,6 +31,7 @@ import {
   drained,
 } from '../support/pipeline-run';
 import { recordScenario } from '../support/reliability';
+import { EDGE_IDENTITY } from '../../lib/change-set';
 
 const EVENTS = Number(process.env.CEH_CLUSTER_EVENTS) || 6000;
 const INSTANCES = 3;
@@ -196,6 +197,10 @@ test(
       const actual = await actualGraph(conn, 'g', expected);
       const cmp = compareGraphs(expected, actual);
       const dead = await readDeadLetters(prefix);
+      const keyedEdges = Object.keys(expected.edgeKeyOf).reduce((n, l) => n + (expected.edges[l] ?? 0), 0);
+      const [identityCount] = await conn.submit('g.V().hasLabel(I).count()', { I: EDGE_IDENTITY.label });
+      const identities = Number(identityCount);
+      notes.push(`${identities} edge identities for ${keyedEdges} keyed edges`);
       recordScenario({
         scenario: 'cluster: 3 instances, kill -9, JanusGraph Server down 20 s, rolling redeploy',
         eventsSent: EVENTS,
@@ -206,6 +211,8 @@ test(
         `[cluster] ${notes.join('; ')}; ${EVENTS} events drained in ${((tDrained - tStart) / 1000).toFixed(0)} s; total ${((Date.now() - t0) / 1000).toFixed(0)} s`,
       );
       assert.deepEqual(actual.duplicates, [], 'each vertex key and keyed edge exactly once');
+      // The instances guarded their keyed edges (gremlin upsert found the identity index): one identity per keyed edge.
+      assert.equal(identities, keyedEdges, 'one edge identity vertex per keyed edge');
       assertGraphsEqual(expected, actual, cmp);
       assert.equal(dead.distinct, expected.bad, 'exactly the deliberately bad events on the dead-letter topic');
     } finally {
