@@ -14,13 +14,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { ENDPOINTS, unique, sleep } from '../test/support/project';
 import { generate, TOPICS } from '../lib/demo/generator';
 import { GremlinConnection } from '../lib/gremlin/connection';
-import {
-  NodeRedChild,
-  produceRecords,
-  deleteTopics,
-  committedTotal,
-  dropJanusGraphInChunks,
-} from '../test/support/pipeline-run';
+import { NodeRedChild, produceRecords, committedTotal, dropJanusGraphInChunks } from '../test/support/pipeline-run';
+import { deleteTopics, demoTopics } from '../test/support/kafka-test-kit';
 import { cpuSeconds } from './suite/pipeline';
 
 // An environment variable, not a flag: bench/suite's options parser reads (and checks) the command line on import.
@@ -122,7 +117,7 @@ async function runOne(instances: number): Promise<Row> {
     };
   } finally {
     for (const n of nodes) await n.stop().catch(() => undefined);
-    await deleteTopics(prefix);
+    await deleteTopics(demoTopics(prefix));
   }
 }
 

@@ -13,10 +13,13 @@ import { GremlinConnection } from '../lib/gremlin/connection';
 import { BatchWriter } from '../lib/gremlin/batch-writer';
 import type { ChangeSet, EventRef } from '../lib/change-set';
 import { ROOT } from '../test/support/project';
-import { generate } from '../lib/demo/generator';
+import { generate, MAPPING_OF, TOPICS } from '../lib/demo/generator';
 
 const URL = process.env.CEH_GREMLIN_URL || 'ws://127.0.0.1:8182/gremlin';
-const MAPPINGS: Record<string, string> = { orders: 'order.yaml', clicks: 'click.yaml', tweets: 'twitter.yaml' };
+// The shipped mappings of orders, clicks and tweets (the CRM's customers are Debezium events of another shape).
+const MAPPINGS: Record<string, string> = Object.fromEntries(
+  [TOPICS.orders, TOPICS.clicks, TOPICS.tweets].map((t) => [t, MAPPING_OF[t]]),
+);
 
 interface Event {
   topic: string;
@@ -29,10 +32,9 @@ function demoEvents(n: number): Event[] {
   const out: Event[] = [];
   const records = generate(n * 3, 11).records;
   for (const r of records) {
-    const kind = Object.keys(MAPPINGS).find((k) => r.topic.endsWith(k));
-    if (!kind || r.value === null || typeof r.value !== 'object' || (r as { bad?: string }).bad) continue;
+    if (!MAPPINGS[r.topic] || r.value === null || typeof r.value !== 'object' || (r as { bad?: string }).bad) continue;
     out.push({
-      topic: kind,
+      topic: r.topic,
       value: r.value,
       ref: { topic: r.topic, partition: 0, offset: String(out.length) },
       time: String(1700000000000 + out.length),

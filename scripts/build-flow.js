@@ -69,12 +69,15 @@ function graphOf(opts) {
   return DEFAULT_GRAPH;
 }
 
+// The demo's topics and their mappings: one table with lib/demo/generator (TOPICS, MAPPING_OF).
+const DEMO_TOPICS = require('../lib/demo/topics.json');
+
 const SOURCES = [
-  { name: 'orders', topic: 'customer.orders', mapping: 'order.yaml', y: 180 },
-  { name: 'clicks', topic: 'customer.clicks', mapping: 'click.yaml', y: 240 },
+  { name: 'orders', ...DEMO_TOPICS.orders, y: 180 },
+  { name: 'clicks', ...DEMO_TOPICS.clicks, y: 240 },
   // The demo producer's imitation of Debezium; with cdc: 'debezium' the real connector's topic (DEBEZIUM_TOPIC) instead.
-  { name: 'CRM customers (CDC)', topic: 'crm.customers.cdc', mapping: 'customer.yaml', y: 300 },
-  { name: 'tweets', topic: 'social.tweets', mapping: 'twitter.yaml', y: 360 },
+  { name: 'CRM customers (CDC)', ...DEMO_TOPICS.customers, y: 300 },
+  { name: 'tweets', ...DEMO_TOPICS.tweets, y: 360 },
   // Only with cdc: 'debezium': the CRM's addresses table has no synthetic stand-in.
   { name: 'CRM addresses (CDC)', topic: 'crm.public.addresses', mapping: 'address.yaml', y: 420, debeziumOnly: true },
 ];
@@ -208,7 +211,7 @@ function customerFlow(opts = {}) {
     o.sources ? o.sources.includes(x.name) : !x.debeziumOnly || o.cdc === 'debezium',
   )) {
     const key = s.topic.replace(/\W/g, '');
-    const topic = o.cdc === 'debezium' && s.mapping === 'customer.yaml' ? DEBEZIUM_TOPIC : s.topic;
+    const topic = o.cdc === 'debezium' && s.topic === DEMO_TOPICS.customers.topic ? DEBEZIUM_TOPIC : s.topic;
     // An overriding topic list is taken as it is (not prefixed): a test reading the connector's own topic.
     const topics = (o.topics && o.topics[s.name]) || o.topicPrefix + topic;
     flow.push(
@@ -279,9 +282,9 @@ function customerFlow(opts = {}) {
       type: 'ceh-kafka-out',
       z: TAB,
       g: id('groupdead'),
-      name: 'dead letter: customer.deadletter',
+      name: `dead letter: ${DEMO_TOPICS.deadletter.topic}`,
       broker: id('kafkabroker'),
-      topic: `${o.topicPrefix}customer.deadletter`,
+      topic: o.topicPrefix + DEMO_TOPICS.deadletter.topic,
       mode: 'deadLetter',
       key: '',
       keyType: 'none',

@@ -84,6 +84,8 @@ export async function connection(): Promise<GremlinConnection> {
     traversalSource: SOURCE,
     serializer: 'graphbinary',
     requestTimeoutMs: 600000,
+    // JanusGraph on BerkeleyJE must never see an evaluation interrupted (lib/gremlin/connection.ts, serverTimeout).
+    serverTimeout: !JANUS,
   });
   await c.open();
   return c;

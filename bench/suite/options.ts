@@ -4,6 +4,7 @@
  */
 import { readCommandLine, commandLine } from '../../lib/command-line';
 import { ENDPOINTS } from '../../test/support/project';
+import { JANUSGRAPH } from '../../test/support/graphs';
 
 const USAGE =
   'usage: npm run bench -- [--quick] [--only 1,2,...] [--profile] [--memory SMALL,LARGE] [--graph janusgraph]';
@@ -37,7 +38,7 @@ export const ONLY = new Set(
 );
 export const SIZES = QUICK
   ? // Quick: sized so the slowest stage (TinkerGraph merges at ~1,000 events/s here) keeps the run near two minutes.
-    { single: 1000, limit: 2000, kafka: 50000, memory: [2000, 8000], latencySecs: 8 }
+    { single: 1000, limit: 2000, kafka: 30000, memory: [2000, 8000], latencySecs: 5 }
   : { single: 20000, limit: 100000, kafka: 200000, memory: [100000, 1000000], latencySecs: 30 };
 /** --memory=SMALL,LARGE overrides part 4's backlog sizes (e.g. to check flatness beyond the quick sizes). */
 export const MEMORY_SIZES: number[] = opts.memory ? opts.memory.split(',').map(Number) : SIZES.memory;
@@ -47,6 +48,7 @@ export const GRAPH_LABEL = JANUS ? 'JanusGraph' : 'TinkerGraph';
 export const SOURCE = JANUS ? 'gTest' : 'gBench';
 export const RUN_ID = Date.now().toString(36);
 export const BROKERS: string[] = ENDPOINTS.kafkaBrokers;
-export const GREMLIN_URL = JANUS ? 'ws://127.0.0.1:28182/gremlin' : 'ws://127.0.0.1:8182/gremlin';
+/** The stack's servers; CEH_TEST_JANUSGRAPH_URL points --graph janusgraph at another one (a private server, as the tests). */
+export const GREMLIN_URL = JANUS ? JANUSGRAPH.url : ENDPOINTS.gremlinUrl;
 export const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

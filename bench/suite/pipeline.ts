@@ -190,6 +190,13 @@ export async function runPipeline(
 ): Promise<PipelineResult> {
   const prefix = `bench.${RUN_ID}.${label}.`;
   const groupPrefix = `bench-${RUN_ID}-${label}`;
+  // Seconds spent in each phase, logged at the end: where a quick run's minutes go (issue 17, target 7).
+  const phases: Record<string, number> = {};
+  let phaseAt = Date.now();
+  const phase = (name: string) => {
+    phases[name] = Number(((Date.now() - phaseAt) / 1000).toFixed(1));
+    phaseAt = Date.now();
+  };
   const { records } = generate(events, o.seed ?? 7);
   const expected = changeSetsOf(records).length;
   const topics = [...Object.values(TOPICS)].map((t) => prefix + t);
@@ -201,6 +208,7 @@ export async function runPipeline(
     log(`${label}: producing a backlog of ${events} events`);
     produced = await produceAll(prefixed);
   }
+  phase('topics, graph, backlog');
   const port = await freePort();
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `ceh-bench-${label}-`));
   const flowFile = path.join(userDir, 'bench-flow.json');
@@ -250,20 +258,26 @@ export async function runPipeline(
   const stats = async (full = false) => (await (await fetch(full ? `${url}?full=1` : url)).json()) as any;
   try {
     await home.waitForEditor(port, { child, timeoutMs: 60000 });
+    phase('Node-RED start');
     if (!o.backlog) {
       // The four consumer groups joined: the clock starts at the first produce, not at Node-RED's start.
       const admin = kafka.admin();
       await admin.connect();
       const groupIds = Object.values(TOPICS)
         .filter((t) => t !== TOPICS.deadletter)
-        .map((t) => `${groupPrefix}-${(prefix + t).replace(/\W/g, '')}`);
+        // The flow names its groups after the unprefixed topic (scripts/build-flow.js); with the prefix in them, no
+        // group ever existed and every such pipeline waited out the 60 s below (a minute per run, issue 17 target 7).
+        .map((t) => `${groupPrefix}-${t.replace(/\W/g, '')}`);
       const deadline = Date.now() + 60000;
-      while (Date.now() < deadline) {
+      let stable = false;
+      while (!stable && Date.now() < deadline) {
         const { groups } = await admin.describeGroups(groupIds);
-        if (groups.every((g) => g.state === 'Stable')) break;
-        await sleep(200);
+        stable = groups.every((g) => g.state === 'Stable');
+        if (!stable) await sleep(200);
       }
+      if (!stable) log(`${label}: the consumer groups did not all join within 60 s; producing anyway`);
       await admin.disconnect();
+      phase('groups joined');
       cpuBefore = cpuSeconds(child.pid!);
       log(`${label}: producing ${events} events${o.rate ? ` at ${o.rate} events/s` : ' as fast as possible'}`);
       produced = await produceAll(prefixed, o.rate);
@@ -285,6 +299,7 @@ export async function runPipeline(
       }
       await sleep(250);
     }
+    phase(o.backlog ? 'drain' : 'produce and drain');
     const full = await stats(true);
     const cpuAfter = cpuSeconds(child.pid!);
     const hwm = readProcStatus(child.pid!)?.hwm ?? 0;
@@ -318,9 +333,13 @@ export async function runPipeline(
   } finally {
     clearInterval(sampler);
     if (scraper) clearInterval(scraper);
+    phase('checks');
     await stopChild(child);
+    phase('Node-RED stop');
     await deleteTopics(topics);
     fs.rmSync(userDir, { recursive: true, force: true });
+    phase('topics deleted');
+    log(`${label}: seconds per phase ${JSON.stringify(phases)}`);
   }
 }
 

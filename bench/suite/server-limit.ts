@@ -15,6 +15,12 @@ import { rows, figures } from './report';
 /* ------------------------------------------------------------------ part 2: server limit vs end to end */
 
 /**
+ * End to end vs the server's own loop: 0.8x on TinkerGraph; 0.5x on JanusGraph (issue 13), where the pipeline writes
+ * one batch at a time (one BerkeleyJE writer) while the loop commits nothing until its end.
+ */
+const E2E_TARGET = JANUS ? 0.5 : 0.8;
+
+/**
  * The batch writer's merges with no network: per slice of 500 events (its batch size), the planned deletes, then one
  * mergeV over all vertex rows and one mergeE over all edge rows, in a loop inside the server.
  */
@@ -186,8 +192,12 @@ export async function part2(): Promise<number> {
   const limitGraph = loops[best].graph;
   const serverMs = loops[best].serverMs;
   const roundTripMs = loops[best].roundTripMs;
+  const embeddedAt = Date.now();
   const embedded = JANUS ? null : embeddedLimit(batches, await ensureIndexes(), QUICK ? 3 : 5);
-  if (embedded) log(`part 2: embedded TinkerGraph (no server): ${JSON.stringify(embedded)}`);
+  if (embedded)
+    log(
+      `part 2: embedded TinkerGraph (no server, ${((Date.now() - embeddedAt) / 1000).toFixed(1)} s with javac and the JVM): ${JSON.stringify(embedded)}`,
+    );
 
   // With metrics on (the default) and off in ABBA order (quick: AB), the best of each: the cost of the metrics
   // (issue 18: on >= 0.95x off). One run of each pair swings by 10-20 % on this shared machine.
@@ -255,9 +265,9 @@ export async function part2(): Promise<number> {
     figure: `Kafka → Node-RED → ${GRAPH_LABEL}`,
     value: e2e.eventsPerSec,
     unit: 'events/s',
-    target: '>= 0.8x server loop (wall)',
+    target: `>= ${E2E_TARGET}x server loop (wall)`,
     ratio,
-    met: ratio >= 0.8 && e2e.complete,
+    met: ratio >= E2E_TARGET && e2e.complete,
     // Where the time goes (target 2): producing, the wait for the first write, the writes themselves.
     note: `produce ${((e2e.lastProduce - e2e.firstProduce) / 1000).toFixed(1)} s, first write after ${((e2e.firstWrite - e2e.firstProduce) / 1000).toFixed(1)} s, writes over ${((e2e.lastWrite - e2e.firstWrite) / 1000).toFixed(1)} s; graph ${JSON.stringify(e2e.graph)} vs limit ${JSON.stringify(limitGraph)}${e2e.complete ? '' : ' INCOMPLETE'}`,
   });

@@ -8,22 +8,25 @@
  * Determinism across topics: Kafka orders events only within a partition, so a customer that is deleted in the CRM
  * ("churned") has no orders, clicks or tweets; every other customer's events are keyed by its id and stay ordered.
  */
+import DEMO_TOPICS from './topics.json';
 
-export const TOPICS = {
-  customers: 'crm.customers.cdc',
-  orders: 'customer.orders',
-  clicks: 'customer.clicks',
-  tweets: 'social.tweets',
-  deadletter: 'customer.deadletter',
-} as const;
+/*
+ * The demo's topics and the mapping spec (in mappings/) that turns each source topic's events into change sets. One
+ * table in JSON, because scripts/build-flow.js (plain JavaScript, run before any build) lays out the flow from it too.
+ */
+type DemoTopic = keyof typeof DEMO_TOPICS;
 
-/** The mapping spec (in mappings/) that turns each source topic's events into change sets. */
-export const MAPPING_OF: Readonly<Record<string, string>> = {
-  [TOPICS.customers]: 'customer.yaml',
-  [TOPICS.orders]: 'order.yaml',
-  [TOPICS.clicks]: 'click.yaml',
-  [TOPICS.tweets]: 'twitter.yaml',
-};
+export const TOPICS: Readonly<Record<DemoTopic, string>> = Object.fromEntries(
+  Object.entries(DEMO_TOPICS).map(([name, t]) => [name, t.topic]),
+) as Record<DemoTopic, string>;
+
+/** Source topic → its mapping spec file (in mappings/). */
+export const MAPPING_OF: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.values(DEMO_TOPICS).flatMap((t) => ('mapping' in t ? [[t.topic, t.mapping]] : [])),
+);
+
+/** The topics the demo's events come from (every topic with a mapping; not the dead-letter topic). */
+export const SOURCE_TOPICS: readonly string[] = Object.keys(MAPPING_OF);
 
 export interface DemoRecord {
   topic: string;

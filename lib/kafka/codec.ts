@@ -124,7 +124,10 @@ export function decodeBytes(raw: Buffer | null, mode: DecodeMode, field: 'value'
 export function headersToStrings(headers: RawRecord['headers']): Record<string, string> {
   const out: Record<string, string> = {};
   if (!headers) return out;
-  for (const [name, value] of Object.entries(headers)) {
+  // for..in, not Object.entries: most records have no headers, and an array per record adds up (issue 17).
+  for (const name in headers) {
+    if (!Object.prototype.hasOwnProperty.call(headers, name)) continue;
+    const value = headers[name];
     if (value === undefined) continue;
     const last = Array.isArray(value) ? value[value.length - 1] : value;
     out[name] = last === undefined ? '' : Buffer.isBuffer(last) ? last.toString('utf8') : String(last);

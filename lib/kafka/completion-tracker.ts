@@ -17,7 +17,14 @@
 export type FinishedCallback = (error: Error | undefined) => void;
 
 interface Entry {
-  outstanding: Map<string, number>;
+  /**
+   * Deliveries not finished per destination node. Most messages go to one node: its id and count live in the entry
+   * itself, further nodes in `others` (a Map per tracked message was a visible share of kafka in's per-message CPU and
+   * garbage, issue 17).
+   */
+  node: string | undefined;
+  count: number;
+  others: Map<string, number> | null;
   total: number;
   /** The first error a node reported with done(err) for this message. */
   error: Error | undefined;
@@ -25,6 +32,8 @@ interface Entry {
   checkScheduled: boolean;
   /** Event-loop turns to wait before the finished check (a done-less node may still hold the message in a queue). */
   holdTurns: number;
+  /** Who tracks it (a kafka in node's id), so a closing node can stop tracking all of its messages at once. */
+  owner: string | undefined;
 }
 
 export class CompletionTracker {
@@ -41,15 +50,18 @@ export class CompletionTracker {
   }
 
   /** Starts tracking a message before it is sent; onFinished runs once, when the flow is done with it. */
-  track(msgid: string, onFinished: FinishedCallback): void {
+  track(msgid: string, onFinished: FinishedCallback, owner?: string): void {
     if (this.entries.has(msgid)) throw new Error(`message ${msgid} is already tracked`);
     this.entries.set(msgid, {
-      outstanding: new Map(),
+      node: undefined,
+      count: 0,
+      others: null,
       total: 0,
       error: undefined,
       onFinished,
       checkScheduled: false,
       holdTurns: 0,
+      owner,
     });
   }
 
@@ -64,10 +76,25 @@ export class CompletionTracker {
     this.entries.delete(msgid);
   }
 
+  /** Stops tracking, without calling back, every message tracked with this owner (the source node closed). */
+  forgetOwner(owner: string): void {
+    for (const [id, e] of this.entries) if (e.owner === owner) this.entries.delete(id);
+  }
+
+  private outstanding(e: Entry, nodeId: string): number {
+    return (e.node === nodeId ? e.count : 0) + (e.others?.get(nodeId) ?? 0);
+  }
+
   delivered(msgid: string | undefined, nodeId: string | undefined): void {
     const e = msgid === undefined ? undefined : this.entries.get(msgid);
     if (!e || nodeId === undefined) return;
-    e.outstanding.set(nodeId, (e.outstanding.get(nodeId) || 0) + 1);
+    if (e.node === nodeId || (e.count === 0 && !e.others?.has(nodeId))) {
+      e.node = nodeId;
+      e.count += 1;
+    } else {
+      e.others ??= new Map();
+      e.others.set(nodeId, (e.others.get(nodeId) || 0) + 1);
+    }
     e.total += 1;
   }
 
@@ -81,7 +108,7 @@ export class CompletionTracker {
   received(msgid: string | undefined, nodeId: string | undefined, callsDone: boolean): void {
     if (callsDone) return;
     const e = msgid === undefined ? undefined : this.entries.get(msgid);
-    if (!e || nodeId === undefined || !e.outstanding.has(nodeId)) return;
+    if (!e || nodeId === undefined || this.outstanding(e, nodeId) === 0) return;
     const position = (this.backlog.get(nodeId) || 0) + 1;
     this.backlog.set(nodeId, position);
     this.scheduleTick();
@@ -90,10 +117,13 @@ export class CompletionTracker {
   }
 
   private release(msgid: string, e: Entry, nodeId: string): void {
-    const n = e.outstanding.get(nodeId) || 0;
-    if (n === 0) return;
-    if (n === 1) e.outstanding.delete(nodeId);
-    else e.outstanding.set(nodeId, n - 1);
+    if (e.node === nodeId && e.count > 0) e.count -= 1;
+    else {
+      const n = e.others?.get(nodeId) ?? 0;
+      if (n === 0) return;
+      if (n === 1) e.others!.delete(nodeId);
+      else e.others!.set(nodeId, n - 1);
+    }
     e.total -= 1;
     if (e.total === 0) this.scheduleCheck(msgid, e);
   }

@@ -26,6 +26,9 @@ import { LagReader } from '../../lib/kafka/lag-reader';
 import { KafkaInMetrics } from '../../lib/metrics/series';
 import { serveMetrics, metricsSettings } from '../shared/metrics';
 
+/** '000' .. 'fff': the low digits of kafka in's message ids. */
+const HEX3 = Array.from({ length: 4096 }, (_, i) => (i + 0x1000).toString(16).slice(1));
+
 type Translate = (key: string, subs?: Record<string, unknown>) => string;
 
 /** The node status for a runner status, with the consumer lag when it is known and not 0 (texts from the locale). */
@@ -127,31 +130,34 @@ export = function (RED: NodeAPI) {
 
     const tracker = joinTracker(RED.hooks, node.id);
     if (!tracker) node.warn(`kafka in: ${t('ceh-kafka-in.log.noHooks')}`);
-    /** Message ids this node is waiting for, so a close can stop tracking them. */
-    const ownIds = new Set<string>();
     const metricsConfig = metricsSettings(RED);
     const metrics = new KafkaInMetrics(node, metricsConfig.enabled);
 
     // Message ids in Node-RED's own form (16 hex digits) without 8 random bytes per record: crypto.randomBytes was
     // the largest share of this node's own per-message CPU (issue 17, README Performance). A random prefix per node
     // and a counter: unique among this runtime's tracked messages, which is all the completion tracker needs.
+    // The counter's last three hex digits come from a table and the rest changes every 4,096 ids: a number's
+    // toString(16) per record cost more than the rest of this function.
     const idPrefix = crypto.randomBytes(4).toString('hex');
     let idSeq = 0;
-    const nextId = () => idPrefix + ((idSeq = (idSeq + 1) >>> 0) + 0x100000000).toString(16).slice(1);
+    let idHigh = '';
+    const nextId = () => {
+      const low = idSeq & 0xfff;
+      if (low === 0 || !idHigh) idHigh = idPrefix + ((idSeq >>> 12) + 0x100000).toString(16).slice(1);
+      idSeq = (idSeq + 1) >>> 0;
+      return idHigh + HEX3[low];
+    };
     const sink: DeliverySink = {
       send({ output, msg }, finished) {
         const id = nextId();
-        const m = { ...msg, _msgid: id };
+        // The runner builds a new msg per send: it becomes the message itself (no copy per record, issue 17).
+        const m = msg as typeof msg & { _msgid: string };
+        m._msgid = id;
         // Undecodable records name this node as the failing one (dead letters carry it), as a Catch node would.
         if (output === 1 && m.error && typeof m.error === 'object')
           (m as Record<string, unknown>).error = { ...m.error, source: errorSource(node) };
-        if (tracker) {
-          ownIds.add(id);
-          tracker.track(id, (err) => {
-            ownIds.delete(id);
-            finished(err);
-          });
-        }
+        // Tracked under this node's id, so a close forgets them all without a set of ids kept per message.
+        if (tracker) tracker.track(id, finished, node.id);
         if (output === 1) metrics.undecodable(String(msg.topic));
         node.send(output === 0 ? [m, null] : [null, m]);
         if (tracker) tracker.sent(id);
@@ -230,8 +236,7 @@ export = function (RED: NodeAPI) {
         .then(async () => {
           await lagReader?.stop();
           metrics.close();
-          if (tracker) for (const id of ownIds) tracker.forget(id);
-          ownIds.clear();
+          tracker?.forgetOwner(node.id);
           leaveTracker(RED.hooks, node.id);
           await broker.client.release(node.id);
         })

@@ -114,18 +114,32 @@ function checkDataDir(dir, { minFreeMb = MIN_FREE_MB, ownPid } = {}) {
 const FATAL_LOG =
   /EnvironmentLockedException|No space left on device|DiskLimitException|Could not instantiate implementation: org\.janusgraph\.diskstorage\.berkeleyje/;
 
-function render(conf) {
-  const values = { port: String(PORT), dataDir: dataDir(), testDataDir: testDataDir() };
+/**
+ * Renders the configuration templates into `conf` for a server on `port` with its BerkeleyJE folders (the stack's by
+ * default; test/support/private-janusgraph.ts renders the same templates for a private server).
+ */
+function render(conf, { port = PORT, data = dataDir(), testData = testDataDir() } = {}) {
+  const values = { port: String(port), dataDir: data, testDataDir: testData };
   fs.mkdirSync(conf, { recursive: true });
   for (const name of TEMPLATES) {
     const text = fs.readFileSync(path.join(__dirname, name), 'utf8').replace(/\{\{(\w+)\}\}/g, (_, k) => values[k]);
     fs.writeFileSync(path.join(conf, name), text);
   }
   // BerkeleyJE reads je.properties from each environment folder.
-  for (const dir of [dataDir(), testDataDir()]) {
+  for (const dir of [data, testData]) {
     fs.mkdirSync(dir, { recursive: true });
     fs.copyFileSync(path.join(conf, 'je.properties'), path.join(dir, 'je.properties'));
   }
+}
+
+/** The JVM's classpath, heap, flags and main class for a server whose rendered configuration is in `conf`. */
+function javaCommand(conf, lib, heap = ['-Xms256m', '-Xmx1g']) {
+  return {
+    classpath: `${conf}:${lib}/*`,
+    heap,
+    jvm: [`-Dlog4j2.configurationFile=${path.join(conf, 'log4j2.xml')}`],
+    args: ['org.janusgraph.graphdb.server.JanusGraphServer', path.join(conf, 'janusgraph-server.yaml')],
+  };
 }
 
 /** What the server runs with; a running server started with other templates (or jars) is restarted. */
@@ -165,13 +179,7 @@ async function up() {
   checkDataDir(testDataDir());
   const conf = path.join(dir, 'conf');
   render(conf);
-  const started = startJava(NAME, {
-    cwd: dir,
-    classpath: `${conf}:${lib}/*`,
-    heap: ['-Xms256m', '-Xmx1g'],
-    jvm: [`-Dlog4j2.configurationFile=${path.join(conf, 'log4j2.xml')}`],
-    args: ['org.janusgraph.graphdb.server.JanusGraphServer', path.join(conf, 'janusgraph-server.yaml')],
-  });
+  const started = startJava(NAME, { cwd: dir, ...javaCommand(conf, lib) });
   log(`janusgraph: starting (pid ${started.pid}), data in ${dataDir()} (${freeMb} MB free), log ${started.logFile}`);
   const logStart = fs.existsSync(started.logFile) ? fs.statSync(started.logFile).size : 0;
   const fatal = () => {
@@ -227,5 +235,7 @@ module.exports = {
   janusgraphReady,
   checkDataDir,
   dataDir,
+  render,
+  javaCommand,
   GRAPHS,
 };

@@ -12,10 +12,9 @@ import * as path from 'path';
 import { ROOT, ENDPOINTS, unique, eventually } from '../support/project';
 import { ARTIFACTS, chromiumMissing, openEditor, previewGraphMapSample, EditorPage } from '../support/browser';
 import { startCustomerFlow, CustomerFlowChild } from '../support/node-red-child';
-import { deleteTopics } from '../support/kafka-test-kit';
+import { deleteTopics, demoTopics } from '../support/kafka-test-kit';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 import { produceDemo, ensureTopics } from '../../lib/demo/produce';
-import { TOPICS } from '../../lib/demo/generator';
 
 const PACK = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const NODE_TYPES = Object.keys(PACK['node-red'].nodes) as string[];
@@ -250,7 +249,7 @@ test(
       await editor?.close();
       await nr?.stop();
       await graph.close();
-      await deleteTopics(Object.values(TOPICS).map((t) => topicPrefix + t));
+      await deleteTopics(demoTopics(topicPrefix));
     }
   },
 );

@@ -14,10 +14,9 @@ import * as path from 'path';
 import { ROOT, ENDPOINTS, NODE_RED_VERSION, unique, eventually, sleep } from '../support/project';
 import { ARTIFACTS, chromiumMissing, openEditor, previewGraphMapSample, EditorPage } from '../support/browser';
 import { startCustomerFlow, CustomerFlowChild } from '../support/node-red-child';
-import { deleteTopics, recordAt } from '../support/kafka-test-kit';
+import { deleteTopics, demoTopics, recordAt } from '../support/kafka-test-kit';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 import { produceDemo, ensureTopics } from '../../lib/demo/produce';
-import { TOPICS } from '../../lib/demo/generator';
 
 const PLUGIN = 'ceh-graph-sidebar';
 /** CPU time (user + system) of the Chromium processes under this test process, in ms (from /proc). */
@@ -132,7 +131,7 @@ test(
       ) => {
         assert.deepEqual(shown, stored, `${what}: the sidebar shows the element's lineage properties`);
         assert.deepEqual(Object.keys(shown).sort(), ['eventTime', 'mapping', 'offset', 'partition', 'topic'], what);
-        const topics = Object.values(TOPICS).map((t) => topicPrefix + t);
+        const topics = demoTopics(topicPrefix);
         assert.ok(topics.includes(shown.topic), `${what}: ${shown.topic} is one of this run's topics`);
         const kafkaIn = nr!.flow.find((n) => n.type === 'ceh-kafka-in' && n.topics === shown.topic)!;
         const map = nr!.flow.find((n) => n.id === kafkaIn.wires[0][0])!;
@@ -500,7 +499,7 @@ test(
       await editor?.close();
       await nr?.stop();
       await graph.close();
-      await deleteTopics(Object.values(TOPICS).map((t) => topicPrefix + t));
+      await deleteTopics(demoTopics(topicPrefix));
     }
   },
 );

@@ -17,19 +17,19 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import { unique, sleep, ENDPOINTS, stack } from '../support/project';
-import { generate, TOPICS } from '../../lib/demo/generator';
+import { generate, SOURCE_TOPICS } from '../../lib/demo/generator';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 import { expectedGraph, actualGraph, compareGraphs, assertGraphsEqual, total } from '../support/graph-check';
 import {
   NodeRedChild,
   produceRecords,
-  deleteTopics,
   committedTotal,
   readDeadLetters,
   dropJanusGraphInChunks,
   graphRowFields,
   drained,
 } from '../support/pipeline-run';
+import { deleteTopics, demoTopics } from '../support/kafka-test-kit';
 import { recordScenario } from '../support/reliability';
 import { EDGE_IDENTITY } from '../../lib/change-set';
 
@@ -37,7 +37,6 @@ const EVENTS = Number(process.env.CEH_CLUSTER_EVENTS) || 6000;
 const INSTANCES = 3;
 const PARTITIONS = 6;
 const URLS: string[] = ENDPOINTS.janusgraphClusterUrls;
-const SOURCE_TOPICS = [TOPICS.customers, TOPICS.orders, TOPICS.clicks, TOPICS.tweets];
 
 const groupOf = (run: string, topic: string) => `${run}-${topic.replace(/\W/g, '')}`;
 
@@ -218,7 +217,7 @@ test(
     } finally {
       for (const n of nodes) await n.stop().catch(() => undefined);
       await admin.disconnect().catch(() => undefined);
-      await deleteTopics(prefix).catch(() => undefined);
+      await deleteTopics(demoTopics(prefix));
       await conn.close();
     }
   },

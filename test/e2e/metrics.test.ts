@@ -17,7 +17,7 @@ import { spawnSync } from 'child_process';
 import { ROOT, ENDPOINTS, unique, eventually, requireFromNodeRed } from '../support/project';
 import { adminRequest } from '../support/admin-auth';
 import { startCustomerFlow, CustomerFlowChild } from '../support/node-red-child';
-import { deleteTopics } from '../support/kafka-test-kit';
+import { deleteTopics, demoTopics } from '../support/kafka-test-kit';
 import { parseMetrics, select, sum, Sample } from '../support/metrics-text';
 import { produceDemo, ensureTopics } from '../../lib/demo/produce';
 import { generate, TOPICS } from '../../lib/demo/generator';
@@ -300,7 +300,7 @@ test(
     } finally {
       await prom?.stop();
       await nr?.stop();
-      await deleteTopics([...Object.values(TOPICS)].map((t) => topicPrefix + t));
+      await deleteTopics(demoTopics(topicPrefix));
     }
   },
 );

@@ -16,7 +16,6 @@ import { expectedGraph, actualGraph, compareGraphs, assertGraphsEqual, total } f
 import {
   NodeRedChild,
   produceRecords,
-  deleteTopics,
   committedTotal,
   readDeadLetters,
   graphConnection,
@@ -26,6 +25,7 @@ import {
   graphRowFields,
   drained,
 } from '../support/pipeline-run';
+import { deleteTopics, demoTopics } from '../support/kafka-test-kit';
 import { recordScenario } from '../support/reliability';
 
 const EVENTS = Number(process.env.CEH_RELIABILITY_EVENTS) || 50_000;
@@ -121,7 +121,7 @@ test(
       );
     } finally {
       await nr.stop().catch(() => undefined);
-      await deleteTopics(prefix);
+      await deleteTopics(demoTopics(prefix));
       await conn.close();
     }
   },

@@ -6,6 +6,7 @@ import { before, after } from 'node:test';
 import { startNodeRed, NodeRedRuntime } from './node-red-runtime';
 import { Kafka, logLevel, Admin } from 'kafkajs';
 import { ENDPOINTS, unique } from './project';
+import { TOPICS } from '../../lib/demo/generator';
 
 export interface Arrival {
   msg: any;
@@ -82,12 +83,15 @@ export function holdCode(name: string): string {
   return `global.get('probe').hold(${JSON.stringify(name)}, msg, (err) => err ? node.done(err) : node.done()); return null;`;
 }
 
-export function kafkaClient(): Kafka {
-  return new Kafka({ brokers: ENDPOINTS.kafkaBrokers, clientId: unique('ceh-test'), logLevel: logLevel.NOTHING });
+export function kafkaClient(brokers: string[] = ENDPOINTS.kafkaBrokers): Kafka {
+  return new Kafka({ brokers, clientId: unique('ceh-test'), logLevel: logLevel.NOTHING });
 }
 
-export async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = kafkaClient().admin();
+export async function withAdmin<T>(
+  fn: (admin: Admin) => Promise<T>,
+  brokers: string[] = ENDPOINTS.kafkaBrokers,
+): Promise<T> {
+  const admin = kafkaClient(brokers).admin();
   await admin.connect();
   try {
     return await fn(admin);
@@ -102,8 +106,17 @@ export async function createTopic(topic: string, numPartitions = 1): Promise<voi
   );
 }
 
-export async function deleteTopics(topics: string[]): Promise<void> {
-  await withAdmin((a) => a.deleteTopics({ topics })).catch(() => undefined);
+/** Every demo topic (lib/demo/generator's TOPICS, the dead-letter topic included) under a run's prefix. */
+export function demoTopics(prefix: string): string[] {
+  return Object.values(TOPICS).map((t) => prefix + t);
+}
+
+/**
+ * Clean-up: deletes the named topics, best effort — a topic the run never created, or a broker already gone, is no
+ * error (the call resolves all the same).
+ */
+export async function deleteTopics(topics: string[], brokers: string[] = ENDPOINTS.kafkaBrokers): Promise<void> {
+  await withAdmin((a) => a.deleteTopics({ topics, timeout: 10000 }), brokers).catch(() => undefined);
 }
 
 export async function produce(

@@ -10,7 +10,7 @@ import * as path from 'path';
 import type { ChildProcess } from 'child_process';
 import { Kafka, logLevel, Message } from 'kafkajs';
 import { ROOT, ENDPOINTS, sleep, freePort, eventually } from './project';
-import { DemoRecord, TOPICS } from '../../lib/demo/generator';
+import { DemoRecord, TOPICS, SOURCE_TOPICS } from '../../lib/demo/generator';
 import { toMessage } from '../../lib/demo/produce';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 import { GraphSnapshot, GraphComparison, total } from './graph-check';
@@ -66,15 +66,6 @@ export async function produceRecords(
   }
 }
 
-export async function deleteTopics(prefix: string, brokers: string[] = ENDPOINTS.kafkaBrokers): Promise<void> {
-  const admin = kafka(brokers).admin();
-  await admin.connect().catch(() => undefined);
-  await admin
-    .deleteTopics({ topics: Object.values(TOPICS).map((t) => prefix + t), timeout: 10000 })
-    .catch(() => undefined);
-  await admin.disconnect().catch(() => undefined);
-}
-
 /** Sum over the source topics of the group's committed offsets (what the pipeline has finished for good). */
 export async function committedTotal(
   prefix: string,
@@ -85,7 +76,7 @@ export async function committedTotal(
   await admin.connect();
   try {
     let n = 0;
-    for (const t of [TOPICS.customers, TOPICS.orders, TOPICS.clicks, TOPICS.tweets]) {
+    for (const t of SOURCE_TOPICS) {
       const res = await admin.fetchOffsets({ groupId: `${groupPrefix}-${t.replace(/\W/g, '')}`, topics: [prefix + t] });
       for (const p of res[0]?.partitions ?? []) n += Math.max(0, Number(p.offset));
     }
@@ -178,29 +169,36 @@ export async function clearGraph(conn: GremlinConnection, keys: string[]): Promi
   );
 }
 
-export async function graphCounts(conn: GremlinConnection): Promise<{ vertices: number; edges: number }> {
+export async function graphCounts(
+  conn: GremlinConnection,
+  source = SOURCE,
+): Promise<{ vertices: number; edges: number }> {
   // The server iterates a returned list: two results.
-  const [v, e] = (await conn.submit(`[${SOURCE}.V().count().next(), ${SOURCE}.E().count().next()]`)) as unknown[];
+  const [v, e] = (await conn.submit(`[${source}.V().count().next(), ${source}.E().count().next()]`)) as unknown[];
   return { vertices: Number(v), edges: Number(e) };
 }
 
-/** Waits until the graph holds at least `elements` vertices and edges (a point mid-stream); the counts then. */
+/**
+ * Waits until the graph holds at least `elements` vertices and edges (a point mid-stream); the counts then. Each poll
+ * counts the whole graph: poll a graph whose scans compete with the writer (JanusGraph) less often.
+ */
 export async function graphReaches(
   conn: GremlinConnection,
   elements: number,
   nr: { logTail(): string },
   timeoutMs = 5 * 60_000,
+  { source = SOURCE, pollMs = 100 }: { source?: string; pollMs?: number } = {},
 ): Promise<{ vertices: number; edges: number }> {
   return withLog(nr, () =>
     eventually(
       `the graph to hold ${elements} elements`,
       async () => {
-        const c = await graphCounts(conn);
+        const c = await graphCounts(conn, source);
         if (c.vertices + c.edges < elements) throw new Error(`at ${c.vertices + c.edges}`);
         return c;
       },
       timeoutMs,
-      100,
+      pollMs,
     ),
   );
 }

@@ -195,6 +195,41 @@ test('completion: a message sent nowhere finishes at once; errors are reported; 
   ]);
 });
 
+test('completion: a node that gets the message again after another node, or twice at once, is counted per node', () => {
+  const { tracker, drain } = harness();
+  const finished: string[] = [];
+  tracker.track('m', () => finished.push('m'));
+  tracker.delivered('m', 'a');
+  tracker.delivered('m', 'b');
+  tracker.completed('m', 'a');
+  tracker.delivered('m', 'b'); // b gets a second copy while its first is still out
+  tracker.delivered('m', 'c');
+  tracker.completed('m', 'b');
+  tracker.received('m', 'c', false); // c is done-less: its handler returned
+  drain();
+  assert.deepEqual(finished, [], 'b still holds one copy');
+  tracker.completed('m', 'a'); // a has nothing outstanding: ignored
+  tracker.completed('m', 'b');
+  drain();
+  assert.deepEqual(finished, ['m']);
+});
+
+test('completion: forgetOwner drops the messages of one owner only', () => {
+  const { tracker, drain } = harness();
+  const finished: string[] = [];
+  for (const [id, owner] of [
+    ['a1', 'A'],
+    ['a2', 'A'],
+    ['b1', 'B'],
+  ])
+    tracker.track(id, () => finished.push(id), owner);
+  tracker.forgetOwner('A');
+  assert.equal(tracker.size, 1);
+  for (const id of ['a1', 'a2', 'b1']) tracker.sent(id);
+  drain();
+  assert.deepEqual(finished, ['b1']);
+});
+
 test('client config: brokers, TLS, SASL from credentials, clear errors', () => {
   assert.deepEqual(parseBrokers('a:1, b:2'), ['a:1', 'b:2']);
   assert.throws(() => parseBrokers('nohost'), /broker "nohost" is not host:port/);
