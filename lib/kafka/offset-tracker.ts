@@ -135,13 +135,19 @@ export class OffsetTracker {
     return `${topic}\u0000${partition}`;
   }
 
+  /** The partition asked for last: a delivery's finish looks up its partition, mostly the same as the last one. */
+  private last: PartitionOffsets | null = null;
+
   get(topic: string, partition: number): PartitionOffsets {
+    const hit = this.last;
+    if (hit !== null && hit.partition === partition && hit.topic === topic) return hit;
     const k = OffsetTracker.key(topic, partition);
     let p = this.partitions.get(k);
     if (!p) {
       p = new PartitionOffsets(topic, partition);
       this.partitions.set(k, p);
     }
+    this.last = p;
     return p;
   }
 
@@ -176,6 +182,7 @@ export class OffsetTracker {
    * unfinished records will be delivered again by their new owner.
    */
   retain(assignment: Record<string, number[]>): void {
+    this.last = null;
     for (const [k, p] of this.partitions) {
       if (!(assignment[p.topic] || []).includes(p.partition)) {
         p.release();
@@ -186,6 +193,7 @@ export class OffsetTracker {
 
   /** Forgets everything (consumer recreated): the broker's committed offsets are the truth again. */
   reset(): void {
+    this.last = null;
     for (const p of this.partitions.values()) p.release();
     this.partitions.clear();
   }

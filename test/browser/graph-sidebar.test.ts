@@ -195,6 +195,37 @@ test(
       for (const l of ['customer', 'order', 'product'])
         assert.ok(drawn.labels.includes(l), `a ${l} is drawn (labels: ${drawn.labels})`);
       assert.ok(drawn.edges >= expected - 1, 'the edges of the paths are drawn');
+      // The drawing's colours are the theme's (CSS variables read at draw time), not literals of the plugin's code.
+      const colours = await page.evaluate(() => {
+        const s = (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state;
+        const probe = document.createElement('span');
+        s.cy.container().appendChild(probe);
+        const rgb = (value: string) => {
+          probe.style.color = '';
+          probe.style.color = value;
+          return getComputedStyle(probe).color.replace(/\s/g, '');
+        };
+        const themed = (variable: string) => rgb(`var(${variable})`);
+        const vertexOff = s.cy
+          .nodes()
+          .filter((n: any) => {
+            const c = (n.classes() as string[]).find((x) => /^ceh-c\d+$/.test(x))!;
+            return rgb(n.style('background-color')) !== themed(`--ceh-graph-label-${c.slice(5)}`);
+          })
+          .map((n: any) => n.data('label'));
+        const edge = s.cy.edges()[0];
+        const result = {
+          vertexOff,
+          edge: rgb(edge.style('line-color')),
+          linkColour: themed('--red-ui-link-color'),
+          label: themed('--ceh-graph-label-0'),
+        };
+        probe.remove();
+        return result;
+      });
+      assert.deepEqual(colours.vertexOff, [], 'every vertex has its label colour from --ceh-graph-label-N');
+      assert.equal(colours.edge, colours.linkColour, "edges in the theme's --red-ui-link-color");
+      assert.notEqual(colours.label, 'rgb(0,0,0)', 'the label palette variables are defined');
       assert.equal(await page.locator('#ceh-graph-truncated').isVisible(), false, 'no truncation notice');
       console.log(
         `[graph sidebar] ${customer}: ${drawn.vertices} vertices, ${drawn.edges} edges drawn in ${Math.round(drawn.ms)} ms`,

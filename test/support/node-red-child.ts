@@ -1,6 +1,7 @@
 /*
  * Node-RED as a child process running the Customer 360 flow, isolated (topic prefix, group prefix, traversal source) —
- * what `npm start` runs, for the end-to-end and browser tests. Callers stop it in a finally block.
+ * what `npm start` runs, for the end-to-end and browser tests — or a test's own flow. Callers stop it in a finally
+ * block.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -36,14 +37,18 @@ export interface ChildSettings {
 }
 
 /** Starts Node-RED with customerFlow(options) deployed and resolves once the editor answers. */
-export async function startCustomerFlow(
+export function startCustomerFlow(
   options: Record<string, unknown>,
   extra: ChildSettings = {},
 ): Promise<CustomerFlowChild> {
+  return startFlow(customerFlow(options), extra);
+}
+
+/** Starts Node-RED with `flow` deployed and resolves once the editor answers. */
+export async function startFlow(flow: FlowNode[], extra: ChildSettings = {}): Promise<CustomerFlowChild> {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-nr-'));
   const port = await freePort();
-  const flow: FlowNode[] = customerFlow(options);
-  const flowFile = path.join(userDir, 'customer-360.json');
+  const flowFile = path.join(userDir, 'flow.json');
   fs.writeFileSync(flowFile, JSON.stringify(flow));
   home.prepareUserDir(userDir, { flowFile, port, settings: extra.settings });
   if (extra.settingsCode) fs.appendFileSync(path.join(userDir, 'settings.js'), `${extra.settingsCode}\n`);
