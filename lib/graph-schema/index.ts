@@ -155,6 +155,8 @@ export async function hasEdgeIdentityIndex(
   conn: Submitter,
   traversalSource = 'g',
   stopped: () => boolean = () => false,
+  /** Told the error that ended the question (wrong credentials, say): the first request's answer must not be lost. */
+  onError: (err: unknown) => void = () => undefined,
 ): Promise<boolean> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { isTransient } = require('../gremlin/connection');
@@ -167,7 +169,10 @@ export async function hasEdgeIdentityIndex(
       );
       return found === true;
     } catch (err) {
-      if (!isTransient(err)) return false;
+      if (!isTransient(err)) {
+        onError(err);
+        return false;
+      }
       await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
     }
   }

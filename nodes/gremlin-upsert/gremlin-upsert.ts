@@ -6,7 +6,7 @@ import { errorSource, type NodeAPI, type Node, type NodeDef, type NodeMessage, t
 import type { ChangeSet } from '../../lib/change-set';
 import { BatchWriter, BatchReport } from '../../lib/gremlin/batch-writer';
 import type { GremlinServerNode } from '../shared/contracts';
-import { retryKind } from '../../lib/gremlin/connection';
+import { retryKind, serverMessage } from '../../lib/gremlin/connection';
 import { GremlinUpsertMetrics } from '../../lib/metrics/series';
 import { serveMetrics, metricsSettings } from '../shared/metrics';
 import { ensureSchemaForFlows } from './ensure-schema';
@@ -70,7 +70,12 @@ export = function (RED: NodeAPI) {
       edgeIdentities:
         server.dialect === 'tinkerpop'
           ? Promise.resolve(schemaEnsured?.catch(() => undefined)).then(() =>
-              hasEdgeIdentityIndex(connection, connection.options.traversalSource || 'g', () => closed),
+              hasEdgeIdentityIndex(
+                connection,
+                connection.options.traversalSource || 'g',
+                () => closed,
+                (e) => node.error(`gremlin upsert: ${serverMessage(e)}`),
+              ),
             )
           : false,
       ...sizes,
