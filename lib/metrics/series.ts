@@ -174,6 +174,13 @@ export class KafkaInMetrics extends NodeSeries {
 }
 
 export class GraphMapMetrics extends NodeSeries {
+  constructor(node: MetricsNode, enabled: boolean) {
+    super(node, enabled);
+    // From 0 at deploy, like kafka in's consumed series at assignment: a first scrape that already saw the first events
+    // would leave rate() and increase() blind to them (a short ingest between two scrapes showed a rate of 0).
+    this.events(0, 0, 0);
+  }
+
   events(mapped: number, failed: number, skipped: number): void {
     if (!this.enabled) return;
     // Created even at zero so a dashboard shows 0 failures rather than no data.
@@ -184,6 +191,16 @@ export class GraphMapMetrics extends NodeSeries {
 }
 
 export class GremlinUpsertMetrics extends NodeSeries {
+  constructor(node: MetricsNode, enabled: boolean) {
+    super(node, enabled);
+    // From 0 at deploy (see GraphMapMetrics).
+    if (enabled) {
+      this.child(series.eventsWritten, 'w').inc(0);
+      this.child(series.batches, 'b').inc(0);
+      this.child(series.poisonEvents, 'p').inc(0);
+    }
+  }
+
   /** One batch left the writer: `events` change sets of which `failed` were refused, after `ms` milliseconds. */
   batch(events: number, failed: number, ms: number): void {
     if (!this.enabled) return;

@@ -58,6 +58,28 @@ test('series carry node id and name (and topic/partition), and a closed node lea
   b.close();
 });
 
+test('graph map and gremlin upsert series exist at 0 from deploy on, so rate() sees the first batch', async () => {
+  const map = new GraphMapMetrics({ id: 'map-0', name: '' }, true);
+  const up = new GremlinUpsertMetrics({ id: 'up-0', name: '' }, true);
+  const s = await scrape();
+  for (const name of [
+    'ceh_graph_map_events_mapped_total',
+    'ceh_graph_map_events_failed_total',
+    'ceh_gremlin_upsert_events_written_total',
+    'ceh_gremlin_upsert_batches_total',
+    'ceh_gremlin_upsert_poison_events_total',
+  ]) {
+    const found = select(s, name, { node_id: name.startsWith('ceh_graph_map') ? 'map-0' : 'up-0' });
+    assert.deepEqual(
+      found.map((x) => x.value),
+      [0],
+      `${name} before any event`,
+    );
+  }
+  map.close();
+  up.close();
+});
+
 test('graph map, gremlin upsert and kafka out series; a disabled handle records nothing', async () => {
   const map = new GraphMapMetrics({ id: 'map-1', name: 'map orders' }, true);
   map.events(10, 0, 0);
