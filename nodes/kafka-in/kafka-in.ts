@@ -194,7 +194,11 @@ export = function (RED: NodeAPI) {
           } else {
             // With a msg, so Catch nodes get it.
             const text = p.error.message || String(p.error);
-            node.error(`kafka in: ${p.context}: ${text}`, {
+            const said =
+              p.context === 'cannot consume'
+                ? t('ceh-kafka-in.log.cannotConsume', { message: text })
+                : t('ceh-kafka-in.log.consumerStopped', { message: text });
+            node.error(`kafka in: ${said}`, {
               payload: null,
               topic: String(def.topics || ''),
               error: { message: text },
