@@ -24,7 +24,7 @@ import {
   ordered,
   type Properties,
 } from '../support/crm-check';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the stack is plain JavaScript (runs without a build)
 const { ourPid } = require(path.join(ROOT, 'stack', 'lib', 'process.js'));
 
 const CHANGES = 1500;

@@ -22,9 +22,9 @@ interface JanusGraphModule {
   janusgraphReady(url: string): Promise<boolean>;
   GRAPHS: Record<string, string>;
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the stack is plain JavaScript (runs without a build)
 const janusgraph: JanusGraphModule = require(path.join(ROOT, 'stack', 'janusgraph', 'janusgraph.js'));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the stack is plain JavaScript (runs without a build)
 const { JAVA_OPENS }: { JAVA_OPENS: string[] } = require(path.join(ROOT, 'stack', 'lib', 'process.js'));
 
 export class PrivateJanusGraph {
