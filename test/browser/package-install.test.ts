@@ -104,8 +104,13 @@ test(
           () => false,
         )
       ) {
-        // The tour positions its popover 100 ms after showing it; an Escape before that throws inside the editor.
-        await page.waitForTimeout(500);
+        // The tour positions its popover 100 ms after showing it (an Escape before that throws inside the editor), and
+        // in the same tick after that focuses the popover's next button: wait for that focus.
+        await page.waitForFunction(
+          () => !!(globalThis as any).document.activeElement?.closest('.red-ui-tourGuide-popover'),
+          undefined,
+          { timeout: 5000 },
+        );
         await page.keyboard.press('Escape');
         await page.locator('.red-ui-tourGuide-shade').waitFor({ state: 'detached', timeout: 5000 });
       }

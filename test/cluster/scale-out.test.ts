@@ -158,6 +158,8 @@ test(
         });
         assert.equal(res.status, 204, `redeploy of instance ${i + 1}: ${res.status} ${await res.text()}`);
         redeployed++;
+        // Time passes on purpose: a rolling redeploy's pace, one instance every 5 s while the stream goes on (what
+        // is checked is the graph at the end, not how fast an instance rejoins).
         await sleep(5000);
       }
       notes.push(`rolling redeploy of ${redeployed} instances`);
@@ -170,7 +172,7 @@ test(
         let peak = rss0;
         while (Date.now() - tDown < 20_000) {
           peak = Math.max(peak, nodes[1].rssMb());
-          await sleep(500);
+          await sleep(500); // time passes on purpose: the server stays down 20 s; its instance's RSS sampled meanwhile
         }
         await stack.janusgraphCluster.startServer(1);
         notes.push(

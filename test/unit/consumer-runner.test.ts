@@ -24,6 +24,12 @@ import {
 import type { TopicPartitionOffset } from '../../lib/kafka/offset-tracker';
 import { eventually, sleep } from '../support/project';
 
+/**
+ * Time passes on purpose: what the assertion after it rules out (a second commit, an early finish, a restart) would
+ * have happened within `ms` (the runner's timers run at FAST's 5-20 ms here). Absence can only be shown by waiting.
+ */
+const quiet = (ms: number) => sleep(ms);
+
 class FakeConsumer implements RunnerConsumer {
   readonly events = {
     FETCH: 'fetch',
@@ -280,7 +286,7 @@ test('runner: commits only below the first unfinished record and retries a faile
   flow.finish('0');
   await eventually('commit of record 0', () => consumer.commits.length === 1, 2000, 2);
   flow.finish('2');
-  await sleep(30);
+  await quiet(30);
   assert.deepEqual(consumer.committed(), ['t/0@1'], 'record 1 is unfinished: 2 waits, and 1 is not committed twice');
 
   consumer.failCommits = 1;
@@ -297,7 +303,7 @@ test('runner: commits only below the first unfinished record and retries a faile
 
   flow.finish('3');
   await eventually('commit of record 3', () => consumer.commits.length === 4, 2000, 2);
-  await sleep(50);
+  await quiet(50);
   assert.deepEqual(consumer.committed(), ['t/0@1', 't/0@3', 't/0@4'], 'each offset committed once, in order');
 });
 
@@ -324,7 +330,7 @@ test('runner: a consumer that crashed for good is replaced after a delay; a cras
   consumer.crash(new Error('Connection timeout'), true);
   assert.equal(state(), 'connecting');
   assert.equal(problems.length, 0);
-  await sleep(60);
+  await quiet(60);
   assert.equal(consumers.length, 1, 'kafkajs restarts this one itself');
 
   consumer.crash(new Error('broker gone'), false);
@@ -339,7 +345,7 @@ test('runner: a consumer that crashed for good is replaced after a delay; a cras
   assert.deepEqual(consumers[1].subscription, { topics: ['t'], fromBeginning: true });
 
   flow.finish('0');
-  await sleep(30);
+  await quiet(30);
   assert.deepEqual(
     [...consumer.commits, ...consumers[1].commits],
     [],
@@ -447,7 +453,7 @@ test('runner: a commit kafkajs drops while its rebuilt group has not joined is s
 
   consumer.join({ t: [0] });
   await eventually('the dropped commit sent again once the group runs', () => consumer.committed().includes('t/0@3'));
-  await sleep(30);
+  await quiet(30);
   assert.deepEqual(consumer.committed(), ['t/0@1', 't/0@3'], 'sent again once, not repeated after it was taken');
 });
 
@@ -491,7 +497,7 @@ test('runner: a failed record stops its partition there; the others go on', asyn
   const stopped = statuses[statuses.length - 1];
   assert.deepEqual(stopped.state === 'stopped' && stopped.partitions, ['t/0']);
   await eventually('commit up to the failed record', () => consumer.commits.length === 1, 2000, 2);
-  await sleep(30);
+  await quiet(30);
   assert.deepEqual(consumer.committed(), ['t/0@1'], 'nothing at or after the failed record is committed');
   assert.deepEqual(await consumer.fetch('t', 0, [3]), [], 'a stopped partition takes no more records');
 
@@ -528,7 +534,7 @@ test('runner: batch mode sends one message per fetched batch up to the room left
   assert.equal(runner.inFlight, 3);
   assert.equal(consumer.paused.length, 1, 'no room left for 3 and 4');
   flow.held[0].finished();
-  await sleep(30);
+  await quiet(30);
   assert.deepEqual(consumer.commits, [], 'the batch is finished only when both its messages are');
   flow.held[1].finished();
   await eventually('the batch committed', () => consumer.commits.length === 1, 2000, 2);
