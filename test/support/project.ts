@@ -62,6 +62,8 @@ interface StackModule {
   }): string[];
   LOGS: string;
   up(): Promise<void>;
+  /** A real metadata request to the stack's broker or to `brokers`. */
+  kafkaReady(brokers?: string[]): Promise<boolean>;
   status(): Promise<string[]>;
 }
 
