@@ -90,7 +90,8 @@ const MAIN_FLOW_OPTIONS = { cdc: 'debezium' };
 
 /**
  * The Customer 360 flow. Options let tests and benchmarks run the same flow in isolation:
- *   topicPrefix: prepended to every topic (source and dead letter); groupPrefix: consumer group prefix;
+ *   topicPrefix: prepended to every topic (source and dead letter); groupPrefix: consumer group prefix; clientId: the
+ *   Kafka client id (one per instance lets the broker's group description tell several instances apart);
  *   traversalSource: the Gremlin traversal source (g, gE2e, gBench, gReliability); brokers; gremlinUrl;
  *   mode: 'batch' (default) or 'message' for `kafka in`; maxInFlight; batchSize/lingerMs for `gremlin upsert`;
  *   sources: names of the SOURCES to include (default all); topics: { <source name>: topic list } replacing a source's
@@ -108,6 +109,7 @@ function customerFlow(opts = {}) {
   const o = {
     topicPrefix: '',
     groupPrefix: 'customer-360',
+    clientId: 'customer-360',
     traversalSource: 'g',
     brokers: '127.0.0.1:9092',
     gremlinUrl: GRAPH_URLS[graph],
@@ -143,7 +145,7 @@ function customerFlow(opts = {}) {
       type: 'ceh-kafka-broker',
       name: 'local Kafka',
       brokers: o.brokers,
-      clientId: 'customer-360',
+      clientId: o.clientId,
       connectionTimeout: 10000,
       requestTimeout: 30000,
       usetls: false,

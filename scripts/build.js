@@ -19,6 +19,21 @@ function copyTree(from, to) {
   fs.cpSync(from, to, { recursive: true });
 }
 
+/*
+ * Node-RED gives every node set its own catalogue namespace and no fallback, so the texts of the shared adapter code
+ * (nodes/shared/locales: ceh-shared.*) are merged into each node's and plugin's catalogue, one source for all.
+ */
+function mergeSharedTexts(localesOut, name) {
+  const shared = path.join(ROOT, 'nodes', 'shared', 'locales');
+  for (const lang of fs.readdirSync(shared)) {
+    const file = path.join(localesOut, lang, `${name}.json`);
+    if (!fs.existsSync(file)) continue;
+    const texts = JSON.parse(fs.readFileSync(file, 'utf8'));
+    Object.assign(texts, JSON.parse(fs.readFileSync(path.join(shared, lang, 'shared.json'), 'utf8')));
+    fs.writeFileSync(file, JSON.stringify(texts, null, 2) + '\n');
+  }
+}
+
 function main() {
   const tsc = require.resolve('typescript/bin/tsc');
   const r = spawnSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
@@ -35,6 +50,7 @@ function main() {
       if (file.endsWith('.html')) fs.copyFileSync(path.join(src, file), path.join(out, file));
     }
     copyTree(path.join(src, 'locales'), path.join(out, 'locales'));
+    mergeSharedTexts(path.join(out, 'locales'), name);
     // Node-RED only looks for icons in an `icons` folder beside each node's .js: give every node the pack's icons.
     copyTree(path.join(ROOT, 'icons'), path.join(out, 'icons'));
   }
@@ -48,6 +64,7 @@ function main() {
       if (file.endsWith('.html')) fs.copyFileSync(path.join(src, file), path.join(out, file));
     }
     copyTree(path.join(src, 'locales'), path.join(out, 'locales'));
+    mergeSharedTexts(path.join(out, 'locales'), name);
   }
   const cytoscape = require.resolve('cytoscape/dist/cytoscape.min.js', { paths: [ROOT] });
   fs.mkdirSync(path.join(DIST, 'plugins', 'graph-sidebar', 'resources'), { recursive: true });

@@ -106,9 +106,11 @@ async function upUnlocked(services, profile) {
   );
 }
 
-async function down({ fresh } = {}) {
+/** Stops every server of ours, the cluster profile's too; with a profile only that profile's servers. */
+async function down({ fresh, profile } = {}) {
+  const services = profile ? profileServices(profile).slice(SERVICES.length) : [...SERVICES, ...PROFILES.cluster];
   return withStackLock(async () => {
-    for (const service of [...SERVICES, ...PROFILES.cluster].reverse()) await service.down({ fresh });
+    for (const service of [...services].reverse()) await service.down({ fresh });
   });
 }
 
@@ -145,20 +147,22 @@ module.exports = {
   janusgraphCluster,
 };
 
-const USAGE = 'usage: node stack/stack.js up [--profile cluster] | down [--fresh] | status [--profile cluster]';
+const USAGE =
+  'usage: node stack/stack.js up [--profile cluster] | down [--fresh] [--profile cluster] | status [--profile cluster]';
 const HELP = `${USAGE}
 (npm run stack:up|stack:down|stack:status -- [options])
   up       starts the servers (Kafka, the Gremlin Servers, JanusGraph, PostgreSQL, Kafka Connect); running ones are
            reused, a port held by another process is an error
   down     stops every server of ours, the cluster profile's too
   status   one row per server: running (pid), port open
-  --profile cluster   up/status: also the scale-out tier (Cassandra, two JanusGraph Servers on CQL, cluster.* topics)
+  --profile cluster   up/status: also the scale-out tier (Cassandra, two JanusGraph Servers on CQL, cluster.* topics);
+                      down: only that tier (the default stack keeps running)
   --fresh             down: also removes the servers' data (Kafka, JanusGraph, PostgreSQL, Cassandra)
 State, data and logs: $CEH_STACK_DIR (default stack/.run).`;
 
 const COMMANDS = {
   up: { options: { profile: 'string' }, run: up },
-  down: { options: { fresh: 'boolean' }, run: down },
+  down: { options: { fresh: 'boolean', profile: 'string' }, run: down },
   status: { options: { profile: 'string' }, run: status },
 };
 

@@ -43,7 +43,8 @@ export interface PipelineResult {
   p50: number | null;
   p99: number | null;
   max: number | null;
-  graph: { v: number; e: number };
+  /** The graph's data, and the keyed-edge guard's identity vertices apart (JanusGraph: one per keyed edge). */
+  graph: { v: number; e: number; identities: number };
   drainSecs: number;
   complete: boolean;
   /** CPU ms the Node-RED process spent per 1,000 events, from just before the produce to the last write. */

@@ -65,7 +65,8 @@ export function table(): string {
     r.figure,
     r.value === null ? '–' : `${r.value.toLocaleString('en-US')} ${r.unit}`,
     r.target || '',
-    r.ratio === null ? '' : `${r.ratio.toFixed(2)}x`,
+    // Three digits below 1: 0.497x must not print as 0.50x beside a NO for a 0.5x target.
+    r.ratio === null ? '' : `${r.ratio.toFixed(r.ratio < 1 ? 3 : 2)}x`,
     r.met === null ? '' : r.met ? 'yes' : 'NO',
   ];
   const head = ['part', 'figure', 'measured', 'target', 'ratio', 'met?'];

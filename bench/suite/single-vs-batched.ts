@@ -43,7 +43,7 @@ export async function part1(): Promise<void> {
       ms: number;
       serverCpuMs: number;
       requests: number;
-      graph: { v: number; e: number };
+      graph: { v: number; e: number; identities: number };
       checksum: string;
       failures: number;
     }

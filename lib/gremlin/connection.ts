@@ -308,6 +308,9 @@ export class GremlinConnection extends EventEmitter {
       const rs = await Promise.race([client.submit(message, bindings, requestOptions), timedOut]);
       return unwrapTraversers((rs as { toArray(): unknown[] }).toArray());
     } catch (err) {
+      // Gremlin Server answers the next request on a socket whose authentication failed with nothing at all (it
+      // times out): after a 401 the socket is not used again, so the next request gets its own clear 401.
+      if ((err as { statusCode?: number })?.statusCode === 401) this.retire(client, serverMessage(err));
       if (isTransient(err) && !(err instanceof TransientError)) {
         const msg = serverMessage(err);
         throw new TransientError(

@@ -4,7 +4,7 @@
  * through bindings (checkBindings of the query node). Framework-free: the plugin's admin route is a thin adapter.
  */
 import { Dialect, serverMessage, TransientError } from './connection';
-import { checkBindings, QuerySubmitter } from './query';
+import { checkBindings, QueryProblem, queryProblemMessage, QueryRequestError, QuerySubmitter } from './query';
 import { toPlain, Plain } from './results';
 
 export const CONSOLE_DEFAULTS = { timeoutMs: 30000, cap: 1000 };
@@ -34,10 +34,36 @@ export interface ConsoleResult {
   tookMs: number;
 }
 
-/** A request the console refuses before it reaches the server (the route answers 400). */
+/** Why the console refuses a request: the query's own problems and the console's, as a code and its data. */
+export type ConsoleProblem =
+  | QueryProblem
+  | { code: 'bindings-not-json'; message: string }
+  | { code: 'bindings-not-object' }
+  | { code: 'reserved-binding'; name: string; prefix: string }
+  | { code: 'not-positive'; what: 'cap' | 'timeout'; value: string }
+  | { code: 'no-read-only'; dialect: string };
+
+function consoleProblemMessage(p: ConsoleProblem): string {
+  switch (p.code) {
+    case 'bindings-not-json':
+      return `bindings are not valid JSON: ${p.message}`;
+    case 'bindings-not-object':
+      return 'bindings must be a JSON object of name → value';
+    case 'reserved-binding':
+      return `binding name ${JSON.stringify(p.name)} is reserved (prefix ${p.prefix})`;
+    case 'not-positive':
+      return `${p.what === 'cap' ? 'the result cap' : 'the timeout'} must be a positive whole number, not ${p.value}`;
+    case 'no-read-only':
+      return `a ${p.dialect} server cannot be told to run a script read-only: tick "allow writes" (needs the write permission) to run it`;
+    default:
+      return queryProblemMessage(p);
+  }
+}
+
+/** A request the console refuses before it reaches the server (the route answers 400, worded from `problem`). */
 export class ConsoleRequestError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(readonly problem: ConsoleProblem) {
+    super(consoleProblemMessage(problem));
     this.name = 'ConsoleRequestError';
   }
 }
@@ -59,11 +85,11 @@ export function canWrapScript(dialect: Dialect): boolean {
   return dialect === 'tinkerpop' || dialect === 'legacy';
 }
 
-function bounded(value: unknown, fallback: number, max: number, what: string): number {
+function bounded(value: unknown, fallback: number, max: number, what: 'cap' | 'timeout'): number {
   if (value === undefined || value === null || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0)
-    throw new ConsoleRequestError(`${what} must be a positive whole number, not ${JSON.stringify(value)}`);
+    throw new ConsoleRequestError({ code: 'not-positive', what, value: JSON.stringify(value) });
   return Math.min(n, max);
 }
 
@@ -97,11 +123,11 @@ export function parseBindings(bindings: unknown): Record<string, unknown> {
     try {
       value = JSON.parse(bindings);
     } catch (err) {
-      throw new ConsoleRequestError(`bindings are not valid JSON: ${(err as Error).message}`);
+      throw new ConsoleRequestError({ code: 'bindings-not-json', message: (err as Error).message });
     }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new ConsoleRequestError('bindings must be a JSON object of name → value');
+    throw new ConsoleRequestError({ code: 'bindings-not-object' });
   return value as Record<string, unknown>;
 }
 
@@ -111,24 +137,23 @@ export async function runConsoleQuery(
   dialect: Dialect,
 ): Promise<ConsoleResult> {
   const query = typeof req.query === 'string' ? req.query : '';
-  if (query.trim() === '') throw new ConsoleRequestError('the query is empty');
+  if (query.trim() === '') throw new ConsoleRequestError({ code: 'empty-query' });
   const bindings = parseBindings(req.bindings);
   try {
     checkBindings(bindings, dialect);
   } catch (err) {
-    throw new ConsoleRequestError(String((err as Error).message).replace(/^gremlin query: /, ''));
+    if (err instanceof QueryRequestError) throw new ConsoleRequestError(err.problem);
+    throw err;
   }
   for (const name of Object.keys(bindings)) {
     if (name.startsWith(INTERNAL_PREFIX))
-      throw new ConsoleRequestError(`binding name ${JSON.stringify(name)} is reserved (prefix ${INTERNAL_PREFIX})`);
+      throw new ConsoleRequestError({ code: 'reserved-binding', name, prefix: INTERNAL_PREFIX });
   }
-  const cap = bounded(req.cap, CONSOLE_DEFAULTS.cap, CONSOLE_LIMITS.cap, 'the result cap');
-  const timeoutMs = bounded(req.timeoutMs, CONSOLE_DEFAULTS.timeoutMs, CONSOLE_LIMITS.timeoutMs, 'the timeout');
+  const cap = bounded(req.cap, CONSOLE_DEFAULTS.cap, CONSOLE_LIMITS.cap, 'cap');
+  const timeoutMs = bounded(req.timeoutMs, CONSOLE_DEFAULTS.timeoutMs, CONSOLE_LIMITS.timeoutMs, 'timeout');
   const readOnly = !req.allowWrites;
   if (readOnly && !canWrapScript(dialect)) {
-    throw new ConsoleRequestError(
-      `a ${dialect} server cannot be told to run a script read-only: tick "allow writes" (needs the write permission) to run it`,
-    );
+    throw new ConsoleRequestError({ code: 'no-read-only', dialect });
   }
   const t0 = Date.now();
   let raw: unknown[];

@@ -4,6 +4,7 @@
  */
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import type { TlsOptions } from '../tls-options';
+import { KafkaConfigError } from './config-problem';
 
 export type SaslMechanism = 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
 
@@ -39,18 +40,23 @@ export function parseBrokers(brokers: string): string[] {
     .split(/[\s,]+/)
     .map((b) => b.trim())
     .filter(Boolean);
-  if (list.length === 0) throw new Error('no brokers configured (expected host:port[, host:port...])');
+  if (list.length === 0) throw new KafkaConfigError({ code: 'no-brokers' });
   for (const b of list) {
     if (!/^[^:\s]+:\d{1,5}$/.test(b) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(b))
-      throw new Error(`broker "${b}" is not host:port`);
+      throw new KafkaConfigError({ code: 'broker-not-host-port', broker: b });
   }
   return list;
 }
 
-function positiveInt(v: number | string | undefined, name: string, fallback: number): number {
+function positiveInt(
+  v: number | string | undefined,
+  field: 'connectionTimeout' | 'requestTimeout',
+  fallback: number,
+): number {
   if (v === undefined || v === null || v === '') return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a whole number of milliseconds > 0, got "${v}"`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new KafkaConfigError({ code: 'timeout-not-positive', field, value: String(v) });
   return n;
 }
 
@@ -63,8 +69,8 @@ export function buildClientConfig(
   const config: KafkaConfig = {
     brokers: parseBrokers(s.brokers),
     clientId: s.clientId || 'node-red-ceh',
-    connectionTimeout: positiveInt(s.connectionTimeout, 'connection timeout', 10000),
-    requestTimeout: positiveInt(s.requestTimeout, 'request timeout', 30000),
+    connectionTimeout: positiveInt(s.connectionTimeout, 'connectionTimeout', 10000),
+    requestTimeout: positiveInt(s.requestTimeout, 'requestTimeout', 30000),
     // Keep retrying for a broker restart instead of giving up after kafkajs's default ~30 s.
     retry: { initialRetryTime: 300, maxRetryTime: 10000, retries: 10 },
   };
@@ -83,8 +89,8 @@ export function buildClientConfig(
   const mechanism = (s.sasl || 'none') as SaslMechanism;
   if (mechanism !== 'none') {
     if (!['plain', 'scram-sha-256', 'scram-sha-512'].includes(mechanism))
-      throw new Error(`unknown SASL mechanism "${mechanism}"`);
-    if (!c.username) throw new Error(`SASL ${mechanism} needs a username (credentials)`);
+      throw new KafkaConfigError({ code: 'unknown-sasl', mechanism });
+    if (!c.username) throw new KafkaConfigError({ code: 'sasl-username', mechanism });
     config.sasl = { mechanism, username: c.username, password: c.password || '' } as SASLOptions;
   }
   return config;
@@ -93,12 +99,12 @@ export function buildClientConfig(
 /** Topics of a subscription: a list (comma or whitespace separated) or one regular expression. */
 export function parseTopics(text: string, type: string): string[] | RegExp[] {
   const t = String(text || '').trim();
-  if (!t) throw new Error('no topic configured');
+  if (!t) throw new KafkaConfigError({ code: 'no-topic' });
   if (type === 'regex') {
     try {
       return [new RegExp(t)];
     } catch (e) {
-      throw new Error(`topic pattern is not a valid regular expression: ${(e as Error).message}`, { cause: e });
+      throw new KafkaConfigError({ code: 'bad-topic-pattern', message: (e as Error).message }, { cause: e });
     }
   }
   return t.split(/[\s,]+/).filter(Boolean);

@@ -10,6 +10,7 @@
  *     dropped and a new one is built after a delay, so a broker outage needs no redeploy.
  * Observers (metrics, tests) subscribe to its events; see RunnerEvents.
  */
+import { KafkaConfigError } from './config-problem';
 import { EventEmitter } from 'events';
 import { decodeRecord, toBatch, DecodeMode, RawRecord, RecordMeta, BatchMeta } from './codec';
 import { OffsetTracker, Delivery, TopicPartitionOffset } from './offset-tracker';
@@ -72,13 +73,11 @@ export function checkGroupTimings(
   heartbeatMs: number,
 ): { sessionTimeoutMs: number; heartbeatMs: number } {
   if (!Number.isInteger(sessionTimeoutMs) || sessionTimeoutMs < 1000)
-    throw new Error(`session timeout must be a whole number of ms >= 1000, got ${sessionTimeoutMs}`);
+    throw new KafkaConfigError({ code: 'session-timeout', value: sessionTimeoutMs });
   if (!Number.isInteger(heartbeatMs) || heartbeatMs < 100)
-    throw new Error(`heartbeat interval must be a whole number of ms >= 100, got ${heartbeatMs}`);
+    throw new KafkaConfigError({ code: 'heartbeat', value: heartbeatMs });
   if (heartbeatMs * 3 > sessionTimeoutMs)
-    throw new Error(
-      `heartbeat interval (${heartbeatMs} ms) must be at most a third of the session timeout (${sessionTimeoutMs} ms)`,
-    );
+    throw new KafkaConfigError({ code: 'heartbeat-vs-session', heartbeatMs, sessionTimeoutMs });
   return { sessionTimeoutMs, heartbeatMs };
 }
 
@@ -208,7 +207,7 @@ export interface RunnerEvents {
 /** Validates the in-flight bound (a clear error for the node's status). */
 export function checkMaxInFlight(maxInFlight: number): number {
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1)
-    throw new Error(`maxInFlight must be a whole number >= 1, got ${maxInFlight}`);
+    throw new KafkaConfigError({ code: 'max-in-flight', value: maxInFlight });
   return maxInFlight;
 }
 

@@ -8,7 +8,6 @@ import {
   checkSpec,
   mapEvents,
   eventRefs,
-  formatIssue,
   mappingSchema,
   SpecError,
   type CompiledMapping,
@@ -68,8 +67,16 @@ export = function (RED: NodeAPI) {
     let statusTimer: NodeJS.Timeout | undefined;
 
     if ('error' in configured) {
-      for (const issue of configured.error.issues)
-        node.error(t('graph-map.errors.spec', { issue: formatIssue(issue) }));
+      // The issue's own message and field path are data; the wording around them is this node's.
+      for (const issue of configured.error.issues) {
+        const at = [issue.definition, issue.field].filter(Boolean).join('.');
+        const text = at ? t('graph-map.errors.issueAt', { where: at, message: issue.message }) : issue.message;
+        node.error(
+          t('graph-map.errors.spec', {
+            issue: issue.line !== undefined ? t('graph-map.errors.issueLine', { issue: text, line: issue.line }) : text,
+          }),
+        );
+      }
       const first = configured.error.issues[0];
       const where = [first.definition, first.field].filter(Boolean).join('.');
       node.status({

@@ -3,8 +3,9 @@
  * configured TypedInputs; results as plain JSON. The editor button runs the query with its test bindings through
  * POST /ceh-gremlin-query/:id and shows the result in the Debug sidebar.
  */
-import type { NodeAPI, Node, NodeDef, NodeMessage } from '../shared/red';
-import { runQuery } from '../../lib/gremlin/query';
+import type { NodeAPI, Node, NodeDef, NodeMessage, Translate } from '../shared/red';
+import { runQuery, QueryRequestError } from '../../lib/gremlin/query';
+import { queryProblemText } from '../shared/texts';
 import type { Plain } from '../../lib/gremlin/results';
 import type { GremlinServerNode } from '../shared/contracts';
 
@@ -31,7 +32,12 @@ interface GremlinQueryNode extends Node {
 }
 
 export = function (RED: NodeAPI) {
-  const t = (key: string, subs?: Record<string, unknown>) => RED._(key, subs);
+  const t: Translate = (key, subs) => RED._(key, subs);
+  /** A refused request in the runtime's language; anything else (a server's own message) as it is. */
+  const worded = (err: unknown): Error =>
+    err instanceof QueryRequestError
+      ? new Error(`gremlin query: ${queryProblemText(t, err.problem)}`, { cause: err })
+      : (err as Error);
   function GremlinQuery(this: Node, def: GremlinQueryDef) {
     RED.nodes.createNode(this, def);
     const node = this as GremlinQueryNode;
@@ -102,8 +108,9 @@ export = function (RED: NodeAPI) {
         });
         done();
       } catch (err) {
-        node.status({ fill: 'red', shape: 'ring', text: String((err as Error).message).slice(0, 60) });
-        done(err as Error);
+        const e = worded(err);
+        node.status({ fill: 'red', shape: 'ring', text: String(e.message).slice(0, 60) });
+        done(e);
       }
     });
 
@@ -143,7 +150,7 @@ export = function (RED: NodeAPI) {
         );
         res.json({ result });
       } catch (err) {
-        const message = String((err as Error).message || err);
+        const message = String(worded(err).message || err);
         node.status({ fill: 'red', shape: 'ring', text: message.slice(0, 60) });
         res.status(500).json({ error: message });
       }

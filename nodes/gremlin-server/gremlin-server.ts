@@ -78,7 +78,10 @@ export = function (RED: NodeAPI) {
       configError,
       username: node.credentials?.username || undefined,
       password: node.credentials?.password || undefined,
-      requestTimeoutMs: Number(def.timeout) > 0 ? configNumber(def.timeout, 30000, 'timeout') : 30000,
+      requestTimeoutMs:
+        Number(def.timeout) > 0
+          ? configNumber(RED._, def.timeout, 30000, RED._('ceh-gremlin-server.label.timeout'))
+          : 30000,
       // Flows saved before this option existed send the timeout to the server, as they did.
       serverTimeout: configFlag(def.serverTimeout, true),
     };

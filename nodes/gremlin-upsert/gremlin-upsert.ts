@@ -2,7 +2,15 @@
  * ceh-gremlin-upsert: a thin adapter over lib/gremlin/batch-writer. done() is called for a message only after all of
  * its change sets are written or reported, so `kafka in` can commit its offset safely.
  */
-import { errorSource, type NodeAPI, type Node, type NodeDef, type NodeMessage, type NodeStatus } from '../shared/red';
+import {
+  errorSource,
+  type Translate,
+  type NodeAPI,
+  type Node,
+  type NodeDef,
+  type NodeMessage,
+  type NodeStatus,
+} from '../shared/red';
 import type { ChangeSet } from '../../lib/change-set';
 import { BatchWriter, BatchReport } from '../../lib/gremlin/batch-writer';
 import type { GremlinServerNode } from '../shared/contracts';
@@ -27,12 +35,12 @@ interface GremlinUpsertDef extends NodeDef {
 
 /** The editor's spinner limits (gremlin-upsert.html LIMITS): outside them the node refuses to start, naming the field. */
 const LIMITS = { batchSize: [1, 10000], lingerMs: [0, 60000], concurrency: [1, 16], retries: [0, 100] } as const;
-const limited = (def: GremlinUpsertDef, field: keyof typeof LIMITS, dflt: number) =>
-  configNumber(def[field], dflt, field, { min: LIMITS[field][0], max: LIMITS[field][1], integer: true });
+const limited = (t: Translate, def: GremlinUpsertDef, field: keyof typeof LIMITS, dflt: number, label: string) =>
+  configNumber(t, def[field], dflt, label, { min: LIMITS[field][0], max: LIMITS[field][1], integer: true });
 
 export = function (RED: NodeAPI) {
   serveMetrics(RED);
-  const t = (key: string, subs?: Record<string, unknown>) => RED._(key, subs);
+  const t: Translate = (key, subs) => RED._(key, subs);
   function GremlinUpsert(this: Node, def: GremlinUpsertDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -47,10 +55,10 @@ export = function (RED: NodeAPI) {
     let sizes: { batchSize: number; lingerMs: number; maxConcurrentBatches: number; maxRetries: number };
     try {
       sizes = {
-        batchSize: limited(def, 'batchSize', 500),
-        lingerMs: limited(def, 'lingerMs', 50),
-        maxConcurrentBatches: limited(def, 'concurrency', 2),
-        maxRetries: limited(def, 'retries', 10),
+        batchSize: limited(t, def, 'batchSize', 500, t('ceh-gremlin-upsert.label.batchSize')),
+        lingerMs: limited(t, def, 'lingerMs', 50, t('ceh-gremlin-upsert.label.linger')),
+        maxConcurrentBatches: limited(t, def, 'concurrency', 2, t('ceh-gremlin-upsert.label.concurrency')),
+        maxRetries: limited(t, def, 'retries', 10, t('ceh-gremlin-upsert.label.retries')),
       };
     } catch (e) {
       node.status({ fill: 'red', shape: 'ring', text: (e as Error).message });

@@ -21,6 +21,7 @@ import {
 } from '../../lib/kafka/consumer-runner';
 import { joinTracker, leaveTracker } from './completion-hooks';
 import { configFlag } from '../shared/config';
+import { kafkaConfigText } from '../shared/texts';
 import { parseTopics } from '../../lib/kafka/client-config';
 import { LagReader } from '../../lib/kafka/lag-reader';
 import { KafkaInMetrics } from '../../lib/metrics/series';
@@ -123,8 +124,9 @@ export = function (RED: NodeAPI) {
       );
       broker.client.acquire(node.id);
     } catch (e) {
-      node.status({ fill: 'red', shape: 'ring', text: (e as Error).message });
-      node.error(`kafka in: ${(e as Error).message}`);
+      const text = kafkaConfigText(t, e);
+      node.status({ fill: 'red', shape: 'ring', text });
+      node.error(`kafka in: ${text}`);
       return;
     }
 
@@ -193,8 +195,12 @@ export = function (RED: NodeAPI) {
             );
           } else {
             // With a msg, so Catch nodes get it.
-            const text = p.error.message || String(p.error);
-            node.error(`kafka in: ${p.context}: ${text}`, {
+            const text = kafkaConfigText(t, p.error) || String(p.error);
+            const said =
+              p.context === 'cannot consume'
+                ? t('ceh-kafka-in.log.cannotConsume', { message: text })
+                : t('ceh-kafka-in.log.consumerStopped', { message: text });
+            node.error(`kafka in: ${said}`, {
               payload: null,
               topic: String(def.topics || ''),
               error: { message: text },

@@ -12,6 +12,7 @@ import { encodeHeaders, encodeKey, encodeValue } from '../../lib/kafka/codec';
 import { deadLetterRecord } from '../../lib/kafka/dead-letter';
 import { KafkaOutMetrics } from '../../lib/metrics/series';
 import { serveMetrics, metricsSettings } from '../shared/metrics';
+import { kafkaConfigText } from '../shared/texts';
 
 const ACKS: Record<string, number> = { all: -1, leader: 1, none: 0 };
 
@@ -55,8 +56,9 @@ export = function (RED: NodeAPI) {
     try {
       broker.client.acquire(node.id);
     } catch (e) {
-      node.status({ fill: 'red', shape: 'ring', text: (e as Error).message });
-      node.on('input', (_msg: NodeMessage, _send, done) => done(new Error(`kafka out: ${(e as Error).message}`)));
+      const text = kafkaConfigText(t, e);
+      node.status({ fill: 'red', shape: 'ring', text });
+      node.on('input', (_msg: NodeMessage, _send, done) => done(new Error(`kafka out: ${text}`)));
       return;
     }
 

@@ -44,17 +44,20 @@ export function metricsSettings(RED: NodeAPI): MetricsSettings {
 
 const served = new WeakSet<object>();
 
-const handler: RequestHandler = (_req, res) => {
-  metricsText().then(
-    (text) => {
-      res.set('Content-Type', metricsContentType);
-      res.end(text);
-    },
-    (err: Error) => {
-      res.status(500).end(`metrics failed: ${err.message}`);
-    },
-  );
-};
+/** The scrape route; its failure text is worded by the first node set that served it (all share the catalogue). */
+const handlerOf =
+  (RED: NodeAPI): RequestHandler =>
+  (_req, res) => {
+    metricsText().then(
+      (text) => {
+        res.set('Content-Type', metricsContentType);
+        res.end(text);
+      },
+      (err: Error) => {
+        res.status(500).end(RED._('ceh-shared.metrics.failed', { message: err.message }));
+      },
+    );
+  };
 
 /** Adds GET /metrics to this runtime's admin server (once), and to the node server when the settings ask for it. */
 export function serveMetrics(RED: NodeAPI): void {
@@ -63,6 +66,7 @@ export function serveMetrics(RED: NodeAPI): void {
   served.add(admin);
   const s = metricsSettings(RED);
   if (!s.enabled) return;
+  const handler = handlerOf(RED);
   RED.httpAdmin.get('/metrics', RED.auth.needsPermission(METRICS_PERMISSION), handler);
   const httpNode = (RED as unknown as { httpNode?: { get(path: string, h: RequestHandler): void } }).httpNode;
   if (s.httpNode && httpNode) httpNode.get(s.httpNode, handler);

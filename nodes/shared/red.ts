@@ -4,6 +4,7 @@
  */
 import type * as NodeRed from 'node-red';
 import type { Request, Response, NextFunction } from 'express';
+export type { Response } from 'express';
 
 export type NodeMessage = NodeRed.NodeMessage;
 export type NodeStatus = NodeRed.NodeStatus;
@@ -79,6 +80,9 @@ export interface NodeAPI extends Omit<
   _(key: string, substitutions?: Record<string, unknown>): string;
   settings: Record<string, unknown>;
 }
+
+/** RED._ as a node passes it on: a key of its catalogue (or `node-red:...`) and its __name__ substitutions. */
+export type Translate = (key: string, substitutions?: Record<string, unknown>) => string;
 
 /** msg.error.source as Node-RED's Catch node sets it: which node failed the message (dead letters name it). */
 export function errorSource(node: Node): { id: string; type: string; name?: string } {

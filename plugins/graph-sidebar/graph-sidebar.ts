@@ -3,14 +3,17 @@
  *   GET  /ceh-graph/servers          deployed gremlin server config nodes          ceh-gremlin-query.read
  *   POST /ceh-graph/query            run a console query (lib/gremlin/console)      .read; .write to allow writes
  *   GET  /ceh-graph/cytoscape.min.js the drawing library shipped inside the pack    ceh-gremlin-query.read
- * The safety rules live in lib/gremlin/console.ts; this file only maps HTTP to them.
+ * The safety rules live in lib/gremlin/console.ts; this file only maps HTTP to them. Errors answer as Node-RED's
+ * own admin API does, { code, message } (`error` too: the sidebar shows it), worded with RED._ in the runtime's
+ * language; a server's own message stays as it is.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { NodeAPI, Node, RequestHandler } from '../../nodes/shared/red';
+import type { NodeAPI, Node, RequestHandler, Response, Translate } from '../../nodes/shared/red';
 import type { GremlinServerNode } from '../../nodes/shared/contracts';
 import type { GremlinConnection } from '../../lib/gremlin/connection';
 import { runConsoleQuery, ConsoleRequestError, ConsoleQueryError, CONSOLE_DEFAULTS } from '../../lib/gremlin/console';
+import { queryProblemText } from '../../nodes/shared/texts';
 
 const READ = 'ceh-gremlin-query.read';
 const WRITE = 'ceh-gremlin-query.write';
@@ -18,6 +21,7 @@ const WRITE = 'ceh-gremlin-query.write';
 const CYTOSCAPE = path.join(__dirname, 'resources', 'cytoscape.min.js');
 
 export = function (RED: NodeAPI) {
+  const t: Translate = (key, subs) => RED._(key, subs);
   RED.plugins.registerPlugin('ceh-graph-sidebar', { type: 'ceh-graph-sidebar' });
 
   // The sidebar is a user of each server's shared connection, like a node: one reference per deployed server node,
@@ -55,11 +59,21 @@ export = function (RED: NodeAPI) {
     else next();
   };
 
+  /** An error answer: a stable code for scripts, the text for the sidebar, and any data the sidebar needs. */
+  function fail(res: Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
+    res.status(status).json({ code, message, error: message, ...extra });
+  }
+
   RED.httpAdmin.post('/ceh-graph/query', needsRead, writeIfAsked, async (req, res) => {
     const body = req.body || {};
     const server = RED.nodes.getNode(String(body.server ?? '')) as GremlinServerNode | null;
     if (!server || server.type !== 'ceh-gremlin-server') {
-      res.status(404).json({ error: `gremlin server ${JSON.stringify(body.server ?? '')} is not deployed` });
+      fail(
+        res,
+        404,
+        'not_deployed',
+        t('graph-sidebar.error.notDeployed', { server: JSON.stringify(body.server ?? '') }),
+      );
       return;
     }
     try {
@@ -76,12 +90,20 @@ export = function (RED: NodeAPI) {
       );
       res.json(result);
     } catch (err) {
-      if (err instanceof ConsoleRequestError) res.status(400).json({ error: err.message });
+      if (err instanceof ConsoleRequestError) fail(res, 400, err.problem.code, queryProblemText(t, err.problem));
       else if (err instanceof ConsoleQueryError)
-        res
-          .status(err.timedOut ? 504 : 502)
-          .json({ error: err.message, timedOut: err.timedOut, statusCode: err.statusCode });
-      else res.status(500).json({ error: String((err as Error)?.message || err) });
+        // The server's own message: data, not a text of the pack.
+        fail(res, err.timedOut ? 504 : 502, err.timedOut ? 'timed_out' : 'server_error', err.message, {
+          timedOut: err.timedOut,
+          statusCode: err.statusCode,
+        });
+      else
+        fail(
+          res,
+          500,
+          'unexpected_error',
+          t('graph-sidebar.error.failed', { message: String((err as Error)?.message || err) }),
+        );
     }
   });
 

@@ -481,6 +481,12 @@ test('the secure server (wss, SASL) works with the right password and fails loud
     assert.ok(err, 'a wrong password must not succeed');
     assert.match(String(err.message), /(password|credentials|authenticat)/i);
     assert.equal(isTransient(err), false, 'an authentication failure is not retried');
+    // The next request says the same at once (the server leaves a socket whose authentication failed unanswered).
+    const again = await bad.submit('g.V().limit(1).count()').then(
+      () => null,
+      (e) => e,
+    );
+    assert.match(String(again?.message), /(password|credentials|authenticat)/i, 'a second request after a 401');
     const failures = await new BatchWriter(bad, { dialect: 'tinkerpop' }).write([
       { vertices: [{ label: L, key: 'cid', value: 'S2', properties: {} }], edges: [], deletes: [] },
     ]);

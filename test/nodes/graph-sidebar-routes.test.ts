@@ -241,6 +241,9 @@ test(
     const notJson = await query({ query: 'g.V()', bindings: '{"a": ' }, 'reader');
     assert.equal(notJson.status, 400);
     assert.match(notJson.body.error, /bindings are not valid JSON/);
+    // As Node-RED's admin API answers: a stable code and the text (worded with RED._) as message.
+    assert.equal(notJson.body.code, 'bindings-not-json');
+    assert.equal(notJson.body.message, notJson.body.error);
     for (const name of ['g', '__cehResult', 'not-a-name']) {
       const r = await query({ query: 'g.V().limit(1)', bindings: { [name]: 1 } }, 'reader');
       assert.equal(r.status, 400, name);
@@ -248,7 +251,12 @@ test(
     }
     const empty = await query({ query: '   ' }, 'reader');
     assert.equal(empty.status, 400);
-    assert.match(empty.body.error, /empty/);
+    assert.match(empty.body.error, /^the query is empty$/);
+    assert.equal(empty.body.code, 'empty-query');
+    const gone = await query({ server: 'no-such-server', query: 'g.V()' }, 'reader');
+    assert.equal(gone.status, 404);
+    assert.equal(gone.body.code, 'not_deployed');
+    assert.equal(gone.body.error, 'gremlin server "no-such-server" is not deployed');
     const syntax = await query({ query: 'g.V(' }, 'reader');
     assert.equal(syntax.status, 502);
     assert.match(syntax.body.error, /line 1/, "the server names the user's own line");

@@ -14,7 +14,9 @@ import { launchNodeRed, NodeRedProcess } from './node-red-child';
 import { DemoRecord, TOPICS, SOURCE_TOPICS } from '../../lib/demo/generator';
 import { toMessage } from '../../lib/demo/produce';
 import { GremlinConnection } from '../../lib/gremlin/connection';
+import { EDGE_IDENTITY } from '../../lib/change-set';
 import { GraphSnapshot, GraphComparison, total } from './graph-check';
+import { parseMetrics, select } from './metrics-text';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- ws comes with Node-RED, without its types
 const WebSocket = require('ws');
@@ -25,14 +27,8 @@ export function kafka(brokers: string[] = ENDPOINTS.kafkaBrokers): Kafka {
   return new Kafka({ brokers, clientId: 'ceh-reliability', logLevel: logLevel.NOTHING, retry: { retries: 10 } });
 }
 
-/** Creates the prefixed demo topics (3 partitions each unless told, as the demo producer does) and writes the records, keyed. */
-export async function produceRecords(
-  prefix: string,
-  records: DemoRecord[],
-  brokers: string[] = ENDPOINTS.kafkaBrokers,
-  numPartitions = 3,
-): Promise<void> {
-  const k = kafka(brokers);
+/** Creates the prefixed demo topics (3 partitions each unless told, as the demo producer does). */
+async function createDemoTopics(k: Kafka, prefix: string, numPartitions: number): Promise<void> {
   const admin = k.admin();
   await admin.connect();
   try {
@@ -43,23 +39,114 @@ export async function produceRecords(
   } finally {
     await admin.disconnect();
   }
+}
+
+/** The records of one send, grouped by their prefixed topic. */
+function topicMessages(prefix: string, records: DemoRecord[]) {
+  const byTopic = new Map<string, Message[]>();
+  for (const r of records) {
+    const t = prefix + r.topic;
+    if (!byTopic.has(t)) byTopic.set(t, []);
+    byTopic.get(t)!.push(toMessage(r));
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}
+
+/** Creates the prefixed demo topics (3 partitions each unless told, as the demo producer does) and writes the records, keyed. */
+export async function produceRecords(
+  prefix: string,
+  records: DemoRecord[],
+  brokers: string[] = ENDPOINTS.kafkaBrokers,
+  numPartitions = 3,
+): Promise<void> {
+  const k = kafka(brokers);
+  await createDemoTopics(k, prefix, numPartitions);
   const producer = k.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
-    for (let i = 0; i < records.length; i += 5000) {
-      const byTopic = new Map<string, Message[]>();
-      for (const r of records.slice(i, i + 5000)) {
-        const t = prefix + r.topic;
-        if (!byTopic.has(t)) byTopic.set(t, []);
-        byTopic.get(t)!.push(toMessage(r));
-      }
-      await producer.sendBatch({
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-        acks: -1,
-      });
-    }
+    for (let i = 0; i < records.length; i += 5000)
+      await producer.sendBatch({ topicMessages: topicMessages(prefix, records.slice(i, i + 5000)), acks: -1 });
   } finally {
     await producer.disconnect();
+  }
+}
+
+/**
+ * The records produced at a steady rate, in order, instead of all at once: faults scheduled during the stream then
+ * meet work arriving, and the pipeline is not hours of backlog behind (a backlog makes every "resumed" figure the
+ * backlog's drain time). holdAt(n) stops the stream before record n until the returned release is called, so a step
+ * that must happen while work remains cannot find the stream done, however slow the machine is.
+ */
+export class PacedStream {
+  sent = 0;
+  private readonly holds = new Map<number, Promise<void>>();
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly prefix: string,
+    private readonly records: DemoRecord[],
+    private readonly perSecond: number,
+    private readonly numPartitions: number,
+    private readonly brokers: string[] = ENDPOINTS.kafkaBrokers,
+  ) {}
+
+  /** Creates the topics (before the consumers start, so they join at once). */
+  async createTopics(): Promise<void> {
+    await createDemoTopics(kafka(this.brokers), this.prefix, this.numPartitions);
+  }
+
+  holdAt(index: number): () => void {
+    let release = () => undefined as void;
+    this.holds.set(
+      Math.min(Math.max(0, Math.round(index)), this.records.length),
+      new Promise<void>((r) => {
+        release = r;
+      }),
+    );
+    return () => release();
+  }
+
+  get done(): boolean {
+    return this.sent >= this.records.length;
+  }
+
+  start(): void {
+    this.running = this.run();
+  }
+
+  /** Resolves once every record is sent (rejects with the producer's error). */
+  finished(): Promise<void> {
+    return this.running ?? Promise.reject(new Error('the stream was not started'));
+  }
+
+  private async run(): Promise<void> {
+    const producer = kafka(this.brokers).producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const tickMs = 200;
+    const perTick = Math.max(1, Math.round((this.perSecond * tickMs) / 1000));
+    const holds = [...this.holds.keys()].sort((a, b) => a - b);
+    try {
+      let due = Date.now();
+      while (this.sent < this.records.length) {
+        const hold = holds.find((h) => h >= this.sent && h < this.sent + perTick);
+        const until = hold === undefined ? this.sent + perTick : hold;
+        if (until > this.sent) {
+          const chunk = this.records.slice(this.sent, Math.min(until, this.records.length));
+          await producer.sendBatch({ topicMessages: topicMessages(this.prefix, chunk), acks: -1 });
+          this.sent += chunk.length;
+        }
+        if (hold !== undefined && this.sent === hold) {
+          await this.holds.get(hold);
+          holds.splice(holds.indexOf(hold), 1);
+          due = Date.now();
+          continue;
+        }
+        due += tickMs;
+        await sleep(Math.max(0, due - Date.now()));
+      }
+    } finally {
+      await producer.disconnect();
+    }
   }
 }
 
@@ -166,13 +253,21 @@ export async function clearGraph(conn: GremlinConnection, keys: string[]): Promi
   );
 }
 
+/**
+ * The graph's size: its data (vertices, edges) and, apart, the keyed-edge guard's identity vertices (EDGE_IDENTITY:
+ * one per keyed edge on JanusGraph, the writer's bookkeeping; 0 on TinkerGraph). Counting them as data made the
+ * bench's JanusGraph end-to-end graph look 3,220 vertices larger than the same merges run inside the server.
+ */
 export async function graphCounts(
   conn: GremlinConnection,
   source = SOURCE,
-): Promise<{ vertices: number; edges: number }> {
-  // The server iterates a returned list: two results.
-  const [v, e] = (await conn.submit(`[${source}.V().count().next(), ${source}.E().count().next()]`)) as unknown[];
-  return { vertices: Number(v), edges: Number(e) };
+): Promise<{ vertices: number; edges: number; identities: number }> {
+  // The server iterates a returned list: three results.
+  const [v, i, e] = (await conn.submit(
+    `[${source}.V().count().next(), ${source}.V().hasLabel(I).count().next(), ${source}.E().count().next()]`,
+    { I: EDGE_IDENTITY.label },
+  )) as unknown[];
+  return { vertices: Number(v) - Number(i), edges: Number(e), identities: Number(i) };
 }
 
 /**
@@ -185,7 +280,7 @@ export async function graphReaches(
   nr: { logTail(): string },
   timeoutMs = 5 * 60_000,
   { source = SOURCE, pollMs = 100 }: { source?: string; pollMs?: number } = {},
-): Promise<{ vertices: number; edges: number }> {
+): Promise<{ vertices: number; edges: number; identities: number }> {
   return withLog(nr, () =>
     eventually(
       `the graph to hold ${elements} elements`,
@@ -237,6 +332,8 @@ export interface RunOptions {
   brokers?: string;
   gremlinUrl?: string;
   maxInFlight?: number;
+  /** The Kafka client id of the flow's broker node (default customer-360). */
+  clientId?: string;
   /** Another traversal source than the suite's (the cluster profile's JanusGraph Servers serve g). */
   traversalSource?: string;
   concurrency?: number;
@@ -339,6 +436,18 @@ export class NodeRedChild {
     await proc.kill(signal);
     this.earlierLog = `${this.earlierLog}${proc.output()}`.slice(-100000);
     this.proc = null;
+  }
+
+  /** Records this instance's kafka in nodes took per "topic/partition" (its GET /metrics; the topic without prefix). */
+  async consumedByPartition(prefix = ''): Promise<Map<string, number>> {
+    const res = await fetch(`http://127.0.0.1:${this.port}/metrics`);
+    if (res.status !== 200) throw new Error(`GET /metrics of :${this.port}: ${res.status}`);
+    const out = new Map<string, number>();
+    for (const s of select(parseMetrics(await res.text()), 'ceh_kafka_in_records_consumed_total')) {
+      const key = `${s.labels.topic.startsWith(prefix) ? s.labels.topic.slice(prefix.length) : s.labels.topic}/${s.labels.partition}`;
+      out.set(key, (out.get(key) ?? 0) + s.value);
+    }
+    return out;
   }
 
   logTail(lines = 40): string {

@@ -66,3 +66,25 @@ for (const [type, file] of Object.entries(nodeFiles)) {
     assert.deepEqual(props(de), props(en), `${type}: the German help documents the same message properties`);
   });
 }
+
+test('nodes/shared: the shared texts (merged into every catalogue by the build) in de mirror en-US', () => {
+  const dir = path.join(ROOT, 'nodes', 'shared', 'locales');
+  const en = JSON.parse(fs.readFileSync(path.join(dir, 'en-US', 'shared.json'), 'utf8'));
+  const de = JSON.parse(fs.readFileSync(path.join(dir, 'de', 'shared.json'), 'utf8'));
+  assert.deepEqual(keyPaths(de), keyPaths(en));
+  for (const key of keyPaths(en)) {
+    const at = (o: any) => key.split('.').reduce((x, k) => x[k], o) as string;
+    assert.notEqual(at(de).trim(), '', key);
+    for (const ph of at(en).match(/__\w+__/g) ?? []) assert.ok(at(de).includes(ph), `de ${key} keeps ${ph}`);
+  }
+  // The build merged them: a built node's catalogue has them in both languages.
+  for (const lang of ['en-US', 'de']) {
+    const built = JSON.parse(
+      fs.readFileSync(
+        path.join(ROOT, 'dist', 'nodes', 'gremlin-upsert', 'locales', lang, 'gremlin-upsert.json'),
+        'utf8',
+      ),
+    );
+    assert.deepEqual(built['ceh-shared'], lang === 'de' ? de['ceh-shared'] : en['ceh-shared'], lang);
+  }
+});

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { configFlag, configNumber, configText } from '../../nodes/shared/config';
 import { tlsConfigId, tlsWanted } from '../../nodes/shared/tls';
+import { translatorOf } from '../support/texts';
 
 test('configFlag: booleans and "true"/"false" text the same way in every node; anything else is the default', () => {
   for (const [v, d, want] of [
@@ -19,14 +20,24 @@ test('configFlag: booleans and "true"/"false" text the same way in every node; a
 });
 
 test('configNumber: numbers and numeric text; empty is the default; out of range or not a number names the field', () => {
-  assert.equal(configNumber('250', 500, 'batchSize'), 250);
-  assert.equal(configNumber(7, 500, 'batchSize'), 7);
-  assert.equal(configNumber('', 500, 'batchSize'), 500);
-  assert.equal(configNumber(undefined, 500, 'batchSize'), 500);
-  assert.throws(() => configNumber('abc', 500, 'batchSize'), /batchSize must be a number, not "abc"/);
-  assert.throws(() => configNumber('0', 500, 'batchSize', { min: 1 }), /batchSize must be at least 1, not 0/);
-  assert.throws(() => configNumber(20000, 500, 'batchSize', { max: 10000 }), /at most 10000/);
-  assert.throws(() => configNumber(1.5, 2, 'concurrency', { integer: true }), /whole number/);
+  const t = translatorOf('nodes/shared', 'shared');
+  assert.equal(configNumber(t, '250', 500, 'Batch size'), 250);
+  assert.equal(configNumber(t, 7, 500, 'Batch size'), 7);
+  assert.equal(configNumber(t, '', 500, 'Batch size'), 500);
+  assert.equal(configNumber(t, undefined, 500, 'Batch size'), 500);
+  assert.throws(() => configNumber(t, 'abc', 500, 'Batch size'), /^Error: Batch size must be a number, not "abc"$/);
+  assert.throws(
+    () => configNumber(t, '0', 500, 'Batch size', { min: 1 }),
+    /^Error: Batch size must be at least 1, not 0$/,
+  );
+  assert.throws(() => configNumber(t, 20000, 500, 'Batch size', { max: 10000 }), /at most 10000, not 20000/);
+  assert.throws(() => configNumber(t, 1.5, 2, 'Parallel batches', { integer: true }), /whole number, not 1.5/);
+  // The same problem in German, from the de catalogue.
+  const de = translatorOf('nodes/shared', 'shared', 'de');
+  assert.throws(
+    () => configNumber(de, 20000, 500, 'Batchgröße', { max: 10000 }),
+    /^Error: Batchgröße darf höchstens 10000 sein, nicht 20000$/,
+  );
 });
 
 test('configText: trimmed; empty is the default', () => {
