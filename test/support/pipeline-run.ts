@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { ChildProcess } from 'child_process';
 import { Kafka, logLevel, Message } from 'kafkajs';
-import { ENDPOINTS, freePort, eventually, customerFlow } from './project';
+import { ENDPOINTS, freePort, eventually, customerFlow, sleep } from './project';
 import { launchNodeRed, NodeRedProcess } from './node-red-child';
 import { DemoRecord, TOPICS, SOURCE_TOPICS } from '../../lib/demo/generator';
 import { toMessage } from '../../lib/demo/produce';
