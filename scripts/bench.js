@@ -8,6 +8,11 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 
 const ROOT = path.join(__dirname, '..');
+// --help needs neither the build nor the stack.
+if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
+  process.stdout.write(`${require(path.join(ROOT, 'bench', 'usage.js')).HELP}\n`);
+  process.exit(0);
+}
 const buildStart = Date.now();
 const build = spawnSync(process.execPath, [path.join(__dirname, 'build.js')], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status || 1);

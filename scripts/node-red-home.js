@@ -20,15 +20,10 @@ function nodeRedDir() {
 }
 
 /**
- * Lays out userDir: package.json naming this pack, node_modules/<pack> → the repository, settings.js, and a flow:
- *   flowFile      copied over flows.json (tests: a throw-away user dir whose flow is the test's input)
- *   seedFlowFile  copied to flows.json only when userDir has no flows.json yet (`npm start`: a user's work is kept)
- * flows_cred.json is replaced by `credentials`, removed when flowFile replaces the flow, and otherwise left alone.
+ * Installs this pack in userDir the way `npm install <folder>` would, but linked, so a rebuild is picked up:
+ * package.json naming the pack, node_modules/<pack> → the repository.
  */
-function prepareUserDir(
-  userDir,
-  { flowFile, seedFlowFile, credentials, port = 1880, host = '127.0.0.1', settings = {} } = {},
-) {
+function installPack(userDir) {
   fs.mkdirSync(path.join(userDir, 'node_modules'), { recursive: true });
   fs.writeFileSync(
     path.join(userDir, 'package.json'),
@@ -52,6 +47,20 @@ function prepareUserDir(
     fs.rmSync(link, { recursive: true, force: true });
     fs.symlinkSync(ROOT, link, 'dir');
   }
+  return userDir;
+}
+
+/**
+ * Lays out userDir: the pack installed (installPack), settings.js, and a flow:
+ *   flowFile      copied over flows.json (tests: a throw-away user dir whose flow is the test's input)
+ *   seedFlowFile  copied to flows.json only when userDir has no flows.json yet (`npm start`: a user's work is kept)
+ * flows_cred.json is replaced by `credentials`, removed when flowFile replaces the flow, and otherwise left alone.
+ */
+function prepareUserDir(
+  userDir,
+  { flowFile, seedFlowFile, credentials, port = 1880, host = '127.0.0.1', settings = {} } = {},
+) {
+  installPack(userDir);
   const settingsObj = {
     uiHost: host,
     uiPort: port,
@@ -79,18 +88,23 @@ function prepareUserDir(
   return userDir;
 }
 
-/** Starts Node-RED (nodeRedDir(), on this Node.js) on userDir as a child process (execArgv: e.g. --cpu-prof). */
-function startNodeRed(userDir, { stdio = 'inherit', env = {}, execArgv = [] } = {}) {
-  const redJs = path.join(nodeRedDir(), 'red.js');
-  return spawn(
-    process.execPath,
-    [...execArgv, redJs, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')],
-    {
-      cwd: ROOT,
-      stdio,
-      env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
-    },
-  );
+/**
+ * Starts Node-RED (nodeRedDir()) on userDir as a child process: on `node` (default this Node.js; Node-RED 5 needs
+ * Node >= 22.9), with execArgv (e.g. --cpu-prof) and the settings.js prepareUserDir wrote — or, with
+ * `ownSettings: false`, Node-RED's own defaults (a user dir as `npm install` left it) and `port` on the command line.
+ */
+function startNodeRed(
+  userDir,
+  { stdio = 'inherit', env = {}, execArgv = [], node = process.execPath, ownSettings = true, port } = {},
+) {
+  const args = [...execArgv, path.join(nodeRedDir(), 'red.js'), '--userDir', userDir];
+  if (ownSettings) args.push('--settings', path.join(userDir, 'settings.js'));
+  if (port) args.push('--port', String(port));
+  return spawn(node, args, {
+    cwd: ROOT,
+    stdio,
+    env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
+  });
 }
 
 /** Resolves once the editor answers on host:port (Node-RED has finished starting its flows). */
@@ -111,4 +125,4 @@ async function waitForEditor(port, { host = '127.0.0.1', timeoutMs = 60000, chil
   throw new Error(`Node-RED did not answer on ${host}:${port} within ${timeoutMs / 1000} s`);
 }
 
-module.exports = { ROOT, nodeRedDir, prepareUserDir, startNodeRed, waitForEditor };
+module.exports = { ROOT, nodeRedDir, installPack, prepareUserDir, startNodeRed, waitForEditor };

@@ -2,7 +2,8 @@
 import { startNodeRed as startEmbedded } from '../../test/support/node-red-runtime';
 import { generate } from '../../lib/demo/generator';
 import { BROKERS, QUICK, RUN_ID, SIZES, log, sleep } from './options';
-import { kafka, createTopics, deleteTopics, produceAll } from './kafka';
+import { kafka, produceAll } from './kafka';
+import { createTopics, deleteTopics } from '../../test/support/kafka-test-kit';
 import { rows, figures } from './report';
 import { COUNT_NODE, cpuMicros, newCounter, registerCountNode } from './count-node';
 
@@ -11,7 +12,7 @@ import { COUNT_NODE, cpuMicros, newCounter, registerCountNode } from './count-no
 export async function part3(): Promise<void> {
   const total = SIZES.kafka;
   const topic = `bench.${RUN_ID}.kafkain`;
-  await createTopics([topic]);
+  await createTopics([topic], 3);
   const { records } = generate(Math.max(1000, Math.ceil(total / 50)), 3);
   const values = records.filter((r) => r.value && typeof r.value === 'object').map((r) => JSON.stringify(r.value));
   log(`part 3: producing ${total} records`);

@@ -1,35 +1,10 @@
-/* The bench's Kafka client: its topics and a producer that stamps each record with the time it is sent. */
+/* The bench's Kafka client and a producer that stamps each record with the time it is sent (topics: test/support/kafka-test-kit). */
 import { Kafka, logLevel, Message } from 'kafkajs';
 import { BROKERS, RUN_ID, sleep } from './options';
 
 /* ------------------------------------------------------------------ Kafka helpers */
 
 export const kafka = new Kafka({ brokers: BROKERS, clientId: `ceh-bench-${RUN_ID}`, logLevel: logLevel.NOTHING });
-
-export async function createTopics(topics: string[], partitions = 3): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
-      waitForLeaders: true,
-    });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-export async function deleteTopics(topics: string[]): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.deleteTopics({ topics });
-  } catch {
-    /* best effort */
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 /**
  * Produces records (topic names already prefixed), each stamped with the time it is sent; `rate` events/s or as fast

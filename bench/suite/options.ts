@@ -3,18 +3,9 @@
  * part shares: sizes, the graph under test, the run's id, where the servers are.
  */
 import { readCommandLine, commandLine } from '../../lib/command-line';
+import { USAGE, HELP } from '../usage';
 import { ENDPOINTS } from '../../test/support/project';
 import { JANUSGRAPH } from '../../test/support/graphs';
-
-const USAGE =
-  'usage: npm run bench -- [--quick] [--only 1,2,...] [--profile] [--memory SMALL,LARGE] [--graph janusgraph]';
-const HELP = `${USAGE}
-  --quick                sizes that keep the run near two minutes
-  --only 1,3             only these parts (1 single vs batched, 2 server limit vs end to end, 3 kafka in vs raw
-                         kafkajs, 4 memory, 5 latency; default all)
-  --profile              CPU profile of the Node-RED child of part 2 in bench/results/profiles/
-  --memory SMALL,LARGE   part 4's backlog sizes
-  --graph janusgraph     parts 1 and 2 against the stack's JanusGraph (gTest) instead of TinkerGraph (gBench)`;
 
 const opts = commandLine('bench', HELP, (argv) => {
   const v = readCommandLine(

@@ -1,18 +1,13 @@
 /* The Customer 360 pipeline in a Node-RED child process: throughput, RSS, CPU and latency of N demo events. */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { ChildProcess } from 'child_process';
-import { ROOT, freePort } from '../../test/support/project';
+import { ROOT, freePort, customerFlow } from '../../test/support/project';
+import { launchNodeRed } from '../../test/support/node-red-child';
+import { createTopics, deleteTopics } from '../../test/support/kafka-test-kit';
 import { generate, TOPICS } from '../../lib/demo/generator';
 import { BROKERS, GREMLIN_URL, RUN_ID, SOURCE, log, sleep } from './options';
 import { changeSetsOf, clearGraph, connection, graphCounts } from './graph';
-import { kafka, createTopics, deleteTopics, produceAll } from './kafka';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { customerFlow } = require(path.join(ROOT, 'scripts', 'build-flow.js'));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const home = require(path.join(ROOT, 'scripts', 'node-red-home.js'));
+import { kafka, produceAll } from './kafka';
 
 /* ------------------------------------------------------------------ the pipeline in a Node-RED child process */
 
@@ -168,20 +163,9 @@ export function percentile(h: number[], q: number): number | null {
   return h.length - 1;
 }
 
-export async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGINT');
-  await Promise.race([exited, sleep(20000)]);
-  if (child.exitCode === null) {
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
-
 /**
  * Runs N demo events through Kafka → kafka in → graph map → gremlin upsert → gBench in a Node-RED child process
- * started by scripts/node-red-home.js. backlog: produce everything before Node-RED starts (a backlog drains);
+ * started by test/support/node-red-child.ts (scripts/node-red-home.js). backlog: produce everything before Node-RED starts (a backlog drains);
  * otherwise Node-RED first, then produce (at `rate` events/s, or as fast as possible).
  */
 export async function runPipeline(
@@ -201,7 +185,7 @@ export async function runPipeline(
   const { records } = generate(events, o.seed ?? 7);
   const expected = changeSetsOf(records).length;
   const topics = [...Object.values(TOPICS)].map((t) => prefix + t);
-  await createTopics(topics);
+  await createTopics(topics, 3);
   const prefixed = records.map((r) => ({ topic: prefix + r.topic, key: r.key, value: r.value }));
   await clearGraph();
   let produced: { first: number; last: number } | null = null;
@@ -210,28 +194,30 @@ export async function runPipeline(
     produced = await produceAll(prefixed);
   }
   phase('topics, graph, backlog');
+  // The flow's HTTP endpoint names the port, so it is chosen before the flow is written.
   const port = await freePort();
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `ceh-bench-${label}-`));
-  const flowFile = path.join(userDir, 'bench-flow.json');
-  fs.writeFileSync(flowFile, JSON.stringify(benchFlow(prefix, groupPrefix, port)));
   // Metrics on (the default) or off; when on, /metrics is scraped every second as a Prometheus would.
   const metricsOn = o.metrics !== false;
-  home.prepareUserDir(userDir, {
-    flowFile,
+  const profDir = path.join(ROOT, 'bench', 'results', 'profiles');
+  if (o.profile) fs.mkdirSync(profDir, { recursive: true });
+  const nr = await launchNodeRed({
+    name: `bench-${label}`,
+    flow: benchFlow(prefix, groupPrefix, port),
     port,
     settings: {
       logging: { console: { level: 'warn', metrics: false, audit: false } },
       cehMetrics: { enabled: metricsOn },
     },
-  });
-  const profDir = path.join(ROOT, 'bench', 'results', 'profiles');
-  if (o.profile) fs.mkdirSync(profDir, { recursive: true });
-  const child: ChildProcess = home.startNodeRed(userDir, {
-    stdio: ['ignore', 'inherit', 'inherit'],
+    output: 'inherit',
     execArgv: o.profile
       ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${label}-${RUN_ID}.cpuprofile`]
       : [],
+  }).catch(async (e) => {
+    await deleteTopics(topics);
+    throw e;
   });
+  phase('Node-RED start');
+  const { child } = nr;
   let peakRss = 0;
   let rssNow = 0;
   let scrapes = 0;
@@ -258,8 +244,6 @@ export async function runPipeline(
   let cpuBefore: number | null = null;
   const stats = async (full = false) => (await (await fetch(full ? `${url}?full=1` : url)).json()) as any;
   try {
-    await home.waitForEditor(port, { child, timeoutMs: 60000 });
-    phase('Node-RED start');
     if (!o.backlog) {
       // The four consumer groups joined: the clock starts at the first produce, not at Node-RED's start.
       const admin = kafka.admin();
@@ -335,10 +319,9 @@ export async function runPipeline(
     clearInterval(sampler);
     if (scraper) clearInterval(scraper);
     phase('checks');
-    await stopChild(child);
+    await nr.stop();
     phase('Node-RED stop');
     await deleteTopics(topics);
-    fs.rmSync(userDir, { recursive: true, force: true });
     phase('topics deleted');
     log(`${label}: seconds per phase ${JSON.stringify(phases)}`);
   }

@@ -155,7 +155,7 @@ if (require.main === module) {
   const opts = commandLine('demo', PRODUCE_HELP, parseArgs);
   if (opts.syntheticCdc === undefined && !opts.topicPrefix) {
     // The stack's PostgreSQL (stack/postgres) decides: real CDC where it is installed, the imitation elsewhere.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the stack is plain JavaScript, loaded only when it decides
     const postgres = require(path.join(__dirname, '..', '..', '..', 'stack', 'postgres', 'postgres.js'));
     opts.syntheticCdc = !postgres.available();
     process.stdout.write(

@@ -158,7 +158,7 @@ export async function hasEdgeIdentityIndex(
   /** Told the error that ended the question (wrong credentials, say): the first request's answer must not be lost. */
   onError: (err: unknown) => void = () => undefined,
 ): Promise<boolean> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the driver is loaded only where a server is asked
   const { isTransient } = require('../gremlin/connection');
   for (let attempt = 0; !stopped(); attempt++) {
     try {
@@ -469,8 +469,7 @@ export async function applySchemaForMappingDir(
   dir: string,
   o: { graph: GraphKind; url: string; sources?: string[] },
 ): Promise<ApplyReport> {
-  // Imported here: the CLI and stack:up need a connection, the node passes its own.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- here only: the CLI and stack:up need a connection, the node passes its own
   const { GremlinConnection } = require('../gremlin/connection');
   const { mappings, names } = loadMappingDir(dir);
   // JanusGraph on BerkeleyJE must never see an evaluation interrupted (see connection.ts, serverTimeout).

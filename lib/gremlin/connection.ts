@@ -8,8 +8,7 @@ import * as https from 'https';
 import type { TlsOptions } from '../tls-options';
 import { extendGraphBinary, graphBinaryReader, graphsonReader, graphsonWriter, safeReader } from './wire';
 
-// The driver ships no TypeScript types.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the driver ships no TypeScript types
 export const gremlin: any = require('gremlin');
 
 export type Serializer = 'graphbinary' | 'graphson3' | 'graphson2';

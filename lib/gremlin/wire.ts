@@ -13,8 +13,7 @@
  *   a failed request (status 599, a message saying what could not be decoded) and tells the connection to retire
  *   the socket.
  */
-// The driver ships no TypeScript types.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the driver ships no TypeScript types
 const gremlin: any = require('gremlin');
 
 export type NumericType = 'int' | 'long' | 'double';
@@ -40,7 +39,7 @@ export function typed(v: unknown, type: NumericType | undefined): unknown {
 
 /* ------------------------------------------------------------------ GraphBinary */
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the driver's GraphBinary internals, untyped
 const ioc: any = require('gremlin/lib/structure/io/binary/GraphBinary');
 
 const RELATION_IDENTIFIER = 'janusgraph.RelationIdentifier';

@@ -20,11 +20,11 @@ const endpoints = {
   scramPassword: 'ceh-client-secret',
 };
 
-/** A real metadata request. */
-async function kafkaReady() {
+/** A real metadata request (to the stack's broker, or to `brokers`: the reliability suite's private one). */
+async function kafkaReady(brokers = endpoints.kafkaBrokers) {
   const { Kafka, logLevel } = require('kafkajs');
   const admin = new Kafka({
-    brokers: endpoints.kafkaBrokers,
+    brokers,
     clientId: 'ceh-stack-probe',
     logLevel: logLevel.NOTHING,
     retry: { retries: 0 },

@@ -11,7 +11,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ROOT, ENDPOINTS, NODE_RED_VERSION, unique, eventually, sleep } from '../support/project';
+import { ROOT, ENDPOINTS, NODE_RED_VERSION, unique, eventually } from '../support/project';
 import { ARTIFACTS, chromiumMissing, openEditor, previewGraphMapSample, EditorPage } from '../support/browser';
 import { startCustomerFlow, CustomerFlowChild } from '../support/node-red-child';
 import { deleteTopics, demoTopics, recordAt } from '../support/kafka-test-kit';
@@ -375,7 +375,13 @@ test(
       await page.evaluate(() =>
         (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state.cy.fit(undefined, 20),
       );
-      await sleep(300);
+      // The fitted drawing is on the canvas after cytoscape's next frames (it redraws on requestAnimationFrame).
+      await page.evaluate(
+        () =>
+          new Promise((r) =>
+            (globalThis as any).requestAnimationFrame(() => (globalThis as any).requestAnimationFrame(r)),
+          ),
+      );
       const shot = path.join(ARTIFACTS, 'graph-sidebar.png');
       await page.screenshot({ path: shot });
       if (process.env.CEH_UPDATE_SCREENSHOT) fs.copyFileSync(shot, path.join(ROOT, 'docs', 'graph-sidebar.png'));

@@ -9,12 +9,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { spawn, spawnSync } from 'child_process';
-import { ROOT, NODE_RED_DIR, NODE_RED_VERSION, freePort } from '../support/project';
+import { spawnSync } from 'child_process';
+import { ROOT, NODE_RED_VERSION } from '../support/project';
 import { ARTIFACTS, chromiumMissing, openEditor, EditorPage } from '../support/browser';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const home = require(path.join(ROOT, 'scripts', 'node-red-home.js'));
+import { launchNodeRed, NodeRedProcess } from '../support/node-red-child';
 const PACK = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const NODE_TYPES = Object.keys(PACK['node-red'].nodes) as string[];
 const CONFIG_TYPES = new Set(['ceh-kafka-broker', 'ceh-gremlin-server']);
@@ -53,10 +51,9 @@ test(
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-tarball-'));
     const userDir = path.join(work, 'userdir');
     fs.mkdirSync(userDir);
-    let child: ReturnType<typeof spawn> | undefined;
+    let nr: NodeRedProcess | undefined;
     let editor: EditorPage | undefined;
     let page: any;
-    const log: string[] = [];
     try {
       // The tarball holds what package.json's "files" lists (dist/ built by npm test's build step).
       const tarball = path.join(
@@ -71,22 +68,15 @@ test(
       );
       assert.equal(installed.version, PACK.version);
 
-      const port = await freePort();
-      child = spawn(
-        process.execPath,
-        [path.join(NODE_RED_DIR, 'red.js'), '--userDir', userDir, '--port', String(port)],
-        { stdio: 'pipe' },
-      );
-      child.stdout?.on('data', (d) => log.push(String(d)));
-      child.stderr?.on('data', (d) => log.push(String(d)));
-      await home.waitForEditor(port, { child });
-      const url = `http://127.0.0.1:${port}`;
+      // Node-RED's own default settings, as in a user's fresh ~/.node-red.
+      nr = await launchNodeRed({ userDir, prepare: false });
+      const { url } = nr;
       const settings = (await (await fetch(`${url}/settings`, { headers: { Accept: 'application/json' } })).json()) as {
         version: string;
       };
       assert.ok(settings.version.startsWith(NODE_RED_VERSION), `the Node-RED under test answers (${settings.version})`);
       assert.doesNotMatch(
-        log.join(''),
+        nr.output(),
         /cannot be loaded on this version/,
         'Node-RED accepts the declared node-red.version',
       );
@@ -114,8 +104,13 @@ test(
           () => false,
         )
       ) {
-        // The tour positions its popover 100 ms after showing it; an Escape before that throws inside the editor.
-        await page.waitForTimeout(500);
+        // The tour positions its popover 100 ms after showing it (an Escape before that throws inside the editor), and
+        // in the same tick after that focuses the popover's next button: wait for that focus.
+        await page.waitForFunction(
+          () => !!(globalThis as any).document.activeElement?.closest('.red-ui-tourGuide-popover'),
+          undefined,
+          { timeout: 5000 },
+        );
         await page.keyboard.press('Escape');
         await page.locator('.red-ui-tourGuide-shade').waitFor({ state: 'detached', timeout: 5000 });
       }
@@ -185,15 +180,11 @@ test(
       assert.deepEqual(pageErrors, [], 'no script errors in the editor');
     } catch (e) {
       if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'tarball-failure.png') }).catch(() => undefined);
-      (e as Error).message += `\nNode-RED log:\n${log.join('').slice(-3000)}`;
+      if (nr) (e as Error).message += `\nNode-RED log:\n${nr.output().slice(-3000)}`;
       throw e;
     } finally {
       await editor?.close();
-      if (child && child.exitCode === null) {
-        const exited = new Promise((r) => child!.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await nr?.stop();
       fs.rmSync(work, { recursive: true, force: true });
     }
   },

@@ -212,7 +212,7 @@ test(
             const i = v - 1000000;
             if (i >= 0 && i < N && !seenAt[i]) seenAt[i] = now;
           }
-          await sleep(10);
+          await sleep(10); // the poll interval: each probe's arrival is timed to within ~10 ms plus a query
         }
       })();
       const l0 = Date.now();
@@ -220,7 +220,7 @@ test(
         await db.query('UPDATE customers SET loyalty_points = $2 WHERE customer_id = $1', [targets[i], 1000000 + i]);
         committedAt[i] = Date.now();
         const wait = l0 + ((i + 1) * 1000) / RATE - Date.now();
-        if (wait > 0) await sleep(wait);
+        if (wait > 0) await sleep(wait); // time passes on purpose: the updates paced at RATE per second
       }
       await eventually('every latency probe to reach the graph', () => seenAt.every((t) => t > 0), 60000, 100);
       polling = false;
@@ -246,6 +246,7 @@ test(
         },
       });
       await eventually('the dead letter of the unknown column type', () => letters.length >= 1, 60000, 200);
+      // Time passes on purpose: no other kind of dead letter may follow (an absence is shown only by waiting).
       await sleep(2000);
       // Only that kind of event: tombstones are skipped and every other change mapped (earlier runs of this test left
       // their own unknown-type events in the topic, which a fresh group replays).

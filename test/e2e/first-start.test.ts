@@ -30,7 +30,8 @@ test(
         },
       );
       const kafkaIns = nr.flow.filter((n) => n.type === 'ceh-kafka-in');
-      // Several reconnect rounds (3 s each) while the topics do not exist.
+      // Time passes on purpose: several reconnect rounds (3 s each) while the topics do not exist, in which each
+      // kafka in must say only once that it waits (an absence of repeats is shown only by waiting).
       await sleep(12000);
       const before = nr.log.join('');
       const errors = before.split('\n').filter((l) => /\[error\]/.test(l));

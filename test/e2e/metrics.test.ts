@@ -22,7 +22,7 @@ import { parseMetrics, select, sum, Sample } from '../support/metrics-text';
 import { produceDemo, ensureTopics } from '../../lib/demo/produce';
 import { generate, TOPICS } from '../../lib/demo/generator';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the stack is plain JavaScript (runs without a build)
 const prometheus = require(path.join(ROOT, 'stack', 'prometheus', 'prometheus.js'));
 const bcrypt = requireFromNodeRed('bcryptjs');
 

@@ -9,8 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawn, ChildProcess } from 'child_process';
-import { ROOT, unique } from '../support/project';
-import { freePort } from '../support/project';
+import { ROOT, unique, freePort, eventually } from '../support/project';
 
 type FlowNode = Record<string, any> & { id: string; type: string };
 
@@ -41,13 +40,13 @@ async function npmStart(args: string[]): Promise<Started> {
     child.kill('SIGINT'); // what Ctrl-C does: start.js stops Node-RED and exits
     await exited;
   };
-  const deadline = Date.now() + 90000;
-  while (!/\[start\] editor ready/.test(out)) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`npm start did not get ready:\n${out.slice(-3000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  const ready = () => /\[start\] editor ready/.test(out);
+  await eventually('npm start to get ready (or to exit)', () => ready() || child.exitCode !== null, 90000, 200).catch(
+    () => undefined,
+  );
+  if (!ready()) {
+    await stop();
+    throw new Error(`npm start did not get ready:\n${out.slice(-3000)}`);
   }
   return { child, url: `http://127.0.0.1:${port}`, output: () => out, stop };
 }

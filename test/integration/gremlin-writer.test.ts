@@ -419,7 +419,7 @@ test('the writer reconnects after the connection is cut mid-stream and loses not
       );
       if (i === 10) proxy.cut();
       if (i === 20) proxy.restore();
-      await sleep(15);
+      await sleep(15); // time passes on purpose: the writes spread over ~0.5 s, so the cut falls between batches
     }
     const failures = (await Promise.all(writes)).flat();
     assert.deepEqual(failures, []);

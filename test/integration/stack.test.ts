@@ -4,8 +4,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'child_process';
 import * as path from 'path';
 import { Kafka, logLevel } from 'kafkajs';
-// The driver ships no types; this test only needs a few calls.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the driver ships no types; this test only needs a few calls
 const gremlin = require('gremlin');
 import { ROOT, ENDPOINTS, stack, unique, uniqueLabel } from '../support/project';
 

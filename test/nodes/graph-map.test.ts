@@ -7,12 +7,9 @@ import { test, describe, before, after, afterEach } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ROOT, NODE_RED_MAIN, requireFromNodeRed, eventually } from '../support/project';
-import { helperNodes } from '../support/helper-nodes';
+import { ROOT, requireFromNodeRed, eventually } from '../support/project';
+import { helper, helperNodes } from '../support/helper-nodes';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const helper = require('node-red-node-test-helper');
-helper.init(NODE_RED_MAIN);
 const [graphMapNode] = helperNodes('graph-map');
 const completeNode = requireFromNodeRed('@node-red/nodes/core/common/24-complete.js');
 

@@ -3,15 +3,11 @@
  */
 import { test, describe, before, after, afterEach } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { ENDPOINTS, uniqueLabel, NODE_RED_MAIN } from '../support/project';
+import { ENDPOINTS, uniqueLabel } from '../support/project';
 import { gremlinServerNode } from '../support/graphs';
-import { helperNodes } from '../support/helper-nodes';
+import { helper, helperNodes } from '../support/helper-nodes';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 import type { ChangeSet } from '../../lib/change-set';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const helper = require('node-red-node-test-helper');
-helper.init(NODE_RED_MAIN);
 
 const NODES = helperNodes('gremlin-server', 'gremlin-upsert', 'gremlin-query');
 

@@ -4,14 +4,10 @@
  */
 import { test, describe, before, after, afterEach } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { uniqueLabel, NODE_RED_MAIN, eventually } from '../support/project';
+import { uniqueLabel, eventually } from '../support/project';
 import { GRAPHS } from '../support/graphs';
-import { helperNodes } from '../support/helper-nodes';
+import { helper, helperNodes } from '../support/helper-nodes';
 import { GremlinConnection } from '../../lib/gremlin/connection';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const helper = require('node-red-node-test-helper');
-helper.init(NODE_RED_MAIN);
 
 const NODES = helperNodes('gremlin-server', 'gremlin-upsert', 'graph-map');
 

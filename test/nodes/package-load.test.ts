@@ -3,30 +3,17 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { ROOT, NODE_RED_VERSION, freePort } from '../support/project';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const home = require(path.join(ROOT, 'scripts', 'node-red-home.js'));
+import { ROOT, NODE_RED_VERSION } from '../support/project';
+import { launchNodeRed } from '../support/node-red-child';
 
 test('every node type of package.json is registered in a real Node-RED runtime', async () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   const types = Object.keys(pkg['node-red'].nodes);
   assert.ok(types.length >= 7);
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-load-'));
-  const port = await freePort();
-  home.prepareUserDir(userDir, { flowFile: path.join(ROOT, 'flows', 'customer-360.json'), port });
-  const child = home.startNodeRed(userDir, { stdio: 'pipe', env: { CEH_LOG_LEVEL: 'warn' } });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => {
-    output += d;
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    output += d;
-  });
+  const nr = await launchNodeRed({ name: 'load', flowFile: path.join(ROOT, 'flows', 'customer-360.json') });
+  const { port } = nr;
   try {
-    await home.waitForEditor(port, { child });
     const settings = (await (
       await fetch(`http://127.0.0.1:${port}/settings`, { headers: { Accept: 'application/json' } })
     ).json()) as { version: string };
@@ -34,7 +21,7 @@ test('every node type of package.json is registered in a real Node-RED runtime',
       settings.version.startsWith(NODE_RED_VERSION),
       `runs on the Node-RED under test (${NODE_RED_VERSION}): ${settings.version}`,
     );
-    assert.doesNotMatch(output, /cannot be loaded on this version/);
+    assert.doesNotMatch(nr.output(), /cannot be loaded on this version/);
     const res = await fetch(`http://127.0.0.1:${port}/nodes`, { headers: { Accept: 'application/json' } });
     assert.equal(res.status, 200);
     const sets: Array<{ module: string; types: string[]; enabled: boolean; err?: string }> = (await res.json()) as any;
@@ -50,11 +37,9 @@ test('every node type of package.json is registered in a real Node-RED runtime',
         `editor code for ${t}`,
       );
   } catch (e) {
-    (e as Error).message += `\nNode-RED output:\n${output.slice(-3000)}`;
+    (e as Error).message += `\nNode-RED output:\n${nr.output().slice(-3000)}`;
     throw e;
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    fs.rmSync(userDir, { recursive: true, force: true });
+    await nr.stop();
   }
 });

@@ -12,10 +12,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Kafka, logLevel, Consumer, Producer } from 'kafkajs';
-import { ROOT, ENDPOINTS, unique, eventually } from '../support/project';
+import { ROOT, ENDPOINTS, unique, eventually, customerFlow } from '../support/project';
 import { recordScenario } from '../support/reliability';
 import { GremlinConnection } from '../../lib/gremlin/connection';
-import { startNodeRed, customerFlow, vertexKeys, edgeCounts, RunningNodeRed } from './corpus-kit';
+import { launchNodeRed, NodeRedProcess } from '../support/node-red-child';
+import { vertexKeys, edgeCounts } from './corpus-kit';
 import { DEAD_LETTER_HEADERS } from '../../lib/kafka/dead-letter';
 import { EDGE_IDENTITY } from '../../lib/change-set';
 import { GRAPHS } from '../support/graphs';
@@ -215,9 +216,9 @@ for (const target of GRAPHS)
         /MESSAGE_TOO_LARGE|larger than the max message size/i,
       );
 
-      const nodeRed: RunningNodeRed = await startNodeRed(
-        'corpus',
-        customerFlow({
+      const nodeRed: NodeRedProcess = await launchNodeRed({
+        name: 'corpus',
+        flow: customerFlow({
           topicPrefix: prefix,
           groupPrefix,
           graph: target.name,
@@ -226,7 +227,7 @@ for (const target of GRAPHS)
           httpPath: `/${run}/:id/360`,
           lingerMs: 20,
         }),
-      );
+      });
       cleanups.push(() => nodeRed.stop());
 
       // Dead letters are read back as they arrive.

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Client } from 'pg';
 import * as path from 'path';
-import { ROOT, unique, eventually, sleep } from '../support/project';
+import { ROOT, unique, eventually } from '../support/project';
 import { NodeRedChild, graphConnection } from '../support/pipeline-run';
 import { recordScenario } from '../support/reliability';
 import { CRM, runCrmDemo } from '../../lib/demo/crm';
@@ -24,7 +24,7 @@ import {
   ordered,
   type Properties,
 } from '../support/crm-check';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the stack is plain JavaScript (runs without a build)
 const { ourPid } = require(path.join(ROOT, 'stack', 'lib', 'process.js'));
 
 const CHANGES = 1500;
@@ -52,7 +52,11 @@ test(
       await nr.start();
       const demo = runCrmDemo({ changes: CHANGES, seed: 99, rate: RATE, log: () => undefined }, db);
 
-      await sleep(4000);
+      // Mid-stream: changes have come through Connect and Node-RED into the graph, and the demo is still writing.
+      const customersInGraph = async () => (await graphCustomers(graph, labels.customer)).vertices;
+      const t0 = Date.now();
+      await eventually('the first customers in the graph', async () => (await customersInGraph()) >= 20, 60000, 250);
+      const killedAt = (Date.now() - t0) / 1000;
       const connectPid = ourPid('connect');
       assert.ok(connectPid, 'Kafka Connect runs (started by stack:up)');
       process.kill(connectPid, 'SIGKILL');
@@ -71,9 +75,19 @@ test(
         50,
       );
       await connect.up(); // starts a new worker; the connector resumes from its stored offset
-      notes.push(`Connect killed at 4 s, streaming again ${((Date.now() - k0) / 1000).toFixed(1)} s later`);
+      notes.push(
+        `Connect killed at ${killedAt.toFixed(1)} s, streaming again ${((Date.now() - k0) / 1000).toFixed(1)} s later`,
+      );
 
-      await sleep(2000);
+      // Node-RED is killed once changes through the new Connect worker reach the graph (it differs from now).
+      const graphNow = async () => JSON.stringify(ordered((await graphCustomers(graph, labels.customer)).byKey));
+      const whenConnectCameBack = await graphNow();
+      await eventually(
+        'changes through the new Connect worker in the graph',
+        async () => (await graphNow()) !== whenConnectCameBack,
+        60000,
+        250,
+      );
       await nr.kill('SIGKILL');
       const n0 = Date.now();
       await nr.start(); // same flow, same consumer group: resumes from the committed offsets

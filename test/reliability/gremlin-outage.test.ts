@@ -173,6 +173,7 @@ for (const graphTarget of GRAPHS)
         let committedSettled = -1;
         let peakRss = rssBefore;
         while (Date.now() - cutAt < OUTAGE_MS) {
+          // Deliberately time passing: the outage lasts OUTAGE_MS; this samples it twice a second.
           await sleep(500);
           peakRss = Math.max(peakRss, nr.rssMb());
           // Writes already on the server when the cut came may finish; after 3 s nothing may change any more.

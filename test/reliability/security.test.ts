@@ -16,14 +16,14 @@ import * as path from 'path';
 import * as crypto from 'crypto';
 import { execFileSync } from 'child_process';
 import { Kafka, logLevel } from 'kafkajs';
-import { ROOT, ENDPOINTS, unique, eventually } from '../support/project';
+import { ROOT, ENDPOINTS, unique, eventually, customerFlow, requireFromNodeRed } from '../support/project';
 import { recordScenario } from '../support/reliability';
 import { GremlinConnection } from '../../lib/gremlin/connection';
-import { startNodeRed, customerFlow, http, RunningNodeRed } from './corpus-kit';
+import { launchNodeRed, NodeRedProcess } from '../support/node-red-child';
+import { http } from './corpus-kit';
 import { tlsConfigNode } from '../support/node-red-runtime';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const bcrypt = require('bcryptjs');
+const bcrypt = requireFromNodeRed('bcryptjs');
 
 const run = unique('sec').replace(/-/g, '');
 const KEY_PREFIX = `SEC${run}-`;
@@ -181,8 +181,9 @@ test(
     });
     cleanups.push(() => admin.deleteTopics({ topics }));
     const hash = bcrypt.hashSync('admin-login-pw', 8);
-    const nodeRed: RunningNodeRed = await startNodeRed('security', flow, {
-      logLevel: 'trace',
+    const nodeRed: NodeRedProcess = await launchNodeRed({
+      name: 'security',
+      flow,
       credentials: {
         [brokerId]: { username: ENDPOINTS.scramUser, password: ENDPOINTS.scramPassword },
         [KAFKA_TLS]: kafkaTlsCredentials,

@@ -8,8 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { ROOT } from './project';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { chromium } = require('playwright-core');
+import { chromium } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 /** Screenshots and failure pages (git-ignored). */

@@ -9,9 +9,9 @@ import type { Client } from 'pg';
 import { ROOT } from './project';
 import type { GremlinConnection } from '../../lib/gremlin/connection';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the stack is plain JavaScript (runs without a build)
 export const postgres = require(path.join(ROOT, 'stack', 'postgres', 'postgres.js'));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the stack is plain JavaScript (runs without a build)
 export const connect = require(path.join(ROOT, 'stack', 'connect', 'connect.js'));
 
 export const CRM_TOPIC = 'crm.public.customers';

@@ -3,11 +3,17 @@
  * returns the key itself, so each node module gets a RED whose `_` is Node-RED's own i18n over that node's catalogue
  * (and `node-red:` keys over Node-RED's), registered under the namespace the runtime would use.
  *
+ *   import { helper, helperNodes } from '../support/helper-nodes';   // the helper, initialised on NODE_RED_MAIN
  *   const NODES = helperNodes('gremlin-server', 'gremlin-upsert');
  *   await helper.load(NODES, flow);
  */
 import * as path from 'path';
-import { ROOT, NODE_RED_DIR, requireFromNodeRed } from './project';
+import { ROOT, NODE_RED_DIR, NODE_RED_MAIN, requireFromNodeRed } from './project';
+
+/** node-red-node-test-helper, on the Node-RED under test. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the helper ships no types
+export const helper = require('node-red-node-test-helper');
+helper.init(NODE_RED_MAIN);
 
 type NodeModule = (RED: Record<string, unknown>) => unknown;
 

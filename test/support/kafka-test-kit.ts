@@ -100,10 +100,17 @@ export async function withAdmin<T>(
   }
 }
 
-export async function createTopic(topic: string, numPartitions = 1): Promise<void> {
+export async function createTopics(topics: string[], numPartitions = 1): Promise<void> {
   await withAdmin((a) =>
-    a.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }], waitForLeaders: true }),
+    a.createTopics({
+      topics: topics.map((topic) => ({ topic, numPartitions, replicationFactor: 1 })),
+      waitForLeaders: true,
+    }),
   );
+}
+
+export function createTopic(topic: string, numPartitions = 1): Promise<void> {
+  return createTopics([topic], numPartitions);
 }
 
 /** Every demo topic (lib/demo/generator's TOPICS, the dead-letter topic included) under a run's prefix. */

@@ -19,7 +19,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as http from 'http';
-import { ROOT, requireFromNodeRed } from './project';
+import { home, requireFromNodeRed } from './project';
 
 export interface RuntimeOptions {
   /** Values for the global context (functionGlobalContext). */
@@ -58,15 +58,7 @@ export async function startNodeRed(opts: RuntimeOptions = {}): Promise<NodeRedRu
   running = true;
   const RED = requireFromNodeRed('node-red');
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-node-red-'));
-  if (!opts.nodesDirs) {
-    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-    fs.mkdirSync(path.join(userDir, 'node_modules'));
-    fs.symlinkSync(ROOT, path.join(userDir, 'node_modules', pkg.name), 'dir');
-    fs.writeFileSync(
-      path.join(userDir, 'package.json'),
-      JSON.stringify({ name: 'ceh-test-home', private: true, dependencies: { [pkg.name]: '*' } }),
-    );
-  }
+  if (!opts.nodesDirs) home.installPack(userDir);
   const server = http.createServer();
   const settings: Record<string, unknown> = {
     userDir,

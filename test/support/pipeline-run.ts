@@ -9,7 +9,8 @@ import * as os from 'os';
 import * as path from 'path';
 import type { ChildProcess } from 'child_process';
 import { Kafka, logLevel, Message } from 'kafkajs';
-import { ROOT, ENDPOINTS, sleep, freePort, eventually } from './project';
+import { ENDPOINTS, freePort, eventually, customerFlow, sleep } from './project';
+import { launchNodeRed, NodeRedProcess } from './node-red-child';
 import { DemoRecord, TOPICS, SOURCE_TOPICS } from '../../lib/demo/generator';
 import { toMessage } from '../../lib/demo/produce';
 import { GremlinConnection } from '../../lib/gremlin/connection';
@@ -17,11 +18,7 @@ import { EDGE_IDENTITY } from '../../lib/change-set';
 import { GraphSnapshot, GraphComparison, total } from './graph-check';
 import { parseMetrics, select } from './metrics-text';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const home = require(path.join(ROOT, 'scripts', 'node-red-home.js'));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { customerFlow } = require(path.join(ROOT, 'scripts', 'build-flow.js'));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- ws comes with Node-RED, without its types
 const WebSocket = require('ws');
 
 export const SOURCE = 'gReliability';
@@ -351,13 +348,14 @@ export interface RunOptions {
 export class NodeRedChild {
   readonly userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-reliability-'));
   port = 0;
-  child: ChildProcess | null = null;
+  private proc: NodeRedProcess | null = null;
+  /** Output of the runs before the current one (a restart keeps the story whole). */
+  private earlierLog = '';
   /** Latest status per node id (text), from the editor's comms socket. */
   readonly status = new Map<string, { text?: string; fill?: string }>();
   /** Every status text seen per node id (to prove a state was reached, e.g. "paused"). */
   readonly statusHistory = new Map<string, string[]>();
   private ws: any = null;
-  private log: string[] = [];
   readonly flow: any[];
   private readonly startTimeoutMs: number;
 
@@ -378,21 +376,19 @@ export class NodeRedChild {
     return this.child.pid;
   }
 
+  get child(): ChildProcess | null {
+    return this.proc?.child ?? null;
+  }
+
   async start(): Promise<void> {
     if (!this.port) this.port = await freePort();
-    home.prepareUserDir(this.userDir, { flowFile: path.join(this.userDir, 'flow-source.json'), port: this.port });
-    const child = home.startNodeRed(this.userDir, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { CEH_LOG_LEVEL: 'warn' },
-    }) as ChildProcess;
-    this.child = child;
-    const keep = (b: Buffer) => {
-      this.log.push(b.toString());
-      if (this.log.length > 400) this.log.splice(0, 200);
-    };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    await home.waitForEditor(this.port, { child, timeoutMs: this.startTimeoutMs });
+    this.proc = await launchNodeRed({
+      userDir: this.userDir,
+      flowFile: path.join(this.userDir, 'flow-source.json'),
+      port: this.port,
+      keepChunks: 400,
+      timeoutMs: this.startTimeoutMs,
+    });
     await this.watchStatus();
   }
 
@@ -433,18 +429,13 @@ export class NodeRedChild {
 
   /** Kills the child with a signal and waits until it is gone. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const proc = this.proc;
+    if (!proc) return;
     this.ws?.terminate();
     this.ws = null;
-    const gone = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill(signal);
-    await Promise.race([gone, sleep(20000)]);
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await gone;
-    }
-    this.child = null;
+    await proc.kill(signal);
+    this.earlierLog = `${this.earlierLog}${proc.output()}`.slice(-100000);
+    this.proc = null;
   }
 
   /** Records this instance's kafka in nodes took per "topic/partition" (its GET /metrics; the topic without prefix). */
@@ -460,7 +451,7 @@ export class NodeRedChild {
   }
 
   logTail(lines = 40): string {
-    return this.log.join('').split('\n').slice(-lines).join('\n');
+    return `${this.earlierLog}${this.proc?.output() ?? ''}`.split('\n').slice(-lines).join('\n');
   }
 
   async stop(): Promise<void> {

@@ -6,11 +6,10 @@
  * and start it again on the same data.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { spawn, ChildProcess } from 'child_process';
-import { ROOT, sleep, stack, freePort } from './project';
+import { ROOT, stack, freePort } from './project';
 import { applySchemaForMappingDir } from '../../lib/graph-schema';
+import { PrivateJavaServer } from './private-java-server';
 
 interface JanusGraphModule {
   render(conf: string, o: { port: number; data: string; testData: string }): void;
@@ -22,18 +21,13 @@ interface JanusGraphModule {
   janusgraphReady(url: string): Promise<boolean>;
   GRAPHS: Record<string, string>;
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the stack is plain JavaScript (runs without a build)
 const janusgraph: JanusGraphModule = require(path.join(ROOT, 'stack', 'janusgraph', 'janusgraph.js'));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { JAVA_OPENS }: { JAVA_OPENS: string[] } = require(path.join(ROOT, 'stack', 'lib', 'process.js'));
 
-export class PrivateJanusGraph {
-  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-private-janusgraph-'));
+export class PrivateJanusGraph extends PrivateJavaServer {
   port = 0;
-  child: ChildProcess | null = null;
   private readonly lib: string;
   private readonly conf = path.join(this.dir, 'conf');
-  readonly logFile = path.join(this.dir, 'janusgraph.log');
 
   /**
    * stackDir: the local stack's state folder (stack.RUN), whose janusgraph/lib holds the jars. graphProperties:
@@ -43,6 +37,7 @@ export class PrivateJanusGraph {
     private readonly graphProperties: Record<string, string> = {},
     stackDir = stack.RUN,
   ) {
+    super('private JanusGraph Server', 'janusgraph');
     this.lib = path.join(stackDir, 'janusgraph', 'lib');
     if (!fs.existsSync(this.lib)) throw new Error(`no JanusGraph jars at ${this.lib}: run \`npm run stack:up\` first`);
   }
@@ -85,55 +80,11 @@ export class PrivateJanusGraph {
   /** Starts the server (on the same data every time) and waits until `g` answers a Gremlin round trip. */
   async start(timeoutMs = 180_000): Promise<void> {
     // A small heap: the scenario's graph is small, and the machine is shared.
-    const cmd = janusgraph.javaCommand(this.conf, this.lib, ['-Xms128m', '-Xmx512m']);
-    const out = fs.openSync(this.logFile, 'a');
-    this.child = spawn(
-      'java',
-      [
-        ...cmd.heap,
-        '-XX:+UseG1GC',
-        '-Djava.awt.headless=true',
-        ...JAVA_OPENS,
-        ...cmd.jvm,
-        '-cp',
-        cmd.classpath,
-        ...cmd.args,
-      ],
-      { cwd: this.dir, stdio: ['ignore', out, out] },
+    await this.launch(
+      janusgraph.javaCommand(this.conf, this.lib, ['-Xms128m', '-Xmx512m']),
+      () => janusgraph.janusgraphReady(this.url),
+      timeoutMs,
+      1000,
     );
-    fs.closeSync(out);
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (this.child.exitCode !== null) throw new Error(`the private JanusGraph Server exited: ${this.tail()}`);
-      if (await janusgraph.janusgraphReady(this.url).catch(() => false)) return;
-      if (Date.now() > deadline) throw new Error(`the private JanusGraph Server did not start: ${this.tail()}`);
-      await sleep(1000);
-    }
-  }
-
-  /** Stops the server with a signal (SIGTERM: a clean shutdown) and waits until the process is gone. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 60_000): Promise<void> {
-    const c = this.child;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const gone = new Promise<void>((r) => c.once('exit', () => r()));
-    c.kill(signal);
-    await Promise.race([gone, sleep(timeoutMs)]);
-    if (c.exitCode === null && c.signalCode === null) {
-      c.kill('SIGKILL');
-      await gone;
-    }
-    this.child = null;
-  }
-
-  tail(lines = 30): string {
-    return fs.existsSync(this.logFile)
-      ? fs.readFileSync(this.logFile, 'utf8').split('\n').slice(-lines).join('\n')
-      : '';
-  }
-
-  /** Kills the server and removes its folder. */
-  async destroy(): Promise<void> {
-    await this.stop('SIGKILL', 10_000).catch(() => undefined);
-    fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -5,28 +5,21 @@
  * stack/kafka/kafka.js kafkaProperties(), PLAINTEXT only, with a small heap.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { spawn, spawnSync, ChildProcess } from 'child_process';
-import { Kafka, logLevel } from 'kafkajs';
-import { sleep, stack, freePort } from './project';
+import { spawnSync } from 'child_process';
+import { stack, freePort } from './project';
+import { PrivateJavaServer } from './private-java-server';
 
-const JAVA_OPENS = ['java.lang', 'java.io', 'java.nio', 'java.util', 'java.util.concurrent', 'sun.nio.ch'].map(
-  (p) => `--add-opens=java.base/${p}=ALL-UNNAMED`,
-);
-
-export class PrivateKafka {
-  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ceh-private-kafka-'));
+export class PrivateKafka extends PrivateJavaServer {
   port = 0;
   controllerPort = 0;
-  child: ChildProcess | null = null;
   private readonly classpath: string;
   private readonly log4j = path.join(this.dir, 'log4j2.yaml');
   private readonly props = path.join(this.dir, 'server.properties');
-  readonly logFile = path.join(this.dir, 'kafka.log');
 
   /** stackDir: the local stack's state folder (stack.RUN: CEH_STACK_DIR or stack/.run), whose kafka/lib holds the jars. */
   constructor(stackDir = stack.RUN) {
+    super('private broker', 'kafka');
     const lib = path.join(stackDir, 'kafka', 'lib');
     if (!fs.existsSync(lib)) throw new Error(`no Kafka jars at ${lib}: run \`npm run stack:up\` first`);
     this.classpath = `${lib}/*`;
@@ -65,74 +58,16 @@ export class PrivateKafka {
 
   /** Starts the broker (on the same data dir every time) and waits until it answers a metadata request. */
   async start(timeoutMs = 90_000): Promise<void> {
-    const out = fs.openSync(this.logFile, 'a');
-    this.child = spawn(
-      'java',
-      [
-        '-Xms256m',
-        '-Xmx512m',
-        '-XX:+UseG1GC',
-        '-Djava.awt.headless=true',
-        ...JAVA_OPENS,
-        `-Dlog4j2.configurationFile=${this.log4j}`,
-        '-cp',
-        this.classpath,
-        'kafka.Kafka',
-        this.props,
-      ],
-      { cwd: this.dir, stdio: ['ignore', out, out] },
+    await this.launch(
+      {
+        heap: ['-Xms256m', '-Xmx512m'],
+        jvm: [`-Dlog4j2.configurationFile=${this.log4j}`],
+        classpath: this.classpath,
+        args: ['kafka.Kafka', this.props],
+      },
+      () => stack.kafkaReady(this.brokers),
+      timeoutMs,
+      500,
     );
-    fs.closeSync(out);
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (this.child.exitCode !== null) throw new Error(`the private broker exited: ${this.tail()}`);
-      if (await this.ready()) return;
-      if (Date.now() > deadline) throw new Error(`the private broker did not start: ${this.tail()}`);
-      await sleep(500);
-    }
-  }
-
-  private async ready(): Promise<boolean> {
-    const admin = new Kafka({
-      brokers: this.brokers,
-      clientId: 'ceh-private-probe',
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 0 },
-      connectionTimeout: 2000,
-    }).admin();
-    try {
-      await admin.connect();
-      return (await admin.describeCluster()).brokers.length > 0;
-    } catch {
-      return false;
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
-  }
-
-  /** Stops the broker with a signal (SIGTERM: a clean shutdown) and waits until the process is gone. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 60_000): Promise<void> {
-    const c = this.child;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const gone = new Promise<void>((r) => c.once('exit', () => r()));
-    c.kill(signal);
-    await Promise.race([gone, sleep(timeoutMs)]);
-    if (c.exitCode === null && c.signalCode === null) {
-      c.kill('SIGKILL');
-      await gone;
-    }
-    this.child = null;
-  }
-
-  tail(lines = 30): string {
-    return fs.existsSync(this.logFile)
-      ? fs.readFileSync(this.logFile, 'utf8').split('\n').slice(-lines).join('\n')
-      : '';
-  }
-
-  /** Kills the broker and removes its folder. */
-  async destroy(): Promise<void> {
-    await this.stop('SIGKILL', 10_000).catch(() => undefined);
-    fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -15,12 +15,17 @@ function findRoot(start: string): string {
 
 export const ROOT = findRoot(__dirname);
 
+/** scripts/node-red-home.js: the Node-RED user dir and start that `npm start` uses. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a plain JavaScript script of the project (runs without a build)
+export const home = require(path.join(ROOT, 'scripts', 'node-red-home.js'));
+/** The demo flow's builder (scripts/build-flow.js, shared with `npm start`). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a plain JavaScript script of the project (runs without a build)
+export const { customerFlow } = require(path.join(ROOT, 'scripts', 'build-flow.js'));
 /**
  * The Node-RED the tests run on: the devDependency (4.1) or, with CEH_NODE_RED_DIR set by scripts/test-node-red-5.js,
  * Node-RED 5. Every test takes node-red (and its bundled packages) from here, never by a bare require('node-red').
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-export const NODE_RED_DIR: string = require(path.join(ROOT, 'scripts', 'node-red-home.js')).nodeRedDir();
+export const NODE_RED_DIR: string = home.nodeRedDir();
 export const NODE_RED_VERSION: string = JSON.parse(
   fs.readFileSync(path.join(NODE_RED_DIR, 'package.json'), 'utf8'),
 ).version;
@@ -57,10 +62,12 @@ interface StackModule {
   }): string[];
   LOGS: string;
   up(): Promise<void>;
+  /** A real metadata request to the stack's broker or to `brokers`. */
+  kafkaReady(brokers?: string[]): Promise<boolean>;
   status(): Promise<string[]>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the stack is plain JavaScript (runs without a build)
 export const stack: StackModule = require(path.join(ROOT, 'stack', 'stack.js'));
 export const ENDPOINTS = stack.ENDPOINTS;
 

@@ -24,6 +24,12 @@ import {
 import type { TopicPartitionOffset } from '../../lib/kafka/offset-tracker';
 import { eventually, sleep } from '../support/project';
 
+/**
+ * Time passes on purpose: what the assertion after it rules out (a second commit, an early finish, a restart) would
+ * have happened within `ms` (the runner's timers run at FAST's 5-20 ms here). Absence can only be shown by waiting.
+ */
+const quiet = (ms: number) => sleep(ms);
+
 class FakeConsumer implements RunnerConsumer {
   readonly events = {
     FETCH: 'fetch',
@@ -201,7 +207,13 @@ const SETTINGS: RunnerSettings = {
   decoding: { value: 'json', key: 'string' },
   maxInFlight: 100,
 };
-const FAST: Partial<RunnerTimings> = { reconnectMs: 20, commitDelayMs: 5, roomWaitMs: 20, statusEveryMs: 60000 };
+const FAST: Partial<RunnerTimings> = {
+  reconnectMs: 20,
+  commitDelayMs: 5,
+  roomWaitMs: 20,
+  statusEveryMs: 60000,
+  closeWaitMs: 50,
+};
 
 async function started(settings: Partial<RunnerSettings> = {}, timings: Partial<RunnerTimings> = {}) {
   const consumers: FakeConsumer[] = [];
@@ -280,7 +292,7 @@ test('runner: commits only below the first unfinished record and retries a faile
   flow.finish('0');
   await eventually('commit of record 0', () => consumer.commits.length === 1, 2000, 2);
   flow.finish('2');
-  await sleep(30);
+  await quiet(30);
   assert.deepEqual(consumer.committed(), ['t/0@1'], 'record 1 is unfinished: 2 waits, and 1 is not committed twice');
 
   consumer.failCommits = 1;
@@ -297,7 +309,7 @@ test('runner: commits only below the first unfinished record and retries a faile
 
   flow.finish('3');
   await eventually('commit of record 3', () => consumer.commits.length === 4, 2000, 2);
-  await sleep(50);
+  await quiet(50);
   assert.deepEqual(consumer.committed(), ['t/0@1', 't/0@3', 't/0@4'], 'each offset committed once, in order');
 });
 
@@ -315,6 +327,41 @@ test('runner: close commits what the flow finished and leaves the group', async 
   assert.equal(consumer.commits.length, 1, 'a finish after close commits nothing');
 });
 
+test('runner: close stops fetching and leaves the group only once the records in flight finished', async () => {
+  const { runner, consumer, flow } = await started({}, { commitDelayMs: 60000, closeWaitMs: 10000 });
+  consumer.join({ t: [0] });
+  await consumer.fetch('t', 0, [0, 1, 2]);
+  flow.finish('0');
+  const t0 = Date.now();
+  let closed = false;
+  const closing = runner.close().then(() => (closed = true));
+  await eventually('fetching paused by close', () => consumer.paused.length > 0, 2000, 2);
+  await quiet(30); // a close that did not wait would have left the group by now
+  assert.deepEqual(consumer.paused, [[{ topic: 't', partitions: [0] }]], 'no more fetching while it waits');
+  assert.equal(closed, false, 'records 1 and 2 are still in the flow');
+  assert.equal(consumer.disconnected, false, 'still a member: another owner would replay what this flow still writes');
+  assert.deepEqual(consumer.commits, []);
+  flow.finish('2');
+  flow.finish('1');
+  await closing;
+  assert.ok(Date.now() - t0 < 5000, 'it left when the last record finished, not at the timeout');
+  assert.deepEqual(consumer.committed(), ['t/0@3']);
+  assert.equal(consumer.disconnected, true);
+  assert.deepEqual(consumer.resumed, [], 'finishing while closing does not resume fetching');
+});
+
+test('runner: close leaves after closeWaitMs with what finished committed when a record never finishes', async () => {
+  const { runner, consumer, flow } = await started({}, { commitDelayMs: 60000, closeWaitMs: 300 });
+  consumer.join({ t: [0] });
+  await consumer.fetch('t', 0, [0, 1]);
+  flow.finish('0');
+  const t0 = Date.now();
+  await runner.close();
+  assert.ok(Date.now() - t0 >= 290, `waited for record 1: ${Date.now() - t0} ms`);
+  assert.deepEqual(consumer.committed(), ['t/0@1'], 'record 1 stays uncommitted for the next owner');
+  assert.equal(consumer.disconnected, true);
+});
+
 test('runner: a consumer that crashed for good is replaced after a delay; a crash kafkajs restarts is left to it', async (t) => {
   const { runner, consumers, consumer, flow, problems, state } = await started();
   t.after(() => runner.close());
@@ -324,7 +371,7 @@ test('runner: a consumer that crashed for good is replaced after a delay; a cras
   consumer.crash(new Error('Connection timeout'), true);
   assert.equal(state(), 'connecting');
   assert.equal(problems.length, 0);
-  await sleep(60);
+  await quiet(60);
   assert.equal(consumers.length, 1, 'kafkajs restarts this one itself');
 
   consumer.crash(new Error('broker gone'), false);
@@ -339,7 +386,7 @@ test('runner: a consumer that crashed for good is replaced after a delay; a cras
   assert.deepEqual(consumers[1].subscription, { topics: ['t'], fromBeginning: true });
 
   flow.finish('0');
-  await sleep(30);
+  await quiet(30);
   assert.deepEqual(
     [...consumer.commits, ...consumers[1].commits],
     [],
@@ -447,7 +494,7 @@ test('runner: a commit kafkajs drops while its rebuilt group has not joined is s
 
   consumer.join({ t: [0] });
   await eventually('the dropped commit sent again once the group runs', () => consumer.committed().includes('t/0@3'));
-  await sleep(30);
+  await quiet(30);
   assert.deepEqual(consumer.committed(), ['t/0@1', 't/0@3'], 'sent again once, not repeated after it was taken');
 });
 
@@ -491,7 +538,7 @@ test('runner: a failed record stops its partition there; the others go on', asyn
   const stopped = statuses[statuses.length - 1];
   assert.deepEqual(stopped.state === 'stopped' && stopped.partitions, ['t/0']);
   await eventually('commit up to the failed record', () => consumer.commits.length === 1, 2000, 2);
-  await sleep(30);
+  await quiet(30);
   assert.deepEqual(consumer.committed(), ['t/0@1'], 'nothing at or after the failed record is committed');
   assert.deepEqual(await consumer.fetch('t', 0, [3]), [], 'a stopped partition takes no more records');
 
@@ -528,7 +575,7 @@ test('runner: batch mode sends one message per fetched batch up to the room left
   assert.equal(runner.inFlight, 3);
   assert.equal(consumer.paused.length, 1, 'no room left for 3 and 4');
   flow.held[0].finished();
-  await sleep(30);
+  await quiet(30);
   assert.deepEqual(consumer.commits, [], 'the batch is finished only when both its messages are');
   flow.held[1].finished();
   await eventually('the batch committed', () => consumer.commits.length === 1, 2000, 2);

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ROOT } from '../support/project';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a plain JavaScript script of the project (runs without a build)
 const { customerFlow, SOURCES, DEBEZIUM_TOPIC, MAIN_FLOW_OPTIONS } = require(
   path.join(ROOT, 'scripts', 'build-flow.js'),
 );

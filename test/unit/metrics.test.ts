@@ -6,6 +6,7 @@ import { KafkaInMetrics, GraphMapMetrics, GremlinUpsertMetrics, KafkaOutMetrics 
 import { computeLag, LagReader, OffsetAdmin } from '../../lib/kafka/lag-reader';
 import { retryKind, TransientError } from '../../lib/gremlin/connection';
 import { parseMetrics, select, sum } from '../support/metrics-text';
+import { eventually, sleep } from '../support/project';
 
 const scrape = async () => parseMetrics(await metricsText());
 
@@ -183,9 +184,9 @@ test('the lag reader reads on an interval, only with an assignment, and disconne
   assert.equal(calls.length, 0, 'and no request');
   reader.setAssignment({ t: [0] });
   reader.start();
-  await new Promise((r) => setTimeout(r, 30));
+  await eventually('a read of the first log end', () => seen.includes(2), 2000, 5);
   high = 12;
-  await new Promise((r) => setTimeout(r, 60));
+  await eventually('a read of the moved log end', () => seen[seen.length - 1] === 4, 2000, 5);
   await reader.stop();
   assert.equal(seen[0], 0);
   assert.equal(seen[1], 2);
@@ -195,7 +196,8 @@ test('the lag reader reads on an interval, only with an assignment, and disconne
   assert.ok(calls.includes('commits g t'));
   assert.equal(calls[calls.length - 1], 'disconnect');
   const n = seen.length;
-  await new Promise((r) => setTimeout(r, 50));
+  // Time passes on purpose: more than two intervals, in which a reader still running would have read.
+  await sleep(50);
   assert.equal(seen.length, n, 'no read after stop');
 });
 

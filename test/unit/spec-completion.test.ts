@@ -10,7 +10,7 @@ import { ROOT } from '../support/project';
 
 const html = fs.readFileSync(path.join(ROOT, 'nodes', 'graph-map', 'graph-map.html'), 'utf8');
 const code = html.slice(html.indexOf('/* spec-completion:start */'), html.indexOf('/* spec-completion:end */'));
-// eslint-disable-next-line no-new-func
+// eslint-disable-next-line no-new-func -- the editor's own code, cut out of graph-map.html, run as the browser runs it
 const specSuggestions = new Function(`${code}; return specSuggestions;`)() as (
   schema: unknown,
   lines: string[],
