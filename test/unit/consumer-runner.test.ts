@@ -335,8 +335,7 @@ test('runner: close stops fetching and leaves the group only once the records in
   const t0 = Date.now();
   let closed = false;
   const closing = runner.close().then(() => (closed = true));
-  await eventually('fetching paused by close', () => consumer.paused.length > 0, 2000, 2);
-  await quiet(30); // a close that did not wait would have left the group by now
+  await sleep(50);
   assert.deepEqual(consumer.paused, [[{ topic: 't', partitions: [0] }]], 'no more fetching while it waits');
   assert.equal(closed, false, 'records 1 and 2 are still in the flow');
   assert.equal(consumer.disconnected, false, 'still a member: another owner would replay what this flow still writes');
