@@ -178,13 +178,6 @@ export interface RunnerTimings {
   silentMs: number;
   /** How often the status (and its message rate) is refreshed. */
   statusEveryMs: number;
-  /**
-   * On close, how long the runner waits for the records in flight to finish before it commits and leaves the group.
-   * Leaving at once handed the partitions to another member while this flow's writer still wrote them: the new owner
-   * replayed newer events that the old writer then overwrote with older ones (stale writes after a rolling redeploy).
-   * Below Node-RED's 15 s close timeout; gremlin upsert drains for up to 12 s.
-   */
-  closeWaitMs: number;
 }
 
 export const DEFAULT_TIMINGS: RunnerTimings = {
@@ -193,7 +186,6 @@ export const DEFAULT_TIMINGS: RunnerTimings = {
   roomWaitMs: 1000,
   silentMs: 10000,
   statusEveryMs: 1000,
-  closeWaitMs: 11000,
 };
 
 /** Observations for metrics and tests; the runner works the same with no listener. */
@@ -234,8 +226,6 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
   private statusTimer: NodeJS.Timeout | null = null;
   private committing: Promise<void> = Promise.resolve();
   private roomWaiter: (() => void) | null = null;
-  /** Set while close() waits for the records in flight. */
-  private finishedWaiter: (() => void) | null = null;
   private state: 'connecting' | 'waiting' | 'rejoining' | 'consuming' | 'error' = 'connecting';
   private errorText = '';
   private received = 0;
@@ -305,9 +295,6 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
     const c = this.consumer;
     try {
       if (c) {
-        // No new records (closing stops delivery; the pause stops fetching), then the ones in hand finish.
-        this.pauseAll();
-        await this.waitForFinished(this.timings.closeWaitMs);
         await this.commitFinished();
         await c.disconnect().catch(() => undefined);
       }
@@ -393,26 +380,12 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
   }
 
   private resumeIfDrained(): void {
-    if (!this.consumer || !this.paused || this.closing || !this.drained()) return;
+    if (!this.consumer || !this.paused || !this.drained()) return;
     this.paused = false;
     const parts = this.assignedPartitions();
     if (parts.length) this.tell('resume', parts);
     this.emit('resumed');
     this.showStatus();
-  }
-
-  /** Resolves once no record is in flight (or after ms). */
-  private waitForFinished(ms: number): Promise<void> {
-    if (this.offsets.inFlightRecords === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.finishedWaiter = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.finishedWaiter = done;
-    });
   }
 
   /** Resolves once the flow worked its backlog down to the resume mark (or after ms). */
@@ -493,7 +466,6 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
     }
     if (part.finishPart(d)) this.emit('finished', d, error);
     if (this.roomWaiter && this.drained()) this.roomWaiter();
-    if (this.finishedWaiter && this.offsets.inFlightRecords === 0) this.finishedWaiter();
     this.resumeIfDrained();
     this.scheduleCommit();
   }

@@ -207,13 +207,7 @@ const SETTINGS: RunnerSettings = {
   decoding: { value: 'json', key: 'string' },
   maxInFlight: 100,
 };
-const FAST: Partial<RunnerTimings> = {
-  reconnectMs: 20,
-  commitDelayMs: 5,
-  roomWaitMs: 20,
-  statusEveryMs: 60000,
-  closeWaitMs: 50,
-};
+const FAST: Partial<RunnerTimings> = { reconnectMs: 20, commitDelayMs: 5, roomWaitMs: 20, statusEveryMs: 60000 };
 
 async function started(settings: Partial<RunnerSettings> = {}, timings: Partial<RunnerTimings> = {}) {
   const consumers: FakeConsumer[] = [];
@@ -325,40 +319,6 @@ test('runner: close commits what the flow finished and leaves the group', async 
   assert.equal(consumer.disconnected, true);
   flow.finish('2');
   assert.equal(consumer.commits.length, 1, 'a finish after close commits nothing');
-});
-
-test('runner: close stops fetching and leaves the group only once the records in flight finished', async () => {
-  const { runner, consumer, flow } = await started({}, { commitDelayMs: 60000, closeWaitMs: 10000 });
-  consumer.join({ t: [0] });
-  await consumer.fetch('t', 0, [0, 1, 2]);
-  flow.finish('0');
-  const t0 = Date.now();
-  let closed = false;
-  const closing = runner.close().then(() => (closed = true));
-  await sleep(50);
-  assert.deepEqual(consumer.paused, [[{ topic: 't', partitions: [0] }]], 'no more fetching while it waits');
-  assert.equal(closed, false, 'records 1 and 2 are still in the flow');
-  assert.equal(consumer.disconnected, false, 'still a member: another owner would replay what this flow still writes');
-  assert.deepEqual(consumer.commits, []);
-  flow.finish('2');
-  flow.finish('1');
-  await closing;
-  assert.ok(Date.now() - t0 < 5000, 'it left when the last record finished, not at the timeout');
-  assert.deepEqual(consumer.committed(), ['t/0@3']);
-  assert.equal(consumer.disconnected, true);
-  assert.deepEqual(consumer.resumed, [], 'finishing while closing does not resume fetching');
-});
-
-test('runner: close leaves after closeWaitMs with what finished committed when a record never finishes', async () => {
-  const { runner, consumer, flow } = await started({}, { commitDelayMs: 60000, closeWaitMs: 300 });
-  consumer.join({ t: [0] });
-  await consumer.fetch('t', 0, [0, 1]);
-  flow.finish('0');
-  const t0 = Date.now();
-  await runner.close();
-  assert.ok(Date.now() - t0 >= 290, `waited for record 1: ${Date.now() - t0} ms`);
-  assert.deepEqual(consumer.committed(), ['t/0@1'], 'record 1 stays uncommitted for the next owner');
-  assert.equal(consumer.disconnected, true);
 });
 
 test('runner: a consumer that crashed for good is replaced after a delay; a crash kafkajs restarts is left to it', async (t) => {
