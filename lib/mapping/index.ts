@@ -6,6 +6,7 @@ export {
   compileSpec,
   SpecError,
   formatIssue,
+  issueWhere,
   mappingSchema,
   MAPPING_SCHEMA_FILE,
 } from './spec';

@@ -136,8 +136,13 @@ export interface SpecIssue {
   column?: number;
 }
 
+/** Where in the spec an issue is: `definition.field`, either part left out when unknown ('' for the whole spec). */
+export function issueWhere(i: SpecIssue): string {
+  return [i.definition, i.field].filter(Boolean).join('.');
+}
+
 export function formatIssue(i: SpecIssue): string {
-  const where = [i.definition, i.field].filter(Boolean).join('.');
+  const where = issueWhere(i);
   return `${where ? `${where}: ` : ''}${i.message}${i.line !== undefined ? ` (line ${i.line})` : ''}`;
 }
 

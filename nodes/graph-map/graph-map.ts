@@ -8,6 +8,7 @@ import {
   checkSpec,
   mapEvents,
   eventRefs,
+  issueWhere,
   mappingSchema,
   SpecError,
   type CompiledMapping,
@@ -69,7 +70,7 @@ export = function (RED: NodeAPI) {
     if ('error' in configured) {
       // The issue's own message and field path are data; the wording around them is this node's.
       for (const issue of configured.error.issues) {
-        const at = [issue.definition, issue.field].filter(Boolean).join('.');
+        const at = issueWhere(issue);
         const text = at ? t('graph-map.errors.issueAt', { where: at, message: issue.message }) : issue.message;
         node.error(
           t('graph-map.errors.spec', {
@@ -78,7 +79,7 @@ export = function (RED: NodeAPI) {
         );
       }
       const first = configured.error.issues[0];
-      const where = [first.definition, first.field].filter(Boolean).join('.');
+      const where = issueWhere(first);
       node.status({
         fill: 'red',
         shape: 'ring',

@@ -13,6 +13,7 @@ import { ROOT, ENDPOINTS, unique, eventually } from '../support/project';
 import { ARTIFACTS, chromiumMissing, openEditor, previewGraphMapSample, EditorPage } from '../support/browser';
 import { startCustomerFlow, CustomerFlowChild } from '../support/node-red-child';
 import { deleteTopics, demoTopics } from '../support/kafka-test-kit';
+import { catalogue } from '../support/texts';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 import { produceDemo, ensureTopics } from '../../lib/demo/produce';
 
@@ -80,13 +81,9 @@ test(
         assert.ok(nodesDe.includes(firstParagraph), `${type}: German help served`);
         const messages = await (await fetch(`${nr.url}/locales/${PACK.name}/${type}?lng=de`)).json();
         // The build merges the shared adapter texts (nodes/shared/locales) into every node's catalogue.
-        const shared = path.join(ROOT, 'nodes', 'shared', 'locales', 'de', 'shared.json');
         assert.deepEqual(
           messages,
-          {
-            ...JSON.parse(fs.readFileSync(path.join(dir, `${base}.json`), 'utf8')),
-            ...JSON.parse(fs.readFileSync(shared, 'utf8')),
-          },
+          { ...catalogue(`nodes/${base}`, base, 'de'), ...catalogue('nodes/shared', 'shared', 'de') },
           `${type}: German messages served`,
         );
       }

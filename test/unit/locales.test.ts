@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ROOT } from '../support/project';
+import { catalogue } from '../support/texts';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const nodeFiles: Record<string, string> = pkg['node-red'].nodes;
@@ -68,9 +69,8 @@ for (const [type, file] of Object.entries(nodeFiles)) {
 }
 
 test('nodes/shared: the shared texts (merged into every catalogue by the build) in de mirror en-US', () => {
-  const dir = path.join(ROOT, 'nodes', 'shared', 'locales');
-  const en = JSON.parse(fs.readFileSync(path.join(dir, 'en-US', 'shared.json'), 'utf8'));
-  const de = JSON.parse(fs.readFileSync(path.join(dir, 'de', 'shared.json'), 'utf8'));
+  const en = catalogue('nodes/shared', 'shared');
+  const de = catalogue('nodes/shared', 'shared', 'de');
   assert.deepEqual(keyPaths(de), keyPaths(en));
   for (const key of keyPaths(en)) {
     const at = (o: any) => key.split('.').reduce((x, k) => x[k], o) as string;

@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
 import { ROOT, NODE_RED_DIR } from '../support/project';
+import { catalogue } from '../support/texts';
 
 const NODE_RED_MESSAGES = JSON.parse(
   fs.readFileSync(
@@ -24,9 +25,7 @@ const NODE_RED_MESSAGES = JSON.parse(
   ),
 );
 
-const SHARED = JSON.parse(
-  fs.readFileSync(path.join(ROOT, 'nodes', 'shared', 'locales', 'en-US', 'shared.json'), 'utf8'),
-);
+const SHARED = catalogue('nodes/shared', 'shared');
 
 /** The string at a dotted key path, or undefined. */
 function lookUp(catalogue: unknown, key: string): unknown {
