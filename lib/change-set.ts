@@ -103,6 +103,11 @@ export interface EventRef {
   key?: string | null;
   /** Position of the event in its message's payload array (batch mode). */
   index?: number;
+  /**
+   * The partition lease under which kafka in handed the event out (lib/kafka/partition-leases): once the partition
+   * moved to another member, gremlin upsert leaves the event to its new owner instead of writing it late.
+   */
+  lease?: number;
 }
 
 export interface ChangeSet {

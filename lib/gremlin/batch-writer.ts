@@ -6,6 +6,8 @@
  * the offending events are alone, so the rest is written and only those events are reported with the server's message.
  * Batches run concurrently up to `maxConcurrentBatches`, except that a batch touching a vertex of a batch still in
  * flight waits for it: writes to one key stay in arrival order.
+ * An event whose Kafka partition moved to another consumer meanwhile (the `owns` check, lib/kafka/partition-leases) is
+ * left out before each request and each retry: its new owner writes it again, and a late write would undo newer ones.
  */
 import { EventEmitter } from 'events';
 import { ChangeSet, vertexId, describeEvent } from '../change-set';
@@ -38,6 +40,11 @@ export interface BatchWriterOptions {
   maxRetries?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /**
+   * Whether the writer may still write this change set (default: always). False for an event of a Kafka partition
+   * this process no longer owns: it is abandoned (neither written nor failed) and its new owner writes it.
+   */
+  owns?: (changeSet: ChangeSet) => boolean;
 }
 
 /** One event that did not reach the graph, and why. */
@@ -49,12 +56,22 @@ export interface WriteFailure {
   field?: string;
 }
 
+/** What became of the change sets given to writeAll(). */
+export interface WriteOutcome {
+  failures: WriteFailure[];
+  /** Positions of change sets left to their partition's new owner (not written, not failed), ascending. */
+  abandoned: number[];
+}
+
 export interface BatchReport {
+  /** Events written or failed in this batch (abandoned ones not counted). */
   events: number;
   requests: number;
   ms: number;
   retries: number;
   failed: number;
+  /** Events of the batch abandoned because their partition moved to another consumer. */
+  abandoned: number;
 }
 
 interface Entry {
@@ -66,7 +83,15 @@ interface Entry {
 interface CallState {
   pending: number;
   failures: WriteFailure[];
-  resolve: (failures: WriteFailure[]) => void;
+  abandoned: number[];
+  resolve: (outcome: WriteOutcome) => void;
+}
+
+/** Thrown inside a batch when one of its events is no longer owned: the batch starts over without it. */
+class OwnershipLost extends Error {
+  constructor() {
+    super('an event of this batch belongs to another consumer now');
+  }
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -76,11 +101,11 @@ export class BatchWriter extends EventEmitter {
   private lingerTimer: NodeJS.Timeout | null = null;
   private inFlight = new Set<{ keys: Set<string>; done: Promise<void> }>();
   private readonly o: Required<
-    Omit<BatchWriterOptions, 'partitionKey' | 'chunkSize' | 'mergePlan' | 'edgeIdentities'>
+    Omit<BatchWriterOptions, 'partitionKey' | 'chunkSize' | 'mergePlan' | 'edgeIdentities' | 'owns'>
   > &
-    Pick<BatchWriterOptions, 'partitionKey' | 'chunkSize' | 'mergePlan' | 'edgeIdentities'>;
+    Pick<BatchWriterOptions, 'partitionKey' | 'chunkSize' | 'mergePlan' | 'edgeIdentities' | 'owns'>;
   /** Counters since creation (for status and the bench). */
-  readonly stats = { events: 0, batches: 0, requests: 0, retries: 0, failed: 0, lastBatchMs: 0 };
+  readonly stats = { events: 0, batches: 0, requests: 0, retries: 0, failed: 0, abandoned: 0, lastBatchMs: 0 };
 
   constructor(
     private readonly conn: Submitter,
@@ -99,11 +124,16 @@ export class BatchWriter extends EventEmitter {
   }
 
   /** Queues change sets; resolves once every one of them is written or failed, with the failures. */
-  write(changeSets: ChangeSet[]): Promise<WriteFailure[]> {
+  async write(changeSets: ChangeSet[]): Promise<WriteFailure[]> {
+    return (await this.writeAll(changeSets)).failures;
+  }
+
+  /** As write(), and also says which change sets were abandoned (see the `owns` option). */
+  writeAll(changeSets: ChangeSet[]): Promise<WriteOutcome> {
     return new Promise((resolve) => {
-      const call: CallState = { pending: changeSets.length, failures: [], resolve };
+      const call: CallState = { pending: changeSets.length, failures: [], abandoned: [], resolve };
       if (changeSets.length === 0) {
-        resolve([]);
+        resolve({ failures: [], abandoned: [] });
         return;
       }
       changeSets.forEach((cs, position) => {
@@ -145,6 +175,24 @@ export class BatchWriter extends EventEmitter {
     }
   }
 
+  private owned(entry: Entry): boolean {
+    return this.o.owns ? this.o.owns(entry.changeSet) : true;
+  }
+
+  /** Finishes the entries no longer owned, as abandoned; returns the others. */
+  private dropAbandoned(entries: Entry[]): Entry[] {
+    const kept: Entry[] = [];
+    for (const e of entries) {
+      if (this.owned(e)) kept.push(e);
+      else {
+        e.call.abandoned.push(e.position);
+        this.stats.abandoned++;
+        this.settle(e.call);
+      }
+    }
+    return kept;
+  }
+
   private finish(entry: Entry, failure?: string, field?: string): void {
     if (failure !== undefined) {
       entry.call.failures.push({
@@ -155,7 +203,15 @@ export class BatchWriter extends EventEmitter {
       });
       this.stats.failed++;
     }
-    if (--entry.call.pending === 0) entry.call.resolve(entry.call.failures.sort((a, b) => a.position - b.position));
+    this.settle(entry.call);
+  }
+
+  private settle(call: CallState): void {
+    if (--call.pending === 0)
+      call.resolve({
+        failures: call.failures.sort((a, b) => a.position - b.position),
+        abandoned: call.abandoned.sort((a, b) => a - b),
+      });
   }
 
   private startBatch(entries: Entry[]): void {
@@ -183,12 +239,25 @@ export class BatchWriter extends EventEmitter {
     })().finally(() => this.inFlight.delete(slot));
   }
 
-  private async runBatch(entries: Entry[]): Promise<void> {
+  private async runBatch(batch: Entry[]): Promise<void> {
     const started = Date.now();
-    const report: BatchReport = { events: entries.length, requests: 0, ms: 0, retries: 0, failed: 0 };
+    const report: BatchReport = { events: 0, requests: 0, ms: 0, retries: 0, failed: 0, abandoned: 0 };
     const failures = new Map<Entry, string>();
-    await this.writeIsolating(entries, failures, report);
+    let entries = this.dropAbandoned(batch);
+    for (;;) {
+      try {
+        if (entries.length) await this.writeIsolating(entries, failures, report);
+        break;
+      } catch (err) {
+        if (!(err instanceof OwnershipLost)) throw err;
+        // Start over with what is still owned: its writes are idempotent, and failures found so far are found again.
+        failures.clear();
+        entries = this.dropAbandoned(entries);
+      }
+    }
     for (const e of entries) this.finish(e, failures.get(e));
+    report.events = entries.length;
+    report.abandoned = batch.length - entries.length;
     report.ms = Date.now() - started;
     report.failed = failures.size;
     this.stats.events += entries.length;
@@ -202,6 +271,7 @@ export class BatchWriter extends EventEmitter {
     try {
       await this.writeOnce(entries, failures, report);
     } catch (err) {
+      if (err instanceof OwnershipLost) throw err;
       if (entries.length === 1) {
         failures.set(
           entries[0],
@@ -225,16 +295,18 @@ export class BatchWriter extends EventEmitter {
       // A failed probe leaves the guard off (the writes go on as without the index).
       edgeIdentities: await Promise.resolve(this.o.edgeIdentities).catch(() => false),
     });
-    for (const req of requests.deletes) await this.submit(req, report);
+    // Asked before every request and retry: a partition can move while a batch waits out an outage.
+    const owned = () => !this.o.owns || entries.every((e) => this.owned(e));
+    for (const req of requests.deletes) await this.submit(req, report, owned);
     const vertexIds = new Map<number, unknown>();
     for (const req of requests.vertices) {
-      const result = await this.submit(req, report);
+      const result = await this.submit(req, report, owned);
       // GraphBinary and GraphSON 3 give a Map, GraphSON 2 a plain object.
       const field = (r: any, k: string) => (r instanceof Map ? r.get(k) : r[k]);
       if (requests.linkEdges) for (const r of result) vertexIds.set(Number(field(r, 'i')), field(r, 'id'));
     }
     for (const req of [...requests.edges, ...(requests.linkEdges?.(vertexIds) ?? [])]) {
-      const result = await this.submit(req, report);
+      const result = await this.submit(req, report, owned);
       if (!req.returnsRows) continue;
       const written = new Set(result.map((x) => Number(x)));
       // Coalesce dialects return the rows they wrote: an edge missing from the result had an endpoint missing.
@@ -256,8 +328,9 @@ export class BatchWriter extends EventEmitter {
     }
   }
 
-  private async submit(req: WriteRequest, report: BatchReport): Promise<unknown[]> {
+  private async submit(req: WriteRequest, report: BatchReport, owned: () => boolean): Promise<unknown[]> {
     for (let attempt = 0; ; attempt++) {
+      if (!owned()) throw new OwnershipLost();
       try {
         report.requests++;
         this.stats.requests++;

@@ -23,6 +23,8 @@ export interface RecordMeta {
   timestamp: string;
   key: unknown;
   headers: Record<string, string>;
+  /** The partition lease the record was handed out under (commit mode "flow"; lib/kafka/partition-leases). */
+  lease?: number;
 }
 
 /** `msg.kafka` in batch mode: one entry per record in each array, in offset order. */
@@ -34,6 +36,7 @@ export interface BatchMeta {
   timestamps: string[];
   keys: unknown[];
   headers: Record<string, string>[];
+  lease?: number;
 }
 
 export class DecodeError extends Error {

@@ -14,6 +14,7 @@ import { KafkaConfigError } from './config-problem';
 import { EventEmitter } from 'events';
 import { decodeRecord, toBatch, DecodeMode, RawRecord, RecordMeta, BatchMeta } from './codec';
 import { OffsetTracker, Delivery, TopicPartitionOffset } from './offset-tracker';
+import { PartitionLeases, partitionLeases } from './partition-leases';
 import { isUnknownTopic } from './kafka-errors';
 
 /** A fetched batch of one partition, as kafkajs's eachBatch hands it over (only what the runner uses). */
@@ -213,7 +214,7 @@ export function checkMaxInFlight(maxInFlight: number): number {
 
 export class ConsumerRunner extends EventEmitter<RunnerEvents> {
   private readonly timings: RunnerTimings;
-  private readonly offsets = new OffsetTracker();
+  private readonly offsets: OffsetTracker;
   private consumer: RunnerConsumer | null = null;
   private closing = false;
   private assignment: Record<string, number[]> = {};
@@ -243,10 +244,17 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
     private readonly sink: DeliverySink,
     private readonly statusSink: StatusSink,
     timings: Partial<RunnerTimings> = {},
+    /**
+     * Where partition leases come from (the process's registry unless a test brings its own); null for none. Only
+     * flow commits are fenced: when a record handed out may already be committed (auto commit, or a runtime without
+     * message hooks that finishes records at send), a writer dropping it later would lose it.
+     */
+    leases: PartitionLeases | null = partitionLeases,
   ) {
     super();
     checkMaxInFlight(settings.maxInFlight);
     this.timings = { ...DEFAULT_TIMINGS, ...timings };
+    this.offsets = new OffsetTracker(settings.commitMode === 'flow' && leases ? leases : undefined);
   }
 
   /** Records handed to the flow and not finished yet. */
@@ -546,6 +554,7 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
       }
       if (take.length === 0) continue;
       const outs = this.decodeInto(topic, partition, take);
+      if (part.lease !== undefined) for (const o of outs) o.msg.kafka.lease = part.lease;
       const d = part.begin(take[0].offset, take[take.length - 1].offset, take.length, outs.length);
       p.resolveOffset(take[take.length - 1].offset);
       this.deliver(d, outs);

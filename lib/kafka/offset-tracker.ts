@@ -3,7 +3,10 @@
  * delivery (one record, or one batch of records) finishes whenever the flow is done with it, in any order. The
  * committable offset of a partition is one past the last record of the longest fully finished prefix, so a commit
  * never skips a record the flow has not finished (at-least-once). Records finished after an unfinished one wait.
+ * With a lease registry, each partition's tracking holds a lease from its first delivery until it is revoked or reset
+ * (lib/kafka/partition-leases): what the flow still holds of a revoked partition is then known to be stale.
  */
+import type { PartitionLeases } from './partition-leases';
 
 /** One delivery to the flow: records first..last of one partition, carried by `parts` Node-RED messages. */
 export interface Delivery {
@@ -34,6 +37,8 @@ export class PartitionOffsets {
   constructor(
     readonly topic: string,
     readonly partition: number,
+    /** This stretch of ownership's lease, stamped on the records handed out; none without a registry. */
+    readonly lease?: number,
   ) {}
 
   /** True when offset was already handed out since this partition was assigned (kafkajs re-fetches after a rejoin). */
@@ -131,6 +136,9 @@ export interface TopicPartitionOffset {
 export class OffsetTracker {
   private partitions = new Map<string, PartitionOffsets>();
 
+  /** leases: grants a lease per partition tracked and ends it when the partition is forgotten. */
+  constructor(private readonly leases?: PartitionLeases) {}
+
   private static key(topic: string, partition: number): string {
     return `${topic}\u0000${partition}`;
   }
@@ -144,7 +152,7 @@ export class OffsetTracker {
     const k = OffsetTracker.key(topic, partition);
     let p = this.partitions.get(k);
     if (!p) {
-      p = new PartitionOffsets(topic, partition);
+      p = new PartitionOffsets(topic, partition, this.leases?.grant());
       this.partitions.set(k, p);
     }
     this.last = p;
@@ -179,13 +187,14 @@ export class OffsetTracker {
 
   /**
    * Keeps only the partitions of a new assignment (after a rebalance). Revoked partitions are forgotten: their
-   * unfinished records will be delivered again by their new owner.
+   * unfinished records will be delivered again by their new owner, and their leases end. A partition kept keeps its
+   * lease: its records in flight still commit here.
    */
   retain(assignment: Record<string, number[]>): void {
     this.last = null;
     for (const [k, p] of this.partitions) {
       if (!(assignment[p.topic] || []).includes(p.partition)) {
-        p.release();
+        this.forget(p);
         this.partitions.delete(k);
       }
     }
@@ -194,7 +203,12 @@ export class OffsetTracker {
   /** Forgets everything (consumer recreated): the broker's committed offsets are the truth again. */
   reset(): void {
     this.last = null;
-    for (const p of this.partitions.values()) p.release();
+    for (const p of this.partitions.values()) this.forget(p);
     this.partitions.clear();
+  }
+
+  private forget(p: PartitionOffsets): void {
+    p.release();
+    if (p.lease !== undefined) this.leases?.end(p.lease);
   }
 }

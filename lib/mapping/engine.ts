@@ -593,6 +593,7 @@ export function eventRefs(kafka: unknown, count: number, batch: boolean): Array<
       if (typeof k.offset === 'string') ref.offset = k.offset;
       if (typeof k.key === 'string' || k.key === null) ref.key = k.key;
     }
+    if (k && typeof k.lease === 'number') ref.lease = k.lease;
     if (batch) ref.index = i;
     refs[i] = Object.keys(ref).length ? ref : undefined;
   }

@@ -122,6 +122,12 @@ export const series = {
     labelNames: NODE,
     registers: [registry],
   }),
+  abandonedEvents: new Counter({
+    name: 'ceh_gremlin_upsert_abandoned_events_total',
+    help: 'Change sets not written because their Kafka partition moved to another consumer (its new owner writes them)',
+    labelNames: NODE,
+    registers: [registry],
+  }),
   // kafka out
   recordsPublished: new Counter({
     name: 'ceh_kafka_out_records_published_total',

@@ -198,6 +198,7 @@ export class GremlinUpsertMetrics extends NodeSeries {
       this.child(series.eventsWritten, 'w').inc(0);
       this.child(series.batches, 'b').inc(0);
       this.child(series.poisonEvents, 'p').inc(0);
+      this.child(series.abandonedEvents, 'a').inc(0);
     }
   }
 
@@ -217,6 +218,11 @@ export class GremlinUpsertMetrics extends NodeSeries {
   /** Change sets sent to the error output (refused by the graph, or invalid). */
   poison(events: number): void {
     if (this.enabled) this.child(series.poisonEvents, 'p').inc(events);
+  }
+
+  /** Change sets left to their partition's new owner (lib/kafka/partition-leases). */
+  abandoned(events: number): void {
+    if (this.enabled) this.child(series.abandonedEvents, 'a').inc(events);
   }
 }
 

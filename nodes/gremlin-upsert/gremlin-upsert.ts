@@ -19,6 +19,7 @@ import { GremlinUpsertMetrics } from '../../lib/metrics/series';
 import { serveMetrics, metricsSettings } from '../shared/metrics';
 import { ensureSchemaForFlows } from './ensure-schema';
 import { hasEdgeIdentityIndex, type ApplyReport } from '../../lib/graph-schema';
+import { partitionLeases } from '../../lib/kafka/partition-leases';
 
 import { configFlag, configNumber } from '../shared/config';
 
@@ -86,6 +87,8 @@ export = function (RED: NodeAPI) {
               ),
             )
           : false,
+      // Events of a partition kafka in no longer owns are left to its new owner (README "Scaling out").
+      owns: (cs) => partitionLeases.owns(cs.source),
       ...sizes,
     });
 
@@ -130,6 +133,11 @@ export = function (RED: NodeAPI) {
     const metrics = new GremlinUpsertMetrics(node, metricsSettings(RED).enabled);
     writer.on('batch', (r: BatchReport) => metrics.batch(r.events, r.failed, r.ms));
     writer.on('retry', (err: Error) => metrics.retry(retryKind(err)));
+    writer.on('batch', (r: BatchReport) => {
+      if (r.abandoned === 0) return;
+      metrics.abandoned(r.abandoned);
+      node.log(`gremlin upsert: ${t('ceh-gremlin-upsert.log.abandoned', { count: r.abandoned })}`);
+    });
 
     // Status: events/s and batches/s over the last second, last batch latency, retries so far.
     let window = { events: 0, batches: 0, since: Date.now() };
@@ -171,7 +179,7 @@ export = function (RED: NodeAPI) {
       }
       const changeSets = (isBatch ? payload : [payload]) as ChangeSet[];
       try {
-        const failures = await writer.write(changeSets);
+        const { failures, abandoned } = await writer.writeAll(changeSets);
         if (failures.length) metrics.poison(failures.length);
         for (const f of failures) {
           const out = RED.util.cloneMessage(msg);
@@ -187,12 +195,14 @@ export = function (RED: NodeAPI) {
         }
         // Output 1 ("written") carries only what was written: failed change sets (and their events) are taken out,
         // msg.failed counts them, and a message none of whose change sets was written is not sent on at all.
-        if (passThrough && failures.length < changeSets.length) {
-          if (failures.length) {
-            const failed = new Set(failures.map((f) => f.position));
-            msg.payload = changeSets.filter((_, i) => !failed.has(i));
-            if (Array.isArray(msg.event)) msg.event = (msg.event as unknown[]).filter((_, i) => !failed.has(i));
-            msg.failed = failures.length;
+        // Abandoned ones (their partition moved on) are taken out the same way, counted in msg.abandoned.
+        if (passThrough && failures.length + abandoned.length < changeSets.length) {
+          if (failures.length || abandoned.length) {
+            const left = new Set([...failures.map((f) => f.position), ...abandoned]);
+            msg.payload = changeSets.filter((_, i) => !left.has(i));
+            if (Array.isArray(msg.event)) msg.event = (msg.event as unknown[]).filter((_, i) => !left.has(i));
+            if (failures.length) msg.failed = failures.length;
+            if (abandoned.length) msg.abandoned = abandoned.length;
           }
           send([msg, null]);
         }

@@ -26,6 +26,7 @@ import { parseTopics } from '../../lib/kafka/client-config';
 import { LagReader } from '../../lib/kafka/lag-reader';
 import { KafkaInMetrics } from '../../lib/metrics/series';
 import { serveMetrics, metricsSettings } from '../shared/metrics';
+import { partitionLeases } from '../../lib/kafka/partition-leases';
 
 /** '000' .. 'fff': the low digits of kafka in's message ids. */
 const HEX3 = Array.from({ length: 4096 }, (_, i) => (i + 0x1000).toString(16).slice(1));
@@ -209,6 +210,9 @@ export = function (RED: NodeAPI) {
         },
         debug: (text) => node.debug(`kafka in: ${text}`),
       },
+      {},
+      // Without hooks a record counts as finished when sent, so it must not be fenced (lib/kafka/partition-leases).
+      tracker ? partitionLeases : null,
     );
     let lastStatus: RunnerStatus | null = null;
 

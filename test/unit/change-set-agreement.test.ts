@@ -41,6 +41,7 @@ function validChangeSets(): ChangeSet[] {
       offset: '1',
       key: 'k',
       index: 0,
+      lease: 3,
     });
     if (cs) out.push(cs);
   }

@@ -22,6 +22,7 @@ import {
   DEFAULT_GROUP_TIMINGS,
 } from '../../lib/kafka/consumer-runner';
 import type { TopicPartitionOffset } from '../../lib/kafka/offset-tracker';
+import { PartitionLeases } from '../../lib/kafka/partition-leases';
 import { eventually, sleep } from '../support/project';
 
 /**
@@ -209,7 +210,11 @@ const SETTINGS: RunnerSettings = {
 };
 const FAST: Partial<RunnerTimings> = { reconnectMs: 20, commitDelayMs: 5, roomWaitMs: 20, statusEveryMs: 60000 };
 
-async function started(settings: Partial<RunnerSettings> = {}, timings: Partial<RunnerTimings> = {}) {
+async function started(
+  settings: Partial<RunnerSettings> = {},
+  timings: Partial<RunnerTimings> = {},
+  leases: PartitionLeases | null = new PartitionLeases(),
+) {
   const consumers: FakeConsumer[] = [];
   const flow = new FakeFlow();
   const statuses: RunnerStatus[] = [];
@@ -224,6 +229,7 @@ async function started(settings: Partial<RunnerSettings> = {}, timings: Partial<
     flow,
     { status: (s) => statuses.push(s), problem: (p) => problems.push(p), debug: () => undefined },
     { ...FAST, ...timings },
+    leases,
   );
   runner.start();
   await eventually('the runner runs its consumer', () => consumers[0]?.eachBatch != null, 2000, 2);
@@ -564,6 +570,48 @@ test('runner: says "rejoining" with the group id while the group rebalances, con
   const last = statuses[statuses.length - 1];
   assert.equal(last.state, 'consuming');
   assert.deepEqual(last.state === 'consuming' && last.assignment, { t: [3] }, 'the new assignment, not the old one');
+});
+
+test("runner: stamps a lease per stretch of ownership on what it hands out; a revoked partition's lease ends, a kept one's does not", async (t) => {
+  const leases = new PartitionLeases();
+  const { runner, consumer, flow } = await started({}, {}, leases);
+  t.after(() => runner.close());
+  consumer.join({ t: [0, 1] });
+  await consumer.fetch('t', 0, [0, 1]);
+  await consumer.fetch('t', 1, [0]);
+  const [first, second, other] = flow.held.map(({ out }) => out.msg.kafka.lease);
+  assert.equal(typeof first, 'number');
+  assert.equal(second, first, 'one partition, one stretch: one lease');
+  assert.notEqual(other, first, 'each partition its own');
+
+  consumer.join({ t: [1] });
+  assert.equal(leases.isLive(first!), false, 'partition 0 went to another member');
+  assert.equal(leases.isLive(other!), true, 'partition 1 stayed: its records in flight still commit here');
+
+  consumer.join({ t: [0, 1] });
+  await consumer.fetch('t', 0, [0]);
+  const back = flow.held[3].out.msg.kafka.lease;
+  assert.notEqual(back, first, 'partition 0 is back: a new lease, the old one stays ended');
+  assert.equal(leases.isLive(back!), true);
+
+  await runner.close();
+  assert.equal(leases.size, 0, 'a closed runner owns nothing');
+});
+
+test('runner: stamps no lease where a record may be committed before the flow finishes it (auto commit, no registry)', async (t) => {
+  const leases = new PartitionLeases();
+  const auto = await started({ commitMode: 'auto' }, {}, leases);
+  t.after(() => auto.runner.close());
+  auto.consumer.join({ t: [0] });
+  await auto.consumer.fetch('t', 0, [0]);
+  assert.equal(auto.flow.held[0].out.msg.kafka.lease, undefined);
+  assert.equal(leases.size, 0);
+
+  const none = await started({}, {}, null);
+  t.after(() => none.runner.close());
+  none.consumer.join({ t: [0] });
+  await none.consumer.fetch('t', 0, [0]);
+  assert.equal(none.flow.held[0].out.msg.kafka.lease, undefined);
 });
 
 test('describeAssignment: one partition list when the topics share it, per topic otherwise', () => {

@@ -652,6 +652,25 @@ describe('mapping event references', () => {
     ]);
     assert.deepEqual(eventRefs(undefined, 2, true), [{ index: 0 }, { index: 1 }]);
   });
+  test('the partition lease kafka in stamped is carried into every reference, per message and per batch', () => {
+    assert.deepEqual(eventRefs({ topic: 't', partition: 1, offset: '5', key: 'k', lease: 4 }, 1, false), [
+      { topic: 't', partition: 1, offset: '5', key: 'k', lease: 4 },
+    ]);
+    const refs = eventRefs(
+      { topic: 't', partition: 0, batch: true, offsets: ['7', '8'], keys: ['a', 'b'], lease: 9 },
+      2,
+      true,
+    );
+    assert.deepEqual(
+      refs.map((r) => r?.lease),
+      [9, 9],
+    );
+    assert.equal(
+      eventRefs({ topic: 't', partition: 1, offset: '5', lease: '4' }, 1, false)[0]?.lease,
+      undefined,
+      'only a number is a lease',
+    );
+  });
   test('mapEvents separates mapped and failed events and keeps each error', () => {
     const r = mapEvents(
       loadSpec(orderSpec),
