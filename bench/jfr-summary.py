@@ -1,21 +1,50 @@
 #!/usr/bin/env python3
-# Flame summary of a Gremlin Server JFR recording: the share of CPU samples per activity (first matching category).
-#   jcmd <pid> JFR.start name=w settings=profile filename=w.jfr   ... write ...   jcmd <pid> JFR.dump name=w; JFR.stop
-#   jfr print --json --events jdk.ExecutionSample w.jfr > w.json && python3 bench/jfr-summary.py w.json
-# Start the JVM with -XX:FlightRecorderOptions:stackdepth=512: the default 64 frames cut traversal stacks short.
+# Flame summary of a JVM's JFR recording: the share of CPU samples per activity (first matching category, in order).
+#   jcmd <pid> JFR.start name=w settings=profile duration=120s filename=w.jfr   (while the workload runs)
+#   jfr print --json --events jdk.ExecutionSample w.jfr > w.json && python3 bench/jfr-summary.py [--server S] w.json
+# --server: gremlin (a Gremlin Server's writes, the default), janusgraph-cql (a JanusGraph Server on Cassandra) or
+# cassandra. For traversal stacks start the JVM with -XX:FlightRecorderOptions:stackdepth=512 (the default 64 frames
+# cut them short); the janusgraph-cql and cassandra categories match frames near the leaf and do with the default.
 import json, sys, collections
-CATS = [
-  ('strategy application (per-row search traversals)', ['applyStrategies', 'applyTraversalRecursively']),
-  ('mergeE search/create', ['MergeEdgeStep']),
-  ('mergeV search/create', ['MergeVertexStep']),
-  ('bytecode -> traversal (JavaTranslator)', ['JavaTranslator', 'Bytecode.']),
-  ('GraphBinary decode/encode', ['structure/io/binary', 'GraphBinary']),
-  ('netty / websocket I/O', ['io/netty']),
-  ('Groovy scripts (bench checksum, clear)', ['codehaus/groovy']),
-  ('other traversal steps', ['gremlin/process']),
-  ('GC / JIT / other', ['']),
-]
-for fn in sys.argv[1:]:
+SERVERS = {
+  'gremlin': [
+    ('strategy application (per-row search traversals)', ['applyStrategies', 'applyTraversalRecursively']),
+    ('mergeE search/create', ['MergeEdgeStep']),
+    ('mergeV search/create', ['MergeVertexStep']),
+    ('bytecode -> traversal (JavaTranslator)', ['JavaTranslator', 'Bytecode.']),
+    ('GraphBinary decode/encode', ['structure/io/binary', 'GraphBinary']),
+    ('netty / websocket I/O', ['io/netty']),
+    ('Groovy scripts (bench checksum, clear)', ['codehaus/groovy']),
+    ('other traversal steps', ['gremlin/process']),
+    ('GC / JIT / other', ['']),
+  ],
+  'janusgraph-cql': [
+    ('consistency locks (lock columns: write, read back, delete)', ['janusgraph/diskstorage/locking']),
+    ('CQL driver (requests to Cassandra, their futures)', ['com/datastax']),
+    ('commit: mutations of the transaction', ['StandardJanusGraph.commit', 'StandardJanusGraph.prepareCommit', 'BackendTransaction.commit']),
+    ('reads: vertex/edge/index queries', ['janusgraph/graphdb/query', 'janusgraph/graphdb/transaction', 'janusgraph/diskstorage']),
+    ('TinkerPop steps and strategies', ['gremlin/process']),
+    ('GraphBinary, netty / websocket I/O', ['gremlin/structure/io', 'io/netty', 'gremlin/server']),
+    ('GC / JIT / other', ['']),
+  ],
+  'cassandra': [
+    ('compaction and memtable flush', ['db/compaction', 'Flushing', 'Memtable$FlushRunnable', 'memtable/Flushing']),
+    ('reads (slice queries: lock and edge columns)', ['SinglePartitionReadCommand', 'ReadCommand', 'db/rows', 'db/filter', 'io/sstable/format']),
+    ('writes (mutation, commit log, memtable)', ['db/Mutation', 'db/commitlog', 'db/memtable', 'db/partitions', 'Keyspace.apply']),
+    ('CQL processing (parse, prepare, batch)', ['cassandra/cql3']),
+    ('request metrics (codahale histograms and timers)', ['com/codahale']),
+    ('native transport, netty I/O', ['cassandra/transport', 'io/netty', 'cassandra/net']),
+    ('GC / JIT / other', ['']),
+  ],
+}
+args = sys.argv[1:]
+server = 'gremlin'
+if args[:1] == ['--server']:
+    server, args = args[1], args[2:]
+if server not in SERVERS:
+    sys.exit(f"--server must be one of {', '.join(SERVERS)}, got {server}")
+CATS = SERVERS[server]
+for fn in args:
     d = json.load(open(fn))
     c = collections.Counter(); n = 0
     for e in d['recording']['events']:
@@ -25,5 +54,5 @@ for fn in sys.argv[1:]:
         n += 1
         for cat, keys in CATS:
             if any(any(k in x for x in names) for k in keys): c[cat] += 1; break
-    print(fn, 'samples', n)
+    print(fn, server, 'samples', n)
     for cat, _ in CATS: print(f'  {c[cat]*100/max(1,n):5.1f}%  {cat}')

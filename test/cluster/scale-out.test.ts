@@ -323,6 +323,10 @@ test(
       const logs = { logTail: () => nodes.map((n) => n.logTail(15)).join('\n---\n') };
       await drained(prefix, run, EVENTS, logs, { timeoutMs: 15 * 60_000 });
       const tDrained = Date.now();
+      // How often the fence (lib/kafka/partition-leases) left an event to its partition's new owner: informs only (a
+      // run without a late hand-over has none, and a redeployed node's counter starts again).
+      const abandoned = await Promise.all(nodes.map((n) => n.metricTotal('ceh_gremlin_upsert_abandoned_events_total')));
+      notes.push(`events abandoned to a new owner ${abandoned.join('/')} per instance`);
       // ---- A SIGTERM leaves the groups at once too.
       const sigtermMs = await cleanLeaveMs(admin, prefix, run, clientIdOf(2), () => nodes[2].kill('SIGTERM'));
       notes.push(`SIGTERM: members gone after ${seconds(sigtermMs)}`);

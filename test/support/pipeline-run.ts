@@ -440,14 +440,24 @@ export class NodeRedChild {
 
   /** Records this instance's kafka in nodes took per "topic/partition" (its GET /metrics; the topic without prefix). */
   async consumedByPartition(prefix = ''): Promise<Map<string, number>> {
-    const res = await fetch(`http://127.0.0.1:${this.port}/metrics`);
-    if (res.status !== 200) throw new Error(`GET /metrics of :${this.port}: ${res.status}`);
     const out = new Map<string, number>();
-    for (const s of select(parseMetrics(await res.text()), 'ceh_kafka_in_records_consumed_total')) {
+    for (const s of await this.series('ceh_kafka_in_records_consumed_total')) {
       const key = `${s.labels.topic.startsWith(prefix) ? s.labels.topic.slice(prefix.length) : s.labels.topic}/${s.labels.partition}`;
       out.set(key, (out.get(key) ?? 0) + s.value);
     }
     return out;
+  }
+
+  /** The sum of every series of one metric in this instance's GET /metrics (0 when it has none). */
+  async metricTotal(name: string): Promise<number> {
+    return (await this.series(name)).reduce((n, s) => n + s.value, 0);
+  }
+
+  /** One metric's series in this instance's GET /metrics. */
+  private async series(name: string) {
+    const res = await fetch(`http://127.0.0.1:${this.port}/metrics`);
+    if (res.status !== 200) throw new Error(`GET /metrics of :${this.port}: ${res.status}`);
+    return select(parseMetrics(await res.text()), name);
   }
 
   logTail(lines = 40): string {
