@@ -7,7 +7,8 @@
  * (--profile: CPU profile of the Node-RED child of part 2 in bench/results/profiles/). Uses only the gBench graph,
  * which it clears, and its own topics and groups. --graph janusgraph runs parts 1 and 2 against the stack's
  * JanusGraph (its test graph gTest, cleared; the schema and unique indexes of mappings/ are applied there by
- * stack:up) instead of TinkerGraph.
+ * stack:up) instead of TinkerGraph; --graph janusgraph-cql against the cluster profile's first JanusGraph Server on
+ * Cassandra (its graph g, cleared).
  */
 import * as fs from 'fs';
 import * as os from 'os';

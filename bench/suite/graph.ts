@@ -6,8 +6,8 @@ import { generate, DemoRecord, MAPPING_OF } from '../../lib/demo/generator';
 import { loadSpec, mapEvent } from '../../lib/mapping';
 import { ChangeSet, EDGE_IDENTITY } from '../../lib/change-set';
 import { GremlinConnection } from '../../lib/gremlin/connection';
-import { graphCounts as countGraph } from '../../test/support/pipeline-run';
-import { GREMLIN_URL, JANUS, SOURCE } from './options';
+import { graphCounts as countGraph, dropJanusGraphInChunks } from '../../test/support/pipeline-run';
+import { GRAPH, GREMLIN_URL, JANUS, SOURCE } from './options';
 
 /* ------------------------------------------------------------------ demo events and their change sets */
 
@@ -121,7 +121,9 @@ export async function ensureIndexes(): Promise<string[]> {
 export async function clearGraph(): Promise<void> {
   const c = await connection();
   try {
-    if (JANUS) await c.submit('g.E().drop().iterate(); g.V().drop().iterate(); 1');
+    // On Cassandra a large graph is dropped in chunks: one transaction for all of it outlives the request timeout.
+    if (GRAPH === 'janusgraph-cql') await dropJanusGraphInChunks(c);
+    else if (JANUS) await c.submit('g.E().drop().iterate(); g.V().drop().iterate(); 1');
     else await c.submit('bench.clear(); 1');
   } finally {
     await c.close();

@@ -13,8 +13,8 @@ const opts = commandLine('bench', HELP, (argv) => {
     { quick: 'boolean', profile: 'boolean', only: 'string', graph: 'string', memory: 'string' },
     USAGE,
   );
-  if (v.graph !== undefined && v.graph !== 'tinkergraph' && v.graph !== 'janusgraph')
-    throw new Error('--graph must be tinkergraph or janusgraph');
+  if (v.graph !== undefined && !['tinkergraph', 'janusgraph', 'janusgraph-cql'].includes(v.graph))
+    throw new Error('--graph must be tinkergraph, janusgraph or janusgraph-cql');
   return v;
 });
 
@@ -33,13 +33,16 @@ export const SIZES = QUICK
   : { single: 20000, limit: 100000, kafka: 200000, memory: [100000, 1000000], latencySecs: 30 };
 /** --memory=SMALL,LARGE overrides part 4's backlog sizes (e.g. to check flatness beyond the quick sizes). */
 export const MEMORY_SIZES: number[] = opts.memory ? opts.memory.split(',').map(Number) : SIZES.memory;
-export const GRAPH = (opts.graph ?? 'tinkergraph') as 'tinkergraph' | 'janusgraph';
-export const JANUS = GRAPH === 'janusgraph';
-export const GRAPH_LABEL = JANUS ? 'JanusGraph' : 'TinkerGraph';
-export const SOURCE = JANUS ? 'gTest' : 'gBench';
+export const GRAPH = (opts.graph ?? 'tinkergraph') as 'tinkergraph' | 'janusgraph' | 'janusgraph-cql';
+/** Any JanusGraph: BerkeleyJE (the default stack's) or the cluster profile's first server on Cassandra. */
+export const JANUS = GRAPH !== 'tinkergraph';
+/** janusgraph-cql: the cluster profile's first JanusGraph Server, whose graph `g` is the scale-out tests' (cleared). */
+const CQL = GRAPH === 'janusgraph-cql';
+export const GRAPH_LABEL = CQL ? 'JanusGraph on Cassandra' : JANUS ? 'JanusGraph' : 'TinkerGraph';
+export const SOURCE = CQL ? 'g' : JANUS ? 'gTest' : 'gBench';
 export const RUN_ID = Date.now().toString(36);
 export const BROKERS: string[] = ENDPOINTS.kafkaBrokers;
 /** The stack's servers; CEH_TEST_JANUSGRAPH_URL points --graph janusgraph at another one (a private server, as the tests). */
-export const GREMLIN_URL = JANUS ? JANUSGRAPH.url : ENDPOINTS.gremlinUrl;
+export const GREMLIN_URL = CQL ? ENDPOINTS.janusgraphClusterUrls[0] : JANUS ? JANUSGRAPH.url : ENDPOINTS.gremlinUrl;
 export const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
