@@ -131,13 +131,13 @@ export = function (RED: NodeAPI) {
     }
 
     const metrics = new GremlinUpsertMetrics(node, metricsSettings(RED).enabled);
-    writer.on('batch', (r: BatchReport) => metrics.batch(r.events, r.failed, r.ms));
-    writer.on('retry', (err: Error) => metrics.retry(retryKind(err)));
     writer.on('batch', (r: BatchReport) => {
+      metrics.batch(r.events, r.failed, r.ms);
       if (r.abandoned === 0) return;
       metrics.abandoned(r.abandoned);
       node.log(`gremlin upsert: ${t('ceh-gremlin-upsert.log.abandoned', { count: r.abandoned })}`);
     });
+    writer.on('retry', (err: Error) => metrics.retry(retryKind(err)));
 
     // Status: events/s and batches/s over the last second, last batch latency, retries so far.
     let window = { events: 0, batches: 0, since: Date.now() };
