@@ -11,7 +11,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ROOT, ENDPOINTS, NODE_RED_VERSION, unique, eventually, sleep } from '../support/project';
+import { ROOT, ENDPOINTS, NODE_RED_VERSION, unique, eventually } from '../support/project';
 import { ARTIFACTS, chromiumMissing, openEditor, previewGraphMapSample, EditorPage } from '../support/browser';
 import { startCustomerFlow, CustomerFlowChild } from '../support/node-red-child';
 import { deleteTopics, demoTopics, recordAt } from '../support/kafka-test-kit';
@@ -332,15 +332,16 @@ test(
       );
       // The edge gets cytoscape's tap event rather than a mouse click: in a drawing of 80 vertices a thin edge's
       // midpoint is often crossed by another edge, and the click would pick that one.
-      await page.evaluate(
-        (eid: unknown) =>
-          (globalThis as any).RED.plugins
-            .getPlugin('ceh-graph-sidebar')
-            .state.cy.edges()
-            .filter((e: any) => e.data('eid') === eid)
-            .emit('tap'),
-        placed.eid,
-      );
+      // These page functions return nothing on purpose: playwright serialises what a page function returns, and
+      // cytoscape's emit() and fit() return a collection or the core, which reach the whole graph. Serialising one took
+      // 9 s and 3 GB of the page's heap, and near the renderer's limit it crashed ("Target crashed", CI of stop 23).
+      await page.evaluate((eid: unknown) => {
+        (globalThis as any).RED.plugins
+          .getPlugin('ceh-graph-sidebar')
+          .state.cy.edges()
+          .filter((e: any) => e.data('eid') === eid)
+          .emit('tap');
+      }, placed.eid);
       await page.locator('#ceh-graph-props', { hasText: `placed · id ${placed.eid}` }).waitFor({ timeout: 10000 });
       await checkOrigin('placed edge', await shownLineage(), await serverLineage('E', placed.eid), [
         customer,
@@ -353,11 +354,9 @@ test(
       // tap only within its multi-click time (about 250 ms), and a loaded CI machine can deliver the second mouse click
       // later than that (a CI run waited 30 s for an expansion that never started). The mouse click above covers the
       // real pointer path.
-      await page.evaluate(
-        (id: string) =>
-          (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state.cy.getElementById(id).emit('dbltap'),
-        p.id,
-      );
+      await page.evaluate((id: string) => {
+        (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state.cy.getElementById(id).emit('dbltap');
+      }, p.id);
       await page.waitForFunction(
         () => !!(globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state.lastExpand,
         null,
@@ -372,12 +371,16 @@ test(
       for (const id of neighbours)
         assert.ok(expanded.ids.map(Number).includes(id), `neighbour ${id} drawn after the expansion`);
       assert.equal(expanded.vertices, before + expanded.added, 'the new vertices were added to the drawing');
-      await page.evaluate(() =>
-        (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state.cy.fit(undefined, 20),
+      // Fitted, then drawn: cytoscape redraws on the next animation frame, so the screenshot waits for the one after.
+      // (The renderer crashes once blamed on this wait came from serialising fit()'s return value, see above.)
+      await page.evaluate(
+        () =>
+          new Promise<void>((resolve) => {
+            (globalThis as any).RED.plugins.getPlugin('ceh-graph-sidebar').state.cy.fit(undefined, 20);
+            const frame = (globalThis as any).requestAnimationFrame;
+            frame(() => frame(() => resolve()));
+          }),
       );
-      // Time for cytoscape to redraw the fitted drawing. Waiting on two requestAnimationFrame callbacks instead crashed
-      // headless Chromium's renderer ("Target crashed") in 2 of 4 CI runs, so this waits for time on purpose.
-      await sleep(300);
       const shot = path.join(ARTIFACTS, 'graph-sidebar.png');
       await page.screenshot({ path: shot });
       if (process.env.CEH_UPDATE_SCREENSHOT) fs.copyFileSync(shot, path.join(ROOT, 'docs', 'graph-sidebar.png'));
