@@ -13,6 +13,7 @@
  * possible backlog had time to drain (two turns per message it received in the same burst, plus two).
  * Limit: a node that builds a brand-new message (new _msgid) ends the chain — the original counts as finished then.
  */
+import { holdsOffset } from './dead-letter';
 
 export type FinishedCallback = (error: Error | undefined) => void;
 
@@ -26,7 +27,7 @@ interface Entry {
   count: number;
   others: Map<string, number> | null;
   total: number;
-  /** The first error a node reported with done(err) for this message. */
+  /** The first error a node reported with done(err) for this message (one that holds the offset wins). */
   error: Error | undefined;
   onFinished: FinishedCallback;
   checkScheduled: boolean;
@@ -101,7 +102,9 @@ export class CompletionTracker {
   completed(msgid: string | undefined, nodeId: string | undefined, error?: Error): void {
     const e = msgid === undefined ? undefined : this.entries.get(msgid);
     if (!e || nodeId === undefined) return;
-    if (error && !e.error) e.error = error;
+    // The first error wins, except that one which must hold the offset (a dead letter not written) beats a handled
+    // one: the graph map's error that sent the event to the dead-letter topic, then that topic's failed write.
+    if (error && (!e.error || (holdsOffset(error) && !holdsOffset(e.error)))) e.error = error;
     this.release(msgid as string, e, nodeId);
   }
 

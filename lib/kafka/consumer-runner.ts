@@ -16,6 +16,7 @@ import { decodeRecord, toBatch, DecodeMode, RawRecord, RecordMeta, BatchMeta } f
 import { OffsetTracker, Delivery, TopicPartitionOffset } from './offset-tracker';
 import { PartitionLeases, partitionLeases } from './partition-leases';
 import { isUnknownTopic } from './kafka-errors';
+import { holdsOffset } from './dead-letter';
 
 /** A fetched batch of one partition, as kafkajs's eachBatch hands it over (only what the runner uses). */
 export interface RunnerBatch {
@@ -456,7 +457,9 @@ export class ConsumerRunner extends EventEmitter<RunnerEvents> {
   private finishPart(d: Delivery, error: Error | undefined): void {
     if (!d.live) return;
     const part = this.offsets.get(d.topic, d.partition);
-    if (error && this.settings.stopOnError) {
+    // A dead letter that was not written stops the partition in either error mode: committing past it would lose the
+    // event (it is in neither the graph nor the dead-letter topic). With auto commit it is committed already.
+    if (error && (this.settings.stopOnError || (this.settings.commitMode === 'flow' && holdsOffset(error)))) {
       part.stop(d);
       const key = `${d.topic}/${d.partition}`;
       if (!this.stoppedPartitions.has(key)) {

@@ -66,3 +66,20 @@ export function deadLetterRecord(msg: Record<string, unknown>, now: Date = new D
   const key = 'key' in origin ? origin.key : null;
   return { key: encodeKey(key), value: encodeValue(event), headers };
 }
+
+/**
+ * A dead letter that was not written: the event reached neither the graph nor the dead-letter topic. kafka out raises
+ * it in dead-letter mode for every failure (broker refused or unreachable, queue full, bad settings); kafka in never
+ * commits past such a record, whatever its error setting: it stops the record's partition there, as with "stop the
+ * partition", so the record is consumed again after the next deploy or restart instead of being lost.
+ */
+export class DeadLetterNotWritten extends Error {
+  override readonly name = 'DeadLetterNotWritten';
+  /** Marks the error for kafka in across module copies (Node-RED may load the pack's modules more than once). */
+  readonly holdsOffset = true;
+}
+
+/** Whether an error says the event was not secured anywhere, so its offset must not be committed. */
+export function holdsOffset(e: unknown): boolean {
+  return !!e && typeof e === 'object' && (e as { holdsOffset?: unknown }).holdsOffset === true;
+}

@@ -9,7 +9,7 @@ import type { NodeAPI, Node, NodeDef, NodeMessage } from '../shared/red';
 import type { KafkaBrokerNode } from '../shared/contracts';
 import { CompressionTypes } from 'kafkajs';
 import { encodeHeaders, encodeKey, encodeValue } from '../../lib/kafka/codec';
-import { deadLetterRecord } from '../../lib/kafka/dead-letter';
+import { deadLetterRecord, DeadLetterNotWritten } from '../../lib/kafka/dead-letter';
 import { KafkaOutMetrics } from '../../lib/metrics/series';
 import { serveMetrics, metricsSettings } from '../shared/metrics';
 import { kafkaConfigText } from '../shared/texts';
@@ -43,6 +43,10 @@ export = function (RED: NodeAPI) {
     const gzip = def.compression === 'gzip';
     const maxQueue = Number(def.maxQueue) > 0 ? Number(def.maxQueue) : 1000;
     const deadLetter = def.mode === 'deadLetter';
+    // In dead-letter mode every failure says the event was not secured, so kafka in holds its offset (see
+    // DeadLetterNotWritten); a failed publish is an ordinary error that Catch nodes handle.
+    const failure = (text: string) =>
+      deadLetter ? new DeadLetterNotWritten(`kafka out: ${text}`) : new Error(`kafka out: ${text}`);
     let pending = 0;
     let sent = 0;
     let lastError = '';
@@ -50,7 +54,7 @@ export = function (RED: NodeAPI) {
     if (!broker) {
       const text = t('ceh-kafka-out.errors.noBroker');
       node.status({ fill: 'red', shape: 'ring', text });
-      node.on('input', (_msg: NodeMessage, _send, done) => done(new Error(`kafka out: ${text}`)));
+      node.on('input', (_msg: NodeMessage, _send, done) => done(failure(text)));
       return;
     }
     try {
@@ -58,7 +62,7 @@ export = function (RED: NodeAPI) {
     } catch (e) {
       const text = kafkaConfigText(t, e);
       node.status({ fill: 'red', shape: 'ring', text });
-      node.on('input', (_msg: NodeMessage, _send, done) => done(new Error(`kafka out: ${text}`)));
+      node.on('input', (_msg: NodeMessage, _send, done) => done(failure(text)));
       return;
     }
 
@@ -114,13 +118,11 @@ export = function (RED: NodeAPI) {
           };
         }
       } catch (e) {
-        done(new Error(`kafka out: ${(e as Error).message}`));
+        done(failure((e as Error).message));
         return;
       }
       if (pending >= maxQueue) {
-        done(
-          new Error(`kafka out: ${t('ceh-kafka-out.errors.queueFull', { pending, maxQueue, topic: record.topic })}`),
-        );
+        done(failure(t('ceh-kafka-out.errors.queueFull', { pending, maxQueue, topic: record.topic })));
         return;
       }
       pending += 1;
@@ -159,11 +161,7 @@ export = function (RED: NodeAPI) {
             lastError = err.message;
             metrics.failed(record.topic);
             showStatus();
-            done(
-              new Error(
-                `kafka out: ${t('ceh-kafka-out.errors.sendFailed', { topic: record.topic, message: err.message })}`,
-              ),
-            );
+            done(failure(t('ceh-kafka-out.errors.sendFailed', { topic: record.topic, message: err.message })));
           },
         );
     });

@@ -6,13 +6,46 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { unique, uniqueLabel, eventually, ENDPOINTS } from '../support/project';
+import { unique, uniqueLabel, eventually, sleep, ENDPOINTS } from '../support/project';
 import { gremlinServerNode } from '../support/graphs';
-import { kafkaTestRuntime, recordCode, createTopic, produce, brokerNode } from '../support/kafka-test-kit';
+import { kafkaTestRuntime, recordCode, createTopic, produce, brokerNode, committed } from '../support/kafka-test-kit';
+import type { FlowNode } from '../support/node-red-runtime';
 import { GremlinConnection } from '../../lib/gremlin/connection';
 
 const suite = kafkaTestRuntime();
 const { probe, topics } = suite;
+
+/**
+ * The dead-letter `kafka out` ('dlq', wire error outputs to it) writing to `topic`, and a kafka in reading `readFrom`
+ * (the same topic unless the test makes `topic` unwritable) that records each dead letter under 'dead'.
+ */
+function deadLetterNodes(topic: string, readFrom = topic): FlowNode[] {
+  return [
+    {
+      id: 'dlq',
+      type: 'ceh-kafka-out',
+      broker: 'broker',
+      topic,
+      mode: 'deadLetter',
+      headersType: 'none',
+      partitionType: 'none',
+      acks: 'all',
+      wires: [],
+    },
+    {
+      id: 'dl-in',
+      type: 'ceh-kafka-in',
+      broker: 'broker',
+      topics: readFrom,
+      groupId: unique('g'),
+      start: 'earliest',
+      valueDecoding: 'buffer',
+      keyDecoding: 'string',
+      wires: [['dl-rec'], []],
+    },
+    { id: 'dl-rec', type: 'function', func: recordCode('dead'), outputs: 1, wires: [] },
+  ];
+}
 
 test('one kafka out in dead-letter mode takes the failures of kafka in, graph map, gremlin upsert and a Catch node', async () => {
   probe.clear();
@@ -58,29 +91,7 @@ test('one kafka out in dead-letter mode takes the failures of kafka in, graph ma
       wires: [],
     },
     { id: 'catch', type: 'catch', scope: ['thrower'], uncaught: false, wires: [['dlq']] },
-    {
-      id: 'dlq',
-      type: 'ceh-kafka-out',
-      broker: 'broker',
-      topic: dlt,
-      mode: 'deadLetter',
-      headersType: 'none',
-      partitionType: 'none',
-      acks: 'all',
-      wires: [],
-    },
-    {
-      id: 'dl-in',
-      type: 'ceh-kafka-in',
-      broker: 'broker',
-      topics: dlt,
-      groupId: unique('g'),
-      start: 'earliest',
-      valueDecoding: 'buffer',
-      keyDecoding: 'string',
-      wires: [['dl-rec'], []],
-    },
-    { id: 'dl-rec', type: 'function', func: recordCode('dead'), outputs: 1, wires: [] },
+    ...deadLetterNodes(dlt),
   ]);
   const undecodable = Buffer.from('{"customerId": "C-9", oops', 'utf8');
   await produce(src, [
@@ -162,4 +173,73 @@ test('one kafka out in dead-letter mode takes the failures of kafka in, graph ma
   } finally {
     await g.close();
   }
+});
+
+test('a dead letter the broker refuses is never committed past: its partition stops there, and the next deploy with a working dead-letter topic writes it', async () => {
+  probe.clear();
+  const src = unique('ceh-dl-held');
+  const dlt = unique('ceh-dl-held-dead');
+  topics.push(src, dlt);
+  await createTopic(src, 1);
+  await createTopic(dlt, 1);
+  const groupId = unique('g');
+  const spec = JSON.stringify({
+    vertices: {
+      customer: {
+        label: uniqueLabel('dlh'),
+        key: 'cid',
+        value: '{{customerId}}',
+        properties: { age: { value: '{{age}}', type: 'int' } },
+      },
+    },
+  });
+  // kafka in with its default error setting (a done(err) counts as handled), graph map's error output to a kafka out
+  // in dead-letter mode. First the dead-letter topic is one the broker refuses (an invalid name).
+  const flow = (deadLetterTopic: string) => [
+    brokerNode(),
+    {
+      id: 'src-in',
+      type: 'ceh-kafka-in',
+      broker: 'broker',
+      topics: src,
+      groupId,
+      start: 'earliest',
+      valueDecoding: 'json',
+      keyDecoding: 'string',
+      wires: [['map'], ['dlq']],
+    },
+    { id: 'map', type: 'ceh-graph-map', name: 'customers', spec, wires: [['mapped'], ['dlq']] },
+    { id: 'mapped', type: 'function', func: recordCode('mapped'), outputs: 1, wires: [] },
+    ...deadLetterNodes(deadLetterTopic, dlt),
+    { id: 'src-status', type: 'status', scope: ['src-in'], wires: [['status-rec']] },
+    { id: 'status-rec', type: 'function', func: recordCode('status'), outputs: 1, wires: [] },
+  ];
+  await suite.rt.deploy(flow('not a valid topic name!'));
+  await produce(src, [
+    { key: 'C-1', value: '{"customerId":"C-1","age":"41"}' },
+    { key: 'C-2', value: '{"customerId":"C-2","age":"old"}' },
+    { key: 'C-3', value: '{"customerId":"C-3","age":"7"}' },
+  ]);
+  const committedAt = async () => (await committed(groupId, src))[0];
+  // C-3 is mapped after C-2 failed, so an ordinary handled error would let the commit reach 3.
+  await eventually('C-1 and C-3 mapped', () => probe.msgs('mapped').length === 2, 60000);
+  await eventually('committed up to the unwritten dead letter', async () => (await committedAt()) === 1, 60000);
+  await eventually(
+    'kafka in shows the partition stopped',
+    () => probe.msgs('status').some((m) => /^stopped \S+\/0 after/.test(String(m.status?.text))),
+    20000,
+  );
+  await sleep(2000);
+  assert.equal(await committedAt(), 1, 'still not past C-2 (offset 1): its dead letter was written nowhere');
+  assert.deepEqual(probe.msgs('dead'), []);
+
+  // The dead-letter topic fixed and deployed: C-2 comes again and reaches it; the commit passes it.
+  await suite.rt.deploy(flow(dlt));
+  await eventually('C-2 on the dead-letter topic', () => probe.msgs('dead').length === 1, 60000);
+  const letter = probe.msgs('dead')[0];
+  assert.equal(letter.kafka.key, 'C-2');
+  assert.equal(letter.kafka.headers['ceh-source-offset'], '1');
+  assert.match(letter.kafka.headers['ceh-error'], /"old" is not an integer/);
+  await eventually('committed to the end', async () => (await committedAt()) === 3, 60000);
+  await suite.rt.deploy([]);
 });

@@ -23,6 +23,7 @@ import {
 } from '../../lib/kafka/consumer-runner';
 import type { TopicPartitionOffset } from '../../lib/kafka/offset-tracker';
 import { PartitionLeases } from '../../lib/kafka/partition-leases';
+import { DeadLetterNotWritten } from '../../lib/kafka/dead-letter';
 import { eventually, sleep } from '../support/project';
 
 /**
@@ -518,6 +519,41 @@ test('runner: a failed record stops its partition there; the others go on', asyn
   // A rebalance that takes partition 0 away forgets that it was stopped.
   consumer.join({ t: [1] });
   assert.equal(statuses[statuses.length - 1].state, 'consuming');
+});
+
+test('runner: a dead letter not written stops its partition even when errors count as handled; other errors commit', async (t) => {
+  const { runner, consumer, flow, problems } = await started({ stopOnError: false, maxInFlight: 4 });
+  t.after(() => runner.close());
+  consumer.join({ t: [0, 1] });
+  await consumer.fetch('t', 0, [0, 1, 2]);
+  const lost = new DeadLetterNotWritten('kafka out: send to dlt failed');
+  flow.finish('0');
+  flow.finish('1', lost);
+  flow.finish('2');
+  await consumer.fetch('t', 1, [0, 1]);
+  const p1 = flow.held.filter(({ out }) => out.msg.kafka.partition === 1);
+  p1[0].finished(new Error('age is not an integer')); // handled: it went to the dead-letter topic
+  p1[1].finished();
+  assert.deepEqual(consumer.paused, [[{ topic: 't', partitions: [0] }]]);
+  assert.deepEqual(problems, [{ kind: 'partition-stopped', topic: 't', partition: 0, offset: 1n, error: lost }]);
+  await eventually('commits', () => consumer.committed().length === 2, 2000, 2);
+  await quiet(30);
+  assert.deepEqual(
+    consumer.committed().sort(),
+    ['t/0@1', 't/1@2'],
+    'partition 0 stays at the record whose dead letter was lost; the handled error on partition 1 is committed',
+  );
+});
+
+test('runner: with auto commit a dead letter not written stops nothing (the record is committed already)', async (t) => {
+  const { runner, consumer, flow, problems } = await started({ commitMode: 'auto', maxInFlight: 4 });
+  t.after(() => runner.close());
+  consumer.join({ t: [0] });
+  await consumer.fetch('t', 0, [0, 1]);
+  flow.finish('0', new DeadLetterNotWritten('kafka out: send to dlt failed'));
+  flow.finish('1');
+  assert.deepEqual(consumer.paused, []);
+  assert.deepEqual(problems, []);
 });
 
 test('runner: batch mode sends one message per fetched batch up to the room left, undecodable records to output 2', async (t) => {

@@ -13,6 +13,7 @@ import {
 } from '../../lib/kafka/codec';
 import { PartitionOffsets, OffsetTracker } from '../../lib/kafka/offset-tracker';
 import { CompletionTracker } from '../../lib/kafka/completion-tracker';
+import { DeadLetterNotWritten, holdsOffset } from '../../lib/kafka/dead-letter';
 import { buildClientConfig, parseBrokers, parseTopics } from '../../lib/kafka/client-config';
 
 test('decoding: auto gives JSON when it parses, else text; json throws DecodeError; buffer keeps bytes', () => {
@@ -193,6 +194,32 @@ test('completion: a message sent nowhere finishes at once; errors are reported; 
     ['x', undefined],
     ['y', 'boom'],
   ]);
+});
+
+test('completion: a dead letter that was not written beats the handled error that sent the event there', () => {
+  const { tracker, drain } = harness();
+  const got: Array<[string, string | undefined, boolean]> = [];
+  const record = (id: string) => (e: Error | undefined) => got.push([id, e?.message, holdsOffset(e)]);
+  // graph map fails the event (handled), its error output goes to kafka out in dead-letter mode, whose write fails.
+  tracker.track('m', record('m'));
+  tracker.delivered('m', 'map');
+  tracker.completed('m', 'map', new Error('age: "x" is not an integer'));
+  tracker.delivered('m', 'dlq');
+  tracker.completed('m', 'dlq', new DeadLetterNotWritten('kafka out: send to dlt failed'));
+  // The other order, and a later ordinary error after the holding one.
+  tracker.track('n', record('n'));
+  tracker.delivered('n', 'dlq');
+  tracker.delivered('n', 'other');
+  tracker.completed('n', 'dlq', new DeadLetterNotWritten('kafka out: queue full'));
+  tracker.completed('n', 'other', new Error('later'));
+  drain();
+  assert.deepEqual(got, [
+    ['m', 'kafka out: send to dlt failed', true],
+    ['n', 'kafka out: queue full', true],
+  ]);
+  assert.equal(holdsOffset(new Error('plain')), false);
+  assert.equal(holdsOffset(undefined), false);
+  assert.equal(holdsOffset({ holdsOffset: true }), true, 'recognised by the mark, not the class (module copies)');
 });
 
 test('completion: a node that gets the message again after another node, or twice at once, is counted per node', () => {
